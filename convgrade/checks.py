@@ -1,0 +1,185 @@
+"""Run the hidden pytest suite on one submission and collect results per graded cell."""
+
+import base64
+import contextlib
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .failures import CheckFailure
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HIDDEN_DIR = REPO_ROOT / "tests" / "hidden"
+SOURCE_NOTEBOOK = REPO_ROOT / "source" / "convolutions" / "convolutions.ipynb"
+SUBMISSION_KEY = pytest.StashKey()
+COLLECTOR_NAME = "convgrade-results"
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one hidden check (one pytest test item)."""
+
+    name: str
+    group: str
+    passed: bool
+    message: str = ""
+    misconception: str | None = None
+    picture: bytes | None = None
+    grader_error: str | None = None  # a bug in the check itself, for the instructor
+
+    def to_json(self):
+        data = {k: v for k, v in self.__dict__.items() if k != "picture"}
+        data["picture"] = base64.b64encode(self.picture).decode() if self.picture else None
+        return data
+
+    @classmethod
+    def from_json(cls, data):
+        data = dict(data)
+        picture = data.pop("picture", None)
+        return cls(**data, picture=base64.b64decode(picture) if picture else None)
+
+
+@dataclass
+class GroupResult:
+    """All checks counting toward one graded cell."""
+
+    group: str
+    results: list = field(default_factory=list)
+
+    @property
+    def passed(self):
+        return sum(r.passed for r in self.results)
+
+    @property
+    def fraction(self):
+        return self.passed / len(self.results) if self.results else 0.0
+
+    @property
+    def failures(self):
+        return [r for r in self.results if not r.passed]
+
+
+class ResultCollector:
+    """pytest plugin: records each check's outcome, with the CheckFailure's details."""
+
+    def __init__(self):
+        self.results = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        marker = item.get_closest_marker("group")
+        if marker is None or report.when == "teardown" and report.passed:
+            return report
+        if report.when == "call" or report.failed:
+            self.results.append(_result(item.name, marker.args[0], report, call))
+        return report
+
+
+def _result(name, group, report, call):
+    if report.passed:
+        return CheckResult(name, group, True)
+    error = call.excinfo.value if call.excinfo else None
+    if isinstance(error, CheckFailure):
+        return CheckResult(name, group, False, error.message, error.misconception, error.picture)
+    # Not a CheckFailure: the check itself broke. The student sees a neutral line; the
+    # instructor sees the details in the grading log.
+    detail = f"{type(error).__name__}: {error}" if error else report.longreprtext[-500:]
+    return CheckResult(name, group, False, "This check could not be completed; your instructor "
+                       "has been told.", grader_error=detail)
+
+
+class _ProvideSubmission:
+    def __init__(self, submission, collector):
+        self.submission = submission
+        self.collector = collector
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config):
+        config.stash[SUBMISSION_KEY] = self.submission
+        config.pluginmanager.register(self.collector, COLLECTOR_NAME)
+
+
+def register_collector(config):
+    """Make sure a ResultCollector records this session (the suite's conftest calls this)."""
+    if not config.pluginmanager.has_plugin(COLLECTOR_NAME):
+        config.pluginmanager.register(ResultCollector(), COLLECTOR_NAME)
+
+
+def run_hidden_checks(submission, hidden_dir=HIDDEN_DIR):
+    """Run every hidden check against `submission` in this process.
+
+    Parameters
+    ----------
+    submission : convgrade.submission.Submission
+    hidden_dir : path
+        The hidden suite.
+
+    Returns
+    -------
+    dict of str to GroupResult, keyed by group (the graded cell's grade_id)
+    """
+    collector = ResultCollector()
+    args = [str(hidden_dir), "-qq", "-s", "-p", "no:cacheprovider", "-p", "no:randomly",
+            "--rootdir", str(hidden_dir)]
+    # Each run imports the suite afresh and leaves the process as it found it.
+    saved_modules, saved_path = set(sys.modules), list(sys.path)
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            code = pytest.main(args, plugins=[_ProvideSubmission(submission, collector)])
+    finally:
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+        sys.path[:] = saved_path
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not collector.results:
+        raise RuntimeError(f"the hidden checks did not run (pytest exit code {code}):\n"
+                           f"{output.getvalue()[-3000:]}")
+    return group_results(collector.results)
+
+
+def group_results(results):
+    groups = {}
+    for result in results:
+        groups.setdefault(result.group, GroupResult(result.group)).results.append(result)
+    return groups
+
+
+def group_points(notebook_path=SOURCE_NOTEBOOK):
+    """Points of each autograded test cell, keyed by grade_id, from the source notebook."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    points = {}
+    for cell in notebook.cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade") and not nbgrader.get("solution"):
+            points[nbgrader["grade_id"]] = float(nbgrader.get("points", 0))
+    return points
+
+
+def score(group, points):
+    """Points earned by a group: its share of passed checks, rounded to hundredths."""
+    return round(points * group.fraction, 2)
+
+
+def print_group_summary(terminalreporter):
+    """For runs by hand: points per graded cell, as the gradebook would record them."""
+    collector = terminalreporter.config.pluginmanager.get_plugin(COLLECTOR_NAME)
+    if collector is None or not collector.results:
+        return
+    points = group_points()
+    groups = group_results(collector.results)
+    terminalreporter.section("points per graded cell")
+    total = 0.0
+    for name, group in groups.items():
+        earned = score(group, points.get(name, 0.0))
+        total += earned
+        terminalreporter.write_line(f"{name:36s} {group.passed:2d}/{len(group.results):<2d} checks"
+                                    f"  {earned:5.2f} / {points.get(name, 0.0):g}")
+    terminalreporter.write_line(f"{'total':36s} {'':11s}  {total:5.2f} / {sum(points.values()):g}")
+    for name, group in groups.items():
+        for failure in group.failures:
+            terminalreporter.write_line(f"- {name} :: {failure.name}: {failure.message}")

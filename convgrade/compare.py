@@ -1,0 +1,47 @@
+"""Compare a student's array with the expected one and say how they differ, briefly."""
+
+import numpy as np
+
+RTOL = 1e-6
+
+
+def tolerance(expected):
+    """Absolute tolerance for float sums: loose enough for any summation order or float32."""
+    scale = float(np.max(np.abs(expected))) if np.size(expected) else 1.0
+    return RTOL * max(1.0, scale)
+
+
+def values_match(actual, expected):
+    """True when the arrays have the same shape and agree within the float tolerance."""
+    actual = np.asarray(actual, dtype=np.float64)
+    if actual.shape != np.shape(expected):
+        return False
+    try:
+        np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=tolerance(expected))
+    except AssertionError:
+        return False
+    return True
+
+
+def describe_difference(actual, expected):
+    """One sentence on how `actual` differs from `expected` (same shape): count, first, max.
+
+    Examples
+    --------
+    >>> describe_difference(np.array([[1.0, 5.0]]), np.array([[1.0, 2.0]]))
+    '1 of 2 values are wrong (largest error 3). First wrong value at (0, 1): expected 2, got 5.'
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    wrong = ~np.isclose(actual, expected, rtol=RTOL, atol=tolerance(expected), equal_nan=False)
+    position = tuple(int(i) for i in np.argwhere(wrong)[0])
+    with np.errstate(invalid="ignore", over="ignore"):
+        errors = np.abs(actual - expected)[wrong]
+    largest = np.nanmax(errors) if np.isfinite(errors).any() else float("nan")
+    return (f"{int(wrong.sum())} of {wrong.size} values are wrong (largest error {largest:.4g}). "
+            f"First wrong value at {position}: expected {expected[position]:.6g}, "
+            f"got {actual[position]:.6g}.")
+
+
+def describe_shape(shape):
+    """Spell a shape the way the lesson does: (5, 5)."""
+    return "(" + ", ".join(str(int(n)) for n in shape) + ("," if len(shape) == 1 else "") + ")"

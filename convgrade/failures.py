@@ -1,0 +1,25 @@
+"""What a failed check tells the student: a message, maybe a named mistake and a picture."""
+
+
+class CheckFailure(AssertionError):
+    """A check failed; `message` is written for the student and is safe to show them.
+
+    Parameters
+    ----------
+    message : str
+        One or two sentences: what was expected, what was found, where.
+    misconception : str, optional
+        The name of the likely mistake, e.g. "flipped kernel".
+    picture : bytes, optional
+        A PNG comparing the expected and the student's image.
+    """
+
+    def __init__(self, message, *, misconception=None, picture=None):
+        super().__init__(message)
+        self.message = message
+        self.misconception = misconception
+        self.picture = picture
+
+
+class StudentCodeError(CheckFailure):
+    """The student's code raised, hung, crashed or is missing; no result to compare."""

@@ -1,0 +1,298 @@
+"""The grader's handle on one student's code, running in a sandboxed worker process."""
+
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import worker
+from .failures import StudentCodeError
+from .sandbox import Sandbox, remove_cgroup
+
+SANDBOX_DIR = Path("/tmp/convgrade")
+LOAD_TIMEOUT = 60.0
+MAX_REPLY_BYTES = 1 << 27
+
+
+@dataclass
+class Returned:
+    """A value that came back from student code, as plain data."""
+
+    type_name: str
+    array: np.ndarray | None = None
+    text: str = ""
+
+    @property
+    def is_ndarray(self):
+        return self.type_name == "ndarray"
+
+
+@dataclass
+class CallResult:
+    value: Returned
+    args_after: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class WorkerFailed(Exception):
+    """The worker died, hung or broke the protocol; `reason` says which, for the student."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StudentProcess:
+    """Start the student's code in a sandbox and call its functions with plain arrays.
+
+    Parameters
+    ----------
+    cells : list of dict
+        ``{"index": int, "source": str, "answer": bool}`` for each code cell to load.
+    sandbox : Sandbox
+    files_dir : path, optional
+        Files the code may read (the assignment's images), copied into its working folder.
+    call_timeout : float
+        Seconds one call may take before the worker is killed.
+    budget : float
+        Seconds all calls together may take; past it, calls fail at once.
+    preload : sequence of str
+        Modules to import before the student's code runs.
+    """
+
+    def __init__(self, cells, sandbox=None, *, files_dir=None, call_timeout=10.0, budget=90.0,
+                 preload=("numpy",)):
+        self.cells = cells
+        self.sandbox = sandbox or Sandbox()
+        self.files_dir = Path(files_dir) if files_dir else None
+        self.call_timeout = call_timeout
+        self.budget = budget
+        self.preload = preload
+        self.spent = 0.0
+        self.load_errors = []
+        self.defined = []
+        self.timeouts = {}
+        self.crashes = []
+        self._process = None
+        self._cgroup = None
+        self._host_dir = None
+        self._stderr = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        """Start the worker and load the student's cells."""
+        self._spawn()
+        started = time.monotonic()
+        header, _ = self._request({"op": "load", "cells": self.cells}, timeout=LOAD_TIMEOUT)
+        self.spent += time.monotonic() - started
+        self.load_errors = header.get("errors", [])
+        self.defined = header.get("defined", [])
+        return self
+
+    def _spawn(self):
+        self._host_dir = Path(tempfile.mkdtemp(prefix="convgrade-worker-"))
+        script = Path(worker.__file__)
+        env = self.sandbox.base_env(home=SANDBOX_DIR / "work")
+        env["CONVGRADE_PRELOAD"] = " ".join(self.preload)
+        command = [sys.executable, "-I", str(SANDBOX_DIR / "worker.py")]
+        inputs = [(script, SANDBOX_DIR / "worker.py")]
+        if self.files_dir:
+            inputs.append((self.files_dir, SANDBOX_DIR / "input"))
+            env["CONVGRADE_INPUT"] = str(SANDBOX_DIR / "input")
+        if self.sandbox.is_sandboxed:
+            command = self.sandbox.bwrap_args(SANDBOX_DIR / "work", inputs=inputs, env=env) + command
+            cwd = None
+        else:
+            # The weaker mode: same worker, no walls. The instructor chose this explicitly.
+            cwd = self._host_dir / "work"
+            cwd.mkdir()
+            command[-1] = str(script)
+            env["HOME"] = str(cwd)
+            if self.files_dir:
+                env["CONVGRADE_INPUT"] = str(self.files_dir)
+        kwargs, self._cgroup = self.sandbox.popen_kwargs()
+        self._stderr = open(self._host_dir / "stderr", "w+b")
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._stderr, cwd=cwd, env=env, **kwargs)
+
+    def close(self):
+        if self._process is not None:
+            self._kill()
+        if self._host_dir is not None:
+            shutil.rmtree(self._host_dir, ignore_errors=True)
+            self._host_dir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _kill(self):
+        process, self._process = self._process, None
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+        for pipe in (process.stdin, process.stdout):
+            pipe.close()
+        remove_cgroup(self._cgroup)
+        self._cgroup = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def _startup_error(self):
+        try:
+            self._stderr.seek(0)
+            text = self._stderr.read(4000).decode(errors="replace").strip()
+        except (OSError, ValueError, AttributeError):
+            text = ""
+        return text.splitlines()[-1] if text else ""
+
+    # ---- protocol --------------------------------------------------------------------------
+    def _request(self, header, blobs=(), *, timeout):
+        """Send one request and wait for its reply, killing the worker if it misbehaves."""
+        process = self._process
+        try:
+            worker.write_message(process.stdin, header, blobs)
+            return self._read_reply(process, timeout)
+        except TimeoutError:
+            self._kill()
+            raise WorkerFailed(f"it took longer than {timeout:g} s") from None
+        except (EOFError, ValueError, OSError) as error:
+            code = process.poll()
+            detail = self._startup_error()
+            self._kill()
+            if isinstance(error, ValueError):
+                raise WorkerFailed(f"your code sent malformed data to the grader ({error})")
+            raise WorkerFailed(_describe_exit(code, detail)) from None
+
+    def _read_reply(self, process, timeout):
+        deadline = time.monotonic() + timeout
+        fd = process.stdout.fileno()
+        buffer = bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+
+            def read_exactly(size):
+                while len(buffer) < size:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not selector.select(remaining):
+                        raise TimeoutError
+                    chunk = os.read(fd, max(size - len(buffer), 1 << 16))
+                    if not chunk:
+                        raise EOFError
+                    buffer.extend(chunk)
+                data = bytes(buffer[:size])
+                del buffer[:size]
+                return data
+
+            class Stream:
+                read = staticmethod(read_exactly)
+
+            return worker.read_message(Stream, max_blob=MAX_REPLY_BYTES)
+
+    def _alive(self):
+        if self._process is None:
+            self.start()
+
+    # ---- calls -----------------------------------------------------------------------------
+    def call(self, name, *args):
+        """Call the student's function `name` with copies of `args`; return a CallResult.
+
+        Raises StudentCodeError when the function is missing, raises, hangs or crashes.
+        """
+        if self.timeouts.get(name, 0) >= 2:
+            raise StudentCodeError(
+                f"{name} was not called again: it already ran past the time limit twice "
+                f"({self.call_timeout:g} s). Is there an infinite loop?")
+        if self.spent >= self.budget:
+            raise StudentCodeError(
+                f"{name} was not called: your code used up the grading time budget "
+                f"({self.budget:g} s in total).")
+        args = [np.array(a) for a in args]
+        started = time.monotonic()
+        try:
+            self._alive()
+            header, blobs = self._request(
+                {"op": "call", "name": name}, [worker.array_to_bytes(a) for a in args],
+                timeout=min(self.call_timeout, self.budget - self.spent))
+        except WorkerFailed as failure:
+            if failure.reason.startswith("it took longer"):
+                self.timeouts[name] = self.timeouts.get(name, 0) + 1
+            else:
+                self.crashes.append(failure.reason)
+            raise StudentCodeError(f"Calling {name} stopped the grader's run of your code: "
+                                   f"{failure.reason}.") from None
+        finally:
+            self.spent += time.monotonic() - started
+        seconds = time.monotonic() - started
+        self._raise_for_error(name, header)
+        value = _decode_value(header["value"], blobs)
+        count = header.get("args_after", 0)
+        after = [worker.array_from_bytes(b) for b in blobs[len(blobs) - count:]] if count else []
+        return CallResult(value=value, args_after=after, seconds=seconds)
+
+    def get(self, name):
+        """The value of the student's global `name`, as a Returned."""
+        try:
+            self._alive()
+            header, blobs = self._request({"op": "get", "name": name}, timeout=self.call_timeout)
+        except WorkerFailed as failure:
+            raise StudentCodeError(f"Reading {name} failed: {failure.reason}.") from None
+        self._raise_for_error(name, header)
+        return _decode_value(header["value"], blobs)
+
+    def _raise_for_error(self, name, header):
+        if header.get("ok"):
+            return
+        if header.get("missing"):
+            raise StudentCodeError(f"{name} is not defined. Did the cell that defines it run "
+                                   f"without errors?{self._load_error_hint()}")
+        error = header.get("error", {})
+        raise StudentCodeError(f"{name} raised {error.get('type', 'an error')}: "
+                               f"{error.get('message', '')}{error.get('where', '')}")
+
+    def _load_error_hint(self):
+        if not self.load_errors:
+            return ""
+        first = self.load_errors[0]
+        return (f" While loading your code, {first.get('cell')} raised "
+                f"{first.get('type')}: {first.get('message')}{first.get('where', '')}.")
+
+
+def _decode_value(description, blobs):
+    """Rebuild a Returned from the worker's description, trusting nothing in it."""
+    type_name = str(description.get("type", "?"))[:80]
+    if not description.get("array"):
+        return Returned(type_name=type_name, text=str(description.get("repr", ""))[:200])
+    array = worker.array_from_bytes(blobs[0])
+    if array.dtype.kind not in "biuf" or array.ndim > 4:
+        return Returned(type_name=type_name, text=f"array of dtype {array.dtype}")
+    return Returned(type_name=type_name, array=array)
+
+
+def _describe_exit(code, detail):
+    if code is None:
+        return "the process running it stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name
+        reason = {"SIGKILL": "it was killed (out of memory or CPU time?)",
+                  "SIGSEGV": "it crashed with a segmentation fault",
+                  "SIGXCPU": "it used up its CPU time",
+                  "SIGXFSZ": "it wrote a file larger than allowed"}.get(name, f"it died with {name}")
+        return reason
+    if code == 137:
+        return "it was killed (out of memory or CPU time?)"
+    message = f"the process running it exited with code {code}"
+    return message + (f" ({detail})" if detail else "")

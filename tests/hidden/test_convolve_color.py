@@ -1,0 +1,60 @@
+"""Hidden checks of convolve_color(image, kernel)."""
+
+import numpy as np
+import pytest
+from cases import cases, photo
+
+from convgrade import expect, reference
+from convgrade.misconceptions import diagnose_convolve
+
+COFFEE_KERNELS = {
+    "BOX_BLUR": reference.BOX_BLUR,
+    "asymmetric": np.array([[1.0, 0.0, -2.0], [0.5, 1.0, 0.0], [0.0, 0.0, 3.0]]),
+}
+
+
+def diagnose_color(image, kernel):
+    """Name a colour mistake: channels moved, or a convolve mistake repeated per channel."""
+
+    def diagnose(actual):
+        expected = reference.convolve_color(image, kernel)
+        if actual.shape == expected.shape[::-1] or (actual.ndim == 3 and actual.shape[0] ==
+                                                    expected.shape[2]):
+            return "channels mixed up"
+        if actual.shape == expected.shape:
+            return diagnose_convolve(actual[:, :, 0], image[:, :, 0], kernel)
+        return None
+
+    return diagnose
+
+
+def check_color(student, image, kernel, call):
+    result = student.call("convolve_color", image, kernel)
+    expected = reference.convolve_color(image, kernel)
+    expect.expect_convolution(result.value, image, kernel, call, expected=expected,
+                              diagnose=diagnose_color(image, kernel))
+    return result
+
+
+@pytest.mark.group("check_convolve_color")
+@pytest.mark.parametrize("kernel_name", sorted(COFFEE_KERNELS))
+def test_color_photo(student, kernel_name):
+    image = photo("coffee")
+    call = f"convolve_color with a {kernel_name} kernel on a 50 x 75 colour photo"
+    check_color(student, image, COFFEE_KERNELS[kernel_name], call)
+
+
+@pytest.mark.group("check_convolve_color")
+def test_four_channels_and_nonsquare_kernel(student):
+    case = cases("color")[0]
+    call = expect.describe_call("convolve_color", case.image, case.kernel)
+    check_color(student, case.image, case.kernel, call)
+
+
+@pytest.mark.group("check_convolve_color")
+def test_color_returns_float_and_leaves_input(student):
+    case = cases("color")[0]
+    call = expect.describe_call("convolve_color", case.image, case.kernel)
+    result = student.call("convolve_color", case.image, case.kernel)
+    expect.expect_float_ndarray(result.value, call)
+    expect.expect_unchanged(case.image, result.args_after[0], "image", call)
