@@ -1,6 +1,59 @@
-"""nbgrader configuration for the Convolutions course."""
+"""nbgrader configuration for the Convolutions course.
 
-c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+Every protection is wired in here: student code runs only in the bubblewrap sandbox, and
+points come only from the hidden checks in tests/hidden/, decided outside the student's
+kernel. See README.md for what each step does.
+"""
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+
+from convgrade.preprocessors import HiddenChecks, SandboxedExecute
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
 c.CourseDirectory.course_id = "convolutions"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store"]
+
+# Student stubs: what replaces the instructor's solution in release/.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograde: restore the notebook's structure, run it in the sandbox for the feedback's
+# outputs, then let the hidden checks decide every test cell's points.
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    HiddenChecks,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.Execute.timeout = 30
+c.Execute.shutdown_kernel = "immediate"
+c.HiddenChecks.call_timeout = 10.0
+c.HiddenChecks.budget = 90.0
+
+# The sandbox (see convgrade/sandbox.py for what it allows and denies).
+c.Sandbox.mode = "bwrap"
+c.Sandbox.memory_limit_mb = 2048
+c.Sandbox.cpu_seconds = 120
+c.Sandbox.max_processes = 64

@@ -18,6 +18,8 @@ PRIVATE_FOLDERS = ("/tmp", "/var/tmp", "/home", "/root", "/run", "/srv", "/mnt",
 # Installed packages the assignment forbids; hiding them makes their import fail for real.
 HIDDEN_PACKAGES = ("scipy", "cv2", "skimage", "torch", "tensorflow")
 PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
+# Inside the sandbox: a private, writable, size-capped home folder.
+SANDBOX_HOME = "/tmp/convgrade/home"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -109,7 +111,8 @@ class Sandbox(Configurable):
         forbidden = [site_packages / p for p in HIDDEN_PACKAGES if (site_packages / p).is_dir()]
         for folder in forbidden:
             args += ["--size", "4096", "--tmpfs", str(folder)]
-        args += ["--size", str(self.scratch_mb << 20), "--tmpfs", str(workdir)]
+        args += ["--size", str(self.scratch_mb << 20), "--tmpfs", str(workdir),
+                 "--size", str(64 << 20), "--tmpfs", SANDBOX_HOME]
         for host, inside in inputs:
             args += ["--ro-bind", str(host), str(inside)]
         for host, inside in writable:
@@ -124,11 +127,21 @@ class Sandbox(Configurable):
         args += ["--chdir", str(workdir), "--"]
         return args
 
-    def base_env(self, home):
+    def font_cache_dir(self):
+        """The host's matplotlib font cache, copied into each sandbox to skip rebuilding it."""
+        import matplotlib
+
+        cache = Path(matplotlib.get_cachedir())
+        if not any(cache.glob("fontlist-*.json")):
+            import matplotlib.font_manager  # noqa: F401 - importing it writes the cache
+        return cache if any(cache.glob("fontlist-*.json")) else None
+
+    def base_env(self, home=SANDBOX_HOME):
         """A small, clean environment: nothing of the grader's own leaks in."""
         return {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(home),
+            "MPLCONFIGDIR": f"{home}/.matplotlib",
             "LANG": "C.UTF-8",
             "MPLBACKEND": "Agg",
             "OPENBLAS_NUM_THREADS": "1",

@@ -100,10 +100,14 @@ class StudentProcess:
     def _spawn(self):
         self._host_dir = Path(tempfile.mkdtemp(prefix="convgrade-worker-"))
         script = Path(worker.__file__)
-        env = self.sandbox.base_env(home=SANDBOX_DIR / "work")
+        env = self.sandbox.base_env()
         env["CONVGRADE_PRELOAD"] = " ".join(self.preload)
         command = [sys.executable, "-I", str(SANDBOX_DIR / "worker.py")]
         inputs = [(script, SANDBOX_DIR / "worker.py")]
+        font_cache = self.sandbox.font_cache_dir() if "matplotlib" in " ".join(self.preload) else None
+        if font_cache:
+            inputs.append((font_cache, SANDBOX_DIR / "fonts"))
+            env["CONVGRADE_FONTS"] = str(SANDBOX_DIR / "fonts")
         if self.files_dir:
             inputs.append((self.files_dir, SANDBOX_DIR / "input"))
             env["CONVGRADE_INPUT"] = str(SANDBOX_DIR / "input")
@@ -116,6 +120,8 @@ class StudentProcess:
             cwd.mkdir()
             command[-1] = str(script)
             env["HOME"] = str(cwd)
+            env["MPLCONFIGDIR"] = str(cwd / ".matplotlib")
+            env.pop("CONVGRADE_FONTS", None)
             if self.files_dir:
                 env["CONVGRADE_INPUT"] = str(self.files_dir)
         kwargs, self._cgroup = self.sandbox.popen_kwargs()
@@ -260,6 +266,9 @@ class StudentProcess:
             raise StudentCodeError(f"{name} is not defined. Did the cell that defines it run "
                                    f"without errors?{self._load_error_hint()}")
         error = header.get("error", {})
+        if error.get("type") == "NotImplementedError":
+            raise StudentCodeError(f"{name} is not written yet: it raises NotImplementedError"
+                                   f"{error.get('where', '')}.")
         raise StudentCodeError(f"{name} raised {error.get('type', 'an error')}: "
                                f"{error.get('message', '')}{error.get('where', '')}")
 

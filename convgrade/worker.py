@@ -236,10 +236,13 @@ def main():
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if os.environ.get("CONVGRADE_INPUT"):
-        import shutil
+    import shutil
 
+    if os.environ.get("CONVGRADE_INPUT"):
         shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
+    if os.environ.get("CONVGRADE_FONTS") and os.environ.get("MPLCONFIGDIR"):
+        shutil.copytree(os.environ["CONVGRADE_FONTS"], os.environ["MPLCONFIGDIR"],
+                        dirs_exist_ok=True)
     for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
         __import__(module)
     block_forbidden_routines()

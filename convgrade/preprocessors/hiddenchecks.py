@@ -1,0 +1,75 @@
+"""Score every graded test cell with the hidden checks, outside the student's kernel."""
+
+import os
+import time
+
+from traitlets import Float, Unicode
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .. import checks, feedback
+from ..notebook_code import is_test_cell
+from ..sandbox import Sandbox
+from ..submission import Submission
+
+
+class HiddenChecks(NbGraderPreprocessor):
+    """Replace each test cell's outputs with the hidden checks' verdict and score.
+
+    Runs after Execute and before SaveAutoGrades. The student's code runs in a fresh
+    sandboxed worker; its functions are called with the hidden inputs, and every result
+    comes back as plain arrays that are checked here, in the grader's own process.
+    """
+
+    hidden_dir = Unicode(
+        str(checks.HIDDEN_DIR), help="Folder of the hidden pytest checks (never released)."
+    ).tag(config=True)
+    call_timeout = Float(
+        10.0, help="Seconds one call of a student function may take before it is stopped."
+    ).tag(config=True)
+    budget = Float(
+        90.0, help="Seconds all calls for one submission may take together."
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        started = time.monotonic()
+        files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
+        submission = Submission.from_notebook(
+            nb, sandbox=Sandbox(parent=self), files_dir=files_dir,
+            call_timeout=self.call_timeout, budget=self.budget)
+        try:
+            groups, problem = checks.run_hidden_checks(submission, self.hidden_dir), None
+        except Exception as error:  # a broken suite must not sink the batch
+            self.log.error("Hidden checks failed to run: %s", error)
+            groups, problem = {}, "the hidden checks could not run; your instructor has been told"
+        finally:
+            submission.close()
+        for result in (r for g in groups.values() for r in g.results if r.grader_error):
+            self.log.error("Check %s broke: %s", result.name, result.grader_error)
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not is_test_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            group = groups.get(grade_id)
+            if group is None:
+                reason = problem or f"no hidden checks exist for {grade_id}"
+                self.log.error("Test cell %s: %s", grade_id, reason)
+                cell.outputs = feedback.unchecked_outputs(reason)
+                continue
+            cell.outputs = feedback.cell_outputs(group, float(cell.metadata.nbgrader["points"]))
+            cell.metadata["convgrade"] = {"checks": [_summary(r) for r in group.results]}
+        nb.metadata["convgrade"] = {
+            "load_errors": submission.process.load_errors,
+            "forbidden": {name: [u.describe() for u in uses]
+                          for name, uses in submission.forbidden.items()},
+            "crashes": submission.process.crashes,
+            "timeouts": submission.process.timeouts,
+            "seconds": round(time.monotonic() - started, 3),
+        }
+        return nb, resources
+
+
+def _summary(result):
+    """What the class report needs from one check, without the picture."""
+    return {"name": result.name, "passed": result.passed, "misconception": result.misconception,
+            "message": result.message}

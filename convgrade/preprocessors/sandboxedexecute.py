@@ -1,0 +1,46 @@
+"""nbgrader's Execute step, with the kernel in the sandbox and no way to sink the submission."""
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+
+from nbgrader.preprocessors import Execute
+
+from ..kernel import SandboxedKernelManager
+
+NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
+
+
+class SandboxedExecute(Execute):
+    """Run the notebook for the feedback's outputs, inside the sandbox.
+
+    No point depends on these outputs (HiddenChecks decides them), so a cell that hangs
+    past its interrupt or kills the kernel ends the run of this notebook with a note,
+    instead of failing the whole submission as plain nbgrader does.
+    """
+
+    def __init__(self, *args, **kwargs):
+        # nbgrader's Execute would otherwise default to an unsandboxed AsyncKernelManager.
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._stopped is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN + "\n")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
+            self._stopped = error
+            reason = ("the kernel died (did the code exit or run out of memory?)"
+                      if isinstance(error, DeadKernelError)
+                      else f"the cell ran past {self.timeout} s and ignored the interrupt")
+            self.log.warning("Stopped executing at cell %d: %s", index, reason)
+            cell.outputs.append(new_output(
+                "error", ename="GradingStopped", evalue=reason,
+                traceback=[f"GradingStopped: {reason}. Later cells were not run."]))
+            return cell, resources
