@@ -133,13 +133,20 @@ def run_hidden_checks(submission, hidden_dir=HIDDEN_DIR):
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             code = pytest.main(args, plugins=[_ProvideSubmission(submission, collector)])
     finally:
+        # Forget only the suite's own modules (conftest, cases, test files), so the next
+        # run imports them afresh; libraries they pulled in stay loaded and consistent.
         for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
+            if _is_inside(getattr(sys.modules[name], "__file__", None), hidden_dir):
+                del sys.modules[name]
         sys.path[:] = saved_path
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not collector.results:
         raise RuntimeError(f"the hidden checks did not run (pytest exit code {code}):\n"
                            f"{output.getvalue()[-3000:]}")
     return group_results(collector.results)
+
+
+def _is_inside(path, folder):
+    return path is not None and Path(folder).resolve() in Path(path).resolve().parents
 
 
 def group_results(results):

@@ -102,7 +102,9 @@ class Sandbox(Configurable):
         args = [shutil.which(self.bwrap_path) or self.bwrap_path,
                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         hidden = [Path(p) for p in PRIVATE_FOLDERS + tuple(self.extra_hidden_paths)]
-        hidden = [folder for folder in hidden + [self.course_root] if folder.exists()]
+        # The course and this grader's own repository (hidden checks, reference) are secret.
+        grader_root = Path(__file__).resolve().parents[1]
+        hidden = [f for f in dict.fromkeys(hidden + [self.course_root, grader_root]) if f.exists()]
         for folder in hidden:
             args += ["--size", str(1 << 20), "--tmpfs", str(folder)]
         for root in self._python_roots():

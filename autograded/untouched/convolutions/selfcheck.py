@@ -32,3 +32,9 @@ def check_float(result, call):
 def passed(what):
     """Print a friendly line when a group of checks passes."""
     print(f"✓ {what}")
+
+
+def require_written(value, name):
+    """Stop with NotImplementedError while `value` is still the all-zero placeholder."""
+    if isinstance(value, np.ndarray) and value.size and not value.any():
+        raise NotImplementedError(f"{name} is still the all-zero placeholder: fill it in above.")

@@ -1,0 +1,58 @@
+# Convolutions course: `make` builds and grades everything, `make test` tests it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# nbgrader shells out to `alembic`, so the environment's bin/ must be on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+ASSIGNMENT := convolutions
+
+.DEFAULT_GOAL := all
+.PHONY: all help setup system-deps release autograde feedback grades summary test samples \
+        hidden-inputs lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+all: setup release autograde feedback grades summary ## set up, release, grade the sample class, write feedback and grades.csv
+
+system-deps: ## install Debian packages the grader needs (bubblewrap)
+	@command -v bwrap >/dev/null || { apt-get update -qq && apt-get install -y -qq bubblewrap; }
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+setup: system-deps $(VENV)/.installed ## create .venv with pinned dependencies
+
+release: setup ## generate release/ from source/ (nbgrader generate_assignment)
+	nbgrader generate_assignment $(ASSIGNMENT) --force
+
+autograde: setup ## autograde every submission in submitted/ (sandboxed, hidden checks)
+	nbgrader autograde $(ASSIGNMENT) --force
+
+feedback: setup ## write feedback/ HTML for every autograded submission
+	nbgrader generate_feedback $(ASSIGNMENT) --force
+
+grades: setup ## export grades.csv from the gradebook
+	nbgrader export --to grades.csv
+
+summary: setup ## print each student's score
+	$(PY) -m convgrade.cli summary
+
+test: setup ## run the test suite
+	$(PY) -m pytest
+
+samples: setup ## rebuild submitted/ from the scenario catalog (review the diff)
+	$(PY) -m convgrade.cli samples
+
+hidden-inputs: setup ## regenerate the hidden checks' fixed arrays (review the diff)
+	$(PY) tests/hidden/make_inputs.py
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check convgrade tests
+	$(VENV)/bin/ruff format --check convgrade tests
+
+clean: ## remove the environment and caches (keeps committed results)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

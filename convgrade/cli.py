@@ -1,0 +1,42 @@
+"""Command line: `convgrade <command>`; parses arguments and calls into the package."""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def run(argv=None):
+    parser = argparse.ArgumentParser(prog="convgrade", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("samples", help="rebuild submitted/ from the scenario catalog")
+    summary = commands.add_parser("summary", help="print each student's score from the gradebook")
+    summary.add_argument("--db", default="sqlite:///gradebook.db")
+    check = commands.add_parser("check", help="run the hidden checks on one notebook")
+    check.add_argument("notebook", nargs="?", help="without it, the reference is checked")
+    args = parser.parse_args(argv)
+    return main(**vars(args))
+
+
+def main(*, command, **options):
+    if command == "samples":
+        from .samples import write_samples
+
+        print("wrote submitted/ for:", ", ".join(write_samples()))
+    elif command == "summary":
+        from .report import format_summary, student_scores
+
+        print(format_summary(student_scores(options["db"])))
+    elif command == "check":
+        import pytest
+
+        from .checks import HIDDEN_DIR
+
+        args = [str(HIDDEN_DIR), "-q"]
+        if options["notebook"]:
+            args += ["--submission", str(Path(options["notebook"]).resolve())]
+        return int(pytest.main(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

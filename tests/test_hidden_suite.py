@@ -1,0 +1,53 @@
+"""Is the hidden suite sound: does it pass the reference and cover every graded cell?"""
+
+import sys
+
+import numpy as np
+import pytest
+from conftest import REPO, SOURCE
+
+from convgrade import checks, misconceptions, reference
+from convgrade.submission import Submission
+
+sys.path.insert(0, str(REPO / "tests" / "hidden"))
+from cases import cases  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def reference_groups():
+    with Submission.reference() as submission:
+        return checks.run_hidden_checks(submission)
+
+
+def test_reference_passes_every_check(reference_groups):
+    failures = [(r.name, r.message, r.grader_error) for g in reference_groups.values()
+                for r in g.failures]
+    assert failures == []
+
+
+def test_every_graded_cell_has_checks_and_every_check_a_cell(reference_groups):
+    assert set(reference_groups) == set(checks.group_points())
+
+
+def test_instructor_solution_passes_every_check():
+    with Submission.from_notebook(SOURCE / "convolutions.ipynb", files_dir=SOURCE) as submission:
+        groups = checks.run_hidden_checks(submission)
+    assert all(not group.failures for group in groups.values())
+
+
+def test_suite_can_run_twice_in_one_process(reference_groups):
+    """The grader runs the suite once per student in a long-lived process."""
+    with Submission.reference() as submission:
+        again = checks.run_hidden_checks(submission)
+    assert {k: g.passed for k, g in again.items()} == {k: g.passed for k, g in
+                                                        reference_groups.items()}
+
+
+@pytest.mark.parametrize("case", cases("asym"), ids=repr)
+def test_asymmetric_cases_tell_flips_apart(case):
+    """Each asymmetric kernel must differ from its flips and transpose, or the check is blind."""
+    right = reference.convolve(case.image, case.kernel)
+    for name, wrong in misconceptions.convolve_variants(case.image, case.kernel):
+        if name in {"flipped kernel", "transposed kernel", "kernel flipped upside down",
+                    "kernel flipped left to right"}:
+            assert not np.allclose(wrong(), right), name
