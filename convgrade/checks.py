@@ -172,21 +172,27 @@ def score(group, points):
     return round(points * group.fraction, 2)
 
 
+def format_groups(groups, points):
+    """Lines for a terminal: points per graded cell, then each failure with its mistake."""
+    lines, total = [], 0.0
+    for name, group in groups.items():
+        earned = score(group, points.get(name, 0.0))
+        total += earned
+        lines.append(f"{name:36s} {group.passed:2d}/{len(group.results):<2d} checks"
+                     f"  {earned:5.2f} / {points.get(name, 0.0):g}")
+    lines.append(f"{'total':36s} {'':11s}  {total:5.2f} / {sum(points.values()):g}")
+    for name, group in groups.items():
+        for failure in group.failures:
+            tag = f" [{failure.misconception}]" if failure.misconception else ""
+            lines.append(f"- {name} :: {failure.name}{tag}: {failure.message}")
+    return lines
+
+
 def print_group_summary(terminalreporter):
     """For runs by hand: points per graded cell, as the gradebook would record them."""
     collector = terminalreporter.config.pluginmanager.get_plugin(COLLECTOR_NAME)
     if collector is None or not collector.results:
         return
-    points = group_points()
-    groups = group_results(collector.results)
     terminalreporter.section("points per graded cell")
-    total = 0.0
-    for name, group in groups.items():
-        earned = score(group, points.get(name, 0.0))
-        total += earned
-        terminalreporter.write_line(f"{name:36s} {group.passed:2d}/{len(group.results):<2d} checks"
-                                    f"  {earned:5.2f} / {points.get(name, 0.0):g}")
-    terminalreporter.write_line(f"{'total':36s} {'':11s}  {total:5.2f} / {sum(points.values()):g}")
-    for name, group in groups.items():
-        for failure in group.failures:
-            terminalreporter.write_line(f"- {name} :: {failure.name}: {failure.message}")
+    for line in format_groups(group_results(collector.results), group_points()):
+        terminalreporter.write_line(line)

@@ -13,6 +13,8 @@ def run(argv=None):
     summary.add_argument("--db", default="sqlite:///gradebook.db")
     check = commands.add_parser("check", help="run the hidden checks on one notebook")
     check.add_argument("notebook", nargs="?", help="without it, the reference is checked")
+    scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")
+    scenario.add_argument("path", help="a file under tests/catalog/")
     args = parser.parse_args(argv)
     return main(**vars(args))
 
@@ -35,6 +37,18 @@ def main(*, command, **options):
         if options["notebook"]:
             args += ["--submission", str(Path(options["notebook"]).resolve())]
         return int(pytest.main(args))
+    elif command == "scenario":
+        import nbformat
+
+        from . import checks, scenarios
+        from .submission import Submission
+
+        scenario = scenarios.load(options["path"])
+        print(f"{scenario.name}: {scenario.description}\nexpects: {scenario.expect}")
+        notebook = nbformat.reads(scenarios.build(scenario).decode(), as_version=4)
+        with Submission.from_notebook(notebook, files_dir=scenarios.RELEASE_NOTEBOOK.parent) as sub:
+            groups = checks.run_hidden_checks(sub)
+        print("\n".join(checks.format_groups(groups, checks.group_points())))
     return 0
 
 

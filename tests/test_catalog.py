@@ -1,0 +1,71 @@
+"""The grader, tested by mutation: every faulty scenario loses points, every correct one none.
+
+Scenarios live in tests/catalog/ (see convgrade/scenarios.py for the format). Each is
+built into a notebook and run through the same sandboxed worker and hidden checks that
+`nbgrader autograde` uses.
+"""
+
+import nbformat
+import pytest
+
+from convgrade import checks, scenarios
+from convgrade.submission import Submission
+
+POINTS = checks.group_points()
+FAULTY = scenarios.catalog("faulty")
+CORRECT = scenarios.catalog("correct")
+
+
+def grade(scenario):
+    notebook = nbformat.reads(scenarios.build(scenario).decode(), as_version=4)
+    with Submission.from_notebook(notebook, files_dir=scenarios.RELEASE_NOTEBOOK.parent,
+                                  call_timeout=5.0) as submission:
+        return checks.run_hidden_checks(submission)
+
+
+def lost_cells(groups):
+    return {name for name, group in groups.items() if group.failures}
+
+
+def named_mistakes(groups):
+    return {r.misconception for g in groups.values() for r in g.failures if r.misconception}
+
+
+def grader_errors(groups):
+    return [(r.name, r.grader_error) for g in groups.values() for r in g.results if r.grader_error]
+
+
+@pytest.mark.parametrize("scenario", CORRECT, ids=lambda s: s.name)
+def test_correct_code_gets_full_marks(scenario):
+    groups = grade(scenario)
+    assert grader_errors(groups) == []
+    failures = [(r.name, r.message) for g in groups.values() for r in g.failures]
+    assert failures == [], scenario.description
+
+
+@pytest.mark.parametrize("scenario", FAULTY, ids=lambda s: s.name)
+def test_faulty_code_loses_points_and_the_mistake_is_named(scenario):
+    groups = grade(scenario)
+    assert grader_errors(groups) == []
+    assert lost_cells(groups), f"no check caught: {scenario.description}"
+    for expectation in scenario.expect:
+        if expectation.startswith("loses="):
+            assert expectation.split("=", 1)[1] in lost_cells(groups)
+    for name in scenario.misconceptions:
+        assert name in named_mistakes(groups), (
+            f"expected the mistake {name!r} to be named; named: {named_mistakes(groups)}")
+
+
+def test_catalog_is_big_enough():
+    convolve_faults = [s for s in FAULTY if "convolve" in s.cells]
+    assert len(convolve_faults) >= 30 and len(CORRECT) >= 8
+    assert any("convolve_color" in s.cells for s in FAULTY)
+    assert any("to_uint8" in s.cells for s in FAULTY)
+
+
+def test_expectations_name_known_mistakes():
+    from convgrade.misconceptions import HINTS
+
+    for scenario in FAULTY + CORRECT:
+        assert set(scenario.misconceptions) <= set(HINTS), scenario.name
+        assert scenario.expects_full_marks == (scenario in CORRECT), scenario.name
