@@ -30,6 +30,7 @@ release: setup ## generate release/ from source/ (nbgrader generate_assignment)
 	nbgrader generate_assignment $(ASSIGNMENT) --force
 
 autograde: setup ## autograde every submission in submitted/ (sandboxed, hidden checks)
+	$(PY) -m convgrade.cli check-config
 	nbgrader autograde $(ASSIGNMENT) --force
 
 feedback: setup ## write feedback/ HTML for every autograded submission

@@ -6,8 +6,10 @@ kernel. See README.md for what each step does.
 """
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 
-from convgrade.preprocessors import HiddenChecks, SandboxedExecute
+from convgrade.exporter import SubmissionExporter
+from convgrade.preprocessors import HiddenChecks, RepairSubmission, RequireSandbox, SandboxedExecute
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -28,11 +30,15 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_S
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Autograde: restore the notebook's structure, run it in the sandbox for the feedback's
-# outputs, then let the hidden checks decide every test cell's points.
+# Autograde: read even a damaged file, restore the notebook's structure, run it in the
+# sandbox for the feedback's outputs, strip active content from what it printed, then let
+# the hidden checks decide every test cell's points.
+c.Autograde.exporter_class = SubmissionExporter
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
+    RequireSandbox,
     ClearOutput,
+    RepairSubmission,
     DeduplicateIds,
     OverwriteKernelspec,
     OverwriteCells,
@@ -42,11 +48,13 @@ c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
     ClearMetadataPreprocessor,
     LimitOutput,
+    SanitizeHTML,
     HiddenChecks,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+c.SanitizeHTML.strip = True
 c.Execute.timeout = 30
 c.Execute.shutdown_kernel = "immediate"
 c.HiddenChecks.call_timeout = 10.0

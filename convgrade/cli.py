@@ -13,6 +13,8 @@ def run(argv=None):
     summary.add_argument("--db", default="sqlite:///gradebook.db")
     check = commands.add_parser("check", help="run the hidden checks on one notebook")
     check.add_argument("notebook", nargs="?", help="without it, the reference is checked")
+    config = commands.add_parser("check-config", help="verify nbgrader_config.py's protections")
+    config.add_argument("path", nargs="?", default="nbgrader_config.py")
     scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")
     scenario.add_argument("path", help="a file under tests/catalog/")
     args = parser.parse_args(argv)
@@ -37,6 +39,15 @@ def main(*, command, **options):
         if options["notebook"]:
             args += ["--submission", str(Path(options["notebook"]).resolve())]
         return int(pytest.main(args))
+    elif command == "check-config":
+        from .config_check import ConfigProblem, verify_course_config
+
+        try:
+            verify_course_config(options["path"])
+        except ConfigProblem as problem:
+            print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
+            return 2
+        print(f"{options['path']}: sandbox, repair and hidden checks are wired in")
     elif command == "scenario":
         import nbformat
 

@@ -85,12 +85,13 @@ def convolve_variants(image, kernel):
     yield "zero-padded same-size output", lambda: _zero_padded(image, kernel)
     # Snap float noise first: a student's 60.0000001 and our 59.9999999 both truncate to 60.
     snapped = np.round(right, 6)
+    # Within 0..255 a wrap-around changes nothing, so the plainer names come first.
     yield "truncated to integers", lambda: np.trunc(snapped)
+    yield "rounded", lambda: np.rint(snapped)
     yield "uint8 wrap-around", lambda: np.mod(np.trunc(snapped), 256)
     yield "uint8 wrap-around", lambda: np.mod(np.rint(snapped), 256)
     yield "clipped", lambda: np.clip(right, 0, 255)
     yield "clipped", lambda: np.clip(np.trunc(snapped), 0, 255)
-    yield "rounded", lambda: np.rint(snapped)
     total = kernel.sum()
     if abs(total) > 1e-9 and not np.isclose(total, 1):
         yield "normalised by the kernel sum", lambda: right / total

@@ -22,8 +22,12 @@ PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
 SANDBOX_HOME = "/tmp/convgrade/home"
 
 
-class SandboxUnavailable(RuntimeError):
-    """Raised when bubblewrap is missing or broken and the weaker mode was not chosen."""
+class SandboxUnavailable(BaseException):
+    """Raised when bubblewrap is missing or broken and the weaker mode was not chosen.
+
+    A BaseException on purpose: nbgrader catches Exception per submission and moves on,
+    but without a sandbox no submission may run at all, so the whole run must stop.
+    """
 
 
 class Sandbox(Configurable):

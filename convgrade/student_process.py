@@ -18,7 +18,8 @@ from .failures import StudentCodeError
 from .sandbox import Sandbox, remove_cgroup
 
 SANDBOX_DIR = Path("/tmp/convgrade")
-LOAD_TIMEOUT = 60.0
+LOAD_TIMEOUT = 30.0
+MAX_STARTS = 6
 MAX_REPLY_BYTES = 1 << 27
 
 
@@ -81,6 +82,8 @@ class StudentProcess:
         self.defined = []
         self.timeouts = {}
         self.crashes = []
+        self.starts = 0
+        self.load_failure = None
         self._process = None
         self._cgroup = None
         self._host_dir = None
@@ -88,11 +91,17 @@ class StudentProcess:
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
-        """Start the worker and load the student's cells."""
+        """Start the worker and load the student's cells; a failure is kept in load_failure."""
+        self.starts += 1
         self._spawn()
         started = time.monotonic()
-        header, _ = self._request({"op": "load", "cells": self.cells}, timeout=LOAD_TIMEOUT)
-        self.spent += time.monotonic() - started
+        try:
+            header, _ = self._request({"op": "load", "cells": self.cells}, timeout=LOAD_TIMEOUT)
+        except WorkerFailed as failure:
+            self.load_failure = f"running your notebook's code stopped: {failure.reason}"
+            return self
+        finally:
+            self.spent += time.monotonic() - started
         self.load_errors = header.get("errors", [])
         self.defined = header.get("defined", [])
         return self
@@ -176,7 +185,10 @@ class StudentProcess:
             self._kill()
             raise WorkerFailed(f"it took longer than {timeout:g} s") from None
         except (EOFError, ValueError, OSError) as error:
-            code = process.poll()
+            try:  # a closed pipe usually means the process is exiting: give it a moment
+                code = process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
             detail = self._startup_error()
             self._kill()
             if isinstance(error, ValueError):
@@ -209,8 +221,15 @@ class StudentProcess:
             return worker.read_message(Stream, max_blob=MAX_REPLY_BYTES)
 
     def _alive(self):
-        if self._process is None:
-            self.start()
+        """Make sure a loaded worker is running; after a crash, start a fresh one (a few times)."""
+        if self._process is None and self.load_failure is None:
+            if self.starts >= MAX_STARTS:
+                self.load_failure = (f"your code stopped the grader's process {self.starts} "
+                                     "times, so the remaining checks were not run")
+            else:
+                self.start()
+        if self.load_failure is not None:
+            raise StudentCodeError(f"Not checked: {self.load_failure}.")
 
     # ---- calls -----------------------------------------------------------------------------
     def call(self, name, *args):
@@ -227,9 +246,9 @@ class StudentProcess:
                 f"{name} was not called: your code used up the grading time budget "
                 f"({self.budget:g} s in total).")
         args = [np.array(a) for a in args]
+        self._alive()
         started = time.monotonic()
         try:
-            self._alive()
             header, blobs = self._request(
                 {"op": "call", "name": name}, [worker.array_to_bytes(a) for a in args],
                 timeout=min(self.call_timeout, self.budget - self.spent))

@@ -3,7 +3,7 @@
 import csv
 
 import pytest
-from conftest import nbgrader
+from support import make_course, nbgrader
 from nbgrader.api import Gradebook
 
 from convgrade import checks, samples, scenarios
@@ -21,13 +21,7 @@ def auto_scores(root, student):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     """The sample class, autograded by real nbgrader in a fresh course folder."""
-    import shutil
-
-    from conftest import REPO, SOURCE
-
-    root = tmp_path_factory.mktemp("class") / "course"
-    shutil.copytree(SOURCE, root / "source" / "convolutions")
-    shutil.copy(REPO / "nbgrader_config.py", root)
+    root = make_course(tmp_path_factory.mktemp("class") / "course")
     for student, name in samples.SAMPLE_CLASS.items():
         scenarios.write_submission(scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root,
                                    student)

@@ -1,16 +1,13 @@
 """Is the hidden suite sound: does it pass the reference and cover every graded cell?"""
 
-import sys
-
 import numpy as np
 import pytest
-from conftest import REPO, SOURCE
+from support import SOURCE, hidden_cases
 
 from convgrade import checks, misconceptions, reference
 from convgrade.submission import Submission
 
-sys.path.insert(0, str(REPO / "tests" / "hidden"))
-from cases import cases  # noqa: E402
+cases = hidden_cases().cases
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,8 @@ import filecmp
 import re
 
 import pytest
-from conftest import RELEASE, REPO, SOURCE, read_notebook
+from support import HIDDEN, RELEASE, SOURCE, read_notebook
 from nbclient import NotebookClient
-
-HIDDEN = REPO / "tests" / "hidden"
 
 
 def execute(path, tmp_path):

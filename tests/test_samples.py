@@ -1,7 +1,7 @@
 """Are the committed sample submissions exactly what the scenario catalog builds?"""
 
 import pytest
-from conftest import REPO
+from support import REPO
 
 from convgrade import samples, scenarios
 

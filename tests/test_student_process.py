@@ -45,7 +45,7 @@ def use_np_convolve(image):
 
 @pytest.fixture(scope="module")
 def worker(request):
-    from conftest import REPO
+    from support import REPO
 
     cells = [{"index": 0, "source": CODE.replace("@ROOT@", str(REPO)), "answer": True,
               "label": "your test cell"}]

@@ -1,6 +1,8 @@
 """nbgrader preprocessors that wire the sandbox and the hidden checks into autograding."""
 
 from .hiddenchecks import HiddenChecks
+from .repairsubmission import RepairSubmission
+from .requiresandbox import RequireSandbox
 from .sandboxedexecute import SandboxedExecute
 
-__all__ = ["HiddenChecks", "SandboxedExecute"]
+__all__ = ["HiddenChecks", "RepairSubmission", "RequireSandbox", "SandboxedExecute"]

@@ -8,6 +8,7 @@ from traitlets import Float, Unicode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import checks, feedback
+from ..exporter import UNREADABLE_KEY
 from ..notebook_code import is_test_cell
 from ..sandbox import Sandbox
 from ..submission import Submission
@@ -32,6 +33,12 @@ class HiddenChecks(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
+        unreadable = nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY)
+        if unreadable:
+            for cell in nb.cells:
+                if cell.cell_type == "code" and is_test_cell(cell):
+                    cell.outputs = feedback.unchecked_outputs(f"the submitted file {unreadable}")
+            return nb, resources
         started = time.monotonic()
         files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         submission = Submission.from_notebook(
@@ -58,14 +65,14 @@ class HiddenChecks(NbGraderPreprocessor):
                 continue
             cell.outputs = feedback.cell_outputs(group, float(cell.metadata.nbgrader["points"]))
             cell.metadata["convgrade"] = {"checks": [_summary(r) for r in group.results]}
-        nb.metadata["convgrade"] = {
+        nb.metadata.setdefault("convgrade", {}).update({
             "load_errors": submission.process.load_errors,
             "forbidden": {name: [u.describe() for u in uses]
                           for name, uses in submission.forbidden.items()},
             "crashes": submission.process.crashes,
             "timeouts": submission.process.timeouts,
             "seconds": round(time.monotonic() - started, 3),
-        }
+        })
         return nb, resources
 
 

@@ -2,12 +2,14 @@
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
+from traitlets import Integer
 
 from nbgrader.preprocessors import Execute
 
 from ..kernel import SandboxedKernelManager
 
 NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
+TRUNCATED = "[output truncated: this cell printed more than {limit} kB]"
 
 
 class SandboxedExecute(Execute):
@@ -18,6 +20,13 @@ class SandboxedExecute(Execute):
     instead of failing the whole submission as plain nbgrader does.
     """
 
+    max_cell_output_kb = Integer(
+        1024, help="Output kept per cell; the rest is dropped as it arrives, not after."
+    ).tag(config=True)
+    max_notebook_output_kb = Integer(
+        8192, help="Output kept per notebook, across all cells."
+    ).tag(config=True)
+
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute would otherwise default to an unsandboxed AsyncKernelManager.
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -25,7 +34,24 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
+        self._notebook_bytes = 0
+        self._cell_bytes = {}
         return super().preprocess(nb, resources, km)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep outputs only up to the limits, so a flood cannot fill the grader's memory."""
+        size = len(str(msg.get("content", "")))
+        used = self._cell_bytes.get(cell_index, 0)
+        limit = self.max_cell_output_kb << 10
+        if used + size > limit or self._notebook_bytes + size > self.max_notebook_output_kb << 10:
+            if used <= limit:
+                self._cell_bytes[cell_index] = limit + 1
+                outs.append(new_output("stream", name="stdout", text=TRUNCATED.format(
+                    limit=self.max_cell_output_kb) + "\n"))
+            return None
+        self._cell_bytes[cell_index] = used + size
+        self._notebook_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
 
     def preprocess_cell(self, cell, resources, index):
         if self._stopped is not None:

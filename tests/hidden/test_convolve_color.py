@@ -1,11 +1,14 @@
 """Hidden checks of convolve_color(image, kernel)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from cases import cases, photo
 
 from convgrade import expect, reference
-from convgrade.misconceptions import diagnose_convolve
+from convgrade.compare import values_match
+from convgrade.misconceptions import diagnose_convolve, diagnose_convolve_shape
 
 COFFEE_KERNELS = {
     "BOX_BLUR": reference.BOX_BLUR,
@@ -14,16 +17,20 @@ COFFEE_KERNELS = {
 
 
 def diagnose_color(image, kernel):
-    """Name a colour mistake: channels moved, or a convolve mistake repeated per channel."""
+    """Name a colour mistake: channels moved or reordered, a wrong size, or a convolve mistake."""
 
     def diagnose(actual):
         expected = reference.convolve_color(image, kernel)
-        if actual.shape == expected.shape[::-1] or (actual.ndim == 3 and actual.shape[0] ==
-                                                    expected.shape[2]):
+        if actual.ndim != 3:
+            return None
+        if actual.shape[2] != expected.shape[2]:
             return "channels mixed up"
-        if actual.shape == expected.shape:
-            return diagnose_convolve(actual[:, :, 0], image[:, :, 0], kernel)
-        return None
+        if actual.shape[:2] != expected.shape[:2]:
+            return diagnose_convolve_shape(actual.shape[:2], image.shape[:2], kernel.shape)
+        for order in itertools.permutations(range(expected.shape[2])):
+            if list(order) != sorted(order) and values_match(actual, expected[:, :, order]):
+                return "channels mixed up"
+        return diagnose_convolve(actual[:, :, 0], image[:, :, 0], kernel)
 
     return diagnose
 
@@ -52,9 +59,11 @@ def test_four_channels_and_nonsquare_kernel(student):
 
 
 @pytest.mark.group("check_convolve_color")
-def test_color_returns_float_and_leaves_input(student):
+@pytest.mark.parametrize("dtype", ["uint8", "float64"])
+def test_color_returns_float_and_leaves_input(student, dtype):
     case = cases("color")[0]
-    call = expect.describe_call("convolve_color", case.image, case.kernel)
-    result = student.call("convolve_color", case.image, case.kernel)
+    image = case.image.astype(dtype)
+    call = expect.describe_call("convolve_color", image, case.kernel)
+    result = student.call("convolve_color", image, case.kernel)
     expect.expect_float_ndarray(result.value, call)
-    expect.expect_unchanged(case.image, result.args_after[0], "image", call)
+    expect.expect_unchanged(image, result.args_after[0], "image", call)

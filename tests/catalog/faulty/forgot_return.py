@@ -1,0 +1,10 @@
+"""Fills the output array correctly but never returns it, so convolve returns None."""
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_photos
+# %% convolve
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel)

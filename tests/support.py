@@ -1,0 +1,47 @@
+"""Helpers shared by the project's tests: paths, and running real nbgrader."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = REPO / "source" / "convolutions"
+RELEASE = REPO / "release" / "convolutions"
+HIDDEN = REPO / "tests" / "hidden"
+BIN = Path(sys.executable).parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+def nbgrader(course_root, *args, check=True, timeout=600):
+    """Run a real nbgrader command in `course_root`; return the CompletedProcess."""
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course_root, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def read_notebook(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def hidden_cases():
+    """The hidden suite's `cases` module, loaded without putting tests/hidden on sys.path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hidden_cases", HIDDEN / "cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_course(root):
+    """A course folder with source/ and the real config, ready for nbgrader."""
+    shutil.copytree(SOURCE, root / "source" / "convolutions")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    return root
