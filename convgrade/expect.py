@@ -33,10 +33,11 @@ def hint(name):
     return f" This looks like a known mistake, {name}: {misconceptions.HINTS[name]}"
 
 
-def expect_shape(value, expected_shape, call, *, image_shape, kernel_shape):
+def expect_shape(value, expected_shape, call, *, image, kernel):
     actual = array_of(value, call)
     if actual.shape != tuple(expected_shape):
-        name = misconceptions.diagnose_convolve_shape(actual.shape, image_shape, kernel_shape)
+        name = (misconceptions.diagnose_convolve(actual, image, kernel)
+                or misconceptions.diagnose_convolve_shape(actual.shape, image.shape, kernel.shape))
         message = (f"{call} returned shape {describe_shape(actual.shape)}; expected "
                    f"{describe_shape(expected_shape)}.")
         raise CheckFailure(message + (hint(name) if name else ""), misconception=name)

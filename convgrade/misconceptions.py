@@ -29,7 +29,8 @@ HINTS = {
     "kernel assumed square": "the code uses one kernel size for both directions; use both "
                              "kernel.shape[0] and kernel.shape[1].",
     "uint8 wrap-around": "the sums were computed or stored as uint8, which wraps around past 255 "
-                         "and below 0. Convert to float before multiplying.",
+                         "and below 0 (and in NumPy 2 a uint8 pixel times a Python int stays "
+                         "uint8, or raises OverflowError). Convert to float before multiplying.",
     "truncated to integers": "the result was stored in an integer array, which drops the "
                              "fractions. Create the output as float.",
     "clipped": "the result was clipped to 0..255. convolve returns the raw sums; clipping "
@@ -57,10 +58,12 @@ def _same_size(values, image_shape, row, col):
     return out
 
 
-def _zero_padded(image, kernel):
+def _zero_padded(image, kernel, symmetric=False):
+    """'same'-style output; `symmetric` pads kh // 2 on both sides, as np.pad usually is."""
     kh, kw = kernel.shape
-    top, left = (kh - 1) // 2, (kw - 1) // 2
-    padded = np.pad(np.asarray(image, dtype=float), ((top, kh - 1 - top), (left, kw - 1 - left)))
+    top, left = (kh // 2, kw // 2) if symmetric else ((kh - 1) // 2, (kw - 1) // 2)
+    bottom, right = (kh // 2, kw // 2) if symmetric else (kh - 1 - top, kw - 1 - left)
+    padded = np.pad(np.asarray(image, dtype=float), ((top, bottom), (left, right)))
     return reference.convolve(padded, kernel)
 
 
@@ -83,6 +86,7 @@ def convolve_variants(image, kernel):
                                                                     kw // 2)
     yield "same-size output with a zero border", lambda: _same_size(right, image.shape, 0, 0)
     yield "zero-padded same-size output", lambda: _zero_padded(image, kernel)
+    yield "zero-padded same-size output", lambda: _zero_padded(image, kernel, symmetric=True)
     # Snap float noise first: a student's 60.0000001 and our 59.9999999 both truncate to 60.
     snapped = np.round(right, 6)
     # Within 0..255 a wrap-around changes nothing, so the plainer names come first.
@@ -92,6 +96,7 @@ def convolve_variants(image, kernel):
     yield "uint8 wrap-around", lambda: np.mod(np.rint(snapped), 256)
     yield "clipped", lambda: np.clip(right, 0, 255)
     yield "clipped", lambda: np.clip(np.trunc(snapped), 0, 255)
+    yield "clipped", lambda: np.clip(np.rint(snapped), 0, 255)
     total = kernel.sum()
     if abs(total) > 1e-9 and not np.isclose(total, 1):
         yield "normalised by the kernel sum", lambda: right / total
@@ -120,7 +125,9 @@ def diagnose_convolve(actual, image, kernel):
     right = reference.convolve(image, kernel)
     for name, wrong in convolve_variants(image, kernel):
         candidate = wrong()
-        if candidate.shape == actual.shape and not values_match(candidate, right):
+        # An all-zero candidate explains nothing (a result that was never filled in, say).
+        if candidate.shape == actual.shape and candidate.any() and not values_match(candidate,
+                                                                                    right):
             if _reproduces(actual, candidate):
                 return name
     return None
@@ -143,6 +150,13 @@ def diagnose_convolve_shape(shape, image_shape, kernel_shape):
     for name, shapes in candidates:
         if tuple(shape) in shapes - {right}:
             return name
+    return None
+
+
+def diagnose_exception(error_type, message):
+    """Name the mistake behind an exception from student code, or None."""
+    if error_type == "OverflowError" and "uint8" in message:
+        return "uint8 wrap-around"
     return None
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import worker
 from .failures import StudentCodeError
+from .misconceptions import HINTS, diagnose_exception
 from .sandbox import Sandbox, remove_cgroup
 
 SANDBOX_DIR = Path("/tmp/convgrade")
@@ -288,8 +289,12 @@ class StudentProcess:
         if error.get("type") == "NotImplementedError":
             raise StudentCodeError(f"{name} is not written yet: it raises NotImplementedError"
                                    f"{error.get('where', '')}.")
-        raise StudentCodeError(f"{name} raised {error.get('type', 'an error')}: "
-                               f"{error.get('message', '')}{error.get('where', '')}")
+        message = (f"{name} raised {error.get('type', 'an error')}: "
+                   f"{error.get('message', '')}{error.get('where', '')}")
+        mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
+        if mistake:
+            message += f" This looks like a known mistake, {mistake}: {HINTS[mistake]}"
+        raise StudentCodeError(message, misconception=mistake)
 
     def _load_error_hint(self):
         if not self.load_errors:

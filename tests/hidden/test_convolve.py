@@ -24,8 +24,8 @@ def check_values(student, case):
 def test_output_shape(student, case):
     call = expect.describe_call("convolve", case.image, case.kernel)
     result = student.call("convolve", case.image, case.kernel)
-    expect.expect_shape(result.value, output_shape(case), call,
-                        image_shape=case.image.shape, kernel_shape=case.kernel.shape)
+    expect.expect_shape(result.value, output_shape(case), call, image=case.image,
+                        kernel=case.kernel)
 
 
 @pytest.mark.group("check_convolve_small_values")

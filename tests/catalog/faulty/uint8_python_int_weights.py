@@ -1,4 +1,5 @@
 """Turns the kernel into Python numbers with kernel.tolist(); under NumPy 2 a uint8 pixel times a Python int stays uint8 and wraps (or overflows)."""
+# expect: misconception=uint8 wrap-around
 # expect: loses=check_convolve_uint8
 # %% convolve
 def convolve(image, kernel):

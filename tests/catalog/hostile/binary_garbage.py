@@ -1,0 +1,4 @@
+"""Submits binary bytes under the notebook's name."""
+# base: release
+# expect: zero
+# tamper: replace-file binary

@@ -1,0 +1,3 @@
+"""Correct answers, but every cell's nbgrader metadata was stripped (a copy-paste into a new notebook)."""
+# expect: full-marks
+# tamper: strip-metadata *
