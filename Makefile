@@ -39,8 +39,9 @@ feedback: setup ## write feedback/ HTML for every autograded submission
 grades: setup ## export grades.csv from the gradebook
 	nbgrader export --to grades.csv
 
-summary: setup ## print each student's score
+summary: setup ## print each student's score and what went wrong while grading
 	$(PY) -m convgrade.cli summary
+	$(PY) -m convgrade.cli problems
 
 test: setup ## run the test suite
 	$(PY) -m pytest

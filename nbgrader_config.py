@@ -34,7 +34,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # sandbox for the feedback's outputs, strip active content from what it printed, then let
 # the hidden checks decide every test cell's points.
 c.Autograde.exporter_class = SubmissionExporter
-c.OverwriteCells.add_missing_cells = True
+# RepairSubmission re-inserts deleted cells itself (nbgrader's own way can crash).
+c.OverwriteCells.add_missing_cells = False
 c.Autograde.sanitize_preprocessors = [
     RequireSandbox,
     ClearOutput,
@@ -54,6 +55,7 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+c.SanitizeHTML.enabled = True  # nbconvert preprocessors are off unless enabled
 c.SanitizeHTML.strip = True
 c.Execute.timeout = 30
 c.Execute.shutdown_kernel = "immediate"

@@ -68,6 +68,7 @@ class ResultCollector:
 
     def __init__(self):
         self.results = []
+        self._pictured = set()  # groups that already have their one picture
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -76,8 +77,16 @@ class ResultCollector:
         if marker is None or report.when == "teardown" and report.passed:
             return report
         if report.when == "call" or report.failed:
-            self.results.append(_result(item.name, marker.args[0], report, call))
+            self.results.append(self._result(item.name, marker.args[0], report, call))
         return report
+
+    def _result(self, name, group, report, call):
+        result = _result(name, group, report, call)
+        error = call.excinfo.value if call.excinfo else None
+        if isinstance(error, CheckFailure) and error.picture and group not in self._pictured:
+            self._pictured.add(group)
+            result.picture = error.picture() if callable(error.picture) else error.picture
+        return result
 
 
 def _result(name, group, report, call):
@@ -85,7 +94,7 @@ def _result(name, group, report, call):
         return CheckResult(name, group, True)
     error = call.excinfo.value if call.excinfo else None
     if isinstance(error, CheckFailure):
-        return CheckResult(name, group, False, error.message, error.misconception, error.picture)
+        return CheckResult(name, group, False, error.message, error.misconception)
     # Not a CheckFailure: the check itself broke. The student sees a neutral line; the
     # instructor sees the details in the grading log.
     detail = f"{type(error).__name__}: {error}" if error else report.longreprtext[-500:]

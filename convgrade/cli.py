@@ -13,6 +13,8 @@ def run(argv=None):
     summary.add_argument("--db", default="sqlite:///gradebook.db")
     check = commands.add_parser("check", help="run the hidden checks on one notebook")
     check.add_argument("notebook", nargs="?", help="without it, the reference is checked")
+    found = commands.add_parser("problems", help="list what went wrong while grading")
+    found.add_argument("--autograded", default="autograded")
     config = commands.add_parser("check-config", help="verify nbgrader_config.py's protections")
     config.add_argument("path", nargs="?", default="nbgrader_config.py")
     scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")
@@ -39,6 +41,10 @@ def main(*, command, **options):
         if options["notebook"]:
             args += ["--submission", str(Path(options["notebook"]).resolve())]
         return int(pytest.main(args))
+    elif command == "problems":
+        from .report import format_problems, problems
+
+        print(format_problems(problems(options["autograded"])))
     elif command == "check-config":
         from .config_check import ConfigProblem, verify_course_config
 

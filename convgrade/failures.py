@@ -10,8 +10,9 @@ class CheckFailure(AssertionError):
         One or two sentences: what was expected, what was found, where.
     misconception : str, optional
         The name of the likely mistake, e.g. "flipped kernel".
-    picture : bytes, optional
-        A PNG comparing the expected and the student's image.
+    picture : bytes or callable returning bytes, optional
+        A PNG comparing the expected and the student's image; a callable is drawn only if
+        the feedback will show it (one picture per graded cell).
     """
 
     def __init__(self, message, *, misconception=None, picture=None):

@@ -67,8 +67,10 @@ def _html(headline, failures):
         picture = next((f.picture for f in failures if f.picture), None)
         if picture:
             encoded = base64.b64encode(picture).decode()
-            parts.append(f'<img alt="expected, yours and their difference" '
-                         f'src="data:image/png;base64,{encoded}"/>')
+            parts.append(f'<figure><img alt="expected, yours and their difference" '
+                         f'src="data:image/png;base64,{encoded}"/><figcaption>Left to right: '
+                         "expected, yours, and where they differ (brighter means a larger "
+                         "error).</figcaption></figure>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -115,11 +115,11 @@ class _Scanner(ast.NodeVisitor):
         if module and is_forbidden(module):
             self._record(module, node)
         # getattr(np, "convolve")
-        if (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        attribute = _constant_string(node.args[1]) if len(node.args) >= 2 else None
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and attribute:
             owner = self._qualified(node.args[0])
-            if owner and is_forbidden(f"{owner}.{node.args[1].value}"):
-                self._record(f"{owner}.{node.args[1].value}", node)
+            if owner and is_forbidden(f"{owner}.{attribute}"):
+                self._record(f"{owner}.{attribute}", node)
         self.generic_visit(node)
 
     def _qualified(self, node):
@@ -138,10 +138,21 @@ class _Scanner(ast.NodeVisitor):
             return None
         function = self._qualified(node.func) or (
             node.func.id if isinstance(node.func, ast.Name) else None)
-        argument = node.args[0]
-        if function in IMPORT_FUNCTIONS and isinstance(argument, ast.Constant):
-            return str(argument.value)
+        if function in IMPORT_FUNCTIONS:
+            return _constant_string(node.args[0])
         return None
+
+
+def _constant_string(node):
+    """The value of a string constant, also when spelled as "scipy." + "signal"; else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _constant_string(node.left), _constant_string(node.right)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
+        return "".join(str(v.value) for v in node.values)
+    return None
 
 
 def find_forbidden(cells, entry_points):

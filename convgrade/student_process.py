@@ -1,6 +1,7 @@
 """The grader's handle on one student's code, running in a sandboxed worker process."""
 
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -19,7 +20,6 @@ from .misconceptions import HINTS, diagnose_exception
 from .sandbox import Sandbox, remove_cgroup
 
 SANDBOX_DIR = Path("/tmp/convgrade")
-LOAD_TIMEOUT = 30.0
 MAX_STARTS = 6
 MAX_REPLY_BYTES = 1 << 27
 
@@ -34,7 +34,7 @@ class Returned:
 
     @property
     def is_ndarray(self):
-        return self.type_name == "ndarray"
+        return self.type_name == "ndarray" and self.array is not None
 
 
 @dataclass
@@ -66,17 +66,20 @@ class StudentProcess:
         Seconds one call may take before the worker is killed.
     budget : float
         Seconds all calls together may take; past it, calls fail at once.
+    load_timeout : float
+        Seconds the student's cells may take to load (top-level code runs then).
     preload : sequence of str
         Modules to import before the student's code runs.
     """
 
     def __init__(self, cells, sandbox=None, *, files_dir=None, call_timeout=10.0, budget=90.0,
-                 preload=("numpy",)):
+                 load_timeout=30.0, preload=("numpy",)):
         self.cells = cells
         self.sandbox = sandbox or Sandbox()
         self.files_dir = Path(files_dir) if files_dir else None
         self.call_timeout = call_timeout
         self.budget = budget
+        self.load_timeout = load_timeout
         self.preload = preload
         self.spent = 0.0
         self.load_errors = []
@@ -97,7 +100,8 @@ class StudentProcess:
         self._spawn()
         started = time.monotonic()
         try:
-            header, _ = self._request({"op": "load", "cells": self.cells}, timeout=LOAD_TIMEOUT)
+            header, _ = self._request({"op": "load", "cells": self.cells},
+                                      timeout=self.load_timeout)
         except WorkerFailed as failure:
             self.load_failure = f"running your notebook's code stopped: {failure.reason}"
             return self
@@ -179,9 +183,14 @@ class StudentProcess:
     def _request(self, header, blobs=(), *, timeout):
         """Send one request and wait for its reply, killing the worker if it misbehaves."""
         process = self._process
+        request_id = secrets.token_hex(8)
         try:
-            worker.write_message(process.stdin, header, blobs)
-            return self._read_reply(process, timeout)
+            worker.write_message(process.stdin, dict(header, id=request_id), blobs)
+            reply, reply_blobs = self._read_reply(process, timeout)
+            if reply.get("id") != request_id:
+                # Someone else wrote into the pipe: nothing after this can be trusted.
+                raise ValueError("a reply to a request the grader never made")
+            return reply, reply_blobs
         except TimeoutError:
             self._kill()
             raise WorkerFailed(f"it took longer than {timeout:g} s") from None
@@ -264,9 +273,17 @@ class StudentProcess:
             self.spent += time.monotonic() - started
         seconds = time.monotonic() - started
         self._raise_for_error(name, header)
-        value = _decode_value(header["value"], blobs)
-        count = header.get("args_after", 0)
-        after = [worker.array_from_bytes(b) for b in blobs[len(blobs) - count:]] if count else []
+        description = header.get("value") if isinstance(header.get("value"), dict) else {}
+        expected_blobs = int(bool(description.get("array"))) + len(args)
+        if header.get("args_after") != len(args) or len(blobs) != expected_blobs:
+            self._kill()
+            raise StudentCodeError(f"Calling {name} gave a malformed reply: your code wrote into "
+                                   "the grader's channel.")
+        value = _decode_value(description, blobs)
+        try:
+            after = [worker.array_from_bytes(b) for b in blobs[len(blobs) - len(args):]]
+        except ValueError:
+            raise StudentCodeError(f"Calling {name} gave a reply the grader cannot read.") from None
         return CallResult(value=value, args_after=after, seconds=seconds)
 
     def get(self, name):
@@ -277,7 +294,8 @@ class StudentProcess:
         except WorkerFailed as failure:
             raise StudentCodeError(f"Reading {name} failed: {failure.reason}.") from None
         self._raise_for_error(name, header)
-        return _decode_value(header["value"], blobs)
+        value = header.get("value")
+        return _decode_value(value if isinstance(value, dict) else {}, blobs)
 
     def _raise_for_error(self, name, header):
         if header.get("ok"):
@@ -307,9 +325,12 @@ class StudentProcess:
 def _decode_value(description, blobs):
     """Rebuild a Returned from the worker's description, trusting nothing in it."""
     type_name = str(description.get("type", "?"))[:80]
-    if not description.get("array"):
+    if not description.get("array") or not blobs:
         return Returned(type_name=type_name, text=str(description.get("repr", ""))[:200])
-    array = worker.array_from_bytes(blobs[0])
+    try:
+        array = worker.array_from_bytes(blobs[0])
+    except ValueError:
+        return Returned(type_name=type_name, text="unreadable array data")
     if array.dtype.kind not in "biuf" or array.ndim > 4:
         return Returned(type_name=type_name, text=f"array of dtype {array.dtype}")
     return Returned(type_name=type_name, array=array)

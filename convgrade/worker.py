@@ -224,7 +224,8 @@ def serve(requests, replies):
         else:
             reply = ({"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}",
                                              "where": ""}}, [])
-        write_message(replies, *reply)
+        reply_header, reply_blobs = reply
+        write_message(replies, dict(reply_header, id=header.get("id")), reply_blobs)
 
 
 def main():

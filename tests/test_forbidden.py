@@ -51,3 +51,11 @@ def test_syntax_errors_do_not_stop_the_scan():
              {"label": "cell 2", "source": "import numpy as np\ndef convolve(i, k):\n"
                                            "    return np.convolve(i, k)"}]
     assert "convolve" in find_forbidden(cells, ["convolve"])
+
+
+def test_names_built_from_pieces_are_found():
+    code = ("import importlib\ndef convolve(i, k):\n"
+            "    signal = importlib.import_module('scipy.' + 'signal')\n"
+            "    return getattr(signal, 'correlate' + '2d')(i, k)")
+    found = find_forbidden([{"label": "cell 3", "source": code}], ["convolve"])
+    assert [use.name for use in found["convolve"]][:1] == ["scipy.signal"]

@@ -31,6 +31,9 @@ class HiddenChecks(NbGraderPreprocessor):
     budget = Float(
         90.0, help="Seconds all calls for one submission may take together."
     ).tag(config=True)
+    load_timeout = Float(
+        30.0, help="Seconds a submission's cells may take to load before its checks score 0."
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         unreadable = nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY)
@@ -43,7 +46,7 @@ class HiddenChecks(NbGraderPreprocessor):
         files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         submission = Submission.from_notebook(
             nb, sandbox=Sandbox(parent=self), files_dir=files_dir,
-            call_timeout=self.call_timeout, budget=self.budget)
+            call_timeout=self.call_timeout, budget=self.budget, load_timeout=self.load_timeout)
         try:
             groups, problem = checks.run_hidden_checks(submission, self.hidden_dir), None
         except Exception as error:  # a broken suite must not sink the batch
@@ -69,6 +72,7 @@ class HiddenChecks(NbGraderPreprocessor):
             "load_errors": submission.process.load_errors,
             "forbidden": {name: [u.describe() for u in uses]
                           for name, uses in submission.forbidden.items()},
+            "load_failure": submission.process.load_failure,
             "crashes": submission.process.crashes,
             "timeouts": submission.process.timeouts,
             "seconds": round(time.monotonic() - started, 3),

@@ -16,12 +16,11 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ..exporter import UNREADABLE_KEY
 
 
+
 class RepairSubmission(NbGraderPreprocessor):
     """Restore every known cell's type, metadata and locked source; re-insert missing ones."""
 
     def preprocess(self, nb, resources):
-        if nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY):
-            return nb, resources
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gradebook:
             try:
@@ -40,6 +39,8 @@ class RepairSubmission(NbGraderPreprocessor):
         repairs = []
         present = self._restore_known_cells(nb, known, repairs)
         self._insert_missing_cells(nb, known, order, present, repairs)
+        if nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY):
+            repairs = []  # a stand-in notebook: rebuilding it is not the student's doing
         if repairs:
             self.log.warning("Repaired %s: %s", info["student"], "; ".join(repairs))
         nb.metadata.setdefault("convgrade", {})["repairs"] = repairs

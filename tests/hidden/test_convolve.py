@@ -76,6 +76,7 @@ def test_returns_float_ndarray(student, dtype):
     call = expect.describe_call("convolve", image, case.kernel)
     result = student.call("convolve", image, case.kernel)
     expect.expect_float_ndarray(result.value, call)
+    expect.expect_shape(result.value, output_shape(case), call, image=image, kernel=case.kernel)
 
 
 @pytest.mark.group("check_convolve_input_unchanged")
@@ -84,6 +85,9 @@ def test_returns_float_ndarray(student, dtype):
 def test_inputs_left_unchanged(student, case):
     call = expect.describe_call("convolve", case.image, case.kernel)
     result = student.call("convolve", case.image, case.kernel)
+    # Leaving the inputs alone earns credit only for a function that computes something.
+    expect.expect_shape(result.value, output_shape(case), call, image=case.image,
+                        kernel=case.kernel)
     image_after, kernel_after = result.args_after
     expect.expect_unchanged(case.image, image_after, "image", call)
     expect.expect_unchanged(case.kernel, kernel_after, "kernel", call)

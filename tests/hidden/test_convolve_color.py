@@ -8,6 +8,7 @@ from cases import cases, photo
 
 from convgrade import expect, reference
 from convgrade.compare import values_match
+from convgrade.failures import CheckFailure
 from convgrade.misconceptions import diagnose_convolve, diagnose_convolve_shape
 
 COFFEE_KERNELS = {
@@ -66,4 +67,8 @@ def test_color_returns_float_and_leaves_input(student, dtype):
     call = expect.describe_call("convolve_color", image, case.kernel)
     result = student.call("convolve_color", image, case.kernel)
     expect.expect_float_ndarray(result.value, call)
+    expected_shape = reference.convolve_color(image, case.kernel).shape
+    if result.value.array.shape != expected_shape:
+        raise CheckFailure(f"{call} returned shape {result.value.array.shape}; expected "
+                           f"{expected_shape}.")
     expect.expect_unchanged(image, result.args_after[0], "image", call)
