@@ -15,8 +15,11 @@ help: ## list the targets
 
 all: setup release autograde feedback grades summary ## set up, release, grade the sample class, write feedback and grades.csv
 
-system-deps: ## install Debian packages the grader needs (bubblewrap)
-	@command -v bwrap >/dev/null || { apt-get update -qq && apt-get install -y -qq bubblewrap; }
+DEBIAN_PACKAGES := bubblewrap chromium chromium-driver
+system-deps: ## install Debian packages: bubblewrap (sandbox), chromium + driver (browser tests)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends $$missing; fi
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
