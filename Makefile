@@ -5,15 +5,17 @@ PY := $(VENV)/bin/python
 # nbgrader shells out to `alembic`, so the environment's bin/ must be on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ASSIGNMENT := convolutions
+# Worker processes for `make grade`; empty means one per core.
+JOBS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all help setup system-deps release autograde feedback grades summary test samples \
-        hidden-inputs lint clean
+.PHONY: all help setup system-deps release grade autograde feedback grades report summary \
+        test bench samples hidden-inputs lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-all: setup release autograde feedback grades summary ## set up, release, grade the sample class, write feedback and grades.csv
+all: setup release grade grades report summary ## set up, release, grade the sample class, write feedback, grades.csv and the report
 
 DEBIAN_PACKAGES := bubblewrap chromium chromium-driver
 system-deps: ## install Debian packages: bubblewrap (sandbox), chromium + driver (browser tests)
@@ -32,7 +34,10 @@ setup: system-deps $(VENV)/.installed ## create .venv with pinned dependencies
 release: setup ## generate release/ from source/ (nbgrader generate_assignment)
 	nbgrader generate_assignment $(ASSIGNMENT) --force
 
-autograde: setup ## autograde every submission in submitted/ (sandboxed, hidden checks)
+grade: setup ## grade submitted/ in parallel (JOBS=N), resumable; writes gradebook, autograded/, feedback/
+	$(PY) -m convgrade.cli grade $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+
+autograde: setup ## the same grading with plain `nbgrader autograde`, one student at a time
 	$(PY) -m convgrade.cli check-config
 	nbgrader autograde $(ASSIGNMENT) --force
 
@@ -42,12 +47,18 @@ feedback: setup ## write feedback/ HTML for every autograded submission
 grades: setup ## export grades.csv from the gradebook
 	nbgrader export --to grades.csv
 
+report: setup ## write reports/convolutions.html: score distribution, check failures, mistakes
+	$(PY) -m convgrade.cli report
+
 summary: setup ## print each student's score and what went wrong while grading
 	$(PY) -m convgrade.cli summary
 	$(PY) -m convgrade.cli problems
 
 test: setup ## run the test suite
 	$(PY) -m pytest
+
+bench: setup ## benchmark `make grade` against plain sequential nbgrader (prints figures)
+	$(PY) -m convgrade.cli bench $(if $(N),--submissions $(N))
 
 samples: setup ## rebuild submitted/ from the scenario catalog (review the diff)
 	$(PY) -m convgrade.cli samples

@@ -17,6 +17,18 @@ def run(argv=None):
     found.add_argument("--autograded", default="autograded")
     config = commands.add_parser("check-config", help="verify nbgrader_config.py's protections")
     config.add_argument("path", nargs="?", default="nbgrader_config.py")
+    grade = commands.add_parser("grade", help="grade every submission: parallel, resumable")
+    grade.add_argument("--assignment", default="convolutions")
+    grade.add_argument("-j", "--jobs", type=int, default=None,
+                       help="worker processes (default: all cores)")
+    grade.add_argument("--force", action="store_true", help="regrade unchanged submissions")
+    grade.add_argument("--scheduler", default=None,
+                       help="grade on a Dask cluster, e.g. tcp://HOST:8786")
+    grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    grade.add_argument("--no-feedback", action="store_true", help="skip writing feedback HTML")
+    report = commands.add_parser("report", help="write the class report (HTML with pictures)")
+    report.add_argument("--assignment", default="convolutions")
+    report.add_argument("--output", default="reports/convolutions.html")
     scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")
     scenario.add_argument("path", help="a file under tests/catalog/")
     args = parser.parse_args(argv)
@@ -54,6 +66,12 @@ def main(*, command, **options):
             print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
             return 2
         print(f"{options['path']}: sandbox, repair and hidden checks are wired in")
+    elif command == "report":
+        from .class_report import write_report
+
+        print("wrote", write_report(".", options["output"], options["assignment"]))
+    elif command == "grade":
+        return grade(**options)
     elif command == "scenario":
         import nbformat
 
@@ -67,6 +85,32 @@ def main(*, command, **options):
             groups = checks.run_hidden_checks(sub)
         print("\n".join(checks.format_groups(groups, checks.group_points())))
     return 0
+
+
+def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
+    """`convgrade grade`: check the config, grade the class, write feedback and list problems."""
+    from .config_check import ConfigProblem, verify_course_config
+
+    try:
+        verify_course_config("nbgrader_config.py")
+    except ConfigProblem as problem:
+        print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
+        return 2
+    from .batch import grade_class
+    from .report import format_problems, problems
+
+    result = grade_class(".", assignment, jobs=jobs, force=force, scheduler=scheduler,
+                         students=student)
+    print(f"graded {len(result.graded)}, skipped {len(result.skipped)} unchanged, "
+          f"failed {len(result.failed)} in {result.seconds:.1f} s")
+    for name, reason in result.failed.items():
+        print(f"  not graded: {name}: {reason}")
+    if result.graded and not no_feedback:
+        from .feedback_writer import write_feedback
+
+        write_feedback(".", assignment, result.graded)
+    print(format_problems(problems("autograded")))
+    return 1 if result.failed else 0
 
 
 if __name__ == "__main__":

@@ -1,19 +1,28 @@
-"""A Jupyter kernel manager that starts the kernel inside the bubblewrap sandbox."""
+"""A Jupyter kernel manager that starts the kernel inside the bubblewrap sandbox, ahead of time."""
 
+import atexit
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 
 from .sandbox import Sandbox, remove_cgroup
 
+WORK_DIR = "/tmp/convgrade/work"
 INPUT_DIR = "/tmp/convgrade/input"
 FONT_CACHE_DIR = "/tmp/convgrade/fonts"
-# Copy the notebook's folder into the sandbox's private working folder, then start the kernel.
-PRELUDE = ('cp -a "$CONVGRADE_INPUT"/. . && mkdir -p "$MPLCONFIGDIR" && '
-           '{ cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null || true; } && exec "$@"')
+# Seed matplotlib's font cache, then start the kernel.
+PRELUDE = ('mkdir -p "$MPLCONFIGDIR" && { cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null '
+           '|| true; } && exec "$@"')
+# Run silently before the first cell: bring in the notebook's files, warm the imports.
+SETUP_CODE = f"""
+import shutil as _shutil
+_shutil.copytree({INPUT_DIR!r}, ".", dirs_exist_ok=True)
+del _shutil
+"""
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -21,17 +30,26 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     TCP on loopback cannot cross into the sandbox's network namespace, so the kernel's
     sockets are Unix sockets in a folder bound into the sandbox. Interrupts go by message:
-    a signal sent to bwrap would not reach the kernel.
+    a signal sent to bwrap would not reach the kernel. The kernel starts in an empty
+    working folder; `stage` later fills a read-only input folder with the notebook's files,
+    and SETUP_CODE copies them in. So a kernel can be started before its notebook is known.
     """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.sandbox = Sandbox(parent=self)
         self._ipc_dir = Path(tempfile.mkdtemp(prefix="convgrade-ipc-"))
+        self.input_dir = self._ipc_dir / "input"
+        self.input_dir.mkdir()
         self.transport = "ipc"
         self.ip = str(self._ipc_dir / "kernel")
         self.connection_file = str(self._ipc_dir / "connection.json")
         self._cgroup = None
+
+    def stage(self, folder):
+        """Make `folder`'s files (the notebook's images and helpers) the kernel's input."""
+        shutil.copytree(folder, self.input_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.ipynb"))
 
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.check_available()
@@ -41,22 +59,31 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw.update(popen_kwargs)
         # What the kernel prints outside Jupyter's channels goes nowhere, not to our terminal.
         kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        work = self._ipc_dir / "work"  # used as is only without the sandbox
+        work.mkdir(exist_ok=True)
+        kw["cwd"] = str(work)
         return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
-        workdir = Path(self._launch_args.get("cwd") or ".").resolve()
-        env = self.sandbox.base_env()
-        env.update(CONVGRADE_INPUT=INPUT_DIR, CONVGRADE_FONTS=FONT_CACHE_DIR)
         if not self.sandbox.is_sandboxed:
             return command
-        inputs = [(workdir, INPUT_DIR)]
+        env = self.sandbox.base_env()
+        env.update(CONVGRADE_FONTS=FONT_CACHE_DIR)
+        inputs = [(self.input_dir, INPUT_DIR)]
         font_cache = self.sandbox.font_cache_dir()
         if font_cache:
             inputs.append((font_cache, FONT_CACHE_DIR))
-        prefix = self.sandbox.bwrap_args(workdir, inputs=inputs,
+        prefix = self.sandbox.bwrap_args(WORK_DIR, inputs=inputs,
                                          writable=[(self._ipc_dir, self._ipc_dir)], env=env)
         return prefix + ["/bin/sh", "-c", PRELUDE, "sh"] + command
+
+    @property
+    def setup_code(self):
+        """Code to run silently before the first cell, in the kernel's own working folder."""
+        if self.sandbox.is_sandboxed:
+            return SETUP_CODE
+        return SETUP_CODE.replace(repr(INPUT_DIR), repr(str(self.input_dir)))
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
@@ -64,3 +91,49 @@ class SandboxedKernelManager(AsyncKernelManager):
             remove_cgroup(self._cgroup)
             self._cgroup = None
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+
+class KernelPool:
+    """One spare kernel per process, launched while the previous notebook is still graded.
+
+    Launching only starts the kernel's process; its start-up (about a second of imports)
+    then overlaps with the hidden checks of the notebook before.
+    """
+
+    _spare = None
+
+    @classmethod
+    def take(cls, parent):
+        """A launched kernel manager: the spare if there is one, else a new one."""
+        km, cls._spare = cls._spare, None
+        if km is None or not run_sync(km.is_alive)():
+            km = cls._launch(parent)
+        return km
+
+    @classmethod
+    def refill(cls, parent):
+        if cls._spare is None:
+            cls._spare = cls._launch(parent)
+
+    @classmethod
+    def _launch(cls, parent):
+        km = SandboxedKernelManager(parent=parent, kernel_name="python3")
+        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        return km
+
+    @classmethod
+    def discard(cls):
+        km, cls._spare = cls._spare, None
+        if km is not None:
+            shut_down(km)
+
+
+def shut_down(km):
+    """Stop a kernel at once: graceful shutdown would only wait on student code."""
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # the kernel may already be gone; its resources are cleaned either way
+        run_sync(km._async_cleanup_resources)()
+
+
+atexit.register(KernelPool.discard)

@@ -149,7 +149,6 @@ class Sandbox(Configurable):
             "HOME": str(home),
             "MPLCONFIGDIR": f"{home}/.matplotlib",
             "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",

@@ -115,6 +115,7 @@ class StudentProcess:
         self._host_dir = Path(tempfile.mkdtemp(prefix="convgrade-worker-"))
         script = Path(worker.__file__)
         env = self.sandbox.base_env()
+        env["MPLBACKEND"] = "Agg"  # the worker draws nothing anyone sees
         env["CONVGRADE_PRELOAD"] = " ".join(self.preload)
         command = [sys.executable, "-I", str(SANDBOX_DIR / "worker.py")]
         inputs = [(script, SANDBOX_DIR / "worker.py")]

@@ -3,7 +3,7 @@
 import csv
 
 import pytest
-from support import make_course, nbgrader
+from support import make_course, nbgrader, read_notebook
 from nbgrader.api import Gradebook
 
 from convgrade import checks, samples, scenarios
@@ -70,6 +70,16 @@ def test_grades_csv_lists_every_student(graded_class):
     assert set(rows) == set(samples.SAMPLE_CLASS)
     assert float(rows["complete"]["score"]) == AUTO_TOTAL
     assert float(rows["untouched"]["score"]) == 0.0
+
+
+@pytest.mark.e2e
+def test_feedback_shows_the_lesson_pictures_drawn_in_the_sandbox(graded_class):
+    """The sandboxed kernel must draw inline figures, so feedback shows the student's gallery."""
+    notebook = read_notebook(graded_class / "autograded" / "complete" / "convolutions" /
+                             "convolutions.ipynb")
+    images = sum("image/png" in output.get("data", {}) for cell in notebook.cells
+                 if cell.cell_type == "code" for output in cell.outputs)
+    assert images == 5
 
 
 @pytest.mark.e2e

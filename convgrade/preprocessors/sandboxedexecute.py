@@ -6,7 +6,7 @@ from traitlets import Integer
 
 from nbgrader.preprocessors import Execute
 
-from ..kernel import SandboxedKernelManager
+from ..kernel import KernelPool, SandboxedKernelManager, shut_down
 
 NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
 TRUNCATED = "[output truncated: this cell printed more than {limit} kB]"
@@ -36,7 +36,16 @@ class SandboxedExecute(Execute):
         self._stopped = None
         self._notebook_bytes = 0
         self._cell_bytes = {}
-        return super().preprocess(nb, resources, km)
+        self._set_up = False
+        km = KernelPool.take(parent=self)
+        km.stage(resources["metadata"]["path"])
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            shut_down(km)
+            KernelPool.refill(parent=self)
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep outputs only up to the limits, so a flood cannot fill the grader's memory."""
@@ -59,6 +68,12 @@ class SandboxedExecute(Execute):
                 cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN + "\n")]
             return cell, resources
         try:
+            if not self._set_up:
+                self._set_up = True
+                reply = self.wait_for_reply(self.kc.execute(
+                    self.km.setup_code, silent=True, store_history=False))
+                if reply is None or reply["content"]["status"] != "ok":
+                    raise RuntimeError("could not copy the notebook's files into the sandbox")
             return super().preprocess_cell(cell, resources, index)
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error

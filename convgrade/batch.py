@@ -1,0 +1,191 @@
+"""Grade a whole class: parallel, resumable, one gradebook writer, local processes or Dask.
+
+Workers are long-lived processes, each holding one `Autograder` (nbgrader imported once,
+a sandboxed kernel always launched ahead). The coordinator hands out submissions, and is
+the only process that writes the gradebook and the autograded folders. A submission whose
+files and grader are unchanged since it was last recorded is skipped, so a run that was
+killed halfway finishes the rest when started again.
+"""
+
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import as_completed as futures_as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .startup import skip_optional_grammar
+
+skip_optional_grammar()
+
+from tqdm import tqdm  # noqa: E402
+
+from .grading import Autograder, CourseBundle, GradebookWriter, Job, read_folder  # noqa: E402
+
+STATE_FILE = Path(".convgrade") / "graded.json"
+
+_autograder = None  # one per worker process
+
+
+def _start_worker(bundle):
+    global _autograder
+    _autograder = Autograder(bundle)
+
+
+def _grade(job):
+    return _autograder.grade(job)
+
+
+def _grade_on_dask_worker(bundle, job):
+    """Dask task: keep one Autograder per worker process and bundle, across tasks."""
+    global _autograder
+    if _autograder is None or _autograder.bundle.fingerprint != bundle.fingerprint:
+        _autograder = Autograder(bundle)
+    return _autograder.grade(job)
+
+
+@dataclass
+class BatchReport:
+    graded: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)  # student -> reason
+    timings: dict = field(default_factory=dict)  # student -> {phase: seconds}
+    seconds: float = 0.0
+
+
+class GradingState:
+    """Which submissions were recorded, with the content hash they had then."""
+
+    def __init__(self, root):
+        self.path = Path(root) / STATE_FILE
+        try:
+            self.entries = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def is_current(self, student, key):
+        return self.entries.get(student) == key
+
+    def record(self, student, key):
+        self.entries[student] = key
+        self.path.parent.mkdir(exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
+        partial.replace(self.path)  # atomic: a kill leaves the old or the new state
+
+
+def submissions(root, assignment, students=None):
+    """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student."""
+    jobs = []
+    for folder in sorted((Path(root) / "submitted").glob(f"*/{assignment}")):
+        student = folder.parent.name
+        if students and student not in students:
+            continue
+        timestamp_file = folder / "timestamp.txt"
+        timestamp = timestamp_file.read_text().strip() if timestamp_file.exists() else None
+        try:
+            files = read_folder(folder)
+        except ValueError as error:
+            files = {f"{assignment}.ipynb": b""}  # graded as unreadable: zero, with a reason
+            print(f"convgrade: {error}; grading it as an empty submission")
+        jobs.append(Job(student, {k: v for k, v in files.items() if k != "timestamp.txt"},
+                        timestamp))
+    return jobs
+
+
+def grade_class(root=".", assignment="convolutions", *, jobs=None, force=False, scheduler=None,
+                students=None, progress=True):
+    """Grade every submission in root/submitted/ and record the results.
+
+    Parameters
+    ----------
+    root : path
+        The course folder (with nbgrader_config.py and gradebook.db).
+    jobs : int, optional
+        Worker processes; all cores by default. Ignored with a scheduler.
+    force : bool
+        Regrade submissions that are already recorded and unchanged.
+    scheduler : str, optional
+        Address of a Dask scheduler (tcp://HOST:PORT) whose workers do the grading.
+    students : iterable of str, optional
+        Grade only these.
+
+    Returns
+    -------
+    BatchReport
+    """
+    started = time.monotonic()
+    root = Path(root).resolve()
+    bundle = CourseBundle.from_course(root, assignment)
+    writer = GradebookWriter(root, assignment)
+    state = GradingState(root)
+    report = BatchReport()
+    todo = []
+    for job in submissions(root, assignment, students):
+        key = f"{bundle.fingerprint}:{job.digest}"
+        folder = root / "autograded" / job.student / assignment
+        if not force and state.is_current(job.student, key) and folder.exists():
+            report.skipped.append(job.student)
+        else:
+            todo.append((job, key))
+    bar = tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
+               desc=f"grading {assignment}")
+    with _executor(bundle, jobs, scheduler) as executor:
+        pending = {executor.submit(job): (job, key) for job, key in todo}
+        for future in executor.as_completed(list(pending)):
+            job, key = pending.pop(future)
+            _record(future, job, key, writer, state, report)
+            bar.update()
+    bar.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _record(future, job, key, writer, state, report):
+    try:
+        graded = future.result()
+    except Exception as error:  # the worker itself died: nothing recorded, retried next run
+        report.failed[job.student] = f"worker failed: {type(error).__name__}: {error}"
+        return
+    if graded.error:
+        report.failed[job.student] = graded.error
+        return
+    graded.timings["record"] = writer.record(job, graded)
+    state.record(job.student, key)
+    report.graded.append(job.student)
+    report.timings[job.student] = graded.timings
+
+
+class _executor:
+    """Context manager with submit(job) -> future and as_completed(futures), local or Dask."""
+
+    def __init__(self, bundle, jobs, scheduler):
+        self.bundle, self.jobs, self.scheduler = bundle, jobs, scheduler
+
+    def __enter__(self):
+        if self.scheduler:
+            from distributed import Client, as_completed
+
+            self.client = Client(self.scheduler)
+            self._bundle = self.client.scatter(self.bundle, broadcast=True)
+            self.as_completed = as_completed
+        else:
+            # spawn, not fork: the coordinator holds database connections and threads.
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs or os.cpu_count() or 1, mp_context=get_context("spawn"),
+                initializer=_start_worker, initargs=(self.bundle,))
+            self.as_completed = futures_as_completed
+        return self
+
+    def submit(self, job):
+        if self.scheduler:
+            return self.client.submit(_grade_on_dask_worker, self._bundle, job, pure=False)
+        return self.pool.submit(_grade, job)
+
+    def __exit__(self, *exc):
+        if self.scheduler:
+            self.client.close()
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
