@@ -29,6 +29,10 @@ def run(argv=None):
     report = commands.add_parser("report", help="write the class report (HTML with pictures)")
     report.add_argument("--assignment", default="convolutions")
     report.add_argument("--output", default="reports/convolutions.html")
+    bench = commands.add_parser("bench", help="benchmark against plain sequential nbgrader")
+    bench.add_argument("--submissions", type=int, default=12)
+    bench.add_argument("--jobs", type=int, default=None)
+    bench.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
     scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")
     scenario.add_argument("path", help="a file under tests/catalog/")
     args = parser.parse_args(argv)
@@ -70,6 +74,10 @@ def main(*, command, **options):
         from .class_report import write_report
 
         print("wrote", write_report(".", options["output"], options["assignment"]))
+    elif command == "bench":
+        from .benchmark import run
+
+        run(submissions=options["submissions"], jobs=options["jobs"], keep=options["keep"])
     elif command == "grade":
         return grade(**options)
     elif command == "scenario":

@@ -126,8 +126,8 @@ class Autograder:
     bundle : CourseBundle
     """
 
-    def __init__(self, bundle):
-        started = time.monotonic()
+    def __init__(self, bundle, process_started=None):
+        started = process_started or time.monotonic()
         self.bundle = bundle
         self.root = Path(tempfile.mkdtemp(prefix="convgrade-course-"))
         (self.root / "nbgrader_config.py").write_text(bundle.config_text)
@@ -151,6 +151,8 @@ class Autograder:
     def grade(self, job):
         """Autograde one student's folder; never raises (errors come back in the result)."""
         result = GradedSubmission(job.student)
+        if self.setup_seconds:  # charged once, to the first submission this worker grades
+            result.timings["startup"], self.setup_seconds = self.setup_seconds, 0.0
         started = time.monotonic()
         folder = self.root / "autograded" / job.student / self.bundle.assignment
         try:
@@ -183,10 +185,15 @@ class Autograder:
         started = time.monotonic()
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
             graded, out = self.autograde.from_filename(str(path), resources=_copy(resources))
-        notebook = nbformat.reads(graded, as_version=4)
-        checks = notebook.metadata.get("convgrade", {}).get("seconds", 0.0)
-        timings["checks"] = timings.get("checks", 0) + checks
-        timings["execute"] = timings.get("execute", 0) + time.monotonic() - started - checks
+        info = nbformat.reads(graded, as_version=4).metadata.get("convgrade", {})
+        measured = {
+            "checks": info.get("seconds", 0.0),
+            "checks_student": info.get("student_seconds", 0.0),
+            "execute_student": info.get("execute", {}).get("cell_seconds", 0.0),
+        }
+        measured["execute"] = time.monotonic() - started - measured["checks"]
+        for key, value in measured.items():
+            timings[key] = timings.get(key, 0.0) + value
         return graded
 
 

@@ -26,7 +26,7 @@ def _python_source(source):
 
 
 def code_cells(notebook):
-    """The code cells the worker loads, as ``{"index", "source", "answer", "label"}`` dicts.
+    """The code cells the worker loads, as ``{"index", "source", "answer", "locked", "label"}``.
 
     Test cells are left out: the grader runs its own checks. Answer (solution) cells run in
     full; other cells contribute only imports, definitions and assignments (see the worker).
@@ -43,7 +43,8 @@ def code_cells(notebook):
             continue
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         answer = is_answer_cell(cell)
+        locked = bool(cell.get("metadata", {}).get("nbgrader", {}).get("locked"))
         cells.append({"index": index, "source": _python_source(cell.get("source", "")),
-                      "answer": answer,
+                      "answer": answer, "locked": locked and not answer,
                       "label": f"your {grade_id} cell" if answer and grade_id else f"cell {index + 1}"})
     return cells

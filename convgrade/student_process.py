@@ -88,6 +88,7 @@ class StudentProcess:
         self.crashes = []
         self.starts = 0
         self.load_failure = None
+        self.call_seconds = 0.0  # time inside student code, as seen from here
         self._process = None
         self._cgroup = None
         self._host_dir = None
@@ -107,6 +108,7 @@ class StudentProcess:
             return self
         finally:
             self.spent += time.monotonic() - started
+            self.call_seconds += time.monotonic() - started
         self.load_errors = header.get("errors", [])
         self.defined = header.get("defined", [])
         return self
@@ -273,6 +275,7 @@ class StudentProcess:
         finally:
             self.spent += time.monotonic() - started
         seconds = time.monotonic() - started
+        self.call_seconds += seconds
         self._raise_for_error(name, header)
         description = header.get("value") if isinstance(header.get("value"), dict) else {}
         expected_blobs = int(bool(description.get("array"))) + len(args)

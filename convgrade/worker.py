@@ -11,6 +11,7 @@ never as pickles, so nothing the student controls is ever unpickled by the grade
 
 import ast
 import importlib.abc
+import importlib.util
 import io
 import json
 import linecache
@@ -27,9 +28,13 @@ BLOCKED_MODULES = ("scipy.signal", "scipy.ndimage", "cv2", "skimage.filters", "t
                    "tensorflow", "astropy.convolution")
 BLOCKED_NUMPY_FUNCTIONS = ("convolve", "correlate")
 # Statements worth running from cells that are not the student's answers: the names
-# they define may be used by the answers; everything else is plots and demos.
-DEFINING_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                       ast.ClassDef, ast.Assign, ast.AnnAssign)
+# they define may be used by the answers; everything else is plots and demos. From the
+# instructor's locked cells, only imports and definitions (their data is for the lesson).
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DEFINING_STATEMENTS = DEFINITIONS + (ast.Assign, ast.AnnAssign)
+# Plotting and image libraries the lesson imports but answers rarely use: loaded on first
+# use, so a grading run that never draws never pays for them.
+LAZY_MODULES = ("matplotlib", "imageio", "figures", "selfcheck", "PIL")
 
 
 def write_message(stream, header, blobs=()):
@@ -78,6 +83,23 @@ def array_from_bytes(blob):
     import numpy as np
 
     return np.load(io.BytesIO(blob), allow_pickle=False)
+
+
+class LazyImport(importlib.abc.MetaPathFinder):
+    """Load LAZY_MODULES with importlib's LazyLoader: executed when first touched."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] not in LAZY_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
 
 
 class BlockedImport(importlib.abc.MetaPathFinder):
@@ -147,8 +169,10 @@ class StudentCode:
                 errors.append({"cell": filename.strip("<>"), "type": "SyntaxError",
                                "message": f"{error.msg} (line {error.lineno})", "where": ""})
                 continue
+            wanted = (object if cell["answer"] else
+                      DEFINITIONS if cell.get("locked") else DEFINING_STATEMENTS)
             for statement in tree.body:
-                if not cell["answer"] and not isinstance(statement, DEFINING_STATEMENTS):
+                if not isinstance(statement, wanted):
                     continue
                 module = ast.Module(body=[statement], type_ignores=[])
                 try:
@@ -247,6 +271,7 @@ def main():
     for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
         __import__(module)
     block_forbidden_routines()
+    sys.meta_path.insert(0, LazyImport())
     serve(requests, replies)
 
 

@@ -22,15 +22,25 @@ from support import ARTIFACTS, BIN, REPO
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-COURSE_ITEMS = ["nbgrader_config.py", "source", "release", "submitted", "autograded", "feedback",
-                "gradebook.db"]
-HELPERS = ["figures.py", "selfcheck.py", "images"]  # what a student's folder holds besides the notebook
+COURSE_ITEMS = [
+    "nbgrader_config.py",
+    "source",
+    "release",
+    "submitted",
+    "autograded",
+    "feedback",
+    "gradebook.db",
+]
+# What a student's folder holds besides the notebook.
+HELPERS = ["figures.py", "selfcheck.py", "images"]
 SERVER_START_TIMEOUT = 90
 # JupyterLab user settings for the test server: no news or update checks (the machine is
 # offline), and every cell attached to the page so that outputs can be counted.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
@@ -45,8 +55,9 @@ def make_browser_course(root):
     for name in COURSE_ITEMS:
         src = REPO / name
         if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns(
-                ".ipynb_checkpoints", "__pycache__"))
+            shutil.copytree(
+                src, root / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+            )
         else:
             shutil.copy(src, root / name)
     release = root / "release" / "convolutions"
@@ -91,9 +102,12 @@ class LabServer:
         return dict(
             os.environ,
             PATH=f"{BIN}:{os.environ['PATH']}",
-            JUPYTER_CONFIG_DIR=str(config),  # system and .venv config still load; ~/.jupyter does not
+            # .venv and system config still load (nbgrader's server extensions); ~/.jupyter
+            # does not. The data dir only holds the notebook-signing key; kernels and lab
+            # extensions come from .venv.
+            JUPYTER_CONFIG_DIR=str(config),
             JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
-            JUPYTER_DATA_DIR=str(self.home / "data"),  # notebook-signing key; kernels come from .venv
+            JUPYTER_DATA_DIR=str(self.home / "data"),
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),
             IPYTHONDIR=str(self.home / "ipython"),
@@ -102,22 +116,35 @@ class LabServer:
 
     def start(self):
         command = [
-            str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root",
-            "--ServerApp.open_browser=False", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-            f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={self.root}",
+            str(BIN / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.open_browser=False",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
             f"--LabApp.user_settings_dir={self.home / 'lab-settings'}",
             f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
         ]
         env = self.env()
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"jupyter lab exited with {self.process.returncode}:\n" + self.log_tail()
+                )
             try:
                 status = self.api("GET", "/api/status")
                 if "started" in status:
@@ -125,13 +152,18 @@ class LabServer:
             except (OSError, urllib.error.URLError, ValueError):
                 pass
             time.sleep(0.25)
-        raise RuntimeError(f"jupyter lab did not answer /api/status in {SERVER_START_TIMEOUT}s:\n"
-                           + self.log_tail())
+        raise RuntimeError(
+            f"jupyter lab did not answer /api/status in {SERVER_START_TIMEOUT}s:\n"
+            + self.log_tail()
+        )
 
     def api(self, method, path, timeout=5):
-        request = urllib.request.Request(self.url + path, method=method,
-                                         headers={"Authorization": f"token {self.token}"},
-                                         data=b"" if method == "POST" else None)
+        request = urllib.request.Request(
+            self.url + path,
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+            data=b"" if method == "POST" else None,
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
         return json.loads(body) if body else {}
@@ -186,10 +218,20 @@ def _signal_group(pid, sig):
 
 
 @contextmanager
-def lab_server(root, home):
-    server = LabServer(root, home)
+def lab_server(root, home, attempts=3):
+    """A started LabServer; a free port can be taken between choosing and binding it, so
+    starting is retried on a new port."""
+    for attempt in range(attempts):
+        server = LabServer(root, home)
+        try:
+            server.start()
+            break
+        except RuntimeError:
+            server.stop()
+            if attempt == attempts - 1:
+                raise
     try:
-        yield server.start()
+        yield server
     finally:
         server.stop()
 
@@ -200,15 +242,29 @@ def chromium(profile_dir, width=1400, height=1000):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
+    if missing:
+        raise RuntimeError(
+            f"{missing} not installed: run `make system-deps` (Debian packages "
+            "chromium and chromium-driver)"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile_dir}", f"--window-size={width},{height}"]:
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile_dir}",
+        f"--window-size={width},{height}",
+    ]:
         options.add_argument(flag)
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(Path(profile_dir).parent
-                                                                   / "chromedriver.log"))
+    service = Service(
+        executable_path=CHROMEDRIVER, log_output=str(Path(profile_dir).parent / "chromedriver.log")
+    )
     driver = webdriver.Chrome(service=service, options=options)
     try:
         driver.set_page_load_timeout(60)

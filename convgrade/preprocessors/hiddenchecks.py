@@ -76,6 +76,7 @@ class HiddenChecks(NbGraderPreprocessor):
             "crashes": submission.process.crashes,
             "timeouts": submission.process.timeouts,
             "seconds": round(time.monotonic() - started, 3),
+            "student_seconds": round(submission.process.call_seconds, 3),
         })
         return nb, resources
 

@@ -1,5 +1,7 @@
 """nbgrader's Execute step, with the kernel in the sandbox and no way to sink the submission."""
 
+import time
+
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Integer
@@ -37,10 +39,16 @@ class SandboxedExecute(Execute):
         self._notebook_bytes = 0
         self._cell_bytes = {}
         self._set_up = False
+        self._cell_seconds = 0.0
+        started = time.monotonic()
         km = KernelPool.take(parent=self)
         km.stage(resources["metadata"]["path"])
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
+            nb.metadata.setdefault("convgrade", {})["execute"] = {
+                "cell_seconds": round(self._cell_seconds, 3),
+                "total_seconds": round(time.monotonic() - started, 3)}
+            return nb, resources
         finally:
             if self.kc is not None:
                 self.kc.stop_channels()
@@ -74,7 +82,11 @@ class SandboxedExecute(Execute):
                     self.km.setup_code, silent=True, store_history=False))
                 if reply is None or reply["content"]["status"] != "ok":
                     raise RuntimeError("could not copy the notebook's files into the sandbox")
-            return super().preprocess_cell(cell, resources, index)
+            started = time.monotonic()
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            finally:
+                self._cell_seconds += time.monotonic() - started
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error
             reason = ("the kernel died (did the code exit or run out of memory?)"

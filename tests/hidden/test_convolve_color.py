@@ -48,7 +48,8 @@ def check_color(student, image, kernel, call):
 @pytest.mark.parametrize("kernel_name", sorted(COFFEE_KERNELS))
 def test_color_photo(student, kernel_name):
     image = photo("coffee")
-    call = f"convolve_color with a {kernel_name} kernel on a 50 x 75 colour photo"
+    call = (f"convolve_color with a {kernel_name} kernel on a {image.shape[0]} x {image.shape[1]} "
+            "colour photo")
     check_color(student, image, COFFEE_KERNELS[kernel_name], call)
 
 
