@@ -22,30 +22,39 @@ skip_optional_grammar()
 
 from tqdm import tqdm  # noqa: E402
 
-from .grading import Autograder, CourseBundle, GradebookWriter, Job, read_folder  # noqa: E402
+from .config_check import ConfigProblem, verify_course_config  # noqa: E402
+from .grading import (  # noqa: E402
+    Autograder,
+    CourseBundle,
+    GradebookWriter,
+    Job,
+    read_folder,
+    warm_up,
+)
 
 STATE_FILE = Path(".convgrade") / "graded.json"
 
 _autograder = None  # one per worker process
 
 
-def _start_worker(bundle, submitted_at):
-    global _autograder
-    # Start-up counts from when the coordinator asked for the worker: spawn, imports, setup.
-    started = time.monotonic() - max(0.0, time.time() - submitted_at)
-    _autograder = Autograder(bundle, process_started=started)
+def _start_worker(config_text, spawned_at):
+    """Process-pool initializer: pay for imports and the first kernel before any task."""
+    global _spawned_at
+    _spawned_at = spawned_at
+    warm_up(config_text)
 
 
-def _grade(job):
-    return _autograder.grade(job)
-
-
-def _grade_on_dask_worker(bundle, job):
-    """Dask task: keep one Autograder per worker process and bundle, across tasks."""
-    global _autograder
+def _grade(bundle, job):
+    """Grade one job, keeping one Autograder per worker process and course, across tasks."""
+    global _autograder, _spawned_at
     if _autograder is None or _autograder.bundle.fingerprint != bundle.fingerprint:
-        _autograder = Autograder(bundle)
+        # Start-up counts from when the coordinator asked for this worker, if it did.
+        started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
+        _autograder, _spawned_at = Autograder(bundle, process_started=started), None
     return _autograder.grade(job)
+
+
+_spawned_at = None
 
 
 @dataclass
@@ -120,6 +129,13 @@ def grade_class(root=".", assignment="convolutions", *, jobs=None, force=False, 
     """
     started = time.monotonic()
     root = Path(root).resolve()
+    # Workers start first: their imports and first kernel overlap the set-up below.
+    executor = _executor((root / "nbgrader_config.py").read_text(), jobs, scheduler)
+    try:
+        verify_course_config(root / "nbgrader_config.py")
+    except ConfigProblem:
+        executor.__exit__(None, None, None)
+        raise
     bundle = CourseBundle.from_course(root, assignment)
     writer = GradebookWriter(root, assignment)
     state = GradingState(root)
@@ -134,7 +150,8 @@ def grade_class(root=".", assignment="convolutions", *, jobs=None, force=False, 
             todo.append((job, key))
     bar = tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                desc=f"grading {assignment}")
-    with _executor(bundle, jobs, scheduler) as executor:
+    with executor:
+        executor.bundle = bundle
         pending = {executor.submit(job): (job, key) for job, key in todo}
         for future in executor.as_completed(list(pending)):
             job, key = pending.pop(future)
@@ -164,37 +181,48 @@ def _record(future, job, key, writer, state, report):
     if graded.error:
         report.failed[job.student] = graded.error
         return
-    graded.timings["record"] = writer.record(job, graded)
+    try:
+        graded.timings["record"] = writer.record(job, graded)
+    except Exception as error:  # not recorded: say why, keep going, retry on the next run
+        report.failed[job.student] = f"could not record: {type(error).__name__}: {error}"
+        return
     state.record(job.student, key)
     report.graded.append(job.student)
     report.timings[job.student] = graded.timings
 
 
 class _executor:
-    """Context manager with submit(job) -> future and as_completed(futures), local or Dask."""
+    """Context manager with submit(job) -> future and as_completed(futures), local or Dask.
 
-    def __init__(self, bundle, jobs, scheduler):
-        self.bundle, self.jobs, self.scheduler = bundle, jobs, scheduler
+    Local worker processes are spawned at construction, so they warm up while the
+    coordinator prepares; set `bundle` before submitting.
+    """
 
-    def __enter__(self):
-        if self.scheduler:
+    def __init__(self, config_text, jobs, scheduler):
+        self.scheduler, self.bundle = scheduler, None
+        if scheduler:
             from distributed import Client, as_completed
 
-            self.client = Client(self.scheduler)
-            self._bundle = self.client.scatter(self.bundle, broadcast=True)
+            self.client = Client(scheduler)
             self.as_completed = as_completed
         else:
             # spawn, not fork: the coordinator holds database connections and threads.
             self.pool = ProcessPoolExecutor(
-                max_workers=self.jobs or os.cpu_count() or 1, mp_context=get_context("spawn"),
-                initializer=_start_worker, initargs=(self.bundle, time.time()))
+                max_workers=jobs or os.cpu_count() or 1, mp_context=get_context("spawn"),
+                initializer=_start_worker, initargs=(config_text, time.time()))
             self.as_completed = futures_as_completed
+            for _ in range(self.pool._max_workers):  # spawn them all now, not on demand
+                self.pool.submit(int)
+
+    def __enter__(self):
+        if self.scheduler:
+            self._bundle = self.client.scatter(self.bundle, broadcast=True)
         return self
 
     def submit(self, job):
         if self.scheduler:
-            return self.client.submit(_grade_on_dask_worker, self._bundle, job, pure=False)
-        return self.pool.submit(_grade, job)
+            return self.client.submit(_grade, self._bundle, job, pure=False)
+        return self.pool.submit(_grade, self.bundle, job)
 
     def __exit__(self, *exc):
         if self.scheduler:

@@ -18,7 +18,7 @@ def collect(root, assignment=ASSIGNMENT):
     outcomes = {}  # (graded cell, check) -> [passed, ...]
     mistakes = Counter()  # misconception -> number of students who made it
     for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb")):
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = nbformat.v4.reads(path.read_text())
         named = set()
         for cell in notebook.cells:
             for check in cell.metadata.get("convgrade", {}).get("checks", []):

@@ -96,19 +96,17 @@ def main(*, command, **options):
 
 
 def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
-    """`convgrade grade`: check the config, grade the class, write feedback and list problems."""
-    from .config_check import ConfigProblem, verify_course_config
+    """`convgrade grade`: grade the class (config checked first), write feedback, list problems."""
+    from .batch import grade_class
+    from .config_check import ConfigProblem
+    from .report import format_problems, problems
 
     try:
-        verify_course_config("nbgrader_config.py")
+        result = grade_class(".", assignment, jobs=jobs, force=force, scheduler=scheduler,
+                             students=student)
     except ConfigProblem as problem:
         print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
         return 2
-    from .batch import grade_class
-    from .report import format_problems, problems
-
-    result = grade_class(".", assignment, jobs=jobs, force=force, scheduler=scheduler,
-                         students=student)
     print(f"graded {len(result.graded)}, skipped {len(result.skipped)} unchanged, "
           f"failed {len(result.failed)} in {result.seconds:.1f} s")
     for name, reason in result.failed.items():

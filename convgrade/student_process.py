@@ -1,5 +1,6 @@
 """The grader's handle on one student's code, running in a sandboxed worker process."""
 
+import atexit
 import os
 import secrets
 import selectors
@@ -89,19 +90,18 @@ class StudentProcess:
         self.starts = 0
         self.load_failure = None
         self.call_seconds = 0.0  # time inside student code, as seen from here
-        self._process = None
-        self._cgroup = None
-        self._host_dir = None
-        self._stderr = None
+        self._worker = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
         """Start the worker and load the student's cells; a failure is kept in load_failure."""
         self.starts += 1
-        self._spawn()
+        self._worker = WorkerPool.take(self.sandbox, self.preload)
+        if self.files_dir:
+            shutil.copytree(self.files_dir, self._worker.input_dir, dirs_exist_ok=True)
         started = time.monotonic()
         try:
-            header, _ = self._request({"op": "load", "cells": self.cells},
+            header, _ = self._request({"op": "load", "cells": self.cells, "input": True},
                                       timeout=self.load_timeout)
         except WorkerFailed as failure:
             self.load_failure = f"running your notebook's code stopped: {failure.reason}"
@@ -113,45 +113,9 @@ class StudentProcess:
         self.defined = header.get("defined", [])
         return self
 
-    def _spawn(self):
-        self._host_dir = Path(tempfile.mkdtemp(prefix="convgrade-worker-"))
-        script = Path(worker.__file__)
-        env = self.sandbox.base_env()
-        env["MPLBACKEND"] = "Agg"  # the worker draws nothing anyone sees
-        env["CONVGRADE_PRELOAD"] = " ".join(self.preload)
-        command = [sys.executable, "-I", str(SANDBOX_DIR / "worker.py")]
-        inputs = [(script, SANDBOX_DIR / "worker.py")]
-        font_cache = self.sandbox.font_cache_dir() if "matplotlib" in " ".join(self.preload) else None
-        if font_cache:
-            inputs.append((font_cache, SANDBOX_DIR / "fonts"))
-            env["CONVGRADE_FONTS"] = str(SANDBOX_DIR / "fonts")
-        if self.files_dir:
-            inputs.append((self.files_dir, SANDBOX_DIR / "input"))
-            env["CONVGRADE_INPUT"] = str(SANDBOX_DIR / "input")
-        if self.sandbox.is_sandboxed:
-            command = self.sandbox.bwrap_args(SANDBOX_DIR / "work", inputs=inputs, env=env) + command
-            cwd = None
-        else:
-            # The weaker mode: same worker, no walls. The instructor chose this explicitly.
-            cwd = self._host_dir / "work"
-            cwd.mkdir()
-            command[-1] = str(script)
-            env["HOME"] = str(cwd)
-            env["MPLCONFIGDIR"] = str(cwd / ".matplotlib")
-            env.pop("CONVGRADE_FONTS", None)
-            if self.files_dir:
-                env["CONVGRADE_INPUT"] = str(self.files_dir)
-        kwargs, self._cgroup = self.sandbox.popen_kwargs()
-        self._stderr = open(self._host_dir / "stderr", "w+b")
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._stderr, cwd=cwd, env=env, **kwargs)
-
     def close(self):
-        if self._process is not None:
+        if self._worker is not None:
             self._kill()
-        if self._host_dir is not None:
-            shutil.rmtree(self._host_dir, ignore_errors=True)
-            self._host_dir = None
 
     def __enter__(self):
         return self.start()
@@ -160,32 +124,14 @@ class StudentProcess:
         self.close()
 
     def _kill(self):
-        process, self._process = self._process, None
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        process.wait()
-        for pipe in (process.stdin, process.stdout):
-            pipe.close()
-        remove_cgroup(self._cgroup)
-        self._cgroup = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
+        worker_process, self._worker = self._worker, None
+        worker_process.kill()
 
-    def _startup_error(self):
-        try:
-            self._stderr.seek(0)
-            text = self._stderr.read(4000).decode(errors="replace").strip()
-        except (OSError, ValueError, AttributeError):
-            text = ""
-        return text.splitlines()[-1] if text else ""
-
+    # ---- protocol --------------------------------------------------------------------------
     # ---- protocol --------------------------------------------------------------------------
     def _request(self, header, blobs=(), *, timeout):
         """Send one request and wait for its reply, killing the worker if it misbehaves."""
-        process = self._process
+        process = self._worker.process
         request_id = secrets.token_hex(8)
         try:
             worker.write_message(process.stdin, dict(header, id=request_id), blobs)
@@ -202,7 +148,7 @@ class StudentProcess:
                 code = process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 code = None
-            detail = self._startup_error()
+            detail = self._worker.startup_error()
             self._kill()
             if isinstance(error, ValueError):
                 raise WorkerFailed(f"your code sent malformed data to the grader ({error})")
@@ -235,7 +181,7 @@ class StudentProcess:
 
     def _alive(self):
         """Make sure a loaded worker is running; after a crash, start a fresh one (a few times)."""
-        if self._process is None and self.load_failure is None:
+        if self._worker is None and self.load_failure is None:
             if self.starts >= MAX_STARTS:
                 self.load_failure = (f"your code stopped the grader's process {self.starts} "
                                      "times, so the remaining checks were not run")
@@ -324,6 +270,87 @@ class StudentProcess:
         first = self.load_errors[0]
         return (f" While loading your code, {first.get('cell')} raised "
                 f"{first.get('type')}: {first.get('message')}{first.get('where', '')}.")
+
+
+class _WorkerProcess:
+    """A sandboxed worker.py, spawned but given no student code yet."""
+
+    def __init__(self, sandbox, preload):
+        self.host_dir = Path(tempfile.mkdtemp(prefix="convgrade-worker-"))
+        self.input_dir = self.host_dir / "input"  # filled with the notebook's files later
+        self.input_dir.mkdir()
+        script = Path(worker.__file__)
+        env = sandbox.base_env()
+        env["MPLBACKEND"] = "Agg"  # the worker draws nothing anyone sees
+        env["CONVGRADE_PRELOAD"] = " ".join(preload)
+        env["CONVGRADE_INPUT"] = str(SANDBOX_DIR / "input")
+        command = [sys.executable, "-I", str(SANDBOX_DIR / "worker.py")]
+        inputs = [(script, SANDBOX_DIR / "worker.py"), (self.input_dir, SANDBOX_DIR / "input")]
+        cwd = None
+        if sandbox.is_sandboxed:
+            command = sandbox.bwrap_args(SANDBOX_DIR / "work", inputs=inputs, env=env) + command
+        else:
+            # The weaker mode: same worker, no walls. The instructor chose this explicitly.
+            cwd = self.host_dir / "work"
+            cwd.mkdir()
+            command[-1] = str(script)
+            env.update(HOME=str(cwd), MPLCONFIGDIR=str(cwd / ".matplotlib"),
+                       CONVGRADE_INPUT=str(self.input_dir))
+        kwargs, self.cgroup = sandbox.popen_kwargs()
+        self.stderr = open(self.host_dir / "stderr", "w+b")
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.stderr, cwd=cwd, env=env, **kwargs)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def startup_error(self):
+        """The last line the worker printed before it could talk (an import error, say)."""
+        try:
+            self.stderr.seek(0)
+            text = self.stderr.read(4000).decode(errors="replace").strip()
+        except (OSError, ValueError):
+            text = ""
+        return text.splitlines()[-1] if text else ""
+
+    def kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            pipe.close()
+        remove_cgroup(self.cgroup)
+        self.stderr.close()
+        shutil.rmtree(self.host_dir, ignore_errors=True)
+
+
+class WorkerPool:
+    """One spare worker per process, spawned ahead so its start-up overlaps other work."""
+
+    _spare = None  # (key, _WorkerProcess)
+
+    @classmethod
+    def take(cls, sandbox, preload):
+        key = (repr(sorted(sandbox.trait_values().items(), key=str)), str(sandbox.course_root),
+               tuple(preload))
+        spare, cls._spare = cls._spare, None
+        if spare is not None and (spare[0] != key or not spare[1].alive()):
+            spare[1].kill()
+            spare = None
+        taken = spare[1] if spare else _WorkerProcess(sandbox, preload)
+        cls._spare = (key, _WorkerProcess(sandbox, preload))
+        return taken
+
+    @classmethod
+    def discard(cls):
+        spare, cls._spare = cls._spare, None
+        if spare is not None:
+            spare[1].kill()
+
+
+atexit.register(WorkerPool.discard)
 
 
 def _decode_value(description, blobs):

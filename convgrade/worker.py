@@ -238,6 +238,10 @@ def serve(requests, replies):
             return
         op = header.get("op")
         if op == "load":
+            if header.get("input") and os.environ.get("CONVGRADE_INPUT"):
+                import shutil  # the notebook's files were staged after this process started
+
+                shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
             reply = student.load(header["cells"])
         elif op == "call":
             reply = student.call(header["name"], [array_from_bytes(b) for b in blobs])
@@ -263,8 +267,6 @@ def main():
     os.environ.setdefault("MPLBACKEND", "Agg")
     import shutil
 
-    if os.environ.get("CONVGRADE_INPUT"):
-        shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
     if os.environ.get("CONVGRADE_FONTS") and os.environ.get("MPLCONFIGDIR"):
         shutil.copytree(os.environ["CONVGRADE_FONTS"], os.environ["MPLCONFIGDIR"],
                         dirs_exist_ok=True)

@@ -42,6 +42,8 @@ class SandboxedExecute(Execute):
         self._cell_seconds = 0.0
         started = time.monotonic()
         km = KernelPool.take(parent=self)
+        # Launch the next notebook's kernel now: its start-up overlaps this notebook's run.
+        KernelPool.refill(parent=self)
         km.stage(resources["metadata"]["path"])
         try:
             nb, resources = super().preprocess(nb, resources, km)
@@ -53,7 +55,6 @@ class SandboxedExecute(Execute):
             if self.kc is not None:
                 self.kc.stop_channels()
             shut_down(km)
-            KernelPool.refill(parent=self)
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep outputs only up to the limits, so a flood cannot fill the grader's memory."""
