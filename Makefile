@@ -10,7 +10,7 @@ JOBS ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all help setup system-deps release grade autograde feedback grades report summary \
-        test bench samples hidden-inputs lint clean
+        test test-quick lab bench samples hidden-inputs lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ summary: setup ## print each student's score and what went wrong while grading
 
 test: setup ## run the test suite
 	$(PY) -m pytest
+
+test-quick: setup ## the test suite without the slow end-to-end tests (kernels, nbgrader, browser)
+	$(PY) -m pytest -m "not e2e"
+
+lab: setup ## start JupyterLab here (formgrader at /formgrader, Nbgrader menu in JupyterLab)
+	$(VENV)/bin/jupyter lab --no-browser
 
 bench: setup ## benchmark `make grade` against plain sequential nbgrader (prints figures)
 	$(PY) -m convgrade.cli bench $(if $(N),--submissions $(N))

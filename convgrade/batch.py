@@ -199,7 +199,7 @@ class _executor:
     """
 
     def __init__(self, config_text, jobs, scheduler):
-        self.scheduler, self.bundle = scheduler, None
+        self.scheduler, self.bundle, self._scattered = scheduler, None, None
         if scheduler:
             from distributed import Client, as_completed
 
@@ -215,13 +215,13 @@ class _executor:
                 self.pool.submit(int)
 
     def __enter__(self):
-        if self.scheduler:
-            self._bundle = self.client.scatter(self.bundle, broadcast=True)
         return self
 
     def submit(self, job):
         if self.scheduler:
-            return self.client.submit(_grade, self._bundle, job, pure=False)
+            if self._scattered is None:  # send the course to every worker once
+                self._scattered = self.client.scatter(self.bundle, broadcast=True)
+            return self.client.submit(_grade, self._scattered, job, pure=False)
         return self.pool.submit(_grade, self.bundle, job)
 
     def __exit__(self, *exc):

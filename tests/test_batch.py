@@ -1,0 +1,137 @@
+"""Class-scale grading: parallel equals sequential, kills resume, unchanged work is skipped, Dask.
+
+One set of 40+ submissions is graded sequentially (one worker) and in parallel (two);
+every gradebook row and every scored cell must agree. Smaller courses then check
+resuming after a kill, skipping, --force, and a Dask LocalCluster.
+"""
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from nbgrader.api import Gradebook
+from support import REPO, make_course, nbgrader, read_notebook
+
+from convgrade import scenarios
+from convgrade.batch import STATE_FILE, grade_class
+
+SCENARIOS = (scenarios.catalog("correct") + scenarios.catalog("faulty") +
+             scenarios.catalog("partial"))
+CLASS = {f"s{i:02d}-{s.name}"[:40]: s for i, s in zip(range(42), itertools.cycle(SCENARIOS))}
+
+
+def build_course(root, students):
+    make_course(root)
+    for student in students:
+        scenarios.write_submission(CLASS[student], root, student)
+    nbgrader(root, "generate_assignment", "convolutions", "--force")
+    return root
+
+
+def rows(root, students=None):
+    """Every grade and comment row the gradebook holds, per student."""
+    found = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.assignment_submissions("convolutions"):
+            student = submission.student.id
+            if students and student not in students:
+                continue
+            grades = sorted((g.name, g.auto_score, g.manual_score, g.needs_manual_grade)
+                            for nb in submission.notebooks for g in nb.grades)
+            comments = sorted((c.name, c.auto_comment) for nb in submission.notebooks
+                              for c in nb.comments)
+            found[student] = (grades, comments)
+    return found
+
+
+def scored_cells(root, student):
+    """What the feedback shows for each graded test cell, and the checks behind it."""
+    notebook = read_notebook(root / "autograded" / student / "convolutions" / "convolutions.ipynb")
+    return {cell.metadata["nbgrader"]["grade_id"]:
+            ([o.get("data", {}).get("text/plain") for o in cell.outputs],
+             cell.metadata.get("convgrade", {}).get("checks"))
+            for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("points")
+            and cell.cell_type == "code"}
+
+
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory):
+    root = build_course(tmp_path_factory.mktemp("sequential") / "course", CLASS)
+    report = grade_class(root, jobs=1, progress=False)
+    assert report.failed == {} and len(report.graded) == len(CLASS)
+    return root
+
+
+@pytest.mark.e2e
+def test_parallel_grading_equals_sequential(sequential, tmp_path):
+    root = build_course(tmp_path / "course", CLASS)
+    report = grade_class(root, jobs=2, progress=False)
+    assert report.failed == {} and len(report.graded) == len(CLASS) >= 40
+    assert rows(root) == rows(sequential)
+    for student in CLASS:
+        assert scored_cells(root, student) == scored_cells(sequential, student), student
+
+
+@pytest.mark.e2e
+def test_a_killed_run_finishes_when_started_again(sequential, tmp_path):
+    students = list(CLASS)[:10]
+    root = build_course(tmp_path / "course", students)
+    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
+    command = [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--no-feedback"]
+    run = subprocess.Popen(command, cwd=root, env=env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = root / STATE_FILE
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None:
+        if state.exists() and len(json.loads(state.read_text())) >= 3:
+            break
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    done = len(json.loads(state.read_text()))
+    assert 3 <= done < len(students), "the kill should land halfway"
+    report = grade_class(root, jobs=2, progress=False)
+    assert len(report.skipped) == done and len(report.graded) == len(students) - done
+    assert rows(root) == rows(sequential, students)
+
+
+@pytest.mark.e2e
+def test_unchanged_submissions_are_skipped_and_force_regrades(tmp_path):
+    students = list(CLASS)[:4]
+    root = build_course(tmp_path / "course", students)
+    assert len(grade_class(root, jobs=2, progress=False).graded) == 4
+    again = grade_class(root, jobs=2, progress=False)
+    assert again.graded == [] and sorted(again.skipped) == sorted(students)
+    changed = root / "submitted" / students[0] / "convolutions" / "convolutions.ipynb"
+    changed.write_bytes(scenarios.build(scenarios.load(scenarios.CATALOG_DIR /
+                                                       "partial" / "untouched.py")))
+    assert grade_class(root, jobs=2, progress=False).graded == [students[0]]
+    assert sorted(grade_class(root, jobs=2, force=True, progress=False).graded) == \
+        sorted(students)
+
+
+@pytest.mark.e2e
+def test_dask_cluster_grades_the_same(sequential, tmp_path):
+    from distributed import LocalCluster
+
+    students = list(CLASS)[10:16]
+    root = build_course(tmp_path / "course", students)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        report = grade_class(root, scheduler=cluster.scheduler_address, progress=False)
+    assert report.failed == {} and sorted(report.graded) == sorted(students)
+    assert rows(root) == rows(sequential, students)
+
+
+@pytest.mark.e2e
+def test_class_report_shows_distribution_failures_and_mistakes(sequential, tmp_path):
+    from convgrade.class_report import write_report
+
+    page = write_report(sequential, tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3
+    assert "flipped kernel" in page and f"{len(CLASS)} submissions" in page
