@@ -167,39 +167,15 @@ def highest_count(now):
     return max((execution_count(c) or 0 for c in now), default=0)
 
 
-def run_all(driver, server, *, keep_going=False):
-    """Run > Run All Cells, wait for it to finish; return the index of the first cell that
-    did not run (None if all ran).
-
-    JupyterLab stops a run at the first error (later cells are aborted). With
-    `keep_going`, do what a student reading the lesson does: select the first cell that did
-    not run and use Run > Run Selected Cell and All Below, until every code cell has run.
-    """
+def run_all(driver, server):
+    """Run > Run All Cells, wait for it to finish; return the index of the first code cell
+    that did not run (None if all ran). JupyterLab stops a run at the first error, unless
+    that cell is tagged raises-exception."""
     now = cells(driver)
     first_code = next(i for i, c in enumerate(now) if c["code"])
     run_menu(driver, "Run All Cells")
     wait_for_run(driver, server, first_code, highest_count(now))
-    stopped_at = first_unrun(cells(driver))
-    index = stopped_at
-    while keep_going and index is not None:
-        now = cells(driver)
-        prompts = driver.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Cell")
-        prompts[index].find_element(By.CSS_SELECTOR, ".jp-InputArea-prompt").click()
-        wait_until(
-            driver,
-            lambda d, i=index: (
-                "jp-mod-active"
-                in d.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Cell")[i].get_attribute(
-                    "class"
-                )
-            ),
-            10,
-            f"cell {index} to be selected",
-        )
-        run_menu(driver, "Run Selected Cell and All Below")
-        wait_for_run(driver, server, index, highest_count(now))
-        index = first_unrun(cells(driver))
-    return stopped_at
+    return first_unrun(cells(driver))
 
 
 def first_unrun(now):
@@ -261,24 +237,16 @@ def test_student_sees_the_lesson_in_a_fresh_release(lab, browser):
     open_notebook(browser, lab, path, "student-release")
     screenshot(browser, "student-release-opened")
 
-    stopped_at = run_all(browser, lab)
-    now = cells(browser)
-    assert stopped_at is not None, "Run All should stop at the first unwritten function"
-    errors = tracebacks(now)
-    assert [name for _, name in errors] == ["NotImplementedError"], (
-        f"Run All on the fresh release must stop on a NotImplementedError only: {errors}"
-    )
-    failed_cell = errors[0][0]
-    assert failed_cell < stopped_at, "the cells after the error should not have run"
-    scroll_to_cell(browser, failed_cell)
-    screenshot(browser, "student-release-run-all-stops")
-
-    run_all(browser, lab, keep_going=True)
+    # Cells that fail until the student writes code are tagged raises-exception, so
+    # Run All goes on to the end and every lesson picture draws.
+    assert run_all(browser, lab) is None, "Run All stopped before the end"
     now = cells(browser)
     assert first_unrun(now) is None, "every code cell should have run"
     errors = tracebacks(now)
     assert errors, "the checks should fail until the student writes code"
     assert {name for _, name in errors} == {"NotImplementedError"}, errors
+    scroll_to_cell(browser, errors[0][0])
+    screenshot(browser, "student-release-first-error")
     shown = images(now)
     assert len(shown) >= LESSON_FIGURES, f"only {len(shown)} pictures rendered"
     assert all(image["loaded"] for image in shown), "a picture did not load in the page"
