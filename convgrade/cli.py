@@ -30,7 +30,7 @@ def run(argv=None):
     report.add_argument("--assignment", default="convolutions")
     report.add_argument("--output", default="reports/convolutions.html")
     bench = commands.add_parser("bench", help="benchmark against plain sequential nbgrader")
-    bench.add_argument("--submissions", type=int, default=12)
+    bench.add_argument("--submissions", type=int, default=24)
     bench.add_argument("--jobs", type=int, default=None)
     bench.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
     scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")

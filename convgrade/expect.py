@@ -29,10 +29,6 @@ def array_of(value, call):
     return value.array
 
 
-def hint(name):
-    return f" This looks like a known mistake, {name}: {misconceptions.HINTS[name]}"
-
-
 def expect_shape(value, expected_shape, call, *, image, kernel):
     actual = array_of(value, call)
     if actual.shape != tuple(expected_shape):
@@ -40,7 +36,7 @@ def expect_shape(value, expected_shape, call, *, image, kernel):
                 or misconceptions.diagnose_convolve_shape(actual.shape, image.shape, kernel.shape))
         message = (f"{call} returned shape {describe_shape(actual.shape)}; expected "
                    f"{describe_shape(expected_shape)}.")
-        raise CheckFailure(message + (hint(name) if name else ""), misconception=name)
+        raise CheckFailure(message, misconception=name)
 
 
 def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=None):
@@ -62,8 +58,7 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
     picture = None
     if expected.size >= PICTURE_MIN_PIXELS and actual.ndim == expected.ndim:
         picture = lambda: comparison_png(expected, actual)  # noqa: E731 - drawn only if shown
-    raise CheckFailure(message + (hint(name) if name else ""), misconception=name,
-                       picture=picture)
+    raise CheckFailure(message, misconception=name, picture=picture)
 
 
 def expect_float_ndarray(value, call):
@@ -73,7 +68,7 @@ def expect_float_ndarray(value, call):
     if value.array.dtype.kind != "f":
         name = "truncated to integers" if value.array.dtype.kind in "iu" else None
         raise CheckFailure(f"{call} returned dtype {value.array.dtype}; expected a float dtype "
-                           "such as float64." + (hint(name) if name else ""), misconception=name)
+                           "such as float64.", misconception=name)
 
 
 def expect_unchanged(before, after, what, call):
@@ -82,4 +77,4 @@ def expect_unchanged(before, after, what, call):
         return
     changed = int(np.sum(before != after)) if before.shape == after.shape else before.size
     raise CheckFailure(f"{call} changed its `{what}` argument ({changed} values differ "
-                       "afterwards)." + hint("input modified"), misconception="input modified")
+                       "afterwards).", misconception="input modified")

@@ -16,10 +16,17 @@ class CheckFailure(AssertionError):
     """
 
     def __init__(self, message, *, misconception=None, picture=None):
-        super().__init__(message)
+        super().__init__(message + (f" {explain(misconception)}" if misconception else ""))
         self.message = message
         self.misconception = misconception
         self.picture = picture
+
+
+def explain(misconception):
+    """The sentence that names a mistake and says what to fix."""
+    from .misconceptions import HINTS
+
+    return f"This looks like a known mistake, {misconception}: {HINTS[misconception]}"
 
 
 class StudentCodeError(CheckFailure):

@@ -11,6 +11,7 @@ import html
 from nbformat.v4 import new_output
 
 from .checks import score
+from .misconceptions import HINTS
 
 MAX_MESSAGES = 4
 
@@ -38,12 +39,18 @@ def cell_outputs(group, points):
     lines = [headline] + [_text_line(f) for f in failures[:MAX_MESSAGES]]
     if len(failures) > MAX_MESSAGES:
         lines.append(f"... and {len(failures) - MAX_MESSAGES} more failed checks.")
+    lines += [f"How to fix {name}: {HINTS[name]}" for name in _mistakes(failures)]
     report = new_output("display_data", data={
         "text/plain": "\n".join(lines),
         "text/html": _html(headline, failures),
     })
     result = new_output("execute_result", data={"text/plain": repr(earned)}, execution_count=None)
     return [report, result]
+
+
+def _mistakes(failures):
+    """Each named mistake once, in the order they first appear."""
+    return list(dict.fromkeys(f.misconception for f in failures if f.misconception))
 
 
 def _text_line(failure):
@@ -64,6 +71,9 @@ def _html(headline, failures):
         if len(failures) > MAX_MESSAGES:
             parts.append(f"<li>... and {len(failures) - MAX_MESSAGES} more failed checks.</li>")
         parts.append("</ul>")
+        for name in _mistakes(failures):
+            parts.append(f"<p><b>How to fix {html.escape(name)}:</b> "
+                         f"{html.escape(HINTS[name])}</p>")
         picture = next((f.picture for f in failures if f.picture), None)
         if picture:
             encoded = base64.b64encode(picture).decode()

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import worker
 from .failures import StudentCodeError
-from .misconceptions import HINTS, diagnose_exception
+from .misconceptions import diagnose_exception
 from .sandbox import Sandbox, remove_cgroup
 
 SANDBOX_DIR = Path("/tmp/convgrade")
@@ -90,6 +90,7 @@ class StudentProcess:
         self.starts = 0
         self.load_failure = None
         self.call_seconds = 0.0  # time inside student code, as seen from here
+        self.worker_cpu_seconds = 0.0  # CPU of the sandboxed workers, counted when they stop
         self._worker = None
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -125,6 +126,7 @@ class StudentProcess:
 
     def _kill(self):
         worker_process, self._worker = self._worker, None
+        self.worker_cpu_seconds += worker_process.cpu_seconds()
         worker_process.kill()
 
     # ---- protocol --------------------------------------------------------------------------
@@ -260,8 +262,6 @@ class StudentProcess:
         message = (f"{name} raised {error.get('type', 'an error')}: "
                    f"{error.get('message', '')}{error.get('where', '')}")
         mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
-        if mistake:
-            message += f" This looks like a known mistake, {mistake}: {HINTS[mistake]}"
         raise StudentCodeError(message, misconception=mistake)
 
     def _load_error_hint(self):
@@ -312,6 +312,24 @@ class _WorkerProcess:
         except (OSError, ValueError):
             text = ""
         return text.splitlines()[-1] if text else ""
+
+    def cpu_seconds(self):
+        """CPU time used so far by the worker and everything it started."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.process.pid)
+            processes = [root] + root.children(recursive=True)
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
 
     def kill(self):
         try:

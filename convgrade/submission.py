@@ -5,7 +5,6 @@ from pathlib import Path
 from . import notebook_code
 from .failures import StudentCodeError
 from .forbidden import find_forbidden
-from .misconceptions import HINTS
 from .sandbox import Sandbox
 from .student_process import StudentProcess
 
@@ -72,8 +71,8 @@ class Submission:
         if uses:
             where = ", ".join(use.describe() for use in uses[:3])
             raise StudentCodeError(
-                f"{name} uses {where}. {HINTS['library routine'].capitalize()} This assignment "
-                "asks you to write the sliding window yourself, so this check scores 0.",
+                f"{name} uses {where}, a library routine. This assignment asks you to write "
+                "the sliding window yourself, so this check scores 0.",
                 misconception="library routine")
 
     def close(self):

@@ -7,7 +7,7 @@ from cases import arrays
 from convgrade import expect, reference
 from convgrade.compare import describe_difference, describe_shape
 from convgrade.failures import CheckFailure
-from convgrade.misconceptions import HINTS, diagnose_to_uint8
+from convgrade.misconceptions import diagnose_to_uint8
 
 HALVES = np.array([0.5, 1.5, 2.5, 3.5, 126.5, 254.5, -0.5])
 OUT_OF_RANGE = np.array([[-1e9, -300.0, -0.6, 255.4, 255.6, 256.0, 1e9]])
@@ -25,10 +25,8 @@ def check_to_uint8(student, values, what):
         raise CheckFailure(f"{call} returned shape {describe_shape(actual.shape)}; expected "
                            f"{describe_shape(expected.shape)}, the shape it was given.")
     if not np.array_equal(actual, expected):
-        name = diagnose_to_uint8(actual, values)
-        tail = f" This looks like a known mistake, {name}: {HINTS[name]}" if name else ""
-        raise CheckFailure(f"{call}: {describe_difference(actual, expected)}{tail}",
-                           misconception=name)
+        raise CheckFailure(f"{call}: {describe_difference(actual, expected)}",
+                           misconception=diagnose_to_uint8(actual, values))
     expect.expect_unchanged(values, result.args_after[0], "values", call)
 
 
