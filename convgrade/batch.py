@@ -9,6 +9,7 @@ killed halfway finishes the rest when started again.
 
 import json
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
@@ -31,6 +32,7 @@ from .grading import (  # noqa: E402
     read_folder,
     warm_up,
 )
+from .sandbox import Sandbox, SandboxUnavailable  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
 
@@ -101,13 +103,22 @@ def submissions(root, assignment, students=None):
         except ValueError as error:
             files = {f"{assignment}.ipynb": b""}  # graded as unreadable: zero, with a reason
             print(f"convgrade: {error}; grading it as an empty submission")
-        jobs.append(Job(student, {k: v for k, v in files.items() if k != "timestamp.txt"},
-                        timestamp))
+        jobs.append(
+            Job(student, {k: v for k, v in files.items() if k != "timestamp.txt"}, timestamp)
+        )
     return jobs
 
 
-def grade_class(root=".", assignment="convolutions", *, jobs=None, force=False, scheduler=None,
-                students=None, progress=True):
+def grade_class(
+    root=".",
+    assignment="convolutions",
+    *,
+    jobs=None,
+    force=False,
+    scheduler=None,
+    students=None,
+    progress=True,
+):
     """Grade every submission in root/submitted/ and record the results.
 
     Parameters
@@ -132,8 +143,9 @@ def grade_class(root=".", assignment="convolutions", *, jobs=None, force=False, 
     # Workers start first: their imports and first kernel overlap the set-up below.
     executor = _executor((root / "nbgrader_config.py").read_text(), jobs, scheduler)
     try:
-        verify_course_config(root / "nbgrader_config.py")
-    except ConfigProblem:
+        config = verify_course_config(root / "nbgrader_config.py")
+        require_sandbox(config, root)
+    except (ConfigProblem, SandboxUnavailable):
         executor.__exit__(None, None, None)
         raise
     bundle = CourseBundle.from_course(root, assignment)
@@ -148,8 +160,12 @@ def grade_class(root=".", assignment="convolutions", *, jobs=None, force=False, 
             report.skipped.append(job.student)
         else:
             todo.append((job, key))
-    bar = tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-               desc=f"grading {assignment}")
+    bar = tqdm(
+        total=len(todo),
+        unit="submission",
+        disable=not progress or not todo,
+        desc=f"grading {assignment}",
+    )
     with executor:
         executor.bundle = bundle
         pending = {executor.submit(job): (job, key) for job, key in todo}
@@ -167,9 +183,30 @@ def _save_timings(root, report):
     """Keep the last run's figures for `make bench` and for curious instructors."""
     path = root / STATE_FILE.with_name("last-run.json")
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({"seconds": report.seconds, "timings": report.timings,
-                                "graded": report.graded, "skipped": report.skipped,
-                                "failed": report.failed}, indent=1))
+    path.write_text(
+        json.dumps(
+            {
+                "seconds": report.seconds,
+                "timings": report.timings,
+                "graded": report.graded,
+                "skipped": report.skipped,
+                "failed": report.failed,
+            },
+            indent=1,
+        )
+    )
+
+
+def require_sandbox(config, root):
+    """Stop before any student code runs unless bubblewrap works, or the instructor waived it."""
+    sandbox = Sandbox(config=config, course_root=root)
+    if not sandbox.is_sandboxed:
+        print(
+            "convgrade: UNSAFE: c.Sandbox.mode is 'unsafe-no-sandbox'. Student code runs "
+            "with your permissions and can read or change any of your files.",
+            file=sys.stderr,
+        )
+    sandbox.check_available()
 
 
 def _record(future, job, key, writer, state, report):
@@ -208,8 +245,11 @@ class _executor:
         else:
             # spawn, not fork: the coordinator holds database connections and threads.
             self.pool = ProcessPoolExecutor(
-                max_workers=jobs or os.cpu_count() or 1, mp_context=get_context("spawn"),
-                initializer=_start_worker, initargs=(config_text, time.time()))
+                max_workers=jobs or os.cpu_count() or 1,
+                mp_context=get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(config_text, time.time()),
+            )
             self.as_completed = futures_as_completed
             for _ in range(self.pool._max_workers):  # spawn them all now, not on demand
                 self.pool.submit(int)

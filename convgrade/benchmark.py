@@ -24,9 +24,16 @@ BARE_CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "convolutions"
 c.Execute.timeout = {timeout}
 """
-MIXED = ["faulty/flipped_kernel", "faulty/uint8_output_array", "faulty/output_one_short_rows",
-         "partial/half_done", "hostile/loop_ignores_interrupt", "hostile/infinite_loop_top_level",
-         "hostile/hard_exit", "hostile/numpy_comparison_patch"]
+MIXED = [
+    "faulty/flipped_kernel",
+    "faulty/uint8_output_array",
+    "faulty/output_one_short_rows",
+    "partial/half_done",
+    "hostile/loop_ignores_interrupt",
+    "hostile/infinite_loop_top_level",
+    "hostile/hard_exit",
+    "hostile/numpy_comparison_patch",
+]
 
 
 def _course(base, name, config_text, jobs):
@@ -57,8 +64,7 @@ def _timings(root):
     """Per-submission timings our grader saved for its last run."""
     import json
 
-    return list(json.loads((root / ".convgrade" / "last-run.json").read_text())["timings"]
-                .values())
+    return list(json.loads((root / ".convgrade" / "last-run.json").read_text())["timings"].values())
 
 
 def hidden_checks_cpu(repeats=3):
@@ -75,36 +81,47 @@ def hidden_checks_cpu(repeats=3):
             groups = run_hidden_checks(sub)
         after = resource.getrusage(resource.RUSAGE_SELF)
         grader = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-        runs.append((grader, sub.process.worker_cpu_seconds,
-                     sum(len(g.results) for g in groups.values())))
+        runs.append(
+            (grader, sub.process.worker_cpu_seconds, sum(len(g.results) for g in groups.values()))
+        )
     grader, worker, checks = min(runs, key=lambda r: r[0] + r[1])
     print(f"\n== hidden checks on a two-loop solution (best of {repeats}) ==")
-    print(f"{checks} checks: {grader + worker:.2f} s CPU in total "
-          f"(grader {grader:.2f} s, sandboxed worker with the student's code {worker:.2f} s)")
+    print(
+        f"{checks} checks: {grader + worker:.2f} s CPU in total "
+        f"(grader {grader:.2f} s, sandboxed worker with the student's code {worker:.2f} s)"
+    )
     return {"checks": checks, "grader_cpu": grader, "worker_cpu": worker}
 
 
 def run(submissions=24, timeout=10, jobs=None, keep=False):
     """Run both rounds and print the figures; returns them as a dict."""
     correct = scenarios.catalog("correct")
-    correct_jobs = [(f"correct-{i:02d}", s) for i, s in
-                    zip(range(submissions), itertools.cycle(correct))]
-    mixed_jobs = [(name.replace("/", "-"), scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"))
-                  for name in MIXED]
+    correct_jobs = [
+        (f"correct-{i:02d}", s) for i, s in zip(range(submissions), itertools.cycle(correct))
+    ]
+    mixed_jobs = [
+        (name.replace("/", "-"), scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"))
+        for name in MIXED
+    ]
     base = Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
     real_config = (REPO_ROOT / "nbgrader_config.py").read_text() + (
-        f"\nc.Execute.timeout = {timeout}\nc.HiddenChecks.call_timeout = {timeout}\n")
+        f"\nc.Execute.timeout = {timeout}\nc.HiddenChecks.call_timeout = {timeout}\n"
+    )
     figures = {"hidden_checks": hidden_checks_cpu()}
     try:
         for round_name, round_jobs in [("correct", correct_jobs), ("mixed", mixed_jobs)]:
-            plain = _course(base, f"{round_name}-plain", BARE_CONFIG.format(timeout=timeout),
-                            round_jobs)
+            plain = _course(
+                base, f"{round_name}-plain", BARE_CONFIG.format(timeout=timeout), round_jobs
+            )
             ours = _course(base, f"{round_name}-ours", real_config, round_jobs)
             plain_seconds = _run(plain, "nbgrader", "autograde", "convolutions")
-            grade = ["convgrade", "grade", "--no-feedback"] + (["--jobs", str(jobs)] if jobs else [])
+            grade = ["convgrade", "grade", "--no-feedback"] + (
+                ["--jobs", str(jobs)] if jobs else []
+            )
             ours_seconds = _run(ours, *grade)
-            figures[round_name] = _report(round_name, len(round_jobs), plain_seconds,
-                                          ours_seconds, ours)
+            figures[round_name] = _report(
+                round_name, len(round_jobs), plain_seconds, ours_seconds, ours
+            )
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -122,22 +139,46 @@ def _report(name, count, plain_seconds, ours_seconds, ours_root):
     busy = mean("total") + mean("record") + mean("startup")
     per_submission = ours_seconds / count
     print(f"\n== {name}: {count} submissions, {workers} cores ==")
-    print(f"plain nbgrader autograde (sequential, bare config): {plain_seconds:7.1f} s  "
-          f"{60 * count / plain_seconds:5.1f} submissions/min")
-    print(f"convgrade grade (parallel, sandbox + hidden checks): {ours_seconds:7.1f} s  "
-          f"{60 * count / ours_seconds:5.1f} submissions/min")
+    print(
+        f"plain nbgrader autograde (sequential, bare config): {plain_seconds:7.1f} s  "
+        f"{60 * count / plain_seconds:5.1f} submissions/min"
+    )
+    print(
+        f"convgrade grade (parallel, sandbox + hidden checks): {ours_seconds:7.1f} s  "
+        f"{60 * count / ours_seconds:5.1f} submissions/min"
+    )
     print(f"throughput ratio: {plain_seconds / ours_seconds:.2f}x")
     print("one submission, mean, as a worker spends it:")
     print(f"  start-up (worker spawn + nbgrader import, shared) {mean('startup'):6.2f} s")
     print(f"  sanitize (read, repair, restore cells)            {mean('sanitize'):6.2f} s")
-    print(f"  execution in the sandboxed kernel                 {mean('execute'):6.2f} s"
-          f"  of which student cells {mean('execute_student'):.2f} s")
-    print(f"  hidden checks                                     {mean('checks'):6.2f} s"
-          f"  of which student calls {mean('checks_student'):.2f} s")
+    print(
+        f"  execution in the sandboxed kernel                 {mean('execute'):6.2f} s"
+        f"  of which student cells {mean('execute_student'):.2f} s"
+    )
+    print(
+        f"  hidden checks                                     {mean('checks'):6.2f} s"
+        f"  of which student calls {mean('checks_student'):.2f} s"
+    )
     print(f"  database writes (coordinator)                     {mean('record'):6.2f} s")
-    print(f"  beyond the student's own compute: {busy - student:.2f} s per submission; "
-          f"wall {per_submission:.2f} s per submission across {workers} workers")
-    return {"plain_seconds": plain_seconds, "ours_seconds": ours_seconds,
-            "ratio": plain_seconds / ours_seconds, "beyond_student": busy - student,
-            **{key: mean(key) for key in ("startup", "sanitize", "execute", "execute_student",
-                                          "checks", "checks_student", "record")}}
+    print(
+        f"  beyond the student's own compute: {busy - student:.2f} s per submission; "
+        f"wall {per_submission:.2f} s per submission across {workers} workers"
+    )
+    return {
+        "plain_seconds": plain_seconds,
+        "ours_seconds": ours_seconds,
+        "ratio": plain_seconds / ours_seconds,
+        "beyond_student": busy - student,
+        **{
+            key: mean(key)
+            for key in (
+                "startup",
+                "sanitize",
+                "execute",
+                "execute_student",
+                "checks",
+                "checks_student",
+                "record",
+            )
+        },
+    }

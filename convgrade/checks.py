@@ -98,8 +98,13 @@ def _result(name, group, report, call):
     # Not a CheckFailure: the check itself broke. The student sees a neutral line; the
     # instructor sees the details in the grading log.
     detail = f"{type(error).__name__}: {error}" if error else report.longreprtext[-500:]
-    return CheckResult(name, group, False, "This check could not be completed; your instructor "
-                       "has been told.", grader_error=detail)
+    return CheckResult(
+        name,
+        group,
+        False,
+        "This check could not be completed; your instructor has been told.",
+        grader_error=detail,
+    )
 
 
 class _ProvideSubmission:
@@ -136,8 +141,18 @@ def run_hidden_checks(submission, hidden_dir=HIDDEN_DIR):
     # Plugins that cost time and give nothing here: the unraisable-exception one alone runs
     # a full gc.collect() per session.
     args = [str(hidden_dir), "-qq", "-s", "--assert=plain", "--rootdir", str(hidden_dir)]
-    for plugin in ("cacheprovider", "randomly", "unraisableexception", "threadexception",
-                   "faulthandler", "doctest", "junitxml", "pastebin", "nose", "legacypath"):
+    for plugin in (
+        "cacheprovider",
+        "randomly",
+        "unraisableexception",
+        "threadexception",
+        "faulthandler",
+        "doctest",
+        "junitxml",
+        "pastebin",
+        "nose",
+        "legacypath",
+    ):
         args += ["-p", f"no:{plugin}"]
     # Each run imports the suite afresh and leaves the process as it found it.
     saved_modules, saved_path = set(sys.modules), list(sys.path)
@@ -153,8 +168,9 @@ def run_hidden_checks(submission, hidden_dir=HIDDEN_DIR):
                 del sys.modules[name]
         sys.path[:] = saved_path
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not collector.results:
-        raise RuntimeError(f"the hidden checks did not run (pytest exit code {code}):\n"
-                           f"{output.getvalue()[-3000:]}")
+        raise RuntimeError(
+            f"the hidden checks did not run (pytest exit code {code}):\n{output.getvalue()[-3000:]}"
+        )
     return group_results(collector.results)
 
 
@@ -191,8 +207,10 @@ def format_groups(groups, points):
     for name, group in groups.items():
         earned = score(group, points.get(name, 0.0))
         total += earned
-        lines.append(f"{name:36s} {group.passed:2d}/{len(group.results):<2d} checks"
-                     f"  {earned:5.2f} / {points.get(name, 0.0):g}")
+        lines.append(
+            f"{name:36s} {group.passed:2d}/{len(group.results):<2d} checks"
+            f"  {earned:5.2f} / {points.get(name, 0.0):g}"
+        )
     lines.append(f"{'total':36s} {'':11s}  {total:5.2f} / {sum(points.values()):g}")
     for name, group in groups.items():
         for failure in group.failures:

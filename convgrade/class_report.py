@@ -49,18 +49,28 @@ def write_report(root, output, assignment=ASSIGNMENT):
     max_score = max((r["max_score"] for r in rows), default=0)
 
     def scores(ax):
-        ax.hist([r["score"] for r in rows], bins=min(20, max(5, students)), range=(0, max_score),
-                color="tab:blue", edgecolor="white")
+        ax.hist(
+            [r["score"] for r in rows],
+            bins=min(20, max(5, students)),
+            range=(0, max_score),
+            color="tab:blue",
+            edgecolor="white",
+        )
         ax.set_xlabel(f"score (out of {max_score:g})")
         ax.set_ylabel("students")
         ax.set_title("Score distribution")
 
-    failure = sorted(((1 - sum(v) / len(v), f"{cell} / {name}") for (cell, name), v in
-                      outcomes.items()), reverse=True)
+    failure = sorted(
+        ((1 - sum(v) / len(v), f"{cell} / {name}") for (cell, name), v in outcomes.items()),
+        reverse=True,
+    )
 
     def failures(ax):
-        ax.barh([label for _, label in failure][::-1], [100 * r for r, _ in failure][::-1],
-                color="tab:red")
+        ax.barh(
+            [label for _, label in failure][::-1],
+            [100 * r for r, _ in failure][::-1],
+            color="tab:red",
+        )
         ax.set_xlabel("% of students failing")
         ax.set_xlim(0, 100)
         ax.tick_params(axis="y", labelsize=7)
@@ -69,30 +79,42 @@ def write_report(root, output, assignment=ASSIGNMENT):
     common = mistakes.most_common()
 
     def misconceptions(ax):
-        ax.barh([name for name, _ in common][::-1], [100 * n / students for _, n in common][::-1],
-                color="tab:purple")
+        ax.barh(
+            [name for name, _ in common][::-1],
+            [100 * n / students for _, n in common][::-1],
+            color="tab:purple",
+        )
         ax.set_xlabel("% of students")
         ax.set_xlim(0, 100)
         ax.set_title("Named mistakes")
 
-    images = [_figure_png(scores, (6, 3.2)),
-              _figure_png(failures, (8, 0.18 * len(failure) + 1.2))]
+    images = [_figure_png(scores, (6, 3.2)), _figure_png(failures, (8, 0.18 * len(failure) + 1.2))]
     if common:
         images.append(_figure_png(misconceptions, (7, 0.35 * len(common) + 1.2)))
-    mistake_lines = "".join(f"<li>{100 * n / students:.0f}% {html.escape(name)}</li>"
-                            for name, n in common) or "<li>none named</li>"
+    mistake_lines = (
+        "".join(f"<li>{100 * n / students:.0f}% {html.escape(name)}</li>" for name, n in common)
+        or "<li>none named</li>"
+    )
     found = problems(root / "autograded", assignment)
-    problem_lines = "".join(f"<li><b>{html.escape(s)}</b>: {html.escape('; '.join(r))}</li>"
-                            for s, r in found.items()) or "<li>none</li>"
-    table = "".join(f"<tr><td>{html.escape(r['student'])}</td><td>{r['score']:g}</td>"
-                    f"<td>{'yes' if r['needs_manual_grade'] else ''}</td></tr>" for r in rows)
+    problem_lines = (
+        "".join(
+            f"<li><b>{html.escape(s)}</b>: {html.escape('; '.join(r))}</li>"
+            for s, r in found.items()
+        )
+        or "<li>none</li>"
+    )
+    table = "".join(
+        f"<tr><td>{html.escape(r['student'])}</td><td>{r['score']:g}</td>"
+        f"<td>{'yes' if r['needs_manual_grade'] else ''}</td></tr>"
+        for r in rows
+    )
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>{html.escape(assignment)}: class report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:0 1em}}</style>
 </head><body><h1>{html.escape(assignment)}: class report</h1>
-<p>{len(rows)} submissions, mean score {sum(r['score'] for r in rows) / students:.2f}
+<p>{len(rows)} submissions, mean score {sum(r["score"] for r in rows) / students:.2f}
 of {max_score:g}.</p>
-{''.join(f'<p><img src="data:image/png;base64,{i}"/></p>' for i in images)}
+{"".join(f'<p><img src="data:image/png;base64,{i}"/></p>' for i in images)}
 <h2>Named mistakes</h2><ul>{mistake_lines}</ul>
 <h2>Problems while grading</h2><ul>{problem_lines}</ul>
 <h2>Scores</h2><table><tr><th>student</th><th>score</th><th>needs manual grading</th></tr>

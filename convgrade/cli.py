@@ -19,11 +19,13 @@ def run(argv=None):
     config.add_argument("path", nargs="?", default="nbgrader_config.py")
     grade = commands.add_parser("grade", help="grade every submission: parallel, resumable")
     grade.add_argument("--assignment", default="convolutions")
-    grade.add_argument("-j", "--jobs", type=int, default=None,
-                       help="worker processes (default: all cores)")
+    grade.add_argument(
+        "-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)"
+    )
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions")
-    grade.add_argument("--scheduler", default=None,
-                       help="grade on a Dask cluster, e.g. tcp://HOST:8786")
+    grade.add_argument(
+        "--scheduler", default=None, help="grade on a Dask cluster, e.g. tcp://HOST:8786"
+    )
     grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
     grade.add_argument("--no-feedback", action="store_true", help="skip writing feedback HTML")
     report = commands.add_parser("report", help="write the class report (HTML with pictures)")
@@ -100,15 +102,19 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
     from .batch import grade_class
     from .config_check import ConfigProblem
     from .report import format_problems, problems
+    from .sandbox import SandboxUnavailable
 
     try:
-        result = grade_class(".", assignment, jobs=jobs, force=force, scheduler=scheduler,
-                             students=student)
-    except ConfigProblem as problem:
+        result = grade_class(
+            ".", assignment, jobs=jobs, force=force, scheduler=scheduler, students=student
+        )
+    except (ConfigProblem, SandboxUnavailable) as problem:
         print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
         return 2
-    print(f"graded {len(result.graded)}, skipped {len(result.skipped)} unchanged, "
-          f"failed {len(result.failed)} in {result.seconds:.1f} s")
+    print(
+        f"graded {len(result.graded)}, skipped {len(result.skipped)} unchanged, "
+        f"failed {len(result.failed)} in {result.seconds:.1f} s"
+    )
     for name, reason in result.failed.items():
         print(f"  not graded: {name}: {reason}")
     if result.graded and not no_feedback:

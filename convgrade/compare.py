@@ -37,9 +37,11 @@ def describe_difference(actual, expected):
     with np.errstate(invalid="ignore", over="ignore"):
         errors = np.abs(actual - expected)[wrong]
     largest = np.nanmax(errors) if np.isfinite(errors).any() else float("nan")
-    return (f"{int(wrong.sum())} of {wrong.size} values are wrong (largest error {largest:.4g}). "
-            f"First wrong value at {position}: expected {expected[position]:.6g}, "
-            f"got {actual[position]:.6g}.")
+    return (
+        f"{int(wrong.sum())} of {wrong.size} values are wrong (largest error {largest:.4g}). "
+        f"First wrong value at {position}: expected {expected[position]:.6g}, "
+        f"got {actual[position]:.6g}."
+    )
 
 
 def describe_shape(shape):

@@ -11,8 +11,12 @@ from traitlets.config.loader import PyFileConfigLoader
 
 REQUIRED = {
     "sanitize_preprocessors": ["RequireSandbox", "RepairSubmission"],
-    "autograde_preprocessors": ["SandboxedExecute", "SanitizeHTML", "HiddenChecks",
-                                "SaveAutoGrades"],
+    "autograde_preprocessors": [
+        "SandboxedExecute",
+        "SanitizeHTML",
+        "HiddenChecks",
+        "SaveAutoGrades",
+    ],
 }
 
 
@@ -29,13 +33,15 @@ def verify_course_config(path="nbgrader_config.py"):
     try:
         config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
     except Exception as error:
-        raise ConfigProblem(f"{path} does not load ({type(error).__name__}: {error}); nbgrader "
-                            "would grade without the sandbox or the hidden checks") from error
+        raise ConfigProblem(
+            f"{path} does not load ({type(error).__name__}: {error}); nbgrader "
+            "would grade without the sandbox or the hidden checks"
+        ) from error
     for trait, names in REQUIRED.items():
         configured = [getattr(p, "__name__", str(p)) for p in config.Autograde.get(trait, [])]
         positions = [configured.index(n) if n in configured else -1 for n in names]
         if -1 in positions:
-            missing = [n for n, p in zip(names, positions) if p < 0]
+            missing = [n for n, p in zip(names, positions, strict=True) if p < 0]
             raise ConfigProblem(f"c.Autograde.{trait} lacks {', '.join(missing)}")
         if positions != sorted(positions):
             raise ConfigProblem(f"c.Autograde.{trait} must run {' then '.join(names)} in order")

@@ -1,4 +1,4 @@
-"""Expectations the hidden checks assert: each failure raises a CheckFailure a student can act on."""
+"""Expectations the hidden checks assert; each failure is a CheckFailure a student can act on."""
 
 import numpy as np
 
@@ -32,10 +32,13 @@ def array_of(value, call):
 def expect_shape(value, expected_shape, call, *, image, kernel):
     actual = array_of(value, call)
     if actual.shape != tuple(expected_shape):
-        name = (misconceptions.diagnose_convolve(actual, image, kernel)
-                or misconceptions.diagnose_convolve_shape(actual.shape, image.shape, kernel.shape))
-        message = (f"{call} returned shape {describe_shape(actual.shape)}; expected "
-                   f"{describe_shape(expected_shape)}.")
+        name = misconceptions.diagnose_convolve(
+            actual, image, kernel
+        ) or misconceptions.diagnose_convolve_shape(actual.shape, image.shape, kernel.shape)
+        message = (
+            f"{call} returned shape {describe_shape(actual.shape)}; expected "
+            f"{describe_shape(expected_shape)}."
+        )
         raise CheckFailure(message, misconception=name)
 
 
@@ -48,11 +51,14 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
         return
     name = diagnose(actual)
     if actual.shape != expected.shape:
-        message = (f"{call} returned shape {describe_shape(actual.shape)}; expected "
-                   f"{describe_shape(expected.shape)}.")
+        message = (
+            f"{call} returned shape {describe_shape(actual.shape)}; expected "
+            f"{describe_shape(expected.shape)}."
+        )
         if name is None and expected.ndim == 2:
-            name = misconceptions.diagnose_convolve_shape(actual.shape, np.shape(image),
-                                                          np.shape(kernel))
+            name = misconceptions.diagnose_convolve_shape(
+                actual.shape, np.shape(image), np.shape(kernel)
+            )
     else:
         message = f"{call}: {describe_difference(actual, expected)}"
     picture = None
@@ -63,12 +69,15 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
 
 def expect_float_ndarray(value, call):
     if not value.is_ndarray:
-        raise CheckFailure(f"{call} returned a {value.type_name}; return a numpy array "
-                           "(np.ndarray).")
+        raise CheckFailure(
+            f"{call} returned a {value.type_name}; return a numpy array (np.ndarray)."
+        )
     if value.array.dtype.kind != "f":
         name = "truncated to integers" if value.array.dtype.kind in "iu" else None
-        raise CheckFailure(f"{call} returned dtype {value.array.dtype}; expected a float dtype "
-                           "such as float64.", misconception=name)
+        raise CheckFailure(
+            f"{call} returned dtype {value.array.dtype}; expected a float dtype such as float64.",
+            misconception=name,
+        )
 
 
 def expect_unchanged(before, after, what, call):
@@ -76,5 +85,7 @@ def expect_unchanged(before, after, what, call):
     if np.array_equal(before, after):
         return
     changed = int(np.sum(before != after)) if before.shape == after.shape else before.size
-    raise CheckFailure(f"{call} changed its `{what}` argument ({changed} values differ "
-                       "afterwards).", misconception="input modified")
+    raise CheckFailure(
+        f"{call} changed its `{what}` argument ({changed} values differ afterwards).",
+        misconception="input modified",
+    )

@@ -48,14 +48,19 @@ def _rebuild(raw):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        rebuilt = (nbformat.v4.new_code_cell(source) if cell["cell_type"] == "code" else
-                   new_markdown_cell(source) if cell["cell_type"] == "markdown" else
-                   nbformat.v4.new_raw_cell(source))
+        rebuilt = (
+            nbformat.v4.new_code_cell(source)
+            if cell["cell_type"] == "code"
+            else new_markdown_cell(source)
+            if cell["cell_type"] == "markdown"
+            else nbformat.v4.new_raw_cell(source)
+        )
         rebuilt.metadata = nbformat.from_dict(_json_safe(metadata))
         cells.append(rebuilt)
     notebook = new_notebook(cells=cells)
-    notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"}}
+    notebook.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    }
     try:
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
@@ -69,12 +74,18 @@ def _json_safe(value):
 
 def placeholder(reason):
     """The stand-in for an unreadable file: no answers, and a note saying why."""
-    notebook = new_notebook(cells=[new_markdown_cell(
-        f"**This submission could not be graded: {reason}.** It scores zero. The file you "
-        "submitted was kept unchanged; ask your instructor if you think this is a mistake.")])
-    notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"},
-                         "convgrade": {UNREADABLE_KEY: reason}}
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell(
+                f"**This submission could not be graded: {reason}.** It scores zero. The file you "
+                "submitted was kept unchanged; ask your instructor if you think this is a mistake."
+            )
+        ]
+    )
+    notebook.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "convgrade": {UNREADABLE_KEY: reason},
+    }
     return notebook
 
 

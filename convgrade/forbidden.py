@@ -3,8 +3,16 @@
 import ast
 from dataclasses import dataclass
 
-FORBIDDEN_MODULES = ("scipy.signal", "scipy.ndimage", "cv2", "skimage.filters", "skimage",
-                     "torch", "tensorflow", "astropy.convolution")
+FORBIDDEN_MODULES = (
+    "scipy.signal",
+    "scipy.ndimage",
+    "cv2",
+    "skimage.filters",
+    "skimage",
+    "torch",
+    "tensorflow",
+    "astropy.convolution",
+)
 FORBIDDEN_NUMPY_NAMES = ("convolve", "correlate", "correlate2")
 IMPORT_FUNCTIONS = ("importlib.import_module", "__import__", "builtins.__import__")
 
@@ -33,8 +41,7 @@ def is_forbidden(qualified_name):
     """
     if qualified_name.startswith("numpy."):
         return qualified_name.rsplit(".", 1)[-1] in FORBIDDEN_NUMPY_NAMES
-    return any(qualified_name == m or qualified_name.startswith(m + ".")
-               for m in FORBIDDEN_MODULES)
+    return any(qualified_name == m or qualified_name.startswith(m + ".") for m in FORBIDDEN_MODULES)
 
 
 class _Scanner(ast.NodeVisitor):
@@ -137,7 +144,8 @@ class _Scanner(ast.NodeVisitor):
         if not isinstance(node, ast.Call) or not node.args:
             return None
         function = self._qualified(node.func) or (
-            node.func.id if isinstance(node.func, ast.Name) else None)
+            node.func.id if isinstance(node.func, ast.Name) else None
+        )
         if function in IMPORT_FUNCTIONS:
             return _constant_string(node.args[0])
         return None
@@ -173,7 +181,8 @@ def find_forbidden(cells, entry_points):
     Examples
     --------
     >>> code = "import numpy as n\\ndef convolve(i, k):\\n    return n.convolve(i, k)"
-    >>> find_forbidden([{"label": "cell 2", "source": code}], ["convolve"])["convolve"][0].describe()
+    >>> found = find_forbidden([{"label": "cell 2", "source": code}], ["convolve"])
+    >>> found["convolve"][0].describe()
     'numpy.convolve (cell 2, line 3)'
     """
     trees = []

@@ -100,15 +100,22 @@ class CourseBundle:
         source = read_folder(root / "source" / assignment)
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
             notebooks = [nb.name for nb in gradebook.find_assignment(assignment).notebooks]
-        bundle = cls(assignment, (root / "nbgrader_config.py").read_text(),
-                     (root / "gradebook.db").read_bytes(),
-                     {k: v for k, v in source.items() if not k.endswith(".ipynb")}, notebooks)
+        bundle = cls(
+            assignment,
+            (root / "nbgrader_config.py").read_text(),
+            (root / "gradebook.db").read_bytes(),
+            {k: v for k, v in source.items() if not k.endswith(".ipynb")},
+            notebooks,
+        )
         # What grading depends on besides the submission: if any of it changes, regrade all.
         grader = read_folder(HIDDEN_DIR) | read_folder(Path(__file__).parent)
-        bundle.fingerprint = digest_files({"config": bundle.config_text.encode(),
-                                           **{f"source/{k}": v for k, v in source.items()},
-                                           **{f"grader/{k}": v for k, v in grader.items()
-                                              if not k.endswith(".pyc")}})
+        bundle.fingerprint = digest_files(
+            {
+                "config": bundle.config_text.encode(),
+                **{f"source/{k}": v for k, v in source.items()},
+                **{f"grader/{k}": v for k, v in grader.items() if not k.endswith(".pyc")},
+            }
+        )
         return bundle
 
 
@@ -179,8 +186,9 @@ class Autograder:
             _write_folder(folder, self.bundle.source_files)  # the instructor's files win
             result.files = read_folder(folder)
             for name in self.bundle.notebooks:
-                result.notebooks[name] = self._grade_notebook(job.student, folder, name,
-                                                              result.timings)
+                result.notebooks[name] = self._grade_notebook(
+                    job.student, folder, name, result.timings
+                )
             result.files = {k: v for k, v in result.files.items() if not k.endswith(".ipynb")}
         except Exception as error:  # one broken submission must not stop the worker
             result.error = f"{type(error).__name__}: {error}"
@@ -193,9 +201,16 @@ class Autograder:
         path = folder / f"{name}.ipynb"
         if not path.exists():
             nbformat.write(placeholder("the notebook file is missing"), str(path))
-        resources = {"unique_key": name, "output_files_dir": f"{name}_files",
-                     "nbgrader": {"student": student, "assignment": self.bundle.assignment,
-                                  "notebook": name, "db_url": self.db_url}}
+        resources = {
+            "unique_key": name,
+            "output_files_dir": f"{name}_files",
+            "nbgrader": {
+                "student": student,
+                "assignment": self.bundle.assignment,
+                "notebook": name,
+                "db_url": self.db_url,
+            },
+        }
         started = time.monotonic()
         sanitized, _ = self.sanitize.from_filename(str(path), resources=_copy(resources))
         path.write_text(sanitized)
@@ -226,8 +241,11 @@ class GradebookWriter:
         from nbgrader.converters import Autograde
 
         defaults = Autograde(config=self.config)
-        self.writers = [p(config=self.config) for p in defaults.autograde_preprocessors
-                        if getattr(p, "__name__", "") in WRITERS]
+        self.writers = [
+            p(config=self.config)
+            for p in defaults.autograde_preprocessors
+            if getattr(p, "__name__", "") in WRITERS
+        ]
 
     def record(self, job, graded):
         """Write one graded submission as `nbgrader autograde` would; returns seconds spent."""
@@ -237,8 +255,9 @@ class GradebookWriter:
             gradebook.find_assignment(self.assignment)
             timestamp = utils.parse_utc(job.timestamp) if job.timestamp else None
             if timestamp:
-                gradebook.update_or_create_submission(self.assignment, job.student,
-                                                      timestamp=timestamp)
+                gradebook.update_or_create_submission(
+                    self.assignment, job.student, timestamp=timestamp
+                )
             else:
                 gradebook.update_or_create_submission(self.assignment, job.student)
         folder = self.root / "autograded" / job.student / self.assignment
@@ -246,10 +265,16 @@ class GradebookWriter:
         _remove(staging)
         _write_folder(staging, graded.files)
         for name, text in graded.notebooks.items():
-            # Already validated by the worker's exporter; validating again costs a tenth of a second.
+            # The worker's exporter validated it; validating again costs a tenth of a second.
             notebook = nbformat.v4.reads(text)
-            resources = {"nbgrader": {"student": job.student, "assignment": self.assignment,
-                                      "notebook": name, "db_url": self.db_url}}
+            resources = {
+                "nbgrader": {
+                    "student": job.student,
+                    "assignment": self.assignment,
+                    "notebook": name,
+                    "db_url": self.db_url,
+                }
+            }
             for writer in self.writers:
                 notebook, resources = writer(notebook, resources)
             (staging / f"{name}.ipynb").write_text(text)

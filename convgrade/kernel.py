@@ -15,8 +15,10 @@ WORK_DIR = "/tmp/convgrade/work"
 INPUT_DIR = "/tmp/convgrade/input"
 FONT_CACHE_DIR = "/tmp/convgrade/fonts"
 # Seed matplotlib's font cache, then start the kernel.
-PRELUDE = ('mkdir -p "$MPLCONFIGDIR" && { cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null '
-           '|| true; } && exec "$@"')
+PRELUDE = (
+    'mkdir -p "$MPLCONFIGDIR" && { cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null '
+    '|| true; } && exec "$@"'
+)
 # Run silently before the first cell: bring in the notebook's files, warm the imports.
 SETUP_CODE = f"""
 import shutil as _shutil
@@ -48,8 +50,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def stage(self, folder):
         """Make `folder`'s files (the notebook's images and helpers) the kernel's input."""
-        shutil.copytree(folder, self.input_dir, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("*.ipynb"))
+        shutil.copytree(
+            folder, self.input_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb")
+        )
 
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.check_available()
@@ -74,8 +77,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         font_cache = self.sandbox.font_cache_dir()
         if font_cache:
             inputs.append((font_cache, FONT_CACHE_DIR))
-        prefix = self.sandbox.bwrap_args(WORK_DIR, inputs=inputs,
-                                         writable=[(self._ipc_dir, self._ipc_dir)], env=env)
+        prefix = self.sandbox.bwrap_args(
+            WORK_DIR, inputs=inputs, writable=[(self._ipc_dir, self._ipc_dir)], env=env
+        )
         return prefix + ["/bin/sh", "-c", PRELUDE, "sh"] + command
 
     @property

@@ -10,35 +10,35 @@ NEAR_MATCH_SHARE = 0.95
 # Each name is shown to students and counted in the class report; the hint says what to fix.
 HINTS = {
     "flipped kernel": "the kernel was flipped (textbook convolution). In this lesson the kernel "
-                      "is laid on the image as it is.",
+    "is laid on the image as it is.",
     "kernel flipped upside down": "the kernel's rows were used in reverse order.",
     "kernel flipped left to right": "the kernel's columns were used in reverse order.",
     "transposed kernel": "rows and columns of the kernel were swapped (kernel[j, i] used for "
-                         "kernel[i, j]).",
+    "kernel[i, j]).",
     "transposed output": "the output has its rows and columns swapped.",
     "output one short": "the loops stop one position too early: range(H - kh) instead of "
-                        "range(H - kh + 1).",
+    "range(H - kh + 1).",
     "same-size output with a zero border": "the output has the image's size, with zeros where "
-                                           "the kernel does not fit. Return only the positions "
-                                           "where it fits.",
+    "the kernel does not fit. Return only the positions "
+    "where it fits.",
     "zero-padded same-size output": "the image was padded with zeros so the output keeps its "
-                                    "size. Only positions where the kernel fits entirely count.",
+    "size. Only positions where the kernel fits entirely count.",
     "kernel rows and columns swapped": "the loops use the kernel's width for rows and its height "
-                                       "for columns.",
+    "for columns.",
     "kernel assumed 3 x 3": "the code assumes a 3 x 3 kernel; use kernel.shape.",
     "kernel assumed square": "the code uses one kernel size for both directions; use both "
-                             "kernel.shape[0] and kernel.shape[1].",
+    "kernel.shape[0] and kernel.shape[1].",
     "uint8 wrap-around": "the sums were computed or stored as uint8, which wraps around past 255 "
-                         "and below 0 (and in NumPy 2 a uint8 pixel times a Python int stays "
-                         "uint8, or raises OverflowError). Convert to float before multiplying.",
+    "and below 0 (and in NumPy 2 a uint8 pixel times a Python int stays "
+    "uint8, or raises OverflowError). Convert to float before multiplying.",
     "truncated to integers": "the result was stored in an integer array, which drops the "
-                             "fractions. Create the output as float.",
+    "fractions. Create the output as float.",
     "clipped": "the result was clipped to 0..255. convolve returns the raw sums; clipping "
-               "belongs in to_uint8.",
+    "belongs in to_uint8.",
     "rounded": "the result was rounded. convolve returns the raw sums; rounding belongs in "
-               "to_uint8.",
+    "to_uint8.",
     "normalised by the kernel sum": "the sum was divided by the kernel's sum. convolve returns "
-                                    "the plain sum of products.",
+    "the plain sum of products.",
     "absolute value": "the result is the absolute value of the right answer; keep the sign.",
     "mean instead of sum": "each window was averaged instead of summed.",
     "input modified": "the function wrote into the array it was given. Work on a copy.",
@@ -46,7 +46,7 @@ HINTS = {
     "channels mixed up": "the colour channels came back in the wrong order or axis.",
     "truncated instead of rounded": "values were cut to integers (astype) without rounding first.",
     "rounding half away from zero": "values at .5 went up; np.rint rounds halves to the even "
-                                    "integer (0.5 to 0, 1.5 to 2).",
+    "integer (0.5 to 0, 1.5 to 2).",
     "wrapped instead of clipped": "values outside 0..255 wrapped around instead of being clipped.",
     "not clipped": "values outside 0..255 were not clipped.",
 }
@@ -82,8 +82,10 @@ def convolve_variants(image, kernel):
     yield "output one short", lambda: right[:-1, :-1]
     yield "output one short", lambda: right[:-1, :]
     yield "output one short", lambda: right[:, :-1]
-    yield "same-size output with a zero border", lambda: _same_size(right, image.shape, kh // 2,
-                                                                    kw // 2)
+    yield (
+        "same-size output with a zero border",
+        lambda: _same_size(right, image.shape, kh // 2, kw // 2),
+    )
     yield "same-size output with a zero border", lambda: _same_size(right, image.shape, 0, 0)
     yield "zero-padded same-size output", lambda: _zero_padded(image, kernel)
     yield "zero-padded same-size output", lambda: _zero_padded(image, kernel, symmetric=True)
@@ -126,8 +128,11 @@ def diagnose_convolve(actual, image, kernel):
     for name, wrong in convolve_variants(image, kernel):
         candidate = wrong()
         # An all-zero candidate explains nothing (a result that was never filled in, say).
-        if candidate.shape == actual.shape and candidate.any() and not values_match(candidate,
-                                                                                    right):
+        if (
+            candidate.shape == actual.shape
+            and candidate.any()
+            and not values_match(candidate, right)
+        ):
             if _reproduces(actual, candidate):
                 return name
     return None
@@ -138,13 +143,17 @@ def diagnose_convolve_shape(shape, image_shape, kernel_shape):
     (height, width), (kh, kw) = image_shape[:2], kernel_shape
     right = (height - kh + 1, width - kw + 1)
     candidates = [
-        ("output one short", {(right[0] - 1, right[1] - 1), (right[0] - 1, right[1]),
-                              (right[0], right[1] - 1)}),
+        (
+            "output one short",
+            {(right[0] - 1, right[1] - 1), (right[0] - 1, right[1]), (right[0], right[1] - 1)},
+        ),
         ("same-size output with a zero border", {(height, width)}),
         ("transposed output", {(right[1], right[0])}),
         ("kernel rows and columns swapped", {(height - kw + 1, width - kh + 1)}),
-        ("kernel assumed square", {(height - kh + 1, width - kh + 1),
-                                   (height - kw + 1, width - kw + 1)}),
+        (
+            "kernel assumed square",
+            {(height - kh + 1, width - kh + 1), (height - kw + 1, width - kw + 1)},
+        ),
         ("kernel assumed 3 x 3", {(height - 2, width - 2)}),
     ]
     for name, shapes in candidates:

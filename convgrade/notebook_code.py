@@ -44,7 +44,13 @@ def code_cells(notebook):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         answer = is_answer_cell(cell)
         locked = bool(cell.get("metadata", {}).get("nbgrader", {}).get("locked"))
-        cells.append({"index": index, "source": _python_source(cell.get("source", "")),
-                      "answer": answer, "locked": locked and not answer,
-                      "label": f"your {grade_id} cell" if answer and grade_id else f"cell {index + 1}"})
+        cells.append(
+            {
+                "index": index,
+                "source": _python_source(cell.get("source", "")),
+                "answer": answer,
+                "locked": locked and not answer,
+                "label": f"your {grade_id} cell" if answer and grade_id else f"cell {index + 1}",
+            }
+        )
     return cells

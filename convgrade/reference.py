@@ -2,16 +2,8 @@
 
 import numpy as np
 
-EDGE_DETECTION = np.array(
-    [[-1.0, -1.0, -1.0],
-     [-1.0, 8.0, -1.0],
-     [-1.0, -1.0, -1.0]]
-)
-SHARPEN = np.array(
-    [[0.0, -1.0, 0.0],
-     [-1.0, 5.0, -1.0],
-     [0.0, -1.0, 0.0]]
-)
+EDGE_DETECTION = np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
+SHARPEN = np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
 BOX_BLUR = np.full((3, 3), 1.0 / 9.0)
 
 KERNELS = {"EDGE_DETECTION": EDGE_DETECTION, "SHARPEN": SHARPEN, "BOX_BLUR": BOX_BLUR}

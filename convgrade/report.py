@@ -16,13 +16,15 @@ def student_scores(db_url, assignment=ASSIGNMENT):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     cells[grade.name] = grade.score
-            rows.append({
-                "student": submission.student.id,
-                "score": submission.score,
-                "max_score": submission.max_score,
-                "needs_manual_grade": submission.needs_manual_grade,
-                "cells": cells,
-            })
+            rows.append(
+                {
+                    "student": submission.student.id,
+                    "score": submission.score,
+                    "max_score": submission.max_score,
+                    "needs_manual_grade": submission.needs_manual_grade,
+                    "cells": cells,
+                }
+            )
     return sorted(rows, key=lambda row: row["student"])
 
 
@@ -32,8 +34,9 @@ def format_summary(rows):
     lines = [f"{'student':{width}s}  {'score':>11s}  manual grading"]
     for row in rows:
         manual = "needed" if row["needs_manual_grade"] else "-"
-        lines.append(f"{row['student']:{width}s}  {row['score']:5.2f} / {row['max_score']:<3g}  "
-                     f"{manual}")
+        lines.append(
+            f"{row['student']:{width}s}  {row['score']:5.2f} / {row['max_score']:<3g}  {manual}"
+        )
     return "\n".join(lines)
 
 
@@ -67,13 +70,17 @@ def _notebook_problems(notebook):
         reasons.append(f"code could not be loaded: {info['load_failure']}")
     reasons += [f"crashed: {c}" for c in info.get("crashes", [])]
     reasons += [f"timed out: {name} ({count}x)" for name, count in info.get("timeouts", {}).items()]
-    reasons += [f"forbidden: {name} uses {', '.join(uses)}"
-                for name, uses in info.get("forbidden", {}).items()]
+    reasons += [
+        f"forbidden: {name} uses {', '.join(uses)}"
+        for name, uses in info.get("forbidden", {}).items()
+    ]
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             if output.get("ename") == "GradingStopped":
                 reasons.append(f"notebook run stopped: {output.get('evalue')}")
-            if output.get("output_type") == "stream" and "[output truncated" in output.get("text", ""):
+            if output.get("output_type") == "stream" and "[output truncated" in output.get(
+                "text", ""
+            ):
                 reasons.append("output truncated")
     return list(dict.fromkeys(reasons))
 

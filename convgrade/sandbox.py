@@ -34,10 +34,11 @@ class Sandbox(Configurable):
     """Builds the bwrap command line and resource limits for one sandboxed process."""
 
     mode = Enum(
-        ["bwrap", "unsafe-no-sandbox"], "bwrap",
+        ["bwrap", "unsafe-no-sandbox"],
+        "bwrap",
         help="'bwrap' runs student code in a bubblewrap sandbox. 'unsafe-no-sandbox' runs it "
-             "with your own permissions: only for a machine without bubblewrap, and every "
-             "grading run prints a warning.",
+        "with your own permissions: only for a machine without bubblewrap, and every "
+        "grading run prints a warning.",
     ).tag(config=True)
     bwrap_path = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
     memory_limit_mb = Integer(
@@ -78,12 +79,15 @@ class Sandbox(Configurable):
                 "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed. "
                 "Install it with `apt-get install bubblewrap`, or set "
                 "c.Sandbox.mode = 'unsafe-no-sandbox' in nbgrader_config.py to grade without "
-                "a sandbox (student code can then read and change all your files).")
-        probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "true"],
-                               capture_output=True, text=True)
+                "a sandbox (student code can then read and change all your files)."
+            )
+        probe = subprocess.run(
+            [path, "--ro-bind", "/", "/", "--unshare-all", "true"], capture_output=True, text=True
+        )
         if probe.returncode != 0:
-            raise SandboxUnavailable(f"bubblewrap is installed but cannot start a sandbox here: "
-                                     f"{probe.stderr.strip()}")
+            raise SandboxUnavailable(
+                f"bubblewrap is installed but cannot start a sandbox here: {probe.stderr.strip()}"
+            )
 
     def _python_roots(self):
         roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parents[1]}
@@ -103,8 +107,16 @@ class Sandbox(Configurable):
         env : dict
             The whole environment of the sandboxed process.
         """
-        args = [shutil.which(self.bwrap_path) or self.bwrap_path,
-                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        args = [
+            shutil.which(self.bwrap_path) or self.bwrap_path,
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+        ]
         hidden = [Path(p) for p in PRIVATE_FOLDERS + tuple(self.extra_hidden_paths)]
         # The course and this grader's own repository (hidden checks, reference) are secret.
         grader_root = Path(__file__).resolve().parents[1]
@@ -117,8 +129,16 @@ class Sandbox(Configurable):
         forbidden = [site_packages / p for p in HIDDEN_PACKAGES if (site_packages / p).is_dir()]
         for folder in forbidden:
             args += ["--size", "4096", "--tmpfs", str(folder)]
-        args += ["--size", str(self.scratch_mb << 20), "--tmpfs", str(workdir),
-                 "--size", str(64 << 20), "--tmpfs", SANDBOX_HOME]
+        args += [
+            "--size",
+            str(self.scratch_mb << 20),
+            "--tmpfs",
+            str(workdir),
+            "--size",
+            str(64 << 20),
+            "--tmpfs",
+            SANDBOX_HOME,
+        ]
         for host, inside in inputs:
             args += ["--ro-bind", str(host), str(inside)]
         for host, inside in writable:
@@ -126,8 +146,14 @@ class Sandbox(Configurable):
         # Only now, with every mount point created, make the hiding folders read-only.
         for folder in hidden + forbidden:
             args += ["--remount-ro", str(folder)]
-        args += ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                 "--clearenv"]
+        args += [
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--clearenv",
+        ]
         for key, value in (env or {}).items():
             args += ["--setenv", key, str(value)]
         args += ["--chdir", str(workdir), "--"]
@@ -174,8 +200,10 @@ class Sandbox(Configurable):
                 hard = value + 5 if which == resource.RLIMIT_CPU else value
                 resource.setrlimit(which, (value, hard))
 
-        return {"preexec_fn": apply_limits if self.is_sandboxed else None,
-                "start_new_session": True}, cgroup
+        return {
+            "preexec_fn": apply_limits if self.is_sandboxed else None,
+            "start_new_session": True,
+        }, cgroup
 
     def _new_pids_cgroup(self):
         if not self.is_sandboxed:
@@ -187,7 +215,7 @@ class Sandbox(Configurable):
             return cgroup
         except OSError as error:
             if self.require_process_cap:
-                raise SandboxUnavailable(f"cannot cap processes with the pids cgroup: {error}")
+                raise SandboxUnavailable(f"cannot cap processes (pids cgroup): {error}") from None
             return None
 
 

@@ -94,9 +94,11 @@ def _answer(source_cell):
 def build(scenario, release=RELEASE_NOTEBOOK, source=SOURCE_NOTEBOOK):
     """The scenario's notebook, as the bytes a student would submit."""
     notebook = nbformat.read(str(release), as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: _answer(c)
-               for c in nbformat.read(str(source), as_version=4).cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: _answer(c)
+        for c in nbformat.read(str(source), as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in scenario.cells:
@@ -106,8 +108,12 @@ def build(scenario, release=RELEASE_NOTEBOOK, source=SOURCE_NOTEBOOK):
     for name, source in scenario.cells.items():
         if name.startswith("new-cell"):
             notebook.cells.append(new_code_cell(source))
-    unknown = [n for n in scenario.cells if not n.startswith("new-cell") and n not in {
-        c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}]
+    unknown = [
+        n
+        for n in scenario.cells
+        if not n.startswith("new-cell")
+        and n not in {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}
+    ]
     if unknown:
         raise ValueError(f"scenario {scenario.name} names unknown cells: {unknown}")
     data = nbformat.writes(notebook)
@@ -124,19 +130,24 @@ def _edit(data, change):
 
 
 def _cells_with_id(notebook, grade_id):
-    return [c for c in notebook["cells"]
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id]
+    return [
+        c
+        for c in notebook["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
+    ]
 
 
 def delete_cell(data, grade_id):
     def change(notebook):
         for cell in _cells_with_id(notebook, grade_id):
             notebook["cells"].remove(cell)
+
     return _edit(data, change)
 
 
 def flip_cell_type(data, grade_id):
     """Turn a code cell into markdown (or back), metadata and all."""
+
     def change(notebook):
         for cell in _cells_with_id(notebook, grade_id):
             if cell["cell_type"] == "code":
@@ -145,41 +156,50 @@ def flip_cell_type(data, grade_id):
                 cell.pop("execution_count", None)
             else:
                 cell.update(cell_type="code", outputs=[], execution_count=None)
+
     return _edit(data, change)
 
 
 def strip_metadata(data, grade_id="*"):
     """Remove nbgrader's metadata from one cell, or from all of them."""
+
     def change(notebook):
         for cell in notebook["cells"]:
             nbgrader = cell.get("metadata", {}).get("nbgrader", {})
             if grade_id == "*" or nbgrader.get("grade_id") == grade_id:
                 cell["metadata"].pop("nbgrader", None)
+
     return _edit(data, change)
 
 
 def edit_metadata(data, grade_id, key, value):
     """Change one nbgrader metadata field, e.g. make a test cell a solution cell."""
+
     def change(notebook):
         for cell in _cells_with_id(notebook, grade_id):
             cell["metadata"]["nbgrader"][key] = json.loads(value)
+
     return _edit(data, change)
 
 
 def edit_source(data, grade_id, *words):
     """Replace a (locked or test) cell's source with the given words."""
+
     def change(notebook):
         for cell in _cells_with_id(notebook, grade_id):
             cell["source"] = " ".join(words).replace("\\n", "\n")
+
     return _edit(data, change)
 
 
 def replace_file(data, kind):
     """Replace the whole file: 'not-json', 'empty', 'binary', 'not-a-notebook'."""
-    return {"not-json": '{"cells": [ {"cell_type": "code", "source": "oops',
-            "empty": "",
-            "binary": bytes(range(256)) * 4,
-            "not-a-notebook": json.dumps({"hello": "world"})}[kind]
+    return {
+        "not-json": '{"cells": [ {"cell_type": "code", "source": "oops',
+        "empty": "",
+        "binary": bytes(range(256)) * 4,
+        "not-a-notebook": json.dumps({"hello": "world"}),
+    }[kind]
 
 
 TAMPERS = {
@@ -199,4 +219,3 @@ def write_submission(scenario, course_root, student_id, assignment="convolutions
     path = folder / f"{assignment}.ipynb"
     path.write_bytes(build(scenario))
     return path
-

@@ -73,8 +73,17 @@ class StudentProcess:
         Modules to import before the student's code runs.
     """
 
-    def __init__(self, cells, sandbox=None, *, files_dir=None, call_timeout=10.0, budget=90.0,
-                 load_timeout=30.0, preload=("numpy",)):
+    def __init__(
+        self,
+        cells,
+        sandbox=None,
+        *,
+        files_dir=None,
+        call_timeout=10.0,
+        budget=90.0,
+        load_timeout=30.0,
+        preload=("numpy",),
+    ):
         self.cells = cells
         self.sandbox = sandbox or Sandbox()
         self.files_dir = Path(files_dir) if files_dir else None
@@ -102,8 +111,9 @@ class StudentProcess:
             shutil.copytree(self.files_dir, self._worker.input_dir, dirs_exist_ok=True)
         started = time.monotonic()
         try:
-            header, _ = self._request({"op": "load", "cells": self.cells, "input": True},
-                                      timeout=self.load_timeout)
+            header, _ = self._request(
+                {"op": "load", "cells": self.cells, "input": True}, timeout=self.load_timeout
+            )
         except WorkerFailed as failure:
             self.load_failure = f"running your notebook's code stopped: {failure.reason}"
             return self
@@ -153,7 +163,9 @@ class StudentProcess:
             detail = self._worker.startup_error()
             self._kill()
             if isinstance(error, ValueError):
-                raise WorkerFailed(f"your code sent malformed data to the grader ({error})")
+                raise WorkerFailed(
+                    f"your code sent malformed data to the grader ({error})"
+                ) from None
             raise WorkerFailed(_describe_exit(code, detail)) from None
 
     def _read_reply(self, process, timeout):
@@ -185,8 +197,10 @@ class StudentProcess:
         """Make sure a loaded worker is running; after a crash, start a fresh one (a few times)."""
         if self._worker is None and self.load_failure is None:
             if self.starts >= MAX_STARTS:
-                self.load_failure = (f"your code stopped the grader's process {self.starts} "
-                                     "times, so the remaining checks were not run")
+                self.load_failure = (
+                    f"your code stopped the grader's process {self.starts} "
+                    "times, so the remaining checks were not run"
+                )
             else:
                 self.start()
         if self.load_failure is not None:
@@ -201,25 +215,30 @@ class StudentProcess:
         if self.timeouts.get(name, 0) >= 2:
             raise StudentCodeError(
                 f"{name} was not called again: it already ran past the time limit twice "
-                f"({self.call_timeout:g} s). Is there an infinite loop?")
+                f"({self.call_timeout:g} s). Is there an infinite loop?"
+            )
         if self.spent >= self.budget:
             raise StudentCodeError(
                 f"{name} was not called: your code used up the grading time budget "
-                f"({self.budget:g} s in total).")
+                f"({self.budget:g} s in total)."
+            )
         args = [np.array(a) for a in args]
         self._alive()
         started = time.monotonic()
         try:
             header, blobs = self._request(
-                {"op": "call", "name": name}, [worker.array_to_bytes(a) for a in args],
-                timeout=min(self.call_timeout, self.budget - self.spent))
+                {"op": "call", "name": name},
+                [worker.array_to_bytes(a) for a in args],
+                timeout=min(self.call_timeout, self.budget - self.spent),
+            )
         except WorkerFailed as failure:
             if failure.reason.startswith("it took longer"):
                 self.timeouts[name] = self.timeouts.get(name, 0) + 1
             else:
                 self.crashes.append(failure.reason)
-            raise StudentCodeError(f"Calling {name} stopped the grader's run of your code: "
-                                   f"{failure.reason}.") from None
+            raise StudentCodeError(
+                f"Calling {name} stopped the grader's run of your code: {failure.reason}."
+            ) from None
         finally:
             self.spent += time.monotonic() - started
         seconds = time.monotonic() - started
@@ -229,11 +248,12 @@ class StudentProcess:
         expected_blobs = int(bool(description.get("array"))) + len(args)
         if header.get("args_after") != len(args) or len(blobs) != expected_blobs:
             self._kill()
-            raise StudentCodeError(f"Calling {name} gave a malformed reply: your code wrote into "
-                                   "the grader's channel.")
+            raise StudentCodeError(
+                f"Calling {name} gave a malformed reply: your code wrote into the grader's channel."
+            )
         value = _decode_value(description, blobs)
         try:
-            after = [worker.array_from_bytes(b) for b in blobs[len(blobs) - len(args):]]
+            after = [worker.array_from_bytes(b) for b in blobs[len(blobs) - len(args) :]]
         except ValueError:
             raise StudentCodeError(f"Calling {name} gave a reply the grader cannot read.") from None
         return CallResult(value=value, args_after=after, seconds=seconds)
@@ -253,14 +273,19 @@ class StudentProcess:
         if header.get("ok"):
             return
         if header.get("missing"):
-            raise StudentCodeError(f"{name} is not defined. Did the cell that defines it run "
-                                   f"without errors?{self._load_error_hint()}")
+            raise StudentCodeError(
+                f"{name} is not defined. Did the cell that defines it run "
+                f"without errors?{self._load_error_hint()}"
+            )
         error = header.get("error", {})
         if error.get("type") == "NotImplementedError":
-            raise StudentCodeError(f"{name} is not written yet: it raises NotImplementedError"
-                                   f"{error.get('where', '')}.")
-        message = (f"{name} raised {error.get('type', 'an error')}: "
-                   f"{error.get('message', '')}{error.get('where', '')}")
+            raise StudentCodeError(
+                f"{name} is not written yet: it raises NotImplementedError{error.get('where', '')}."
+            )
+        message = (
+            f"{name} raised {error.get('type', 'an error')}: "
+            f"{error.get('message', '')}{error.get('where', '')}"
+        )
         mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=mistake)
 
@@ -268,8 +293,10 @@ class StudentProcess:
         if not self.load_errors:
             return ""
         first = self.load_errors[0]
-        return (f" While loading your code, {first.get('cell')} raised "
-                f"{first.get('type')}: {first.get('message')}{first.get('where', '')}.")
+        return (
+            f" While loading your code, {first.get('cell')} raised "
+            f"{first.get('type')}: {first.get('message')}{first.get('where', '')}."
+        )
 
 
 class _WorkerProcess:
@@ -294,12 +321,22 @@ class _WorkerProcess:
             cwd = self.host_dir / "work"
             cwd.mkdir()
             command[-1] = str(script)
-            env.update(HOME=str(cwd), MPLCONFIGDIR=str(cwd / ".matplotlib"),
-                       CONVGRADE_INPUT=str(self.input_dir))
+            env.update(
+                HOME=str(cwd),
+                MPLCONFIGDIR=str(cwd / ".matplotlib"),
+                CONVGRADE_INPUT=str(self.input_dir),
+            )
         kwargs, self.cgroup = sandbox.popen_kwargs()
         self.stderr = open(self.host_dir / "stderr", "w+b")
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.stderr, cwd=cwd, env=env, **kwargs)
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            cwd=cwd,
+            env=env,
+            **kwargs,
+        )
 
     def alive(self):
         return self.process.poll() is None
@@ -351,8 +388,11 @@ class WorkerPool:
 
     @classmethod
     def take(cls, sandbox, preload):
-        key = (repr(sorted(sandbox.trait_values().items(), key=str)), str(sandbox.course_root),
-               tuple(preload))
+        key = (
+            repr(sorted(sandbox.trait_values().items(), key=str)),
+            str(sandbox.course_root),
+            tuple(preload),
+        )
         spare, cls._spare = cls._spare, None
         if spare is not None and (spare[0] != key or not spare[1].alive()):
             spare[1].kill()
@@ -390,10 +430,12 @@ def _describe_exit(code, detail):
         return "the process running it stopped answering"
     if code < 0:
         name = signal.Signals(-code).name
-        reason = {"SIGKILL": "it was killed (out of memory or CPU time?)",
-                  "SIGSEGV": "it crashed with a segmentation fault",
-                  "SIGXCPU": "it used up its CPU time",
-                  "SIGXFSZ": "it wrote a file larger than allowed"}.get(name, f"it died with {name}")
+        reason = {
+            "SIGKILL": "it was killed (out of memory or CPU time?)",
+            "SIGSEGV": "it crashed with a segmentation fault",
+            "SIGXCPU": "it used up its CPU time",
+            "SIGXFSZ": "it wrote a file larger than allowed",
+        }.get(name, f"it died with {name}")
         return reason
     if code == 137:
         return "it was killed (out of memory or CPU time?)"

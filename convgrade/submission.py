@@ -1,4 +1,4 @@
-"""One submission, ready for the hidden checks: its code in a sandbox plus what static checks found."""
+"""One submission, ready for the hidden checks: its code in a sandbox, and static findings."""
 
 from pathlib import Path
 
@@ -30,8 +30,9 @@ class Submission:
     def __init__(self, cells, *, sandbox=None, files_dir=None, **process_options):
         self.cells = cells
         self.forbidden = find_forbidden(cells, STUDENT_FUNCTIONS)
-        self.process = StudentProcess(cells, sandbox or Sandbox(), files_dir=files_dir,
-                                      **process_options)
+        self.process = StudentProcess(
+            cells, sandbox or Sandbox(), files_dir=files_dir, **process_options
+        )
         self._started = False
 
     @classmethod
@@ -43,8 +44,9 @@ class Submission:
     def reference(cls, **options):
         """The trusted reference solution, run through the very same path as students' code."""
         source = REFERENCE_SOURCE.read_text()
-        return cls([{"index": 0, "source": source, "answer": True, "label": "reference"}],
-                   **options)
+        return cls(
+            [{"index": 0, "source": source, "answer": True, "label": "reference"}], **options
+        )
 
     @property
     def load_errors(self):
@@ -73,7 +75,8 @@ class Submission:
             raise StudentCodeError(
                 f"{name} uses {where}, a library routine. This assignment asks you to write "
                 "the sliding window yourself, so this check scores 0.",
-                misconception="library routine")
+                misconception="library routine",
+            )
 
     def close(self):
         self.process.close()

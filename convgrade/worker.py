@@ -24,8 +24,15 @@ HEADER_LENGTH = struct.Struct(">Q")
 
 # Library routines that would do the student's work for them. Blocking them here is the
 # run-time half of the rule; convgrade.forbidden finds them statically in the source.
-BLOCKED_MODULES = ("scipy.signal", "scipy.ndimage", "cv2", "skimage.filters", "torch",
-                   "tensorflow", "astropy.convolution")
+BLOCKED_MODULES = (
+    "scipy.signal",
+    "scipy.ndimage",
+    "cv2",
+    "skimage.filters",
+    "torch",
+    "tensorflow",
+    "astropy.convolution",
+)
 BLOCKED_NUMPY_FUNCTIONS = ("convolve", "correlate")
 # Statements worth running from cells that are not the student's answers: the names
 # they define may be used by the answers; everything else is plots and demos. From the
@@ -108,15 +115,19 @@ class BlockedImport(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         for blocked in BLOCKED_MODULES:
             if fullname == blocked or fullname.startswith(blocked + "."):
-                raise ImportError(f"{fullname} is not allowed in this assignment: "
-                                  "write the convolution yourself with loops.")
+                raise ImportError(
+                    f"{fullname} is not allowed in this assignment: "
+                    "write the convolution yourself with loops."
+                )
         return None
 
 
 def _blocked_function(name):
     def blocked(*args, **kwargs):
-        raise RuntimeError(f"np.{name} is not allowed in this assignment: "
-                           "write the convolution yourself with loops.")
+        raise RuntimeError(
+            f"np.{name} is not allowed in this assignment: "
+            "write the convolution yourself with loops."
+        )
 
     return blocked
 
@@ -166,11 +177,22 @@ class StudentCode:
             try:
                 tree = ast.parse(source, filename)
             except SyntaxError as error:
-                errors.append({"cell": filename.strip("<>"), "type": "SyntaxError",
-                               "message": f"{error.msg} (line {error.lineno})", "where": ""})
+                errors.append(
+                    {
+                        "cell": filename.strip("<>"),
+                        "type": "SyntaxError",
+                        "message": f"{error.msg} (line {error.lineno})",
+                        "where": "",
+                    }
+                )
                 continue
-            wanted = (object if cell["answer"] else
-                      DEFINITIONS if cell.get("locked") else DEFINING_STATEMENTS)
+            wanted = (
+                object
+                if cell["answer"]
+                else DEFINITIONS
+                if cell.get("locked")
+                else DEFINING_STATEMENTS
+            )
             for statement in tree.body:
                 if not isinstance(statement, wanted):
                     continue
@@ -188,9 +210,15 @@ class StudentCode:
         if function is None:
             return {"ok": False, "missing": True}, []
         if not callable(function):
-            return {"ok": False, "missing": False,
-                    "error": {"type": "TypeError", "where": "",
-                              "message": f"{name} is a {type(function).__name__}, not a function"}}, []
+            return {
+                "ok": False,
+                "missing": False,
+                "error": {
+                    "type": "TypeError",
+                    "where": "",
+                    "message": f"{name} is a {type(function).__name__}, not a function",
+                },
+            }, []
         try:
             value = function(*args)
         except BaseException as error:  # noqa: B036
@@ -250,8 +278,17 @@ def serve(requests, replies):
         elif op == "ping":
             reply = ({"ok": True}, [])
         else:
-            reply = ({"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}",
-                                             "where": ""}}, [])
+            reply = (
+                {
+                    "ok": False,
+                    "error": {
+                        "type": "ProtocolError",
+                        "message": f"unknown op {op!r}",
+                        "where": "",
+                    },
+                },
+                [],
+            )
         reply_header, reply_blobs = reply
         write_message(replies, dict(reply_header, id=header.get("id")), reply_blobs)
 
@@ -268,8 +305,9 @@ def main():
     import shutil
 
     if os.environ.get("CONVGRADE_FONTS") and os.environ.get("MPLCONFIGDIR"):
-        shutil.copytree(os.environ["CONVGRADE_FONTS"], os.environ["MPLCONFIGDIR"],
-                        dirs_exist_ok=True)
+        shutil.copytree(
+            os.environ["CONVGRADE_FONTS"], os.environ["MPLCONFIGDIR"], dirs_exist_ok=True
+        )
     for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
         __import__(module)
     block_forbidden_routines()

@@ -19,8 +19,14 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 def nbgrader(course_root, *args, check=True, timeout=600):
     """Run a real nbgrader command in `course_root`; return the CompletedProcess."""
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course_root, env=env,
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [str(BIN / "nbgrader"), *args],
+        cwd=course_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

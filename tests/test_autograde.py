@@ -3,8 +3,8 @@
 import csv
 
 import pytest
-from support import make_course, nbgrader, read_notebook
 from nbgrader.api import Gradebook
+from support import make_course, nbgrader, read_notebook
 
 from convgrade import checks, samples, scenarios
 
@@ -23,8 +23,9 @@ def graded_class(tmp_path_factory):
     """The sample class, autograded by real nbgrader in a fresh course folder."""
     root = make_course(tmp_path_factory.mktemp("class") / "course")
     for student, name in samples.SAMPLE_CLASS.items():
-        scenarios.write_submission(scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root,
-                                   student)
+        scenarios.write_submission(
+            scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root, student
+        )
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     nbgrader(root, "autograde", "convolutions", "--force")
     nbgrader(root, "generate_feedback", "convolutions", "--force")
@@ -76,17 +77,23 @@ def test_grades_csv_lists_every_student(graded_class):
 def test_feedback_shows_the_students_pictures_drawn_in_the_sandbox(graded_class):
     """The sandboxed kernel draws inline figures: feedback shows the gallery and the colour
     pictures (the lesson's three illustrations are skipped while grading)."""
-    notebook = read_notebook(graded_class / "autograded" / "complete" / "convolutions" /
-                             "convolutions.ipynb")
-    images = sum("image/png" in output.get("data", {}) for cell in notebook.cells
-                 if cell.cell_type == "code" for output in cell.outputs)
+    notebook = read_notebook(
+        graded_class / "autograded" / "complete" / "convolutions" / "convolutions.ipynb"
+    )
+    images = sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
     assert images == 2
 
 
 @pytest.mark.e2e
 def test_feedback_names_the_mistake_and_shows_a_picture(graded_class):
-    page = (graded_class / "feedback" / "uint8-wraparound" / "convolutions" /
-            "convolutions.html").read_text()
+    page = (
+        graded_class / "feedback" / "uint8-wraparound" / "convolutions" / "convolutions.html"
+    ).read_text()
     assert "Likely mistake: uint8 wrap-around" in page
     assert 'alt="expected, yours and their difference"' in page
     for secret in ("tests/hidden", "astronaut", "expect_convolution", "Traceback (most recent"):

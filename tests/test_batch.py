@@ -20,8 +20,9 @@ from support import REPO, make_course, nbgrader, read_notebook
 from convgrade import scenarios
 from convgrade.batch import STATE_FILE, grade_class
 
-SCENARIOS = (scenarios.catalog("correct") + scenarios.catalog("faulty") +
-             scenarios.catalog("partial"))
+SCENARIOS = (
+    scenarios.catalog("correct") + scenarios.catalog("faulty") + scenarios.catalog("partial")
+)
 CLASS = {f"s{i:02d}-{s.name}"[:40]: s for i, s in zip(range(42), itertools.cycle(SCENARIOS))}
 
 
@@ -41,10 +42,14 @@ def rows(root, students=None):
             student = submission.student.id
             if students and student not in students:
                 continue
-            grades = sorted((g.name, g.auto_score, g.manual_score, g.needs_manual_grade)
-                            for nb in submission.notebooks for g in nb.grades)
-            comments = sorted((c.name, c.auto_comment) for nb in submission.notebooks
-                              for c in nb.comments)
+            grades = sorted(
+                (g.name, g.auto_score, g.manual_score, g.needs_manual_grade)
+                for nb in submission.notebooks
+                for g in nb.grades
+            )
+            comments = sorted(
+                (c.name, c.auto_comment) for nb in submission.notebooks for c in nb.comments
+            )
             found[student] = (grades, comments)
     return found
 
@@ -52,11 +57,14 @@ def rows(root, students=None):
 def scored_cells(root, student):
     """What the feedback shows for each graded test cell, and the checks behind it."""
     notebook = read_notebook(root / "autograded" / student / "convolutions" / "convolutions.ipynb")
-    return {cell.metadata["nbgrader"]["grade_id"]:
-            ([o.get("data", {}).get("text/plain") for o in cell.outputs],
-             cell.metadata.get("convgrade", {}).get("checks"))
-            for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("points")
-            and cell.cell_type == "code"}
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: (
+            [o.get("data", {}).get("text/plain") for o in cell.outputs],
+            cell.metadata.get("convgrade", {}).get("checks"),
+        )
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("points") and cell.cell_type == "code"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +91,14 @@ def test_a_killed_run_finishes_when_started_again(sequential, tmp_path):
     root = build_course(tmp_path / "course", students)
     env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
     command = [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--no-feedback"]
-    run = subprocess.Popen(command, cwd=root, env=env, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        command,
+        cwd=root,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     state = root / STATE_FILE
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and run.poll() is None:
@@ -108,11 +122,11 @@ def test_unchanged_submissions_are_skipped_and_force_regrades(tmp_path):
     again = grade_class(root, jobs=2, progress=False)
     assert again.graded == [] and sorted(again.skipped) == sorted(students)
     changed = root / "submitted" / students[0] / "convolutions" / "convolutions.ipynb"
-    changed.write_bytes(scenarios.build(scenarios.load(scenarios.CATALOG_DIR /
-                                                       "partial" / "untouched.py")))
+    changed.write_bytes(
+        scenarios.build(scenarios.load(scenarios.CATALOG_DIR / "partial" / "untouched.py"))
+    )
     assert grade_class(root, jobs=2, progress=False).graded == [students[0]]
-    assert sorted(grade_class(root, jobs=2, force=True, progress=False).graded) == \
-        sorted(students)
+    assert sorted(grade_class(root, jobs=2, force=True, progress=False).graded) == sorted(students)
 
 
 @pytest.mark.e2e
@@ -121,8 +135,9 @@ def test_dask_cluster_grades_the_same(sequential, tmp_path):
 
     students = list(CLASS)[10:16]
     root = build_course(tmp_path / "course", students)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         report = grade_class(root, scheduler=cluster.scheduler_address, progress=False)
     assert report.failed == {} and sorted(report.graded) == sorted(students)
     assert rows(root) == rows(sequential, students)

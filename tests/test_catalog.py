@@ -18,8 +18,9 @@ CORRECT = scenarios.catalog("correct")
 
 def grade(scenario):
     notebook = nbformat.reads(scenarios.build(scenario).decode(), as_version=4)
-    with Submission.from_notebook(notebook, files_dir=scenarios.RELEASE_NOTEBOOK.parent,
-                                  call_timeout=5.0) as submission:
+    with Submission.from_notebook(
+        notebook, files_dir=scenarios.RELEASE_NOTEBOOK.parent, call_timeout=5.0
+    ) as submission:
         return checks.run_hidden_checks(submission)
 
 
@@ -53,7 +54,8 @@ def test_faulty_code_loses_points_and_the_mistake_is_named(scenario):
             assert expectation.split("=", 1)[1] in lost_cells(groups)
     for name in scenario.misconceptions:
         assert name in named_mistakes(groups), (
-            f"expected the mistake {name!r} to be named; named: {named_mistakes(groups)}")
+            f"expected the mistake {name!r} to be named; named: {named_mistakes(groups)}"
+        )
 
 
 def test_catalog_is_big_enough():

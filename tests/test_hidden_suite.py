@@ -17,8 +17,9 @@ def reference_groups():
 
 
 def test_reference_passes_every_check(reference_groups):
-    failures = [(r.name, r.message, r.grader_error) for g in reference_groups.values()
-                for r in g.failures]
+    failures = [
+        (r.name, r.message, r.grader_error) for g in reference_groups.values() for r in g.failures
+    ]
     assert failures == []
 
 
@@ -36,8 +37,9 @@ def test_suite_can_run_twice_in_one_process(reference_groups):
     """The grader runs the suite once per student in a long-lived process."""
     with Submission.reference() as submission:
         again = checks.run_hidden_checks(submission)
-    assert {k: g.passed for k, g in again.items()} == {k: g.passed for k, g in
-                                                        reference_groups.items()}
+    assert {k: g.passed for k, g in again.items()} == {
+        k: g.passed for k, g in reference_groups.items()
+    }
 
 
 @pytest.mark.parametrize("case", cases("asym"), ids=repr)
@@ -45,6 +47,10 @@ def test_asymmetric_cases_tell_flips_apart(case):
     """Each asymmetric kernel must differ from its flips and transpose, or the check is blind."""
     right = reference.convolve(case.image, case.kernel)
     for name, wrong in misconceptions.convolve_variants(case.image, case.kernel):
-        if name in {"flipped kernel", "transposed kernel", "kernel flipped upside down",
-                    "kernel flipped left to right"}:
+        if name in {
+            "flipped kernel",
+            "transposed kernel",
+            "kernel flipped upside down",
+            "kernel flipped left to right",
+        }:
             assert not np.allclose(wrong(), right), name

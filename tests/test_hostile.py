@@ -17,8 +17,10 @@ from support import REPO, make_course, nbgrader, read_notebook
 from convgrade import checks, report, scenarios
 
 HOSTILE = scenarios.catalog("hostile")
-BYSTANDERS = {"bystander-complete": "correct/instructor_solution",
-              "bystander-flipped": "faulty/flipped_kernel"}
+BYSTANDERS = {
+    "bystander-complete": "correct/instructor_solution",
+    "bystander-flipped": "faulty/flipped_kernel",
+}
 POINTS = checks.group_points()
 # Shorter limits than the course's, so the hangs in the catalog cost less test time.
 FAST_LIMITS = """
@@ -28,8 +30,11 @@ c.HiddenChecks.budget = 30.0
 c.HiddenChecks.load_timeout = 8.0
 """
 # Files whose damage would matter beyond this test: the real course's gradebook and source.
-REAL_COURSE_FILES = [REPO / "gradebook.db", REPO / "source" / "convolutions" / "convolutions.ipynb",
-                     REPO / "tests" / "hidden" / "data" / "cases.npz"]
+REAL_COURSE_FILES = [
+    REPO / "gradebook.db",
+    REPO / "source" / "convolutions" / "convolutions.ipynb",
+    REPO / "tests" / "hidden" / "data" / "cases.npz",
+]
 
 
 def fingerprint(paths):
@@ -39,30 +44,38 @@ def fingerprint(paths):
 def course_files(root):
     """Everything in the course except what grading the hostile students may write."""
     skip = ("autograded", "feedback")
-    return [p for p in root.rglob("*") if p.is_file() and p.name != "gradebook.db"
-            and p.relative_to(root).parts[0] not in skip]
+    return [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "gradebook.db" and p.relative_to(root).parts[0] not in skip
+    ]
 
 
 def gradebook_rows(root, student):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission("convolutions", student)
-        return sorted((nb.name, g.name, g.auto_score, g.manual_score)
-                      for nb in submission.notebooks for g in nb.grades)
+        return sorted(
+            (nb.name, g.name, g.auto_score, g.manual_score)
+            for nb in submission.notebooks
+            for g in nb.grades
+        )
 
 
 @pytest.fixture(scope="module")
 def hostile_class(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
     root = make_course(base / "course")
-    (root / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text()
-                                             + FAST_LIMITS)
+    (root / "nbgrader_config.py").write_text(
+        (root / "nbgrader_config.py").read_text() + FAST_LIMITS
+    )
     canary = base / "canary"
     canary.mkdir()
     (canary / "gradebook.db").write_bytes(b"not to be touched")
     (canary / "notes.ipynb").write_text("{}")
     for student, name in BYSTANDERS.items():
-        scenarios.write_submission(scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root,
-                                   student)
+        scenarios.write_submission(
+            scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root, student
+        )
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     nbgrader(root, "autograde", "convolutions")
     before = {student: gradebook_rows(root, student) for student in BYSTANDERS}
@@ -72,8 +85,11 @@ def hostile_class(tmp_path_factory):
     started = time.monotonic()
     run = nbgrader(root, "autograde", "convolutions", check=False, timeout=1800)
     return {
-        "root": root, "run": run, "seconds": time.monotonic() - started,
-        "bystanders_before": before, "files_before": files_before,
+        "root": root,
+        "run": run,
+        "seconds": time.monotonic() - started,
+        "bystanders_before": before,
+        "files_before": files_before,
         "files_after": fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES),
     }
 
@@ -93,18 +109,29 @@ def test_catalog_is_big_enough():
 @pytest.mark.e2e
 @pytest.mark.parametrize("scenario", HOSTILE, ids=lambda s: s.name)
 def test_no_trick_earns_a_point(hostile_class, scenario):
-    scores = dict((cell, auto) for _, cell, auto, _ in
-                  gradebook_rows(hostile_class["root"], scenario.name) if cell in POINTS)
+    scores = dict(
+        (cell, auto)
+        for _, cell, auto, _ in gradebook_rows(hostile_class["root"], scenario.name)
+        if cell in POINTS
+    )
     assert set(scores) == set(POINTS), "every graded cell must have a row"
     if "zero" in scenario.expect:
         assert set(scores.values()) == {0.0}, scenario.description
     if scenario.expects_full_marks:
         assert scores == POINTS, scenario.description
     if scenario.misconceptions:
-        notebook = read_notebook(hostile_class["root"] / "autograded" / scenario.name /
-                                 "convolutions" / "convolutions.ipynb")
-        named = {c["misconception"] for cell in notebook.cells
-                 for c in cell.metadata.get("convgrade", {}).get("checks", [])}
+        notebook = read_notebook(
+            hostile_class["root"]
+            / "autograded"
+            / scenario.name
+            / "convolutions"
+            / "convolutions.ipynb"
+        )
+        named = {
+            c["misconception"]
+            for cell in notebook.cells
+            for c in cell.metadata.get("convgrade", {}).get("checks", [])
+        }
         assert set(scenario.misconceptions) <= named
 
 
@@ -126,8 +153,10 @@ def test_outputs_and_feedback_stay_small(hostile_class):
     root = hostile_class["root"]
     nbgrader(root, "generate_feedback", "convolutions", "--force")
     for scenario in HOSTILE:
-        for path in [root / "autograded" / scenario.name / "convolutions" / "convolutions.ipynb",
-                     root / "feedback" / scenario.name / "convolutions" / "convolutions.html"]:
+        for path in [
+            root / "autograded" / scenario.name / "convolutions" / "convolutions.ipynb",
+            root / "feedback" / scenario.name / "convolutions" / "convolutions.html",
+        ]:
             assert path.stat().st_size < 12 << 20, f"{path} is too large"
 
 
@@ -135,25 +164,38 @@ def test_outputs_and_feedback_stay_small(hostile_class):
 def test_feedback_carries_no_script_or_secret(hostile_class):
     root = hostile_class["root"]
     nbgrader(root, "generate_feedback", "convolutions", "--force", "--student", "script_injection")
-    page = (root / "feedback" / "script_injection" / "convolutions" / "convolutions.html").read_text()
+    page = (
+        root / "feedback" / "script_injection" / "convolutions" / "convolutions.html"
+    ).read_text()
     # Escaped source code may mention them; live tags and handlers must not exist.
     assert "<script>fetch" not in page and "<script>document" not in page
     assert not re.search(r"<[a-z]+[^<>]*\son(error|mouseover)=", page)
-    notebook = (root / "autograded" / "read_secrets" / "convolutions" / "convolutions.ipynb")
+    notebook = root / "autograded" / "read_secrets" / "convolutions" / "convolutions.ipynb"
     text = notebook.read_text()
     assert "expect_convolution" not in text and "BEGIN SOLUTION" not in text
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("name, reason", [
-    ("not_json", "unreadable file"), ("empty_file", "unreadable file"),
-    ("binary_garbage", "unreadable file"), ("json_not_notebook", "unreadable file"),
-    ("deleted_test_cells", "repaired"), ("stripped_metadata", "repaired"),
-    ("flipped_cell_types", "repaired"), ("test_cell_made_solution", "repaired"),
-    ("edited_test_cell", "repaired"), ("hard_exit", "crashed"), ("segfault", "crashed"),
-    ("loop_ignores_interrupt", "timed out"), ("infinite_loop_top_level", "could not be loaded"),
-    ("output_flood", "output truncated"), ("forbidden_obfuscated", "forbidden"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("not_json", "unreadable file"),
+        ("empty_file", "unreadable file"),
+        ("binary_garbage", "unreadable file"),
+        ("json_not_notebook", "unreadable file"),
+        ("deleted_test_cells", "repaired"),
+        ("stripped_metadata", "repaired"),
+        ("flipped_cell_types", "repaired"),
+        ("test_cell_made_solution", "repaired"),
+        ("edited_test_cell", "repaired"),
+        ("hard_exit", "crashed"),
+        ("segfault", "crashed"),
+        ("loop_ignores_interrupt", "timed out"),
+        ("infinite_loop_top_level", "could not be loaded"),
+        ("output_flood", "output truncated"),
+        ("forbidden_obfuscated", "forbidden"),
+    ],
+)
 def test_each_problem_is_recorded_with_a_reason(hostile_class, name, reason):
     found = report.problems(hostile_class["root"] / "autograded")
     assert any(reason in line for line in found.get(name, [])), found.get(name)

@@ -4,8 +4,8 @@ import filecmp
 import re
 
 import pytest
-from support import HIDDEN, RELEASE, SOURCE, read_notebook
 from nbclient import NotebookClient
+from support import HIDDEN, RELEASE, SOURCE, read_notebook
 
 
 def execute(path, tmp_path):
@@ -15,20 +15,33 @@ def execute(path, tmp_path):
     folder = tmp_path / "run"
     shutil.copytree(path.parent, folder)
     notebook = read_notebook(folder / path.name)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(folder)}},
+    ).execute()
     return notebook
 
 
 def errors(notebook):
-    return [(cell.metadata.get("nbgrader", {}).get("grade_id"), output.ename)
-            for cell in notebook.cells if cell.cell_type == "code"
-            for output in cell.outputs if output.output_type == "error"]
+    return [
+        (cell.metadata.get("nbgrader", {}).get("grade_id"), output.ename)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
 
 
 def images(notebook):
-    return sum("image/png" in output.get("data", {}) for cell in notebook.cells
-               if cell.cell_type == "code" for output in cell.outputs)
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
 
 
 @pytest.mark.e2e
@@ -37,8 +50,9 @@ def test_instructor_notebook_runs_without_errors(tmp_path):
     notebook = execute(SOURCE / "convolutions.ipynb", tmp_path)
     assert errors(notebook) == []
     assert images(notebook) == 5  # worked example, window, gallery, colour, timing
-    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code"
-                      for o in c.outputs)
+    printed = "".join(
+        o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert printed.count("✓") == 12
 
 
@@ -77,8 +91,9 @@ def test_release_is_what_nbgrader_generates_today(released_course):
 
 def _differences(comparison):
     found = comparison.left_only + comparison.right_only
-    _, mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right,
-                                           comparison.common_files, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(
+        comparison.left, comparison.right, comparison.common_files, shallow=False
+    )
     found += mismatch + errors
     for sub in comparison.subdirs.values():
         found += _differences(sub)

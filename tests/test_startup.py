@@ -32,15 +32,22 @@ def notebooks():
     bad_meta["metadata"]["kernelspec"] = 42
     missing = json.loads(good)
     del missing["cells"][1]["source"]
-    return [good, json.dumps(data), json.dumps(bad_cell), json.dumps(bad_meta),
-            json.dumps(missing)]
+    return [good, json.dumps(data), json.dumps(bad_cell), json.dumps(bad_meta), json.dumps(missing)]
 
 
 def verdicts(notebooks, block):
-    code = VALIDATE.format(block="from convgrade.startup import skip_optional_grammar\n"
-                                 "skip_optional_grammar()" if block else "")
-    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(notebooks),
-                            capture_output=True, text=True, check=True)
+    code = VALIDATE.format(
+        block="from convgrade.startup import skip_optional_grammar\nskip_optional_grammar()"
+        if block
+        else ""
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(notebooks),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 

@@ -6,7 +6,7 @@ import pytest
 from convgrade.failures import StudentCodeError
 from convgrade.student_process import StudentProcess
 
-CODE = '''
+CODE = """
 import numpy as np
 def double(image):
     return image * 2.0
@@ -40,15 +40,21 @@ def use_scipy(image):
     return image
 def use_np_convolve(image):
     return np.convolve(image.ravel(), [1.0])
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def worker(request):
     from support import REPO
 
-    cells = [{"index": 0, "source": CODE.replace("@ROOT@", str(REPO)), "answer": True,
-              "label": "your test cell"}]
+    cells = [
+        {
+            "index": 0,
+            "source": CODE.replace("@ROOT@", str(REPO)),
+            "answer": True,
+            "label": "your test cell",
+        }
+    ]
     process = StudentProcess(cells, call_timeout=2.0).start()
     request.addfinalizer(process.close)
     return process
@@ -116,8 +122,14 @@ def test_a_hard_exit_costs_only_that_call(worker):
 
 
 def test_load_errors_are_reported_and_later_statements_still_run():
-    cells = [{"index": 4, "label": "your convolve cell", "answer": True,
-              "source": "undefined_name\ndef convolve(image, kernel):\n    return image\n"}]
+    cells = [
+        {
+            "index": 4,
+            "label": "your convolve cell",
+            "answer": True,
+            "source": "undefined_name\ndef convolve(image, kernel):\n    return image\n",
+        }
+    ]
     with StudentProcess(cells) as process:
         assert process.load_errors[0]["type"] == "NameError"
         assert process.call("convolve", np.ones(2), np.ones(1)).value.array.tolist() == [1, 1]

@@ -3,9 +3,8 @@
 import os
 import time
 
-from traitlets import Float, Unicode
-
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Unicode
 
 from .. import checks, feedback
 from ..exporter import UNREADABLE_KEY
@@ -28,9 +27,9 @@ class HiddenChecks(NbGraderPreprocessor):
     call_timeout = Float(
         10.0, help="Seconds one call of a student function may take before it is stopped."
     ).tag(config=True)
-    budget = Float(
-        90.0, help="Seconds all calls for one submission may take together."
-    ).tag(config=True)
+    budget = Float(90.0, help="Seconds all calls for one submission may take together.").tag(
+        config=True
+    )
     load_timeout = Float(
         30.0, help="Seconds a submission's cells may take to load before its checks score 0."
     ).tag(config=True)
@@ -45,8 +44,13 @@ class HiddenChecks(NbGraderPreprocessor):
         started = time.monotonic()
         files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         submission = Submission.from_notebook(
-            nb, sandbox=Sandbox(parent=self), files_dir=files_dir,
-            call_timeout=self.call_timeout, budget=self.budget, load_timeout=self.load_timeout)
+            nb,
+            sandbox=Sandbox(parent=self),
+            files_dir=files_dir,
+            call_timeout=self.call_timeout,
+            budget=self.budget,
+            load_timeout=self.load_timeout,
+        )
         try:
             groups, problem = checks.run_hidden_checks(submission, self.hidden_dir), None
         except Exception as error:  # a broken suite must not sink the batch
@@ -68,20 +72,28 @@ class HiddenChecks(NbGraderPreprocessor):
                 continue
             cell.outputs = feedback.cell_outputs(group, float(cell.metadata.nbgrader["points"]))
             cell.metadata["convgrade"] = {"checks": [_summary(r) for r in group.results]}
-        nb.metadata.setdefault("convgrade", {}).update({
-            "load_errors": submission.process.load_errors,
-            "forbidden": {name: [u.describe() for u in uses]
-                          for name, uses in submission.forbidden.items()},
-            "load_failure": submission.process.load_failure,
-            "crashes": submission.process.crashes,
-            "timeouts": submission.process.timeouts,
-            "seconds": round(time.monotonic() - started, 3),
-            "student_seconds": round(submission.process.call_seconds, 3),
-        })
+        nb.metadata.setdefault("convgrade", {}).update(
+            {
+                "load_errors": submission.process.load_errors,
+                "forbidden": {
+                    name: [u.describe() for u in uses]
+                    for name, uses in submission.forbidden.items()
+                },
+                "load_failure": submission.process.load_failure,
+                "crashes": submission.process.crashes,
+                "timeouts": submission.process.timeouts,
+                "seconds": round(time.monotonic() - started, 3),
+                "student_seconds": round(submission.process.call_seconds, 3),
+            }
+        )
         return nb, resources
 
 
 def _summary(result):
     """What the class report needs from one check, without the picture."""
-    return {"name": result.name, "passed": result.passed, "misconception": result.misconception,
-            "message": result.message}
+    return {
+        "name": result.name,
+        "passed": result.passed,
+        "misconception": result.misconception,
+        "message": result.message,
+    }

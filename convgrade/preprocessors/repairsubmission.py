@@ -9,12 +9,10 @@ metadata, for the feedback and the instructor's report.
 """
 
 from nbformat.v4 import new_code_cell, new_markdown_cell
-
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..exporter import UNREADABLE_KEY
-
 
 
 class RepairSubmission(NbGraderPreprocessor):
@@ -56,8 +54,10 @@ class RepairSubmission(NbGraderPreprocessor):
             if grade_id not in known or grade_id in present:
                 # Unknown, malformed or duplicated: it becomes an ordinary student cell.
                 del cell.metadata["nbgrader"]
-                repairs.append(f"removed grading metadata from a copied or unknown cell "
-                               f"({grade_id or 'no id'})")
+                repairs.append(
+                    f"removed grading metadata from a copied or unknown cell "
+                    f"({grade_id or 'no id'})"
+                )
                 continue
             present.add(grade_id)
             truth = known[grade_id]
@@ -106,10 +106,15 @@ class _Known:
         return self.locked or (self.points is not None and not self.solution and not self.task)
 
     def metadata(self):
-        data = {"cell_type": self.cell_type,
-                "grade": self.points is not None and not self.task, "grade_id": self.name,
-                "locked": self.locked, "schema_version": 3, "solution": self.solution,
-                "task": self.task}
+        data = {
+            "cell_type": self.cell_type,
+            "grade": self.points is not None and not self.task,
+            "grade_id": self.name,
+            "locked": self.locked,
+            "schema_version": 3,
+            "solution": self.solution,
+            "task": self.task,
+        }
         if self.points is not None:
             data["points"] = self.points
         return data

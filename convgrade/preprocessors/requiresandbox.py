@@ -18,9 +18,11 @@ class RequireSandbox(NbGraderPreprocessor):
         if not RequireSandbox._checked:
             sandbox = Sandbox(parent=self)
             if not sandbox.is_sandboxed:
-                self.log.warning("UNSAFE: c.Sandbox.mode is 'unsafe-no-sandbox'. Student code "
-                                 "runs with your permissions and can read or change any of "
-                                 "your files, the gradebook included.")
+                self.log.warning(
+                    "UNSAFE: c.Sandbox.mode is 'unsafe-no-sandbox'. Student code "
+                    "runs with your permissions and can read or change any of "
+                    "your files, the gradebook included."
+                )
             try:
                 sandbox.check_available()
             except SandboxUnavailable as error:

@@ -4,9 +4,8 @@ import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
-from traitlets import Integer
-
 from nbgrader.preprocessors import Execute
+from traitlets import Integer
 
 from ..kernel import KernelPool, SandboxedKernelManager, shut_down
 
@@ -25,9 +24,9 @@ class SandboxedExecute(Execute):
     max_cell_output_kb = Integer(
         1024, help="Output kept per cell; the rest is dropped as it arrives, not after."
     ).tag(config=True)
-    max_notebook_output_kb = Integer(
-        8192, help="Output kept per notebook, across all cells."
-    ).tag(config=True)
+    max_notebook_output_kb = Integer(8192, help="Output kept per notebook, across all cells.").tag(
+        config=True
+    )
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute would otherwise default to an unsandboxed AsyncKernelManager.
@@ -49,7 +48,8 @@ class SandboxedExecute(Execute):
             nb, resources = super().preprocess(nb, resources, km)
             nb.metadata.setdefault("convgrade", {})["execute"] = {
                 "cell_seconds": round(self._cell_seconds, 3),
-                "total_seconds": round(time.monotonic() - started, 3)}
+                "total_seconds": round(time.monotonic() - started, 3),
+            }
             return nb, resources
         finally:
             if self.kc is not None:
@@ -64,8 +64,13 @@ class SandboxedExecute(Execute):
         if used + size > limit or self._notebook_bytes + size > self.max_notebook_output_kb << 10:
             if used <= limit:
                 self._cell_bytes[cell_index] = limit + 1
-                outs.append(new_output("stream", name="stdout", text=TRUNCATED.format(
-                    limit=self.max_cell_output_kb) + "\n"))
+                outs.append(
+                    new_output(
+                        "stream",
+                        name="stdout",
+                        text=TRUNCATED.format(limit=self.max_cell_output_kb) + "\n",
+                    )
+                )
             return None
         self._cell_bytes[cell_index] = used + size
         self._notebook_bytes += size
@@ -79,8 +84,9 @@ class SandboxedExecute(Execute):
         try:
             if not self._set_up:
                 self._set_up = True
-                reply = self.wait_for_reply(self.kc.execute(
-                    self.km.setup_code, silent=True, store_history=False))
+                reply = self.wait_for_reply(
+                    self.kc.execute(self.km.setup_code, silent=True, store_history=False)
+                )
                 if reply is None or reply["content"]["status"] != "ok":
                     raise RuntimeError("could not copy the notebook's files into the sandbox")
             started = time.monotonic()
@@ -90,11 +96,18 @@ class SandboxedExecute(Execute):
                 self._cell_seconds += time.monotonic() - started
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error
-            reason = ("the kernel died (did the code exit or run out of memory?)"
-                      if isinstance(error, DeadKernelError)
-                      else f"the cell ran past {self.timeout} s and ignored the interrupt")
+            reason = (
+                "the kernel died (did the code exit or run out of memory?)"
+                if isinstance(error, DeadKernelError)
+                else f"the cell ran past {self.timeout} s and ignored the interrupt"
+            )
             self.log.warning("Stopped executing at cell %d: %s", index, reason)
-            cell.outputs.append(new_output(
-                "error", ename="GradingStopped", evalue=reason,
-                traceback=[f"GradingStopped: {reason}. Later cells were not run."]))
+            cell.outputs.append(
+                new_output(
+                    "error",
+                    ename="GradingStopped",
+                    evalue=reason,
+                    traceback=[f"GradingStopped: {reason}. Later cells were not run."],
+                )
+            )
             return cell, resources

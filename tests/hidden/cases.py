@@ -31,8 +31,11 @@ def arrays():
 def cases(prefix):
     """Every stored case whose name starts with `prefix`, e.g. cases("shape")."""
     names = sorted({key.rsplit("_", 1)[0] for key in arrays() if key.startswith(prefix + "_")})
-    return [Case(name, arrays()[f"{name}_image"], arrays()[f"{name}_kernel"])
-            for name in names if f"{name}_kernel" in arrays()]
+    return [
+        Case(name, arrays()[f"{name}_image"], arrays()[f"{name}_kernel"])
+        for name in names
+        if f"{name}_kernel" in arrays()
+    ]
 
 
 @cache

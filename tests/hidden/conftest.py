@@ -16,13 +16,17 @@ from convgrade.submission import Submission
 
 
 def pytest_addoption(parser):
-    parser.addoption("--submission", default=None,
-                     help="Notebook to check. Without it, the reference solution is checked.")
+    parser.addoption(
+        "--submission",
+        default=None,
+        help="Notebook to check. Without it, the reference solution is checked.",
+    )
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "group(name): the graded cell (grade_id) this check counts toward")
+        "markers", "group(name): the graded cell (grade_id) this check counts toward"
+    )
     checks.register_collector(config)
 
 

@@ -24,8 +24,9 @@ def check_values(student, case):
 def test_output_shape(student, case):
     call = expect.describe_call("convolve", case.image, case.kernel)
     result = student.call("convolve", case.image, case.kernel)
-    expect.expect_shape(result.value, output_shape(case), call, image=case.image,
-                        kernel=case.kernel)
+    expect.expect_shape(
+        result.value, output_shape(case), call, image=case.image, kernel=case.kernel
+    )
 
 
 @pytest.mark.group("check_convolve_small_values")
@@ -80,15 +81,14 @@ def test_returns_float_ndarray(student, dtype):
 
 
 @pytest.mark.group("check_convolve_input_unchanged")
-@pytest.mark.parametrize("case", [cases("small")[0], cases("uint8")[1], cases("asym")[1]],
-                         ids=repr)
+@pytest.mark.parametrize("case", [cases("small")[0], cases("uint8")[1], cases("asym")[1]], ids=repr)
 def test_inputs_left_unchanged(student, case):
     call = expect.describe_call("convolve", case.image, case.kernel)
     result = student.call("convolve", case.image, case.kernel)
     # Leaving the inputs alone earns credit only for a function that computes something.
-    expect.expect_shape(result.value, output_shape(case), call, image=case.image,
-                        kernel=case.kernel)
+    expect.expect_shape(
+        result.value, output_shape(case), call, image=case.image, kernel=case.kernel
+    )
     image_after, kernel_after = result.args_after
     expect.expect_unchanged(case.image, image_after, "image", call)
     expect.expect_unchanged(case.kernel, kernel_after, "kernel", call)
-

@@ -39,8 +39,9 @@ def diagnose_color(image, kernel):
 def check_color(student, image, kernel, call):
     result = student.call("convolve_color", image, kernel)
     expected = reference.convolve_color(image, kernel)
-    expect.expect_convolution(result.value, image, kernel, call, expected=expected,
-                              diagnose=diagnose_color(image, kernel))
+    expect.expect_convolution(
+        result.value, image, kernel, call, expected=expected, diagnose=diagnose_color(image, kernel)
+    )
     return result
 
 
@@ -48,8 +49,10 @@ def check_color(student, image, kernel, call):
 @pytest.mark.parametrize("kernel_name", sorted(COFFEE_KERNELS))
 def test_color_photo(student, kernel_name):
     image = photo("coffee")
-    call = (f"convolve_color with a {kernel_name} kernel on a {image.shape[0]} x {image.shape[1]} "
-            "colour photo")
+    call = (
+        f"convolve_color with a {kernel_name} kernel on a {image.shape[0]} x {image.shape[1]} "
+        "colour photo"
+    )
     check_color(student, image, COFFEE_KERNELS[kernel_name], call)
 
 
@@ -70,6 +73,7 @@ def test_color_returns_float_and_leaves_input(student, dtype):
     expect.expect_float_ndarray(result.value, call)
     expected_shape = reference.convolve_color(image, case.kernel).shape
     if result.value.array.shape != expected_shape:
-        raise CheckFailure(f"{call} returned shape {result.value.array.shape}; expected "
-                           f"{expected_shape}.")
+        raise CheckFailure(
+            f"{call} returned shape {result.value.array.shape}; expected {expected_shape}."
+        )
     expect.expect_unchanged(image, result.args_after[0], "image", call)

@@ -15,7 +15,8 @@ def test_kernel_constant(student, name):
     expected = reference.KERNELS[name]
     expect.expect_float_ndarray(value, name)
     if value.array.shape != expected.shape:
-        raise CheckFailure(f"{name} has shape {describe_shape(value.array.shape)}; "
-                           "expected (3, 3).")
+        raise CheckFailure(
+            f"{name} has shape {describe_shape(value.array.shape)}; expected (3, 3)."
+        )
     if not np.allclose(value.array, expected, rtol=1e-9, atol=1e-12):
         raise CheckFailure(f"{name}: {describe_difference(value.array, expected)}")

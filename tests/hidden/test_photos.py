@@ -14,12 +14,12 @@ PHOTO_CASES = [
 
 
 @pytest.mark.group("check_convolve_photos")
-@pytest.mark.parametrize("photo_name, kernel_name", PHOTO_CASES,
-                         ids=[f"{k.lower()}-{p}" for p, k in PHOTO_CASES])
+@pytest.mark.parametrize(
+    "photo_name, kernel_name", PHOTO_CASES, ids=[f"{k.lower()}-{p}" for p, k in PHOTO_CASES]
+)
 def test_lesson_kernels_on_photos(student, photo_name, kernel_name):
     image = photo(photo_name)
     kernel = reference.KERNELS[kernel_name]
-    call = (f"convolve with {kernel_name} on a {image.shape[0]} x {image.shape[1]} "
-            f"uint8 photo")
+    call = f"convolve with {kernel_name} on a {image.shape[0]} x {image.shape[1]} uint8 photo"
     result = student.call("convolve", image, kernel)
     expect.expect_convolution(result.value, image, kernel, call)

@@ -19,14 +19,20 @@ def check_to_uint8(student, values, what):
     actual = expect.array_of(result.value, call)
     expected = reference.to_uint8(values)
     if not result.value.is_ndarray or actual.dtype != np.uint8:
-        raise CheckFailure(f"{call} returned a {result.value.type_name} of dtype {actual.dtype}; "
-                           "expected a uint8 numpy array.")
+        raise CheckFailure(
+            f"{call} returned a {result.value.type_name} of dtype {actual.dtype}; "
+            "expected a uint8 numpy array."
+        )
     if actual.shape != expected.shape:
-        raise CheckFailure(f"{call} returned shape {describe_shape(actual.shape)}; expected "
-                           f"{describe_shape(expected.shape)}, the shape it was given.")
+        raise CheckFailure(
+            f"{call} returned shape {describe_shape(actual.shape)}; expected "
+            f"{describe_shape(expected.shape)}, the shape it was given."
+        )
     if not np.array_equal(actual, expected):
-        raise CheckFailure(f"{call}: {describe_difference(actual, expected)}",
-                           misconception=diagnose_to_uint8(actual, values))
+        raise CheckFailure(
+            f"{call}: {describe_difference(actual, expected)}",
+            misconception=diagnose_to_uint8(actual, values),
+        )
     expect.expect_unchanged(values, result.args_after[0], "values", call)
 
 
@@ -47,5 +53,5 @@ def test_out_of_range_values_are_clipped(student):
 
 @pytest.mark.group("check_to_uint8")
 def test_integer_and_colour_input(student):
-    values = (arrays()["color_a_image"].astype(np.int64) * 3 - 200)
+    values = arrays()["color_a_image"].astype(np.int64) * 3 - 200
     check_to_uint8(student, values, "an integer (6, 7, 4) array")
