@@ -37,6 +37,7 @@ from .sandbox import Sandbox, SandboxUnavailable  # noqa: E402
 STATE_FILE = Path(".convgrade") / "graded.json"
 
 _autograder = None  # one per worker process
+_spawned_at = None  # when the coordinator asked for this worker process
 
 
 def _start_worker(config_text, spawned_at):
@@ -54,9 +55,6 @@ def _grade(bundle, job):
         started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
         _autograder, _spawned_at = Autograder(bundle, process_started=started), None
     return _autograder.grade(job)
-
-
-_spawned_at = None
 
 
 @dataclass

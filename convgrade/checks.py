@@ -1,6 +1,5 @@
 """Run the hidden pytest suite on one submission and collect results per graded cell."""
 
-import base64
 import contextlib
 import io
 import sys
@@ -30,17 +29,6 @@ class CheckResult:
     misconception: str | None = None
     picture: bytes | None = None
     grader_error: str | None = None  # a bug in the check itself, for the instructor
-
-    def to_json(self):
-        data = {k: v for k, v in self.__dict__.items() if k != "picture"}
-        data["picture"] = base64.b64encode(self.picture).decode() if self.picture else None
-        return data
-
-    @classmethod
-    def from_json(cls, data):
-        data = dict(data)
-        picture = data.pop("picture", None)
-        return cls(**data, picture=base64.b64decode(picture) if picture else None)
 
 
 @dataclass

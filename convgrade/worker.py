@@ -1,7 +1,7 @@
 """Runs a student's code and calls its functions on request; the only process that does.
 
-This file is copied into the sandbox and run there on its own, so it imports nothing
-but the standard library and numpy. The grader imports its message framing too, so that
+This file is bound read-only into the sandbox and runs there on its own, so it imports
+nothing but the standard library and numpy. The grader imports its message framing too, so that
 both sides share one definition of the wire format.
 
 Wire format, in both directions: an 8-byte big-endian header length, a JSON header, then
