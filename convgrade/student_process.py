@@ -240,9 +240,10 @@ class StudentProcess:
                 f"Calling {name} stopped the grader's run of your code: {failure.reason}."
             ) from None
         finally:
+            # A call that hangs or crashes is the student's time too, not the grader's.
             self.spent += time.monotonic() - started
+            self.call_seconds += time.monotonic() - started
         seconds = time.monotonic() - started
-        self.call_seconds += seconds
         self._raise_for_error(name, header)
         description = header.get("value") if isinstance(header.get("value"), dict) else {}
         expected_blobs = int(bool(description.get("array"))) + len(args)
