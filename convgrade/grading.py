@@ -19,6 +19,7 @@ import shutil
 import stat
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ skip_optional_grammar()
 import nbformat  # noqa: E402
 from nbgrader import utils  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
+from sqlalchemy.exc import SAWarning  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
@@ -250,7 +252,9 @@ class GradebookWriter:
     def record(self, job, graded):
         """Write one graded submission as `nbgrader autograde` would; returns seconds spent."""
         started = time.monotonic()
-        with Gradebook(self.db_url) as gradebook:
+        with Gradebook(self.db_url) as gradebook, warnings.catch_warnings():
+            # nbgrader's own session handling warns here on every new submission; harmless.
+            warnings.simplefilter("ignore", SAWarning)
             gradebook.update_or_create_student(job.student)
             gradebook.find_assignment(self.assignment)
             timestamp = utils.parse_utc(job.timestamp) if job.timestamp else None
