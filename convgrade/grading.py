@@ -219,7 +219,7 @@ class Autograder:
         timings["sanitize"] = timings.get("sanitize", 0) + time.monotonic() - started
         started = time.monotonic()
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
-            graded, out = self.autograde.from_filename(str(path), resources=_copy(resources))
+            graded, _ = self.autograde.from_filename(str(path), resources=_copy(resources))
         info = json.loads(graded).get("metadata", {}).get("convgrade", {})
         measured = {
             "checks": info.get("seconds", 0.0),

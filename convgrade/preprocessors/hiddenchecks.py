@@ -39,7 +39,9 @@ class HiddenChecks(NbGraderPreprocessor):
         if unreadable:
             for cell in nb.cells:
                 if cell.cell_type == "code" and is_test_cell(cell):
-                    cell.outputs = feedback.unchecked_outputs(f"the submitted file {unreadable}")
+                    cell.outputs = feedback.unchecked_outputs(
+                        f"the submitted notebook could not be read: {unreadable}"
+                    )
             return nb, resources
         started = time.monotonic()
         files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
