@@ -61,6 +61,8 @@ class Sandbox(Configurable):
         False, help="Refuse to run when the pids cgroup is unavailable, instead of warning."
     ).tag(config=True)
 
+    _warned_no_cgroup = False
+
     def __init__(self, course_root=None, **kwargs):
         super().__init__(**kwargs)
         self.course_root = Path(course_root or os.getcwd()).resolve()
@@ -216,6 +218,13 @@ class Sandbox(Configurable):
         except OSError as error:
             if self.require_process_cap:
                 raise SandboxUnavailable(f"cannot cap processes (pids cgroup): {error}") from None
+            if not Sandbox._warned_no_cgroup:
+                Sandbox._warned_no_cgroup = True
+                self.log.warning(
+                    "No process cap for student code (pids cgroup: %s); memory, "
+                    "CPU time and wall-clock limits still apply.",
+                    error,
+                )
             return None
 
 
