@@ -93,6 +93,40 @@ def hidden_checks_cpu(repeats=3):
     return {"checks": checks, "grader_cpu": grader, "worker_cpu": worker}
 
 
+def sandbox_overhead(repeats=6):
+    """Seconds the sandbox adds to one submission: the same grading with and without it."""
+    from dataclasses import replace
+
+    from .grading import Autograder, CourseBundle, Job
+    from .kernel import KernelPool
+    from .student_process import WorkerPool
+
+    bundle = CourseBundle.from_course(REPO_ROOT, "convolutions")
+    scenario = scenarios.load(scenarios.CATALOG_DIR / "correct" / "instructor_solution.py")
+    job = Job("complete", {"convolutions.ipynb": scenarios.build(scenario)})
+    medians = {}
+    for mode in ("bwrap", "unsafe-no-sandbox"):
+        config = bundle.config_text + f'\nc.Sandbox.mode = "{mode}"\n'
+        autograder = Autograder(replace(bundle, config_text=config))
+        autograder.grade(job)  # warm: the spare kernel and worker are ready from here on
+        medians[mode] = statistics.median(
+            autograder.grade(job).timings["total"] for _ in range(repeats)
+        )
+        KernelPool.discard()
+        WorkerPool.discard()
+    overhead = medians["bwrap"] - medians["unsafe-no-sandbox"]
+    print(f"\n== sandbox overhead (median of {repeats}, one worker, one submission) ==")
+    print(
+        f"sandboxed {medians['bwrap']:.2f} s, unsandboxed {medians['unsafe-no-sandbox']:.2f} s:"
+        f" the sandbox adds {overhead:.2f} s per submission"
+    )
+    return {
+        "sandboxed": medians["bwrap"],
+        "unsandboxed": medians["unsafe-no-sandbox"],
+        "overhead": overhead,
+    }
+
+
 def run(submissions=24, timeout=10, jobs=None, keep=False):
     """Run both rounds and print the figures; returns them as a dict."""
     correct = scenarios.catalog("correct")
@@ -107,7 +141,7 @@ def run(submissions=24, timeout=10, jobs=None, keep=False):
     real_config = (REPO_ROOT / "nbgrader_config.py").read_text() + (
         f"\nc.Execute.timeout = {timeout}\nc.HiddenChecks.call_timeout = {timeout}\n"
     )
-    figures = {"hidden_checks": hidden_checks_cpu()}
+    figures = {"hidden_checks": hidden_checks_cpu(), "sandbox": sandbox_overhead()}
     try:
         for round_name, round_jobs in [("correct", correct_jobs), ("mixed", mixed_jobs)]:
             plain = _course(

@@ -6,19 +6,17 @@ import io
 from collections import Counter
 from pathlib import Path
 
-import nbformat
-
-from .report import ASSIGNMENT, problems, student_scores
+from .report import ASSIGNMENT, autograded_notebooks, problems, student_scores
 
 
 def collect(root, assignment=ASSIGNMENT):
-    """Scores from the gradebook, check outcomes from the autograded notebooks."""
+    """Scores from the gradebook; check outcomes, mistakes and the notebooks themselves."""
     root = Path(root)
     rows = student_scores(f"sqlite:///{root / 'gradebook.db'}", assignment)
     outcomes = {}  # (graded cell, check) -> [passed, ...]
     mistakes = Counter()  # misconception -> number of students who made it
-    for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb")):
-        notebook = nbformat.v4.reads(path.read_text())
+    notebooks = list(autograded_notebooks(root / "autograded", assignment))
+    for _, notebook in notebooks:
         named = set()
         for cell in notebook.cells:
             for check in cell.metadata.get("convgrade", {}).get("checks", []):
@@ -27,7 +25,7 @@ def collect(root, assignment=ASSIGNMENT):
                 if check.get("misconception"):
                     named.add(check["misconception"])
         mistakes.update(named)
-    return rows, outcomes, mistakes
+    return rows, outcomes, mistakes, notebooks
 
 
 def _figure_png(draw, size):
@@ -44,7 +42,7 @@ def _figure_png(draw, size):
 def write_report(root, output, assignment=ASSIGNMENT):
     """Write the HTML report to `output`; returns its path."""
     root = Path(root)
-    rows, outcomes, mistakes = collect(root, assignment)
+    rows, outcomes, mistakes, notebooks = collect(root, assignment)
     students = len(rows) or 1
     max_score = max((r["max_score"] for r in rows), default=0)
 
@@ -95,7 +93,7 @@ def write_report(root, output, assignment=ASSIGNMENT):
         "".join(f"<li>{100 * n / students:.0f}% {html.escape(name)}</li>" for name, n in common)
         or "<li>none named</li>"
     )
-    found = problems(root / "autograded", assignment)
+    found = problems(root / "autograded", assignment, notebooks)
     problem_lines = (
         "".join(
             f"<li><b>{html.escape(s)}</b>: {html.escape('; '.join(r))}</li>"

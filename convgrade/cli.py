@@ -120,7 +120,8 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
     if result.graded and not no_feedback:
         from .feedback_writer import write_feedback
 
-        write_feedback(".", assignment, result.graded)
+        for name, error in write_feedback(".", assignment, result.graded).items():
+            print(f"  no feedback for {name}: {error.strip().splitlines()[-1]}")
     print(format_problems(problems("autograded")))
     return 1 if result.failed else 0
 

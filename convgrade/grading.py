@@ -53,9 +53,20 @@ def warm_up(config_text):
         config = load_config(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    from nbgrader.converters import Autograde  # noqa: F401 - the import is the warm-up
+    configured_autograde(config)  # importing nbgrader's converters is the slow part
 
     KernelPool.refill(parent=Configurable(config=config))
+
+
+def configured_autograde(config):
+    """nbgrader's Autograde converter, for its configured exporter and preprocessor lists."""
+    from nbgrader.converters import Autograde
+
+    return Autograde(config=config)
+
+
+def _name(preprocessor):
+    return getattr(preprocessor, "__name__", "")
 
 
 def load_config(root):
@@ -161,18 +172,17 @@ class Autograder:
         (self.root / "gradebook.db").write_bytes(bundle.gradebook)
         self.config = load_config(self.root)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
-        self.sanitize = self._exporter("sanitize_preprocessors", skip=())
-        self.autograde = self._exporter("autograde_preprocessors", skip=WRITERS)
+        course = configured_autograde(self.config)
+        self.sanitize = self._exporter(course, course.sanitize_preprocessors)
+        self.autograde = self._exporter(
+            course, [p for p in course.autograde_preprocessors if _name(p) not in WRITERS]
+        )
         self.setup_seconds = time.monotonic() - started
 
-    def _exporter(self, trait, skip):
-        from nbgrader.converters import Autograde
-
-        defaults = Autograde(config=self.config)
-        exporter = defaults.exporter_class(config=self.config)
-        for preprocessor in getattr(defaults, trait):
-            if getattr(preprocessor, "__name__", "") not in skip:
-                exporter.register_preprocessor(preprocessor)
+    def _exporter(self, course, preprocessors):
+        exporter = course.exporter_class(config=self.config)
+        for preprocessor in preprocessors:
+            exporter.register_preprocessor(preprocessor)
         return exporter
 
     def grade(self, job):
@@ -240,13 +250,10 @@ class GradebookWriter:
         self.assignment = assignment
         self.config = load_config(self.root)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
-        from nbgrader.converters import Autograde
-
-        defaults = Autograde(config=self.config)
         self.writers = [
             p(config=self.config)
-            for p in defaults.autograde_preprocessors
-            if getattr(p, "__name__", "") in WRITERS
+            for p in configured_autograde(self.config).autograde_preprocessors
+            if _name(p) in WRITERS
         ]
 
     def record(self, job, graded):

@@ -40,18 +40,25 @@ def format_summary(rows):
     return "\n".join(lines)
 
 
-def problems(autograded_dir, assignment=ASSIGNMENT):
-    """What went wrong while grading each student, read from the autograded notebooks.
-
-    Returns a dict: student id -> list of one-line reasons (students with none are left out).
-    """
+def autograded_notebooks(autograded_dir, assignment=ASSIGNMENT):
+    """(student id, notebook) for every autograded notebook, sorted by path."""
     import nbformat
 
-    found = {}
     for path in sorted(Path(autograded_dir).glob(f"*/{assignment}/*.ipynb")):
-        student = path.parts[-3]
         # nbgrader wrote and validated these; reading without validating is ten times faster.
-        notebook = nbformat.v4.reads(path.read_text())
+        yield path.parts[-3], nbformat.v4.reads(path.read_text())
+
+
+def problems(autograded_dir, assignment=ASSIGNMENT, notebooks=None):
+    """What went wrong while grading each student, read from the autograded notebooks.
+
+    `notebooks` may pass in what autograded_notebooks() already read.
+    Returns a dict: student id -> list of one-line reasons (students with none are left out).
+    """
+    found = {}
+    if notebooks is None:
+        notebooks = autograded_notebooks(autograded_dir, assignment)
+    for student, notebook in notebooks:
         found[student] = _notebook_problems(notebook)
     for folder in sorted(Path(autograded_dir).parent.glob(f"submitted/*/{assignment}")):
         student = folder.parts[-2]

@@ -93,7 +93,6 @@ class StudentProcess:
         self.preload = preload
         self.spent = 0.0
         self.load_errors = []
-        self.defined = []
         self.timeouts = {}
         self.crashes = []
         self.starts = 0
@@ -121,7 +120,6 @@ class StudentProcess:
             self.spent += time.monotonic() - started
             self.call_seconds += time.monotonic() - started
         self.load_errors = header.get("errors", [])
-        self.defined = header.get("defined", [])
         return self
 
     def close(self):

@@ -48,11 +48,6 @@ class Submission:
             [{"index": 0, "source": source, "answer": True, "label": "reference"}], **options
         )
 
-    @property
-    def load_errors(self):
-        self._start()
-        return self.process.load_errors
-
     def _start(self):
         if not self._started:
             self._started = True

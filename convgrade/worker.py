@@ -202,8 +202,7 @@ class StudentCode:
                 except BaseException as error:  # noqa: B036 - SystemExit and friends included
                     if cell["answer"]:
                         errors.append(dict(describe_exception(error), cell=filename.strip("<>")))
-        defined = sorted(k for k, v in self.namespace.items() if not k.startswith("__"))
-        return {"ok": True, "errors": errors, "defined": defined}, []
+        return {"ok": True, "errors": errors}, []
 
     def call(self, name, args):
         function = self.namespace.get(name)
@@ -302,12 +301,6 @@ def main():
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    import shutil
-
-    if os.environ.get("CONVGRADE_FONTS") and os.environ.get("MPLCONFIGDIR"):
-        shutil.copytree(
-            os.environ["CONVGRADE_FONTS"], os.environ["MPLCONFIGDIR"], dirs_exist_ok=True
-        )
     for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
         __import__(module)
     block_forbidden_routines()

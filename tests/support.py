@@ -51,3 +51,16 @@ def make_course(root):
     shutil.copytree(SOURCE, root / "source" / "convolutions")
     shutil.copy(REPO / "nbgrader_config.py", root)
     return root
+
+
+def grade_rows(root, student):
+    """(notebook, graded cell, auto score, manual score) for each of a student's grades."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission("convolutions", student)
+        return sorted(
+            (nb.name, g.name, g.auto_score, g.manual_score)
+            for nb in submission.notebooks
+            for g in nb.grades
+        )

@@ -3,8 +3,7 @@
 import csv
 
 import pytest
-from nbgrader.api import Gradebook
-from support import make_course, nbgrader, read_notebook
+from support import grade_rows, make_course, nbgrader, read_notebook
 
 from convgrade import checks, samples, scenarios
 
@@ -13,9 +12,7 @@ AUTO_TOTAL = sum(POINTS.values())
 
 
 def auto_scores(root, student):
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission("convolutions", student)
-        return {grade.name: grade.auto_score for nb in submission.notebooks for grade in nb.grades}
+    return {cell: auto for _, cell, auto, _ in grade_rows(root, student)}
 
 
 @pytest.fixture(scope="module")

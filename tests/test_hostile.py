@@ -11,8 +11,7 @@ import re
 import time
 
 import pytest
-from nbgrader.api import Gradebook
-from support import REPO, make_course, nbgrader, read_notebook
+from support import REPO, grade_rows, make_course, nbgrader, read_notebook
 
 from convgrade import checks, report, scenarios
 
@@ -51,16 +50,6 @@ def course_files(root):
     ]
 
 
-def gradebook_rows(root, student):
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission("convolutions", student)
-        return sorted(
-            (nb.name, g.name, g.auto_score, g.manual_score)
-            for nb in submission.notebooks
-            for g in nb.grades
-        )
-
-
 @pytest.fixture(scope="module")
 def hostile_class(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
@@ -78,7 +67,7 @@ def hostile_class(tmp_path_factory):
         )
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     nbgrader(root, "autograde", "convolutions")
-    before = {student: gradebook_rows(root, student) for student in BYSTANDERS}
+    before = {student: grade_rows(root, student) for student in BYSTANDERS}
     files_before = fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES)
     for scenario in HOSTILE:
         scenarios.write_submission(scenario, root, scenario.name)
@@ -111,7 +100,7 @@ def test_catalog_is_big_enough():
 def test_no_trick_earns_a_point(hostile_class, scenario):
     scores = dict(
         (cell, auto)
-        for _, cell, auto, _ in gradebook_rows(hostile_class["root"], scenario.name)
+        for _, cell, auto, _ in grade_rows(hostile_class["root"], scenario.name)
         if cell in POINTS
     )
     assert set(scores) == set(POINTS), "every graded cell must have a row"
@@ -138,7 +127,7 @@ def test_no_trick_earns_a_point(hostile_class, scenario):
 @pytest.mark.e2e
 def test_bystanders_rows_are_unchanged(hostile_class):
     for student, rows in hostile_class["bystanders_before"].items():
-        assert gradebook_rows(hostile_class["root"], student) == rows
+        assert grade_rows(hostile_class["root"], student) == rows
 
 
 @pytest.mark.e2e
