@@ -7,11 +7,16 @@ hostile students' own autograded folders changed, and that each problem was reco
 """
 
 import hashlib
+import os
 import re
+import subprocess
+import sys
 import time
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
-from support import REPO, grade_rows, make_course, nbgrader, read_notebook
+from support import BIN, REPO, grade_rows, make_course, nbgrader, read_notebook
 
 from convgrade import checks, report, scenarios
 
@@ -42,7 +47,7 @@ def fingerprint(paths):
 
 def course_files(root):
     """Everything in the course except what grading the hostile students may write."""
-    skip = ("autograded", "feedback")
+    skip = ("autograded", "feedback", ".convgrade")
     return [
         p
         for p in root.rglob("*")
@@ -50,9 +55,32 @@ def course_files(root):
     ]
 
 
-@pytest.fixture(scope="module")
-def hostile_class(tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile")
+GRADING_PATHS = ["nbgrader", "convgrade"]
+
+
+def grade(root, path):
+    """Grade the whole class (bystanders too) through one of the two doors, with feedback."""
+    if path == "nbgrader":
+        run = nbgrader(root, "autograde", "convolutions", "--force", check=False, timeout=1800)
+        feedback = nbgrader(root, "generate_feedback", "convolutions", "--force", check=False)
+        run.stdout += feedback.stdout
+        run.stderr += feedback.stderr
+        return run
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    return subprocess.run(
+        [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--force"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="module", params=GRADING_PATHS)
+def hostile_class(request, tmp_path_factory):
+    path = request.param
+    base = tmp_path_factory.mktemp(f"hostile-{path}")
     root = make_course(base / "course")
     (root / "nbgrader_config.py").write_text(
         (root / "nbgrader_config.py").read_text() + FAST_LIMITS
@@ -66,20 +94,23 @@ def hostile_class(tmp_path_factory):
             scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root, student
         )
     nbgrader(root, "generate_assignment", "convolutions", "--force")
-    nbgrader(root, "autograde", "convolutions")
+    baseline = grade(root, path)
+    assert baseline.returncode == 0, baseline.stderr[-3000:]
     before = {student: grade_rows(root, student) for student in BYSTANDERS}
     files_before = fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES)
     for scenario in HOSTILE:
         scenarios.write_submission(scenario, root, scenario.name)
     started = time.monotonic()
-    run = nbgrader(root, "autograde", "convolutions", check=False, timeout=1800)
+    # --force: the bystanders are graded again in the same batch as the hostile students.
+    run = grade(root, path)
     return {
+        "path": path,
         "root": root,
         "run": run,
         "seconds": time.monotonic() - started,
         "bystanders_before": before,
         "files_before": files_before,
-        "files_after": fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES),
+        "files_after": fingerprint(Path(p) for p in files_before),
     }
 
 
@@ -88,6 +119,7 @@ def test_batch_finishes_normally(hostile_class):
     run = hostile_class["run"]
     assert run.returncode == 0, run.stderr[-3000:]
     assert "There was an error processing assignment" not in run.stderr
+    assert "not graded:" not in run.stdout
 
 
 @pytest.mark.e2e
@@ -137,31 +169,168 @@ def test_no_file_outside_the_scratch_space_changed(hostile_class):
     assert changed == set()
 
 
+def autograded(root, student):
+    return root / "autograded" / student / "convolutions" / "convolutions.ipynb"
+
+
+def feedback_page(root, student):
+    return root / "feedback" / student / "convolutions" / "convolutions.html"
+
+
+def formgrader_page(root, student):
+    """The HTML the formgrader serves for this student's autograded notebook, made the
+    same way: nbconvert's HTMLExporter with the course's configuration and nbgrader's
+    'formgrade' template."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {
+        "assignment_id": "convolutions",
+        "notebook_id": "convolutions",
+        "submission_id": "x",
+        "index": 0,
+        "total": 1,
+        "base_url": "",
+        "student": "x",  # the same for every page, so template scripts compare equal
+        "last_name": None,
+        "first_name": None,
+        "notebook_path": "/x",
+    }
+    html, _ = HTMLExporter(config=config).from_filename(
+        str(autograded(root, student)), resources=resources
+    )
+    return html
+
+
+class ActiveContent(HTMLParser):
+    """Everything in a page that could run script or send the reader elsewhere."""
+
+    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "background"}
+    SAFE_URL = re.compile(r"^(https?:|data:image/(png|jpeg|gif);|#|[^:]*$)", re.IGNORECASE)
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = set()
+        self._script = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"iframe", "object", "embed", "form", "base", "frame", "applet"}:
+            self.found.add(f"<{tag}>")
+        if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
+            self.found.add("<meta http-equiv>")
+        for key, value in attrs:
+            if key.startswith("on"):
+                self.found.add(f"{tag} {key}=")
+            if key in self.URL_ATTRIBUTES and value and not self.SAFE_URL.match(value.strip()):
+                self.found.add(f"{tag} {key}={value.strip()[:60]}")
+            if key == "srcset" and value and "javascript" in value.lower():
+                self.found.add(f"{tag} srcset")
+        if tag == "script":
+            self._script = dict(attrs).get("src") or ""
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script += hashlib.sha256(data.encode()).hexdigest()
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.found.add(f"<script {self._script}>")
+            self._script = None
+
+
+def active_content(html):
+    parser = ActiveContent()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+@pytest.mark.e2e
+def test_every_student_has_feedback(hostile_class):
+    root = hostile_class["root"]
+    missing = [
+        s for s in [*BYSTANDERS, *(s.name for s in HOSTILE)] if not feedback_page(root, s).exists()
+    ]
+    assert missing == []
+
+
 @pytest.mark.e2e
 def test_outputs_and_feedback_stay_small(hostile_class):
     root = hostile_class["root"]
-    nbgrader(root, "generate_feedback", "convolutions", "--force")
     for scenario in HOSTILE:
-        for path in [
-            root / "autograded" / scenario.name / "convolutions" / "convolutions.ipynb",
-            root / "feedback" / scenario.name / "convolutions" / "convolutions.html",
-        ]:
+        for path in [autograded(root, scenario.name), feedback_page(root, scenario.name)]:
             assert path.stat().st_size < 12 << 20, f"{path} is too large"
 
 
 @pytest.mark.e2e
-def test_feedback_carries_no_script_or_secret(hostile_class):
+def test_no_page_carries_script_the_template_did_not_put_there(hostile_class):
+    """Feedback pages and formgrader pages: the only active content is the template's own."""
     root = hostile_class["root"]
-    nbgrader(root, "generate_feedback", "convolutions", "--force", "--student", "script_injection")
-    page = (
-        root / "feedback" / "script_injection" / "convolutions" / "convolutions.html"
-    ).read_text()
-    # Escaped source code may mention them; live tags and handlers must not exist.
-    assert "<script>fetch" not in page and "<script>document" not in page
-    assert not re.search(r"<[a-z]+[^<>]*\son(error|mouseover)=", page)
-    notebook = root / "autograded" / "read_secrets" / "convolutions" / "convolutions.ipynb"
-    text = notebook.read_text()
-    assert "expect_convolution" not in text and "BEGIN SOLUTION" not in text
+    trusted_feedback = active_content(feedback_page(root, "bystander-complete").read_text())
+    trusted_formgrader = active_content(formgrader_page(root, "bystander-complete"))
+    found = {}
+    for scenario in HOSTILE:
+        page = feedback_page(root, scenario.name).read_text(errors="replace")
+        extra = active_content(page) - trusted_feedback
+        extra |= active_content(formgrader_page(root, scenario.name)) - trusted_formgrader
+        if extra:
+            found[scenario.name] = sorted(extra)
+    assert found == {}
+
+
+def _hidden_fingerprints():
+    """Strings that would show a hidden input was copied out: a run of an image's first
+    row in decimal, and base64 and hex of byte runs of every hidden array and photo."""
+    import base64
+
+    import imageio.v3 as iio
+    import numpy as np
+
+    data = REPO / "tests" / "hidden" / "data"
+    arrays = dict(np.load(data / "cases.npz"))
+    arrays |= {p.name: iio.imread(p) for p in data.glob("*.png")}
+    patterns, needles = [], set()
+    for array in arrays.values():
+        flat = np.asarray(array)
+        if flat.ndim >= 2 and flat.shape[-1] >= 6 and flat.dtype.kind in "iu":
+            row = flat.reshape(-1, flat.shape[-1])[0][:8]
+            if len(set(row.tolist())) > 2:
+                patterns.append(r"\D{1,6}".join(str(int(v)) for v in row))
+        raw = flat.tobytes()
+        for offset in range(0, max(len(raw) - 24, 1), max(len(raw) // 8, 24)):
+            chunk = raw[offset : offset + 24]
+            if len(chunk) < 24 or chunk.count(0) > 8:
+                continue  # runs of zeros are everywhere (PNG pictures, padding)
+            for shift in range(3):
+                needles.add(base64.b64encode(chunk[shift:])[4:24].decode())
+            needles.add(chunk.hex())
+    return re.compile("|".join(patterns)), needles
+
+
+@pytest.mark.e2e
+def test_no_hidden_input_or_secret_in_any_output(hostile_class):
+    root = hostile_class["root"]
+    rows, needles = _hidden_fingerprints()
+    secrets = [
+        "SQLite format 3",  # a gradebook
+        "expect_convolution",  # hidden test source
+        "BEGIN SOLUTION",  # the instructor's notebook
+        "Trusted reference answers",  # convgrade/reference.py
+    ]
+    leaks = {}
+    for scenario in HOSTILE:
+        for path in [autograded(root, scenario.name), feedback_page(root, scenario.name)]:
+            text = path.read_text(errors="replace")
+            hits = [s for s in secrets if s in text] + [n for n in needles if n in text]
+            if match := rows.search(text):
+                hits.append(match.group(0))
+            if hits:
+                leaks[f"{scenario.name}/{path.name}"] = hits[:5]
+    assert leaks == {}
 
 
 @pytest.mark.e2e
