@@ -35,6 +35,8 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
+        self._stop_reason = None
+        self._truncated = False
         self._notebook_bytes = 0
         self._cell_bytes = {}
         self._set_up = False
@@ -46,9 +48,12 @@ class SandboxedExecute(Execute):
         km.stage(resources["metadata"]["path"])
         try:
             nb, resources = super().preprocess(nb, resources, km)
+            # The report reads these, never the outputs, which student code could imitate.
             nb.metadata.setdefault("convgrade", {})["execute"] = {
                 "cell_seconds": round(self._cell_seconds, 3),
                 "total_seconds": round(time.monotonic() - started, 3),
+                "stopped": self._stop_reason,
+                "truncated": bool(self._truncated),
             }
             return nb, resources
         finally:
@@ -63,6 +68,7 @@ class SandboxedExecute(Execute):
         limit = self.max_cell_output_kb << 10
         if used + size > limit or self._notebook_bytes + size > self.max_notebook_output_kb << 10:
             if used <= limit:
+                self._truncated = True
                 self._cell_bytes[cell_index] = limit + 1
                 outs.append(
                     new_output(
@@ -101,6 +107,7 @@ class SandboxedExecute(Execute):
                 if isinstance(error, DeadKernelError)
                 else f"the cell ran past {self.timeout} s and ignored the interrupt"
             )
+            self._stop_reason = reason
             self.log.warning("Stopped executing at cell %d: %s", index, reason)
             cell.outputs.append(
                 new_output(
