@@ -8,6 +8,7 @@ kernel. See README.md for what each step does.
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 
+from convgrade import intake
 from convgrade.exporter import SubmissionExporter
 from convgrade.preprocessors import HiddenChecks, RepairSubmission, RequireSandbox, SandboxedExecute
 from nbgrader.preprocessors import (
@@ -29,6 +30,14 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_S
 # Student stubs: what replaces the instructor's solution in release/.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Intake: nbgrader autograde (and the formgrader's button) grades only a vetted copy of
+# each submission folder: no links, FIFOs, devices or oversized files (convgrade/intake.py).
+intake.install()
+c.Intake.max_notebook_bytes = 16 * 2**20
+c.Intake.max_file_bytes = 16 * 2**20
+c.Intake.max_total_bytes = 64 * 2**20
+c.Intake.max_entries = 1000
 
 # Autograde: read even a damaged file, restore the notebook's structure, run it in the
 # sandbox for the feedback's outputs, strip active content from what it printed, then let

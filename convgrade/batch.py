@@ -29,9 +29,9 @@ from .grading import (  # noqa: E402
     CourseBundle,
     GradebookWriter,
     Job,
-    read_folder,
     warm_up,
 )
+from .intake import TIMESTAMP, Intake, printable, vet_submission  # noqa: E402
 from .sandbox import Sandbox, SandboxUnavailable  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
@@ -87,23 +87,23 @@ class GradingState:
         partial.replace(self.path)  # atomic: a kill leaves the old or the new state
 
 
-def submissions(root, assignment, students=None):
-    """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student."""
+def submissions(root, assignment, students=None, notebooks=(), limits=None):
+    """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student.
+
+    Each folder is read only through the intake (convgrade/intake.py): links, FIFOs,
+    devices and oversized files are left out and recorded, never opened or followed.
+    """
     jobs = []
-    for folder in sorted((Path(root) / "submitted").glob(f"*/{assignment}")):
+    submitted = Path(root) / "submitted"
+    for folder in sorted(submitted.glob(f"*/{assignment}")):
         student = folder.parent.name
         if students and student not in students:
             continue
-        timestamp_file = folder / "timestamp.txt"
-        timestamp = timestamp_file.read_text().strip() if timestamp_file.exists() else None
-        try:
-            files = read_folder(folder)
-        except ValueError as error:
-            files = {f"{assignment}.ipynb": b""}  # graded as unreadable: zero, with a reason
-            print(f"convgrade: {error}; grading it as an empty submission")
-        jobs.append(
-            Job(student, {k: v for k, v in files.items() if k != "timestamp.txt"}, timestamp)
-        )
+        vetted = vet_submission(submitted, student, assignment, notebooks, limits)
+        for refusal in vetted.refused:
+            print(f"convgrade: refused in {printable(student)}'s submission: {refusal}")
+        files = {k: v for k, v in vetted.files.items() if k != TIMESTAMP}
+        jobs.append(Job(student, files, vetted.timestamp, vetted.refused))
     return jobs
 
 
@@ -151,7 +151,8 @@ def grade_class(
     state = GradingState(root)
     report = BatchReport()
     todo = []
-    for job in submissions(root, assignment, students):
+    limits = Intake(config=config)
+    for job in submissions(root, assignment, students, bundle.notebooks, limits):
         key = f"{bundle.fingerprint}:{job.digest}"
         folder = root / "autograded" / job.student / assignment
         if not force and state.is_current(job.student, key) and folder.exists():

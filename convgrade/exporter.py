@@ -3,13 +3,19 @@
 Plain nbgrader fails a submission whose file is not a notebook and leaves no grade. Here
 the file is replaced, for grading only, by an empty notebook that says why; the student
 gets zero with that reason in the feedback, and the submitted file itself is untouched.
+The file is opened as convgrade/intake.py opens every student path: no link followed, no
+blocking on a FIFO, no more than the size limit read.
 """
 
+import datetime
 import json
+import os
 
 import nbformat
 from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
+
+from .intake import RESOURCES_KEY, Intake, Refused, read_regular
 
 UNREADABLE_KEY = "unreadable"
 
@@ -90,15 +96,53 @@ def placeholder(reason):
 
 
 class SubmissionExporter(NotebookExporter):
-    """nbgrader's notebook exporter, reading submissions with read_submission."""
+    """nbgrader's notebook exporter, reading submissions with read_submission.
+
+    The grader's intake record (what was refused from the submission folder), passed in
+    ``resources["convgrade_intake"]``, is written into ``metadata["convgrade"]`` after the
+    preprocessors ran, so nothing a submission carries can replace or remove it.
+    """
+
+    def from_filename(self, filename, resources=None, **kw):
+        # nbconvert's own from_filename opens with open(): it follows links and blocks on a FIFO.
+        resources = resources if resources is not None else {}
+        if not resources.get("metadata"):
+            resources["metadata"] = {}
+        path, basename = os.path.split(filename)
+        resources["metadata"]["name"] = os.path.splitext(basename)[0]
+        resources["metadata"]["path"] = path
+        try:
+            data = read_regular(filename, Intake(parent=self).max_notebook_bytes)
+            modified = os.lstat(filename).st_mtime
+        except Refused as error:
+            return self._unreadable(f"the notebook file was refused: {error}", resources, **kw)
+        when = datetime.datetime.fromtimestamp(modified, tz=datetime.UTC)
+        resources["metadata"]["modified_date"] = when.strftime("%B %-d, %Y")
+        return self._from_bytes(data, resources, **kw)
 
     def from_file(self, file_stream, resources=None, **kw):
         data = file_stream.buffer.read() if hasattr(file_stream, "buffer") else file_stream.read()
         if isinstance(data, str):
             data = data.encode("utf-8", errors="replace")
+        return self._from_bytes(data, resources, **kw)
+
+    def _from_bytes(self, data, resources, **kw):
         try:
             notebook = read_submission(data)
         except UnreadableNotebook as error:
-            self.log.error("Unreadable submission: %s", error)
-            notebook = placeholder(str(error))
+            return self._unreadable(str(error), resources, **kw)
         return self.from_notebook_node(notebook, resources=resources, **kw)
+
+    def _unreadable(self, reason, resources, **kw):
+        self.log.error("Unreadable submission: %s", reason)
+        return self.from_notebook_node(placeholder(reason), resources=resources, **kw)
+
+    def _preprocess(self, nb, resources):
+        nb, resources = super()._preprocess(nb, resources)
+        record = (resources or {}).get(RESOURCES_KEY)
+        if record:
+            info = nb.metadata.setdefault("convgrade", {})
+            info["refused"] = list(record.get("refused", []))
+            if record.get("unreadable"):
+                info["unreadable"] = record["unreadable"]
+        return nb, resources

@@ -36,6 +36,7 @@ from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
 from .checks import HIDDEN_DIR  # noqa: E402
 from .exporter import placeholder  # noqa: E402
+from .intake import RESOURCES_KEY, intake_record  # noqa: E402
 
 WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
 MAX_SUBMISSION_BYTES = 64 << 20
@@ -134,15 +135,21 @@ class CourseBundle:
 
 @dataclass
 class Job:
-    """One student's submitted folder."""
+    """One student's submitted folder, as convgrade/intake.py vetted it."""
 
     student: str
     files: dict
     timestamp: str | None = None
+    refused: list = field(default_factory=list)  # intake.Refusal: what was left out, and why
 
     @property
     def digest(self):
-        return digest_files(self.files)
+        refused = "\n".join(map(str, self.refused)).encode()
+        return digest_files(self.files | {"\0refused": refused})
+
+    def record(self, notebook):
+        """The intake record for one notebook's metadata (see intake.intake_record)."""
+        return intake_record(self.refused, notebook)
 
 
 @dataclass
@@ -198,9 +205,7 @@ class Autograder:
             _write_folder(folder, self.bundle.source_files)  # the instructor's files win
             result.files = read_folder(folder)
             for name in self.bundle.notebooks:
-                result.notebooks[name] = self._grade_notebook(
-                    job.student, folder, name, result.timings
-                )
+                result.notebooks[name] = self._grade_notebook(job, folder, name, result.timings)
             result.files = {k: v for k, v in result.files.items() if not k.endswith(".ipynb")}
         except Exception as error:  # one broken submission must not stop the worker
             result.error = f"{type(error).__name__}: {error}"
@@ -209,7 +214,7 @@ class Autograder:
         result.timings["total"] = time.monotonic() - started
         return result
 
-    def _grade_notebook(self, student, folder, name, timings):
+    def _grade_notebook(self, job, folder, name, timings):
         path = folder / f"{name}.ipynb"
         if not path.exists():
             nbformat.write(placeholder("the notebook file is missing"), str(path))
@@ -217,11 +222,12 @@ class Autograder:
             "unique_key": name,
             "output_files_dir": f"{name}_files",
             "nbgrader": {
-                "student": student,
+                "student": job.student,
                 "assignment": self.bundle.assignment,
                 "notebook": name,
                 "db_url": self.db_url,
             },
+            RESOURCES_KEY: job.record(name),
         }
         started = time.monotonic()
         sanitized, _ = self.sanitize.from_filename(str(path), resources=_copy(resources))
