@@ -3,18 +3,12 @@
 import ast
 from dataclasses import dataclass
 
-FORBIDDEN_MODULES = (
-    "scipy.signal",
-    "scipy.ndimage",
-    "cv2",
-    "skimage.filters",
-    "skimage",
-    "torch",
-    "tensorflow",
-    "astropy.convolution",
-)
-FORBIDDEN_NUMPY_NAMES = ("convolve", "correlate", "correlate2")
+from .worker import FORBIDDEN_MODULES, FORBIDDEN_NUMPY_NAMES
+
 IMPORT_FUNCTIONS = ("importlib.import_module", "__import__", "builtins.__import__")
+# Calls that look an attribute up by name: getattr(m, "x"), vars(m)["x"], m.__dict__["x"].
+NAMESPACE_FUNCTIONS = ("vars", "builtins.vars")
+GETATTR_FUNCTIONS = ("getattr", "builtins.getattr", "operator.attrgetter")
 
 
 @dataclass(frozen=True)
@@ -45,13 +39,18 @@ def is_forbidden(qualified_name):
 
 
 class _Scanner(ast.NodeVisitor):
-    """Collects aliases (name -> module path), top-level functions, and forbidden uses."""
+    """Collects aliases (name -> module path), top-level units, and forbidden uses.
+
+    A unit is a top-level function or class, or a module-level assignment
+    (`conv = lambda i, k: ...`, `helper = vars(np)["convolve"]`): the names it refers to
+    are followed when deciding what a student's function can reach.
+    """
 
     def __init__(self):
         self.aliases = {}
         self.functions = {}
-        self.uses = {}  # function name (or None at module level) -> [ForbiddenUse]
-        self.calls = {}  # function name -> names it refers to
+        self.uses = {}  # unit name (or None at module level) -> [ForbiddenUse]
+        self.calls = {}  # unit name -> names it refers to
         self._function = None
         self._cell = ""
 
@@ -92,16 +91,45 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
         self._function = outer
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
 
     def visit_Assign(self, node):
-        # `conv = np.convolve` or `mod = importlib.import_module("scipy.signal")`
-        target = self._qualified(node.value) or self._imported_module(node.value)
+        # `conv = np.convolve`, `mod = importlib.import_module("scipy.signal")`,
+        # `c = vars(np._core.numeric)["correlate"]`
+        target = self._qualified(node.value)
+        names = [n for t in node.targets for n in self._target_names(t)]
         if target:
             for name_node in node.targets:
                 if isinstance(name_node, ast.Name):
                     self.aliases[name_node.id] = target
+        if self._function is not None or not names:
+            self.generic_visit(node)
+            return
+        # A module-level assignment is a unit of its own, named by its targets.
+        for name in names:
+            self.functions.setdefault(name, node)
+        for name in names[1:]:
+            self.calls.setdefault(name, set()).add(names[0])
+        self._function = names[0]
         self.generic_visit(node)
+        self._function = None
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.visit_Assign(
+                ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+            )
+
+    def _target_names(self, target):
+        """Names an assignment binds: `a`, `a, b`, and `globals()["a"]`."""
+        if isinstance(target, ast.Name):
+            return [target.id]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return [n for element in target.elts for n in self._target_names(element)]
+        if isinstance(target, ast.Subscript) and self._is_globals(target.value):
+            key = _constant_string(target.slice)
+            return [key] if key else []
+        return []
 
     def visit_Name(self, node):
         if self._function is not None:
@@ -117,42 +145,84 @@ class _Scanner(ast.NodeVisitor):
             return
         self.generic_visit(node)
 
+    visit_Subscript = visit_Attribute
+
     def visit_Call(self, node):
-        module = self._imported_module(node)
-        if module and is_forbidden(module):
-            self._record(module, node)
-        # getattr(np, "convolve")
-        attribute = _constant_string(node.args[1]) if len(node.args) >= 2 else None
-        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and attribute:
-            owner = self._qualified(node.args[0])
-            if owner and is_forbidden(f"{owner}.{attribute}"):
-                self._record(f"{owner}.{attribute}", node)
+        qualified = self._qualified(node)
+        if qualified and is_forbidden(qualified):
+            self._record(qualified, node)
         self.generic_visit(node)
 
-    def _qualified(self, node):
-        """Resolve `np.lib.x` to 'numpy.lib.x' through the aliases, or None."""
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name) or node.id not in self.aliases:
-            return None
-        return ".".join([self.aliases[node.id]] + parts[::-1])
-
-    def _imported_module(self, node):
-        """'scipy.signal' for importlib.import_module("scipy.signal") and __import__ calls."""
-        if not isinstance(node, ast.Call) or not node.args:
-            return None
-        function = self._qualified(node.func) or (
-            node.func.id if isinstance(node.func, ast.Name) else None
+    def _is_globals(self, node):
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("globals", "vars", "locals")
+            and not node.args
         )
-        if function in IMPORT_FUNCTIONS:
-            return _constant_string(node.args[0])
+
+    def _function_name(self, node):
+        return self._qualified(node) or (node.id if isinstance(node, ast.Name) else None)
+
+    def _qualified(self, node):
+        """Resolve an expression naming a module or routine to its dotted name, or None.
+
+        `np.lib.x` gives 'numpy.lib.x' through the aliases; so do getattr(np, "x"),
+        vars(np)["x"], np.__dict__["x"], np.__dict__.get("x"), sys.modules["numpy"],
+        importlib.import_module("numpy") and globals()["np"], in any nesting.
+        """
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id)
+        if isinstance(node, ast.Attribute):
+            owner = self._qualified(node.value)
+            return f"{owner}.{node.attr}" if owner else None
+        if isinstance(node, ast.Subscript):
+            key = _constant_string(node.slice)
+            if key is None:
+                return None
+            if self._is_globals(node.value):
+                return self.aliases.get(key)
+            return _lookup(self._qualified(node.value), key)
+        if not isinstance(node, ast.Call):
+            return None
+        function = self._function_name(node.func)
+        args = node.args
+        if function in IMPORT_FUNCTIONS and args:
+            return _constant_string(args[0])
+        if function in GETATTR_FUNCTIONS[:2] and len(args) >= 2:
+            owner, attribute = self._qualified(args[0]), _constant_string(args[1])
+            return f"{owner}.{attribute}" if owner and attribute else None
+        if function in NAMESPACE_FUNCTIONS and len(args) == 1:
+            owner = self._qualified(args[0])
+            return f"{owner}.__dict__" if owner else None
+        if function and function.endswith((".__dict__.get", "sys.modules.get")) and args:
+            return _lookup(function[: -len(".get")], _constant_string(args[0]))
+        # operator.attrgetter("convolve")(np)
+        inner = node.func
+        if isinstance(inner, ast.Call) and inner.args and args:
+            if self._function_name(inner.func) == GETATTR_FUNCTIONS[2]:
+                owner, attribute = self._qualified(args[0]), _constant_string(inner.args[0])
+                return f"{owner}.{attribute}" if owner and attribute else None
         return None
 
 
+def _lookup(namespace, key):
+    """`numpy.__dict__` and "convolve" give 'numpy.convolve'; `sys.modules` and "x" give 'x'."""
+    if not namespace or not key:
+        return None
+    if namespace == "sys.modules":
+        return key
+    if namespace.endswith(".__dict__"):
+        return f"{namespace[: -len('.__dict__')]}.{key}"
+    return None
+
+
 def _constant_string(node):
-    """The value of a string constant, also when spelled as "scipy." + "signal"; else None."""
+    """The value of a string built from constants, or None.
+
+    Also when spelled "scipy." + "signal", f"..." of constants, "".join([...]) of
+    constants, or sliced ("evlovnoc"[::-1]).
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -160,7 +230,36 @@ def _constant_string(node):
         return left + right if left is not None and right is not None else None
     if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
         return "".join(str(v.value) for v in node.values)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and len(node.args) == 1
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+    ):
+        separator = _constant_string(node.func.value)
+        parts = [_constant_string(e) for e in node.args[0].elts]
+        if separator is not None and None not in parts:
+            return separator.join(parts)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        text = _constant_string(node.value)
+        bounds = [node.slice.lower, node.slice.upper, node.slice.step]
+        values = [_constant_int(b) for b in bounds]
+        if text is not None and all(v is not False for v in values):
+            return text[slice(*values)]
     return None
+
+
+def _constant_int(node):
+    """None for a missing bound, the int for a constant one, False otherwise."""
+    if node is None:
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _constant_int(node.operand)
+        return -value if isinstance(value, int) and value is not False else False
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return False
 
 
 def find_forbidden(cells, entry_points):

@@ -1,6 +1,9 @@
 """A Jupyter kernel manager that starts the kernel inside the bubblewrap sandbox, ahead of time."""
 
 import atexit
+import json
+import os
+import selectors
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +17,9 @@ from .sandbox import Sandbox, remove_cgroup
 WORK_DIR = "/tmp/convgrade/work"
 INPUT_DIR = "/tmp/convgrade/input"
 FONT_CACHE_DIR = "/tmp/convgrade/fonts"
+# The kernel's ZMQ sockets, in the sandbox's size-capped /tmp; the grader reaches them
+# through /proc/<pid>/root, so no folder of the host is writable from the sandbox.
+SOCKET_DIR = "/tmp/convgrade/ipc"
 # Seed matplotlib's font cache, then start the kernel.
 PRELUDE = (
     'mkdir -p "$MPLCONFIGDIR" && { cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null '
@@ -28,13 +34,16 @@ del _shutil
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """Start an ipykernel under bwrap, talking ZMQ over IPC sockets in a folder we share.
+    """Start an ipykernel under bwrap, talking ZMQ over IPC sockets inside the sandbox.
 
     TCP on loopback cannot cross into the sandbox's network namespace, so the kernel's
-    sockets are Unix sockets in a folder bound into the sandbox. Interrupts go by message:
-    a signal sent to bwrap would not reach the kernel. The kernel starts in an empty
-    working folder; `stage` later fills a read-only input folder with the notebook's files,
-    and SETUP_CODE copies them in. So a kernel can be started before its notebook is known.
+    sockets are Unix sockets. The kernel creates them in the sandbox's own size-capped
+    /tmp, and the grader connects through /proc/<pid>/root/...: the host folder holding
+    the connection file and the notebook's files is bound read-only, so nothing student
+    code writes lands on the host's disk. Interrupts go by message: a signal sent to bwrap
+    would not reach the kernel. The kernel starts in an empty working folder; `stage`
+    later fills the read-only input folder with the notebook's files, and SETUP_CODE copies
+    them in. So a kernel can be started before its notebook is known.
     """
 
     def __init__(self, **kwargs):
@@ -44,9 +53,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.input_dir = self._ipc_dir / "input"
         self.input_dir.mkdir()
         self.transport = "ipc"
-        self.ip = str(self._ipc_dir / "kernel")
+        sockets = f"{SOCKET_DIR}/kernel" if self.sandbox.is_sandboxed else self._ipc_dir / "kernel"
+        self.ip = str(sockets)
         self.connection_file = str(self._ipc_dir / "connection.json")
         self._cgroup = None
+        self._info_fd = None
 
     def stage(self, folder):
         """Make `folder`'s files (the notebook's images and helpers) the kernel's input."""
@@ -65,7 +76,26 @@ class SandboxedKernelManager(AsyncKernelManager):
         work = self._ipc_dir / "work"  # used as is only without the sandbox
         work.mkdir(exist_ok=True)
         kw["cwd"] = str(work)
+        if self.sandbox.is_sandboxed:
+            self._info_fd = os.pipe()  # bwrap writes the sandbox's pid into it
+            kw["pass_fds"] = (self._info_fd[1],)
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self._info_fd is None:
+            return
+        read_end, write_end = self._info_fd
+        self._info_fd = None
+        os.close(write_end)
+        try:
+            pid = _read_child_pid(read_end, timeout=10)
+        finally:
+            os.close(read_end)
+        if pid is None:
+            raise RuntimeError("the kernel's sandbox did not start")
+        # From here on the grader's side connects through the sandbox's own root.
+        self.ip = f"/proc/{pid}/root{SOCKET_DIR}/kernel"
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
@@ -73,14 +103,18 @@ class SandboxedKernelManager(AsyncKernelManager):
             return command
         env = self.sandbox.base_env()
         env.update(CONVGRADE_FONTS=FONT_CACHE_DIR)
-        inputs = [(self.input_dir, INPUT_DIR)]
+        inputs = [(self.input_dir, INPUT_DIR), (self._ipc_dir, self._ipc_dir)]
         font_cache = self.sandbox.font_cache_dir()
         if font_cache:
             inputs.append((font_cache, FONT_CACHE_DIR))
         prefix = self.sandbox.bwrap_args(
-            WORK_DIR, inputs=inputs, writable=[(self._ipc_dir, self._ipc_dir)], env=env
+            WORK_DIR,
+            inputs=inputs,
+            env=env,
+            info_fd=self._info_fd[1] if self._info_fd else None,
         )
-        return prefix + ["/bin/sh", "-c", PRELUDE, "sh"] + command
+        prelude = f"mkdir -p {SOCKET_DIR} && " + PRELUDE
+        return prefix + ["/bin/sh", "-c", prelude, "sh"] + command
 
     @property
     def setup_code(self):
@@ -91,6 +125,10 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
+        if self._info_fd is not None:  # the launch failed before reading it
+            for fd in self._info_fd:
+                os.close(fd)
+            self._info_fd = None
         if not restart:
             remove_cgroup(self._cgroup)
             self._cgroup = None
@@ -138,6 +176,23 @@ def shut_down(km):
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # the kernel may already be gone; its resources are cleaned either way
         run_sync(km._async_cleanup_resources)()
+
+
+def _read_child_pid(fd, timeout):
+    """The host pid of the sandbox's first process, from bwrap's --info-fd JSON."""
+    data = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while selector.select(timeout):
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            try:
+                return int(json.loads(data)["child-pid"])
+            except (ValueError, KeyError, TypeError):
+                continue  # not all of it yet
+    return None
 
 
 atexit.register(KernelPool.discard)

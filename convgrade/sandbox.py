@@ -1,25 +1,58 @@
-"""The bubblewrap sandbox every piece of student code runs in: what it sees, and its limits."""
+"""The bubblewrap sandbox every piece of student code runs in: what it sees, and its limits.
 
+An allow-list: the sandbox's root is an empty tmpfs, and only what student code needs is
+bound into it, read-only: the system's /usr (with /bin, /lib... as on the host), a few
+files of /etc, the interpreter and its standard library, and the venv's site-packages
+with the forbidden libraries hidden. Everything else of the host (home folders, the
+course and any copy of it, /srv, /var, /opt, /sys, the base interpreter's own
+site-packages) is simply absent. Writable: size-capped tmpfs folders only (/tmp with the
+working folder and home, /dev/shm). A cgroup caps memory and processes of the whole
+sandbox together.
+"""
+
+import functools
+import importlib.metadata
 import os
 import resource
 import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import uuid
 from pathlib import Path
 
 from traitlets import Bool, Enum, Integer, List, Unicode
 from traitlets.config import Configurable
 
-# Folders that may hold other people's files or secrets. They are replaced by empty,
-# read-only folders in the sandbox; the Python installation is then bound back in.
-PRIVATE_FOLDERS = ("/tmp", "/var/tmp", "/home", "/root", "/run", "/srv", "/mnt", "/media", "/opt")
-# Installed packages the assignment forbids; hiding them makes their import fail for real.
-HIDDEN_PACKAGES = ("scipy", "cv2", "skimage", "torch", "tensorflow")
-PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
-# Inside the sandbox: a private, writable, size-capped home folder.
+from .worker import HIDDEN_PACKAGES
+
+# The system folders bound read-only; on merged-usr systems most of them are symlinks.
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What of /etc the interpreter, numpy, matplotlib and ipykernel need: the dynamic linker's
+# cache, time zone, user names, fonts; no secrets, no network configuration.
+ETC_ENTRIES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "alternatives",
+    "fonts",
+    "mime.types",
+    "ssl/certs",
+)
+# Replaces the __init__.py of each forbidden package, for an import that says why it failed.
+BLOCKED_PACKAGE_STUB = Path(__file__).with_name("blocked_package.py")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+# Inside the sandbox: a private, writable, size-capped /tmp holding the home folder.
+SANDBOX_TMP = "/tmp"
 SANDBOX_HOME = "/tmp/convgrade/home"
+SHM_MB = 16
+HIDDEN_SIZE = 4096
 
 
 class SandboxUnavailable(BaseException):
@@ -42,7 +75,9 @@ class Sandbox(Configurable):
     ).tag(config=True)
     bwrap_path = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
     memory_limit_mb = Integer(
-        2048, help="Address-space cap of each sandboxed process, in MiB."
+        2048,
+        help="Memory cap of one sandbox, all its processes and its tmpfs files together "
+        "(memory cgroup), and the address-space cap of each process in it, in MiB.",
     ).tag(config=True)
     cpu_seconds = Integer(
         120, help="CPU-time cap of each sandboxed process (one submission's worker or kernel)."
@@ -53,15 +88,21 @@ class Sandbox(Configurable):
     max_file_mb = Integer(64, help="Largest file a sandboxed process may write, in MiB.").tag(
         config=True
     )
-    scratch_mb = Integer(256, help="Size of the writable scratch folder, in MiB.").tag(config=True)
+    scratch_mb = Integer(
+        256, help="Size of the writable /tmp (working folder and home), in MiB."
+    ).tag(config=True)
+    shm_mb = Integer(SHM_MB, help="Size of the writable /dev/shm, in MiB.").tag(config=True)
     extra_hidden_paths = List(
-        Unicode(), help="More host folders to hide from student code (course secrets elsewhere)."
+        Unicode(),
+        help="Host folders to hide even when they lie inside a folder the sandbox shows "
+        "(the system's /usr, the interpreter, the venv). Anything else is never shown.",
     ).tag(config=True)
     require_process_cap = Bool(
-        False, help="Refuse to run when the pids cgroup is unavailable, instead of warning."
+        False,
+        help="Refuse to run when the pids or memory cgroup is unavailable, instead of warning.",
     ).tag(config=True)
 
-    _warned_no_cgroup = False
+    _warned = set()
 
     def __init__(self, course_root=None, **kwargs):
         super().__init__(**kwargs)
@@ -91,63 +132,48 @@ class Sandbox(Configurable):
                 f"bubblewrap is installed but cannot start a sandbox here: {probe.stderr.strip()}"
             )
 
-    def _python_roots(self):
-        roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parents[1]}
-        return sorted(r.resolve() for r in roots)
-
-    def bwrap_args(self, workdir, *, inputs=(), writable=(), env=None):
+    def bwrap_args(self, workdir, *, inputs=(), writable=(), env=None, info_fd=None):
         """The bwrap command-line prefix.
 
         Parameters
         ----------
         workdir : str
-            Path of the sandbox's working folder: a fresh, size-capped tmpfs.
+            Path of the sandbox's working folder, inside the size-capped /tmp (or a
+            size-capped tmpfs of its own elsewhere).
         inputs : sequence of (host_path, sandbox_path)
             Read-only binds, e.g. the files a notebook needs.
         writable : sequence of (host_path, sandbox_path)
-            Writable binds, e.g. the folder holding the kernel's IPC sockets.
+            Writable binds. Nothing in the grader uses them any more: a host folder cannot
+            be size-capped. Kept for callers that bind a folder they made a tmpfs of.
         env : dict
             The whole environment of the sandboxed process.
+        info_fd : int, optional
+            A file descriptor bwrap writes {"child-pid": N} to.
         """
-        args = [
-            shutil.which(self.bwrap_path) or self.bwrap_path,
-            "--ro-bind",
-            "/",
-            "/",
-            "--dev",
-            "/dev",
-            "--proc",
-            "/proc",
-        ]
-        hidden = [Path(p) for p in PRIVATE_FOLDERS + tuple(self.extra_hidden_paths)]
-        # The course and this grader's own repository (hidden checks, reference) are secret.
-        grader_root = Path(__file__).resolve().parents[1]
-        hidden = [f for f in dict.fromkeys(hidden + [self.course_root, grader_root]) if f.exists()]
-        for folder in hidden:
-            args += ["--size", str(1 << 20), "--tmpfs", str(folder)]
-        for root in self._python_roots():
-            args += ["--ro-bind", str(root), str(root)]
-        site_packages = Path(sysconfig.get_paths()["purelib"])
-        forbidden = [site_packages / p for p in HIDDEN_PACKAGES if (site_packages / p).is_dir()]
-        for folder in forbidden:
-            args += ["--size", "4096", "--tmpfs", str(folder)]
-        args += [
-            "--size",
-            str(self.scratch_mb << 20),
-            "--tmpfs",
-            str(workdir),
-            "--size",
-            str(64 << 20),
-            "--tmpfs",
-            SANDBOX_HOME,
-        ]
+        args = [shutil.which(self.bwrap_path) or self.bwrap_path]
+        args += _system_binds()
+        args += _python_binds()
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--size", str(self.shm_mb << 20), "--tmpfs", "/dev/shm"]
+        args += ["--size", str(self.scratch_mb << 20), "--tmpfs", SANDBOX_TMP]
+        readonly = ["/dev"]
+        workdir = str(workdir)
+        if Path(workdir).is_relative_to(SANDBOX_TMP):
+            args += ["--dir", workdir]
+        else:
+            args += ["--size", str(self.scratch_mb << 20), "--tmpfs", workdir]
+        args += ["--dir", SANDBOX_HOME]
         for host, inside in inputs:
             args += ["--ro-bind", str(host), str(inside)]
         for host, inside in writable:
             args += ["--bind", str(host), str(inside)]
-        # Only now, with every mount point created, make the hiding folders read-only.
-        for folder in hidden + forbidden:
-            args += ["--remount-ro", str(folder)]
+        for folder in self._hidden_inside_binds():
+            args += ["--size", str(HIDDEN_SIZE), "--tmpfs", str(folder)]
+            readonly.append(str(folder))
+        # Only now, with every mount point created, make the root and /dev read-only: the
+        # root tmpfs and /dev have no size cap, so nothing may be written there.
+        for folder in ["/", *readonly]:
+            args += ["--remount-ro", folder]
         args += [
             "--unshare-all",
             "--die-with-parent",
@@ -156,10 +182,23 @@ class Sandbox(Configurable):
             "ALL",
             "--clearenv",
         ]
+        if info_fd is not None:
+            args += ["--info-fd", str(info_fd)]
         for key, value in (env or {}).items():
             args += ["--setenv", key, str(value)]
-        args += ["--chdir", str(workdir), "--"]
+        args += ["--chdir", workdir, "--"]
         return args
+
+    def _hidden_inside_binds(self):
+        """The course, this grader and extra_hidden_paths, where a bound folder holds them."""
+        grader_root = Path(__file__).resolve().parents[1]
+        candidates = [Path(p) for p in self.extra_hidden_paths] + [self.course_root, grader_root]
+        shown = _shown_roots()
+        hidden = []
+        for folder in dict.fromkeys(candidates):
+            if folder.is_dir() and any(folder.is_relative_to(root) for root in shown):
+                hidden.append(folder)
+        return hidden
 
     def font_cache_dir(self):
         """The host's matplotlib font cache, copied into each sandbox to skip rebuilding it."""
@@ -186,8 +225,12 @@ class Sandbox(Configurable):
         }
 
     def popen_kwargs(self):
-        """Keyword arguments for subprocess.Popen: limits, and a session of its own to kill."""
-        cgroup = self._new_pids_cgroup()
+        """Keyword arguments for subprocess.Popen: limits, and a session of its own to kill.
+
+        Returns the kwargs and the sandbox's cgroups (a tuple of folders, maybe empty),
+        to be given to remove_cgroup when the sandbox is done.
+        """
+        cgroups = self._new_cgroups()
         limits = {
             resource.RLIMIT_AS: self.memory_limit_mb << 20,
             resource.RLIMIT_CPU: self.cpu_seconds,
@@ -196,7 +239,7 @@ class Sandbox(Configurable):
         }
 
         def apply_limits():
-            if cgroup is not None:
+            for cgroup in cgroups:
                 (cgroup / "cgroup.procs").write_text(str(os.getpid()))
             for which, value in limits.items():
                 hard = value + 5 if which == resource.RLIMIT_CPU else value
@@ -205,39 +248,195 @@ class Sandbox(Configurable):
         return {
             "preexec_fn": apply_limits if self.is_sandboxed else None,
             "start_new_session": True,
-        }, cgroup
+        }, cgroups
 
-    def _new_pids_cgroup(self):
+    def _new_cgroups(self):
+        """Fresh cgroups capping this sandbox's processes and memory: v1 or v2, as the host has."""
         if not self.is_sandboxed:
-            return None
+            return ()
+        name = uuid.uuid4().hex
+        memory = self.memory_limit_mb << 20
+        if (CGROUP_ROOT / "cgroup.controllers").is_file():  # cgroup v2: one tree
+            return self._make_cgroup(
+                "memory and process",
+                CGROUP_ROOT / "convgrade",
+                name,
+                {"memory.max": memory, "memory.swap.max": 0, "pids.max": self.max_processes},
+                controllers="+memory +pids",
+            )
+        return self._make_cgroup(
+            "process", CGROUP_ROOT / "pids" / "convgrade", name, {"pids.max": self.max_processes}
+        ) + self._make_cgroup(
+            "memory",
+            CGROUP_ROOT / "memory" / "convgrade",
+            name,
+            {"memory.limit_in_bytes": memory, "memory.memsw.limit_in_bytes": memory},
+        )
+
+    def _make_cgroup(self, what, parent, name, limits, controllers=None):
+        cgroup = parent / name
         try:
-            cgroup = PIDS_CGROUP_ROOT / "convgrade" / uuid.uuid4().hex
+            if controllers:
+                for folder in (parent.parent, parent):
+                    folder.mkdir(exist_ok=True)
+                    (folder / "cgroup.subtree_control").write_text(controllers)
             cgroup.mkdir(parents=True)
-            (cgroup / "pids.max").write_text(str(self.max_processes))
-            return cgroup
+            for key, value in limits.items():
+                path = cgroup / key
+                # memsw and swap files exist only with swap accounting on; skip them otherwise.
+                if path.exists() or not key.startswith(("memory.memsw", "memory.swap")):
+                    path.write_text(str(value))
+            return (cgroup,)
         except OSError as error:
+            remove_cgroup((cgroup,))
             if self.require_process_cap:
-                raise SandboxUnavailable(f"cannot cap processes (pids cgroup): {error}") from None
-            if not Sandbox._warned_no_cgroup:
-                Sandbox._warned_no_cgroup = True
+                raise SandboxUnavailable(f"cannot cap {what} use ({cgroup}: {error})") from None
+            if what not in Sandbox._warned:
+                Sandbox._warned.add(what)
                 self.log.warning(
-                    "No process cap for student code (pids cgroup: %s); memory, "
-                    "CPU time and wall-clock limits still apply.",
+                    "No %s cap for the whole of a student's sandbox (cgroup %s: %s); the "
+                    "per-process memory, CPU-time and wall-clock limits still apply.",
+                    what,
+                    parent,
                     error,
                 )
-            return None
+            return ()
 
 
-def remove_cgroup(cgroup):
-    """Remove a finished sandbox's cgroup; it must be empty, so kill stragglers first."""
-    if cgroup is None:
+def remove_cgroup(cgroups):
+    """Remove a finished sandbox's cgroups; they must be empty, so kill stragglers first."""
+    if not cgroups:
         return
-    try:
-        for pid in (cgroup / "cgroup.procs").read_text().split():
+    if isinstance(cgroups, Path):
+        cgroups = (cgroups,)
+    for cgroup in cgroups:
+        deadline = time.monotonic() + 2.0
+        while True:
             try:
-                os.kill(int(pid), 9)
-            except ProcessLookupError:
-                pass
-        cgroup.rmdir()
-    except OSError:
-        pass
+                pids = (cgroup / "cgroup.procs").read_text().split()
+            except OSError:
+                break  # never made, or already gone
+            for pid in pids:
+                try:
+                    os.kill(int(pid), 9)
+                except ProcessLookupError:
+                    pass
+            try:
+                cgroup.rmdir()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)  # killed processes take a moment to leave
+
+
+# ---- what the sandbox shows ----------------------------------------------------------------
+@functools.cache
+def _system_binds():
+    args = []
+    for folder in SYSTEM_FOLDERS:
+        path = Path(folder)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            args += ["--ro-bind", folder, folder]
+    for entry in ETC_ENTRIES:
+        path = Path("/etc") / entry
+        if path.exists():
+            args += ["--ro-bind", str(path), str(path)]
+    return tuple(args)
+
+
+def _symlink_chain(path):
+    """Binds for `path` as the host resolves it: each symlink on the way, then the file."""
+    args, seen = [], set()
+    path = Path(os.path.abspath(path))
+    while path.is_symlink() and path not in seen:
+        seen.add(path)
+        target = os.readlink(path)
+        args += ["--symlink", target, str(path)]
+        path = Path(os.path.normpath(path.parent / target))
+    if not _under_system(path):
+        args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def _under_system(path):
+    return any(Path(path).is_relative_to(f) for f in SYSTEM_FOLDERS if not Path(f).is_symlink())
+
+
+def _site_folders():
+    """(site-packages shown to students, other site folders of the system to hide)."""
+    paths = sysconfig.get_paths()
+    shown = list(dict.fromkeys(Path(paths[k]) for k in ("purelib", "platlib")))
+    base_vars = {"base": sys.base_prefix, "platbase": sys.base_prefix}
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    others = [Path(sysconfig.get_path(k, vars=base_vars)) for k in ("purelib", "platlib")] + [
+        Path("/usr/lib/python3/dist-packages"),
+        Path(f"/usr/lib/python{version}/site-packages"),
+        Path(f"/usr/lib/python{version}/dist-packages"),
+        Path(f"/usr/local/lib/python{version}/dist-packages"),
+        Path(f"/usr/local/lib/python{version}/site-packages"),
+    ]
+    hidden = [p for p in dict.fromkeys(others) if p.is_dir() and p not in shown]
+    return [p for p in shown if p.is_dir()], hidden
+
+
+@functools.cache
+def _python_binds():
+    """The interpreter, its standard library and the venv's packages, minus forbidden ones."""
+    args = list(_symlink_chain(sys.executable))
+    libdir, soname = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME")
+    if libdir and soname and (Path(libdir) / soname).exists():
+        args += _symlink_chain(Path(libdir) / soname)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    if not _under_system(stdlib):
+        args += ["--ro-bind", str(stdlib), str(stdlib)]
+    readonly = []
+    if sys.prefix != sys.base_prefix:
+        config = Path(sys.prefix) / "pyvenv.cfg"
+        args += ["--ro-bind", str(config), str(config)]
+    shown, hidden = _site_folders()
+    for folder in hidden:
+        args += ["--size", str(HIDDEN_SIZE), "--tmpfs", str(folder)]
+        readonly.append(str(folder))
+    for site in shown:
+        args += ["--ro-bind", str(site), str(site)]
+        for entry in _forbidden_entries(site):
+            path = site / entry
+            if path.is_dir() and not path.is_symlink():
+                args += ["--size", str(HIDDEN_SIZE), "--tmpfs", str(path)]
+                readonly.append(str(path))
+                if entry in HIDDEN_PACKAGES:
+                    args += ["--ro-bind", str(BLOCKED_PACKAGE_STUB), str(path / "__init__.py")]
+            elif path.exists() or path.is_symlink():
+                args += ["--ro-bind", "/dev/null", str(path)]
+    for folder in readonly:
+        args += ["--remount-ro", folder]
+    return tuple(args)
+
+
+def _shown_roots():
+    """Host folders visible in the sandbox, for deciding what else must be hidden there."""
+    roots = [Path(f) for f in SYSTEM_FOLDERS if Path(f).is_dir() and not Path(f).is_symlink()]
+    roots += [Path(sysconfig.get_paths()["stdlib"]), *_site_folders()[0]]
+    return roots
+
+
+@functools.cache
+def _forbidden_entries(site):
+    """Top-level entries of `site` that belong to a forbidden package: code, .libs, metadata."""
+    site = Path(site)
+    entries = set()
+    for dist in importlib.metadata.distributions(path=[str(site)]):
+        tops = {f.parts[0] for f in (dist.files or []) if f.parts and f.parts[0] != ".."}
+        names = {t.split(".")[0].split("-")[0] for t in tops}
+        top_level = dist.read_text("top_level.txt") or ""
+        names |= set(top_level.split())
+        if names & set(HIDDEN_PACKAGES):
+            entries |= tops
+    for entry in os.listdir(site):
+        stem = entry.split(".")[0].split("-")[0]
+        if stem in HIDDEN_PACKAGES:
+            entries.add(entry)
+    return sorted(e for e in entries if (site / e).exists() or (site / e).is_symlink())

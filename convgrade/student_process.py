@@ -23,6 +23,8 @@ from .sandbox import Sandbox, remove_cgroup
 SANDBOX_DIR = Path("/tmp/convgrade")
 MAX_STARTS = 6
 MAX_REPLY_BYTES = 1 << 27
+# Raised in the worker when student code reaches a forbidden routine at run time.
+FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError")
 
 
 @dataclass
@@ -97,6 +99,7 @@ class StudentProcess:
         self.crashes = []
         self.starts = 0
         self.load_failure = None
+        self.forbidden_calls = []  # "convolve: np.correlate is not allowed ...", at run time
         self.call_seconds = 0.0  # time inside student code, as seen from here
         self.worker_cpu_seconds = 0.0  # CPU of the sandboxed workers, counted when they stop
         self._worker = None
@@ -285,6 +288,9 @@ class StudentProcess:
             f"{name} raised {error.get('type', 'an error')}: "
             f"{error.get('message', '')}{error.get('where', '')}"
         )
+        if error.get("type") in FORBIDDEN_ERRORS:
+            self.forbidden_calls.append(f"{name}: {str(error.get('message'))[:200]}")
+            raise StudentCodeError(message, misconception="library routine")
         mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=mistake)
 

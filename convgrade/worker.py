@@ -22,18 +22,23 @@ import traceback
 
 HEADER_LENGTH = struct.Struct(">Q")
 
-# Library routines that would do the student's work for them. Blocking them here is the
-# run-time half of the rule; convgrade.forbidden finds them statically in the source.
-BLOCKED_MODULES = (
+# The assignment's one policy on library routines. convgrade.forbidden finds them statically
+# in the source, the sandbox hides the packages' files, and this worker blocks them at run time.
+FORBIDDEN_MODULES = (
     "scipy.signal",
     "scipy.ndimage",
     "cv2",
-    "skimage.filters",
+    "skimage",
     "torch",
     "tensorflow",
     "astropy.convolution",
 )
-BLOCKED_NUMPY_FUNCTIONS = ("convolve", "correlate")
+FORBIDDEN_NUMPY_NAMES = ("convolve", "correlate", "correlate2")
+# Installed packages the sandbox hides whole: each forbidden module's top-level package.
+HIDDEN_PACKAGES = tuple(sorted({m.split(".")[0] for m in FORBIDDEN_MODULES}))
+FORBIDDEN_MESSAGE = (
+    "{} is not allowed in this assignment: write the convolution yourself with loops."
+)
 # Statements worth running from cells that are not the student's answers: the names
 # they define may be used by the answers; everything else is plots and demos. From the
 # instructor's locked cells, only imports and definitions (their data is for the lesson).
@@ -109,38 +114,75 @@ class LazyImport(importlib.abc.MetaPathFinder):
         return None
 
 
+class ForbiddenRoutineError(RuntimeError):
+    """A forbidden numpy routine was called."""
+
+
+class ForbiddenImportError(ImportError):
+    """A forbidden library was imported."""
+
+
 class BlockedImport(importlib.abc.MetaPathFinder):
-    """Refuse to import the library routines the assignment forbids, with a clear reason."""
+    """Refuse to import the library routines the assignment forbids, with a clear reason.
+
+    Also refuses to import again a numpy module that was loaded when the routines were
+    blocked: it is only missing from sys.modules if someone removed it for a fresh copy.
+    """
+
+    def __init__(self, loaded=()):
+        self.loaded = frozenset(loaded)
 
     def find_spec(self, fullname, path=None, target=None):
-        for blocked in BLOCKED_MODULES:
+        if fullname in self.loaded:
+            raise ForbiddenImportError(f"importing {fullname} a second time is not allowed")
+        for blocked in FORBIDDEN_MODULES:
             if fullname == blocked or fullname.startswith(blocked + "."):
-                raise ImportError(
-                    f"{fullname} is not allowed in this assignment: "
-                    "write the convolution yourself with loops."
-                )
+                raise ForbiddenImportError(FORBIDDEN_MESSAGE.format(fullname))
         return None
 
 
 def _blocked_function(name):
     def blocked(*args, **kwargs):
-        raise RuntimeError(
-            f"np.{name} is not allowed in this assignment: "
-            "write the convolution yourself with loops."
-        )
+        raise ForbiddenRoutineError(FORBIDDEN_MESSAGE.format(f"np.{name}"))
 
+    blocked.__name__ = blocked.__qualname__ = name
     return blocked
 
 
 def block_forbidden_routines():
-    sys.meta_path.insert(0, BlockedImport())
+    """Block the forbidden libraries' imports, and numpy's routines under every name.
+
+    numpy's convolve and correlate are reachable under many aliases (np.convolve,
+    np._core.numeric.convolve, np._core.multiarray.correlate, umath.correlate2, ...).
+    Every module attribute that is one of those objects is replaced, so that no route
+    to the original is left in any loaded module; numpy's own Python implementations
+    look the C routines up in their module at each call, so they are blocked too.
+    """
     for name in list(sys.modules):
-        if any(name == b or name.startswith(b + ".") for b in BLOCKED_MODULES):
+        if any(name == b or name.startswith(b + ".") for b in FORBIDDEN_MODULES):
             del sys.modules[name]
     import numpy as np
 
-    for name in BLOCKED_NUMPY_FUNCTIONS:
-        setattr(np, name, _blocked_function(name))
+    originals = {}
+    for owner in (np, np._core.numeric, np._core.multiarray, np._core._multiarray_umath):
+        for name in FORBIDDEN_NUMPY_NAMES:
+            routine = getattr(owner, name, None)
+            if routine is None:
+                continue
+            blocked = _blocked_function(name)
+            for obj in (routine, getattr(routine, "_implementation", None)):
+                if obj is not None:
+                    originals.setdefault(id(obj), (obj, blocked))
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for key, value in list(namespace.items()):
+            found = originals.get(id(value))
+            if found is not None and found[0] is value:
+                namespace[key] = found[1]
+    loaded = [n for n in sys.modules if n == "numpy" or n.startswith("numpy.")]
+    sys.meta_path.insert(0, BlockedImport(loaded))
 
 
 STUDENT_FILES = set()
