@@ -14,14 +14,32 @@ Header lines, before the first ``# %%``:
 - ``# expect: full-marks`` or ``# expect: misconception=NAME`` (repeatable) or
   ``# expect: zero`` or ``# expect: loses=GRADE_ID``: what grading must find;
 - ``# base: release`` starts from the untouched release instead of the instructor's answers;
-- ``# tamper: OPERATION ARGS``: damage the notebook file the way a student might (see TAMPERS).
+- ``# tamper: OPERATION ARGS``: damage the notebook file the way a student might (see TAMPERS);
+- ``# folder: KIND ARGS`` (repeatable): put something else in the submission folder, next to
+  the notebook, when `write_submission` writes it (see FOLDER_ENTRIES). NAME is relative to
+  the submission folder; TARGET may use ``{course}`` (the course folder), ``{submitted}``
+  (its submitted/ folder), ``{folder}`` (this submission's folder) and ``{repo}`` (this
+  repository, which holds the hidden checks and the grader):
+
+  - ``symlink NAME TARGET``: a symbolic link, to a file or a folder (``/etc/passwd``,
+    ``{course}/gradebook.db``, ``{course}/tests/hidden/data/cases.npz``,
+    ``{submitted}/OTHER_STUDENT/convolutions/convolutions.ipynb``, ``/etc``);
+  - ``notebook-symlink TARGET``: the notebook itself is a link to TARGET;
+  - ``fifo NAME``, ``socket NAME``: a named pipe, a socket;
+  - ``device NAME``: a character device that reads like /dev/zero (needs root; without
+    it the entry is left out and the scenario is an ordinary submission);
+  - ``big NAME MIB``: a file of MIB mebibytes (sparse, cheap to make; NAME may be the notebook);
+  - ``many FOLDER COUNT``: COUNT empty files in FOLDER;
+  - ``file NAME TEXT...``: a small text file.
 
 Each ``# %% GRADE_ID`` section replaces that answer cell's source; ``# %% new-cell``
 appends a cell the student added, with no nbgrader metadata.
 """
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +64,7 @@ class Scenario:
     expect: list = field(default_factory=list)
     base: str = "solution"
     tampers: list = field(default_factory=list)
+    folder: list = field(default_factory=list)  # [KIND, ARGS...] per `# folder:` line
 
     @property
     def misconceptions(self):
@@ -65,12 +84,16 @@ def load(path):
     docstring = re.match(r'\s*"""(.*?)"""', header, re.DOTALL)
     scenario = Scenario(name=path.stem, description=docstring.group(1).strip() if docstring else "")
     for line in header.splitlines():
-        if match := re.match(r"# (expect|base|tamper): *(.+)$", line.strip()):
+        if match := re.match(r"# (expect|base|tamper|folder): *(.+)$", line.strip()):
             key, value = match.groups()
             if key == "expect":
                 scenario.expect.append(value.strip())
             elif key == "base":
                 scenario.base = value.strip()
+            elif key == "folder":
+                if value.split()[0] not in FOLDER_ENTRIES:
+                    raise ValueError(f"scenario {path.stem}: unknown folder entry {value!r}")
+                scenario.folder.append(value.split())
             else:
                 scenario.tampers.append(value.split())
     for index in range(0, len(rest), 2):
@@ -217,5 +240,79 @@ def write_submission(scenario, course_root, student_id, assignment="convolutions
     folder = Path(course_root) / "submitted" / student_id / assignment
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{assignment}.ipynb"
+    _clear(path)
     path.write_bytes(build(scenario))
+    places = {
+        "course": str(Path(course_root).resolve()),
+        "submitted": str(Path(course_root).resolve() / "submitted"),
+        "folder": str(folder.resolve()),
+        "repo": str(REPO_ROOT),
+    }
+    for kind, *args in scenario.folder:
+        FOLDER_ENTRIES[kind](folder, assignment, places, *args)
     return path
+
+
+# ---- what else a student can put in a submission folder ----------------------------------
+def _entry(folder, name):
+    """folder/name, for a name that stays inside the folder; emptied for the new entry."""
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise ValueError(f"folder entry {name!r} must stay inside the submission folder")
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _clear(path)
+    return path
+
+
+def _clear(path):
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+
+
+def add_symlink(folder, assignment, places, name, target):
+    _entry(folder, name).symlink_to(target.format(**places))
+
+
+def add_notebook_symlink(folder, assignment, places, target):
+    add_symlink(folder, assignment, places, f"{assignment}.ipynb", target)
+
+
+def add_fifo(folder, assignment, places, name):
+    os.mkfifo(_entry(folder, name))
+
+
+def add_socket(folder, assignment, places, name):
+    os.mknod(_entry(folder, name), stat.S_IFSOCK | 0o600)
+
+
+def add_device(folder, assignment, places, name):
+    try:  # char 1:5 is /dev/zero: endless bytes to whoever reads it
+        os.mknod(_entry(folder, name), stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    except PermissionError:
+        print(f"scenario: cannot make a device {name} without root; left out")
+
+
+def add_big(folder, assignment, places, name, mib):
+    with open(_entry(folder, name), "wb") as file:
+        file.truncate(int(float(mib) * (1 << 20)))
+
+
+def add_many(folder, assignment, places, name, count):
+    for index in range(int(count)):
+        _entry(folder, f"{name}/{index:05d}.txt").touch()
+
+
+def add_file(folder, assignment, places, name, *words):
+    _entry(folder, name).write_text(" ".join(words) + "\n")
+
+
+FOLDER_ENTRIES = {
+    "symlink": add_symlink,
+    "notebook-symlink": add_notebook_symlink,
+    "fifo": add_fifo,
+    "socket": add_socket,
+    "device": add_device,
+    "big": add_big,
+    "many": add_many,
+    "file": add_file,
+}

@@ -1,0 +1,4 @@
+"""Puts devices that read like /dev/zero among its files, one as timestamp.txt."""
+# expect: full-marks
+# folder: device timestamp.txt
+# folder: device images/zero.png

@@ -1,0 +1,4 @@
+"""Submits a 20 MiB notebook file."""
+# base: release
+# expect: zero
+# folder: big convolutions.ipynb 20
