@@ -215,6 +215,32 @@ def edit_source(data, grade_id, *words):
     return _edit(data, change)
 
 
+def set_metadata(data, where, key, *json_words):
+    """Set any metadata key (not only nbgrader's) to a JSON value, where a student could.
+
+    `where` is ``notebook``, ``markdown`` (every markdown cell), ``last`` (the last cell,
+    e.g. one added with ``# %% new-cell``) or a grade_id. JSON escapes such as ``\\u001b``
+    put control characters in without writing them into the scenario file.
+    """
+    value = json.loads(" ".join(json_words))
+
+    def change(notebook):
+        if where == "notebook":
+            targets = [notebook]
+        elif where == "markdown":
+            targets = [c for c in notebook["cells"] if c["cell_type"] == "markdown"]
+        elif where == "last":
+            targets = notebook["cells"][-1:]
+        else:
+            targets = _cells_with_id(notebook, where)
+        if not targets:
+            raise ValueError(f"set-metadata: nothing matches {where!r}")
+        for target in targets:
+            target.setdefault("metadata", {})[key] = value
+
+    return _edit(data, change)
+
+
 def replace_file(data, kind):
     """Replace the whole file: 'not-json', 'empty', 'binary', 'not-a-notebook'."""
     return {
@@ -231,6 +257,7 @@ TAMPERS = {
     "strip-metadata": strip_metadata,
     "edit-metadata": edit_metadata,
     "edit-source": edit_source,
+    "set-metadata": set_metadata,
     "replace-file": replace_file,
 }
 
