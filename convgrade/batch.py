@@ -87,7 +87,7 @@ class GradingState:
         partial.replace(self.path)  # atomic: a kill leaves the old or the new state
 
 
-def submissions(root, assignment, students=None, notebooks=(), limits=None):
+def submissions(root, assignment, students=None, limits=None):
     """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student.
 
     Each folder is read only through the intake (convgrade/intake.py): links, FIFOs,
@@ -99,7 +99,8 @@ def submissions(root, assignment, students=None, notebooks=(), limits=None):
         student = folder.parent.name
         if students and student not in students:
             continue
-        vetted = vet_submission(submitted, student, assignment, notebooks, limits)
+        # A refused notebook is left out: the worker grades its own stand-in, with the reason.
+        vetted = vet_submission(submitted, student, assignment, limits=limits)
         for refusal in vetted.refused:
             print(f"convgrade: refused in {printable(student)}'s submission: {refusal}")
         files = {k: v for k, v in vetted.files.items() if k != TIMESTAMP}
@@ -152,7 +153,7 @@ def grade_class(
     report = BatchReport()
     todo = []
     limits = Intake(config=config)
-    for job in submissions(root, assignment, students, bundle.notebooks, limits):
+    for job in submissions(root, assignment, students, limits):
         key = f"{bundle.fingerprint}:{job.digest}"
         folder = root / "autograded" / job.student / assignment
         if not force and state.is_current(job.student, key) and folder.exists():

@@ -216,8 +216,9 @@ class Autograder:
 
     def _grade_notebook(self, job, folder, name, timings):
         path = folder / f"{name}.ipynb"
-        if not path.exists():
-            nbformat.write(placeholder("the notebook file is missing"), str(path))
+        if not path.exists():  # made here, so RepairSubmission knows it is the grader's own
+            reason = job.record(name).get("unreadable", "the notebook file is missing")
+            nbformat.write(placeholder(reason), str(path))
         resources = {
             "unique_key": name,
             "output_files_dir": f"{name}_files",

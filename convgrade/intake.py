@@ -136,7 +136,8 @@ def vet_submission(submitted, student, assignment, notebooks=(), limits=None):
         The course's submitted/ folder (the instructor's, trusted).
     student, assignment : str
     notebooks : iterable of str
-        The assignment's notebook names: a refused one gets a stand-in in `files`.
+        Notebook names that get a stand-in in `files` when refused. Make stand-ins in the
+        process that grades them (RepairSubmission trusts only its own process's).
     limits : Intake, optional
 
     Returns
