@@ -1,0 +1,406 @@
+"""Does the real bubblewrap sandbox show only its allow-list, and do its caps cap?
+
+Every test here runs real bwrap: either a Python snippet under Sandbox.bwrap_args (the
+exact prefix the worker and the kernel use), the real check worker (StudentProcess), or a
+real sandboxed Jupyter kernel (SandboxedKernelManager).
+"""
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from jupyter_core.utils import run_sync
+from support import REPO
+
+from convgrade import forbidden, sandbox, worker
+from convgrade.failures import StudentCodeError
+from convgrade.kernel import SandboxedKernelManager, shut_down
+from convgrade.sandbox import Sandbox, remove_cgroup
+from convgrade.student_process import StudentProcess
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+BASE_SITE = Path(sysconfig.get_path("purelib", vars={"base": sys.base_prefix}))
+VENV_SITE = Path(sysconfig.get_paths()["purelib"])
+
+
+def run_sandboxed(code, sandbox=None, timeout=120):
+    """Run `code` with the sandbox's interpreter inside the sandbox; return its JSON output."""
+    sandbox = sandbox or Sandbox()
+    command = sandbox.bwrap_args("/tmp/convgrade/work", env=sandbox.base_env())
+    command += [sys.executable, "-I", "-c", textwrap.dedent(code)]
+    kwargs, cgroups = sandbox.popen_kwargs()
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+    finally:
+        remove_cgroup(cgroups)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---- what the sandbox shows ---------------------------------------------------------------
+@pytest.fixture
+def course_copies(tmp_path):
+    """Copies of a course with a secret in it, in places a deny-list would not think of."""
+    marker = f"secret-{uuid.uuid4().hex}"
+    places = [tmp_path, Path("/srv"), Path("/var/lib"), Path("/opt"), Path("/mnt"), Path.home()]
+    made = []
+    for place in places:
+        root = place / f"course-copy-{uuid.uuid4().hex[:8]}"
+        (root / "tests" / "hidden" / "data").mkdir(parents=True)
+        (root / "tests" / "hidden" / "data" / marker).write_text("hidden cases")
+        (root / "gradebook.db").write_text(marker)
+        made.append(root)
+    yield marker, made
+    for root in made:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_other_course_copies_and_the_course_are_invisible(course_copies):
+    marker, roots = course_copies
+    found = run_sandboxed(
+        f"""
+        import json, os
+        hits = []
+        for top, dirs, files in os.walk("/"):
+            if top == "/proc":
+                dirs.clear()
+            hits += [os.path.join(top, f) for f in files
+                     if f in ({marker!r}, "gradebook.db", "cases.npz", "reference.py")]
+        paths = {[str(r) for r in roots] + [str(REPO / "convgrade"), str(REPO / "tests")]!r}
+        print(json.dumps({{"hits": hits, "exists": [p for p in paths if os.path.exists(p)],
+                          "repo": os.listdir({str(REPO)!r})}}))
+        """
+    )
+    # Installed software ships files of those names (nbgrader's own tests); nothing else may.
+    installed = (str(VENV_SITE), "/usr/")
+    assert [h for h in found["hits"] if marker in h or not h.startswith(installed)] == []
+    assert found["exists"] == [], found["exists"]
+    # The venv lives in the repository, so its folder (and only that) leads there.
+    assert found["repo"] == [".venv"]
+
+
+def test_only_the_allow_list_of_the_host_is_visible():
+    seen = run_sandboxed(
+        """
+        import json, os
+        print(json.dumps({
+            "root": sorted(os.listdir("/")),
+            "etc": sorted(os.listdir("/etc")),
+            "private": [p for p in ("/etc/shadow", "/etc/hosts", "/etc/resolv.conf", "/sys",
+                                    "/home", "/var", "/srv", "/opt", "/run", "/boot")
+                        if os.path.exists(p)],
+            "root_home": os.listdir("/root") if os.path.isdir("/root") else [],
+            "pids": sorted(p for p in os.listdir("/proc") if p.isdigit()),
+            "env": sorted(os.environ),
+        }))
+        """
+    )
+    assert set(seen["root"]) <= {
+        "usr",
+        "bin",
+        "sbin",
+        "lib",
+        "lib32",
+        "lib64",
+        "libx32",
+        "etc",
+        "dev",
+        "proc",
+        "tmp",
+        "root",
+        "work",
+        "home",
+    }, seen["root"]
+    assert "shadow" not in seen["etc"] and seen["private"] == []
+    # /root appears only as the path to the interpreter (pyenv), nothing else of it.
+    assert set(seen["root_home"]) <= {".pyenv"}
+    assert len(seen["pids"]) <= 3, "the host's processes are visible"
+    # Nothing of the grader's environment: only what base_env sets (bwrap adds PWD).
+    assert set(seen["env"]) <= set(Sandbox().base_env()) | {"PWD", "LC_CTYPE"}, seen["env"]
+
+
+def test_nothing_outside_the_capped_folders_is_writable():
+    sandbox = Sandbox(scratch_mb=32, shm_mb=8)
+    written = run_sandboxed(
+        """
+        import json, os
+        def fill(folder, chunk=4 << 20, limit=200 << 20):
+            total, index = 0, 0
+            try:
+                while total < limit:
+                    with open(os.path.join(folder, f"flood-{index}"), "wb") as f:
+                        f.write(b"x" * chunk)
+                    total += chunk
+                    index += 1
+            except OSError:
+                pass
+            return total >> 20
+        places = ["/", "/dev", "/dev/shm", "/tmp", os.getcwd(), os.environ["HOME"], "/usr",
+                  "/etc", os.path.dirname(os.__file__), "/work", "/root"]
+        print(json.dumps({p: fill(p) for p in places}))
+        """,
+        sandbox,
+    )
+    assert written["/dev/shm"] <= 8
+    assert written["/tmp"] + written["/tmp/convgrade/work"] + written["/tmp/convgrade/home"] <= 32
+    others = {p: n for p, n in written.items() if not p.startswith(("/tmp", "/dev/shm"))}
+    assert set(others.values()) == {0}, others
+
+
+def test_network_is_unreachable():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    try:
+        result = run_sandboxed(
+            f"""
+            import json, socket
+            out = {{}}
+            try:
+                socket.create_connection(("127.0.0.1", {port}), timeout=3)
+                out["connect"] = "connected"
+            except OSError as error:
+                out["connect"] = type(error).__name__
+            try:
+                socket.getaddrinfo("example.com", 80)
+                out["dns"] = "resolved"
+            except OSError as error:
+                out["dns"] = type(error).__name__
+            print(json.dumps(out))
+            """
+        )
+    finally:
+        server.close()
+    assert result["connect"] != "connected" and result["dns"] != "resolved", result
+
+
+# ---- caps ------------------------------------------------------------------------------------
+def test_memory_cap_holds_across_children():
+    """RLIMIT_AS is per process; the cgroup caps the sandbox's processes together."""
+    sandbox = Sandbox(memory_limit_mb=2048)
+    cgroups = sandbox._new_cgroups()
+    remove_cgroup(cgroups)
+    if not any(c.parent.parent.name == "memory" or (c / "memory.max").exists() for c in cgroups):
+        pytest.skip("this host has no writable memory cgroup")
+    held = run_sandboxed(
+        """
+        import json, os, time
+        children = []
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:
+                hoard = b"x" * (1 << 30)  # 1 GiB, written, so resident
+                time.sleep(4)
+                os._exit(0)
+            children.append(pid)
+        statuses = [os.waitpid(pid, 0)[1] for pid in children]
+        print(json.dumps({"held": sum(s == 0 for s in statuses)}))
+        """,
+        sandbox,
+    )
+    assert held["held"] < 3
+    assert held["held"] >= 1  # the cap is 2 GiB: it is not zero either
+
+
+def test_cgroups_are_removed_afterwards():
+    sandbox = Sandbox()
+    kwargs, cgroups = sandbox.popen_kwargs()
+    assert cgroups, "no cgroup could be made here"
+    command = sandbox.bwrap_args("/tmp/convgrade/work", env=sandbox.base_env()) + ["sleep", "60"]
+    process = subprocess.Popen(command, **kwargs)
+    remove_cgroup(cgroups)  # kills what is left in it, then removes it
+    assert process.wait(timeout=10) != 0
+    assert not any(c.exists() for c in cgroups)
+
+
+# ---- forbidden libraries --------------------------------------------------------------------
+HOSTILE = """
+import glob, importlib.util, os, sys
+import numpy as np
+
+def clear_blockers():
+    sys.meta_path[:] = [f for f in sys.meta_path if isinstance(f, type)]  # the standard ones
+    for name in [n for n in sys.modules if n.split(".")[0] == "scipy"]:
+        del sys.modules[name]
+
+def scipy_after_clearing(image):
+    clear_blockers()
+    import scipy.signal
+    return scipy.signal.correlate2d(image, np.ones((1, 1)))
+
+def scipy_by_path(image):
+    clear_blockers()
+    candidates = ["@BASE@/scipy/__init__.py", "@VENV@/scipy/__init__.py"]
+    for entry in sys.path + glob.glob("/usr/*lib/python3*/*-packages"):
+        candidates += glob.glob(os.path.join(entry, "scipy", "__init__.py"))
+    for root in ("/root", "/work", "/opt", "/tmp", "/srv", "/home"):
+        candidates += glob.glob(root + "/**/scipy/__init__.py", recursive=True)
+    error = ImportError("no scipy anywhere")
+    for path in candidates:
+        if not os.path.exists(path):
+            continue
+        try:
+            spec = importlib.util.spec_from_file_location("scipy", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["scipy"] = module
+            spec.loader.exec_module(module)
+            import scipy.signal
+            return scipy.signal.correlate2d(image, np.ones((1, 1)))
+        except Exception as caught:
+            error = caught
+    raise error
+
+def every_original(gc, a, k):
+    # whatever the garbage collector still knows by those names: call each
+    error = None
+    for found in gc.get_objects():
+        if getattr(found, "__name__", "") in ("convolve", "correlate", "correlate2"):
+            try:
+                return found(a, k)
+            except Exception as caught:
+                error = caught
+    raise error
+
+def alias(image, which):
+    import gc, importlib
+    a, k = image.ravel(), np.ones(2)
+    routes = {
+        0: lambda: np.convolve(a, k),
+        1: lambda: np.correlate(a, k),
+        2: lambda: np._core.numeric.correlate(a, k),
+        3: lambda: vars(np._core.numeric)["correlate"](a, k),
+        4: lambda: np._core.multiarray.correlate2(a, k, 0),
+        5: lambda: np._core._multiarray_umath.correlate(a, k, 0),
+        6: lambda: np._core.umath.correlate2(a, k, 0),
+        7: lambda: np.__dict__["conv" + "olve"](a, k),
+        8: lambda: np.ma.convolve(a, k),
+        9: lambda: np.polynomial.polynomial.polymul(a, k),
+        10: lambda: every_original(gc, a, k),
+        11: lambda: importlib.reload(np._core.numeric).correlate(a, k),
+        12: lambda: (sys.modules.pop("numpy._core.multiarray"),
+                     importlib.import_module("numpy._core.multiarray").correlate(a, k, 0)),
+    }
+    return routes[int(which.ravel()[0])]()
+"""
+ALIASES = 13
+
+
+@pytest.fixture(scope="module")
+def hostile_worker(request):
+    source = HOSTILE.replace("@BASE@", str(BASE_SITE)).replace("@VENV@", str(VENV_SITE))
+    cells = [{"index": 0, "source": source, "answer": True, "label": "hostile cell"}]
+    process = StudentProcess(cells, call_timeout=20.0, budget=300.0).start()
+    request.addfinalizer(process.close)
+    return process
+
+
+def test_scipy_is_on_the_host_so_the_next_tests_mean_something():
+    assert (VENV_SITE / "scipy" / "__init__.py").exists() or (BASE_SITE / "scipy").exists()
+
+
+@pytest.mark.parametrize("function", ["scipy_after_clearing", "scipy_by_path"])
+def test_scipy_is_unreachable_even_without_the_import_blocker(hostile_worker, function):
+    with pytest.raises(StudentCodeError, match="ImportError|not allowed|no scipy"):
+        hostile_worker.call(function, np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("route", range(ALIASES))
+def test_numpy_routines_are_blocked_under_every_alias(hostile_worker, route):
+    with pytest.raises(StudentCodeError) as raised:
+        hostile_worker.call("alias", np.arange(5.0), np.array([route]))
+    assert raised.value.misconception == "library routine", str(raised.value)
+    assert hostile_worker.forbidden_calls, "the forbidden call was not recorded"
+
+
+def test_the_grader_package_is_not_in_the_sandbox():
+    seen = run_sandboxed(
+        """
+        import importlib, json
+        found = []
+        for name in ("convgrade.reference", "convgrade.worker", "convgrade.checks"):
+            try:
+                importlib.import_module(name)
+                found.append(name)
+            except ImportError:
+                pass
+        print(json.dumps({"importable": found}))
+        """
+    )
+    # The venv's editable-install finder still names the package, but no file of it is there.
+    assert seen == {"importable": []}
+
+
+def test_one_policy():
+    assert forbidden.FORBIDDEN_MODULES is worker.FORBIDDEN_MODULES
+    assert sandbox.HIDDEN_PACKAGES is worker.HIDDEN_PACKAGES
+    assert {"scipy", "cv2", "skimage", "torch", "tensorflow"} <= set(worker.HIDDEN_PACKAGES)
+
+
+# ---- the kernel -------------------------------------------------------------------------------
+@pytest.mark.e2e
+def test_kernel_runs_the_lesson_libraries_and_its_ipc_folder_is_capped():
+    km = SandboxedKernelManager(kernel_name="python3")
+    km.sandbox.scratch_mb = 32
+    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    outputs = []
+
+    def run(code):
+        outputs.clear()
+        reply = run_sync(kc.execute_interactive)(
+            code, timeout=120, output_hook=lambda m: outputs.append(m["content"].get("text", ""))
+        )
+        return reply["content"]["status"], "".join(outputs)
+
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        host_folder = km._ipc_dir
+        before = sorted(p.name for p in host_folder.rglob("*"))
+        status, text = run(
+            textwrap.dedent(
+                """
+            import json, os, numpy as np, matplotlib.pyplot as plt, imageio.v3 as iio
+            plt.plot([1, 2]); plt.savefig("plot.png")
+            iio.imwrite("gray.png", np.zeros((4, 4), np.uint8)); iio.imread("gray.png")
+            args = open("/proc/self/cmdline").read().split("\\0")
+            folder = os.path.dirname([a for a in args if a.endswith(".json")][0])
+            written = {}
+            places = [folder, os.path.join(folder, "input"), "/tmp/convgrade/ipc"]
+            for place in places:
+                total = 0
+                try:
+                    for index in range(200):
+                        with open(os.path.join(place, f"flood-{index}"), "wb") as f:
+                            f.write(b"x" * (4 << 20))
+                        total += 4
+                except OSError:
+                    pass
+                written[place] = total
+            for place in written:
+                for name in os.listdir(place):
+                    if name.startswith("flood-"):
+                        os.remove(os.path.join(place, name))
+            print(json.dumps([written[p] for p in places]))
+            """
+            )
+        )
+        assert status == "ok", text
+        written = json.loads(text.strip().splitlines()[-1])
+        assert written[0] == written[1] == 0 and written[2] <= 32, written
+        assert sorted(p.name for p in host_folder.rglob("*")) == before
+        # The kernel survived the flood and still answers.
+        assert run("print(6 * 7)") == ("ok", "42\n")
+    finally:
+        kc.stop_channels()
+        shut_down(km)
+    assert not host_folder.exists()
