@@ -80,3 +80,96 @@ def test_names_built_from_pieces_are_found():
     )
     found = find_forbidden([{"label": "cell 3", "source": code}], ["convolve"])
     assert [use.name for use in found["convolve"]][:1] == ["scipy.signal"]
+
+
+# Lookups by name, chains of them, and module-level units: issue 9's bypasses and variants.
+DYNAMIC = {
+    "vars subscript": snippet(
+        "import numpy as np", 'return vars(np._core.numeric)["correlate"](i, k)'
+    ),
+    "dict subscript, built name": snippet(
+        "import numpy as np", 'return np.__dict__["conv" + "olve"](i.ravel(), k.ravel())'
+    ),
+    "dict get": snippet("import numpy as np", 'return np.__dict__.get("convolve")(i, k)'),
+    "vars get": snippet("import numpy as np", 'return vars(np).get("correlate")(i, k)'),
+    "getattr chain": snippet(
+        "import numpy as np",
+        'return getattr(getattr(np, "_core"), "multiarray").correlate2(i, k, 0)',
+    ),
+    "getattr of vars": snippet(
+        "import numpy as np", 'return getattr(vars(np)["_core"], "numeric").convolve(i, k)'
+    ),
+    "joined name": snippet(
+        "import numpy as np", 'return getattr(np, "".join(["corr", "elate"]))(i, k)'
+    ),
+    "reversed name": snippet("import numpy as np", 'return getattr(np, "evlovnoc"[::-1])(i, k)'),
+    "sys.modules": snippet("import sys", 'return sys.modules["numpy"].convolve(i, k)'),
+    "sys.modules get": snippet(
+        "import sys", 'return sys.modules.get("scipy.signal").correlate2d(i, k)'
+    ),
+    "globals": snippet("import numpy as np", 'return globals()["np"].correlate(i, k)'),
+    "attrgetter": snippet(
+        "import operator\nimport numpy as np", 'return operator.attrgetter("convolve")(np)(i, k)'
+    ),
+    "import_module of numpy internals": snippet(
+        "import importlib", 'return importlib.import_module("numpy._core.numeric").correlate(i, k)'
+    ),
+    "module-level lambda": snippet(
+        "import numpy as np\nconv = lambda a, b: np.convolve(a, b)", "return conv(i, k)"
+    ),
+    "module-level lookup": snippet(
+        'import numpy as np\nc = vars(np._core.numeric)["correlate"]', "return c(i, k)"
+    ),
+    "module-level partial": snippet(
+        "import functools\nimport numpy as np\nc = functools.partial(np.correlate, mode='valid')",
+        "return c(i, k)",
+    ),
+    "module-level dict of routines": snippet(
+        'import numpy as np\nops = {"c": np.convolve}', 'return ops["c"](i, k)'
+    ),
+    "tuple assignment": snippet(
+        "import numpy as np\nfirst, second = np.sum, np.correlate", "return second(i, k)"
+    ),
+    "class attribute": snippet(
+        "import numpy as np\nclass Ops:\n    conv = staticmethod(np.convolve)",
+        "return Ops.conv(i, k)",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", DYNAMIC.values(), ids=DYNAMIC.keys())
+def test_dynamic_lookups_are_found(code):
+    found = find_forbidden([{"label": "cell 3", "source": code}], ["convolve"])
+    assert found.get("convolve"), "the forbidden routine was missed"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import numpy as np\nconvolve = np.convolve",
+        'import numpy as np\nconvolve = lambda i, k: vars(np)["correlate"](i, k)',
+        'import numpy as np\nglobals()["convolve"] = np.correlate',
+        "import numpy as np\nconvolve: object = np.convolve",
+    ],
+    ids=["bound", "lambda", "globals", "annotated"],
+)
+def test_an_entry_point_defined_without_def_is_checked(source):
+    assert find_forbidden([{"label": "cell 3", "source": source}], ["convolve"])["convolve"]
+
+
+ALLOWED_DYNAMIC = {
+    "module-level lambda": snippet(
+        "import numpy as np\npad = lambda a: np.pad(a, 1)", "return pad(i)[:1]"
+    ),
+    "getattr of an allowed routine": snippet("import numpy as np", 'return getattr(np, "sum")(i)'),
+    "vars of an allowed routine": snippet("import numpy as np", 'return vars(np)["flip"](k)'),
+    "unused module-level use": snippet(
+        "import numpy as np\ndemo = np.convolve([1, 2], [1])", "return i"
+    ),
+    "dynamic name, unknown": snippet("import numpy as np", "return getattr(np, k.dtype.name)"),
+}
+
+
+@pytest.mark.parametrize("code", ALLOWED_DYNAMIC.values(), ids=ALLOWED_DYNAMIC.keys())
+def test_plain_dynamic_code_is_allowed(code):
+    assert find_forbidden([{"label": "cell 3", "source": code}], ["convolve"]) == {}
