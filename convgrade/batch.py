@@ -33,6 +33,7 @@ from .grading import (  # noqa: E402
 )
 from .intake import TIMESTAMP, Intake, printable, vet_submission  # noqa: E402
 from .sandbox import Sandbox, SandboxUnavailable  # noqa: E402
+from .tempdirs import remove_stale  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
 
@@ -174,6 +175,7 @@ def grade_class(
             _record(future, job, key, writer, state, report)
             bar.update()
     bar.close()
+    remove_stale()  # what a worker killed mid-run left in the temporary folder
     report.seconds = time.monotonic() - started
     _save_timings(root, report)
     return report

@@ -6,6 +6,8 @@ import io
 from collections import Counter
 from pathlib import Path
 
+from .plain_text import label, plain
+from .records import read_records
 from .report import ASSIGNMENT, autograded_notebooks, problems, student_scores
 
 
@@ -18,14 +20,16 @@ def collect(root, assignment=ASSIGNMENT):
     notebooks = list(autograded_notebooks(root / "autograded", assignment))
     for _, notebook in notebooks:
         named = set()
-        for cell in notebook.cells:
-            for check in cell.metadata.get("convgrade", {}).get("checks", []):
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-                outcomes.setdefault((grade_id, check["name"]), []).append(check["passed"])
-                if check.get("misconception"):
-                    named.add(check["misconception"])
+        # Only well-formed records on graded test cells; problems() lists what was ignored.
+        for grade_id, check in read_records(notebook).checks:
+            outcomes.setdefault((grade_id, check["name"]), []).append(check["passed"])
+            if check.get("misconception"):
+                named.add(check["misconception"])
         mistakes.update(named)
     return rows, outcomes, mistakes, notebooks
+
+
+MAX_BARS = 80  # bars per chart: the worst first; more would make a picture too tall to draw
 
 
 def _figure_png(draw, size):
@@ -59,9 +63,12 @@ def write_report(root, output, assignment=ASSIGNMENT):
         ax.set_title("Score distribution")
 
     failure = sorted(
-        ((1 - sum(v) / len(v), f"{cell} / {name}") for (cell, name), v in outcomes.items()),
+        (
+            (1 - sum(v) / len(v), label(f"{cell} / {name}", 80))
+            for (cell, name), v in outcomes.items()
+        ),
         reverse=True,
-    )
+    )[:MAX_BARS]
 
     def failures(ax):
         ax.barh(
@@ -74,11 +81,11 @@ def write_report(root, output, assignment=ASSIGNMENT):
         ax.tick_params(axis="y", labelsize=7)
         ax.set_title("Failure rate of each hidden check")
 
-    common = mistakes.most_common()
+    common = mistakes.most_common(MAX_BARS)
 
     def misconceptions(ax):
         ax.barh(
-            [name for name, _ in common][::-1],
+            [label(name) for name, _ in common][::-1],
             [100 * n / students for _, n in common][::-1],
             color="tab:purple",
         )
@@ -90,19 +97,22 @@ def write_report(root, output, assignment=ASSIGNMENT):
     if common:
         images.append(_figure_png(misconceptions, (7, 0.35 * len(common) + 1.2)))
     mistake_lines = (
-        "".join(f"<li>{100 * n / students:.0f}% {html.escape(name)}</li>" for name, n in common)
+        "".join(
+            f"<li>{100 * n / students:.0f}% {html.escape(plain(name))}</li>" for name, n in common
+        )
         or "<li>none named</li>"
     )
     found = problems(root / "autograded", assignment, notebooks)
     problem_lines = (
         "".join(
-            f"<li><b>{html.escape(s)}</b>: {html.escape('; '.join(r))}</li>"
+            f"<li><b>{html.escape(plain(s, 60))}</b>: "
+            f"{html.escape('; '.join(plain(line) for line in r))}</li>"
             for s, r in found.items()
         )
         or "<li>none</li>"
     )
     table = "".join(
-        f"<tr><td>{html.escape(r['student'])}</td><td>{r['score']:g}</td>"
+        f"<tr><td>{html.escape(plain(r['student'], 60))}</td><td>{r['score']:g}</td>"
         f"<td>{'yes' if r['needs_manual_grade'] else ''}</td></tr>"
         for r in rows
     )

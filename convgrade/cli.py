@@ -101,6 +101,7 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
     """`convgrade grade`: grade the class (config checked first), write feedback, list problems."""
     from .batch import grade_class
     from .config_check import ConfigProblem
+    from .plain_text import plain
     from .report import format_problems, problems
     from .sandbox import SandboxUnavailable
 
@@ -116,12 +117,13 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
         f"failed {len(result.failed)} in {result.seconds:.1f} s"
     )
     for name, reason in result.failed.items():
-        print(f"  not graded: {name}: {reason}")
+        print(f"  not graded: {plain(name, 60)}: {plain(reason)}")
     if result.graded and not no_feedback:
         from .feedback_writer import write_feedback
 
         for name, error in write_feedback(".", assignment, result.graded).items():
-            print(f"  no feedback for {name}: {error.strip().splitlines()[-1]}")
+            last = (str(error).strip().splitlines() or [""])[-1]
+            print(f"  no feedback for {plain(name, 60)}: {plain(last)}")
     print(format_problems(problems("autograded")))
     return 1 if result.failed else 0
 

@@ -37,6 +37,7 @@ from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 from .checks import HIDDEN_DIR  # noqa: E402
 from .exporter import placeholder  # noqa: E402
 from .intake import RESOURCES_KEY, intake_record  # noqa: E402
+from .tempdirs import PrivateFolder  # noqa: E402
 
 WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
 MAX_SUBMISSION_BYTES = 64 << 20
@@ -174,7 +175,9 @@ class Autograder:
     def __init__(self, bundle, process_started=None):
         started = process_started or time.monotonic()
         self.bundle = bundle
-        self.root = Path(tempfile.mkdtemp(prefix="convgrade-course-"))
+        # The course copy holds the gradebook: removed at exit, or by remove_stale if killed.
+        self._folder = PrivateFolder("course")
+        self.root = self._folder.path
         (self.root / "nbgrader_config.py").write_text(bundle.config_text)
         (self.root / "gradebook.db").write_bytes(bundle.gradebook)
         self.config = load_config(self.root)

@@ -2,7 +2,11 @@
 
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
+
+from .plain_text import plain
+from .records import read_records
 
 ASSIGNMENT = "convolutions"
 
@@ -30,23 +34,32 @@ def student_scores(db_url, assignment=ASSIGNMENT):
 
 def format_summary(rows):
     """A plain-text table: one line per student."""
-    width = max([len(r["student"]) for r in rows] + [7])
+    names = [plain(r["student"], 60) for r in rows]
+    width = max([len(n) for n in names] + [7])
     lines = [f"{'student':{width}s}  {'score':>11s}  manual grading"]
-    for row in rows:
+    for name, row in zip(names, rows, strict=True):
         manual = "needed" if row["needs_manual_grade"] else "-"
-        lines.append(
-            f"{row['student']:{width}s}  {row['score']:5.2f} / {row['max_score']:<3g}  {manual}"
-        )
+        lines.append(f"{name:{width}s}  {row['score']:5.2f} / {row['max_score']:<3g}  {manual}")
     return "\n".join(lines)
 
 
 def autograded_notebooks(autograded_dir, assignment=ASSIGNMENT):
-    """(student id, notebook) for every autograded notebook, sorted by path."""
-    import nbformat
+    """(student id, notebook) for every autograded notebook, sorted by path.
 
+    A file that cannot be read comes back as an empty notebook whose only record is the
+    reason, so one damaged file costs a line in the problems, not the whole report.
+    """
     for path in sorted(Path(autograded_dir).glob(f"*/{assignment}/*.ipynb")):
-        # nbgrader wrote and validated these; reading without validating is ten times faster.
-        yield path.parts[-3], nbformat.v4.reads(path.read_text())
+        try:
+            # nbgrader wrote and validated these; reading without validating is ten times faster.
+            notebook = nbformat.v4.reads(path.read_text())
+            if not isinstance(notebook, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as error:
+            notebook = nbformat.from_dict(
+                {"cells": [], "metadata": {}, "unusable": f"{type(error).__name__}: {error}"}
+            )
+        yield path.parts[-3], notebook
 
 
 def problems(autograded_dir, assignment=ASSIGNMENT, notebooks=None):
@@ -54,6 +67,7 @@ def problems(autograded_dir, assignment=ASSIGNMENT, notebooks=None):
 
     `notebooks` may pass in what autograded_notebooks() already read.
     Returns a dict: student id -> list of one-line reasons (students with none are left out).
+    Reasons quote what the notebook holds as it is; format_problems makes them safe to print.
     """
     found = {}
     if notebooks is None:
@@ -68,10 +82,14 @@ def problems(autograded_dir, assignment=ASSIGNMENT, notebooks=None):
 
 
 def _notebook_problems(notebook):
-    info = notebook.metadata.get("convgrade", {})
+    if notebook.get("unusable"):
+        return [f"autograded notebook unreadable: {notebook['unusable']}"]
+    records = read_records(notebook)
+    info = records.info
     reasons = []
     if info.get("unreadable"):
         reasons.append(f"unreadable file: {info['unreadable']}")
+    reasons += [f"refused: {r}" for r in info.get("refused", [])]
     reasons += [f"repaired: {r}" for r in info.get("repairs", [])]
     if info.get("load_failure"):
         reasons.append(f"code could not be loaded: {info['load_failure']}")
@@ -81,21 +99,20 @@ def _notebook_problems(notebook):
         f"forbidden: {name} uses {', '.join(uses)}"
         for name, uses in info.get("forbidden", {}).items()
     ]
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("ename") == "GradingStopped":
-                reasons.append(f"notebook run stopped: {output.get('evalue')}")
-            if output.get("output_type") == "stream" and "[output truncated" in output.get(
-                "text", ""
-            ):
-                reasons.append("output truncated")
+    execute = info.get("execute", {})
+    if execute.get("stopped"):
+        reasons.append(f"notebook run stopped: {execute['stopped']}")
+    if execute.get("truncated"):
+        reasons.append("output truncated")
+    reasons += records.rejected
     return list(dict.fromkeys(reasons))
 
 
 def format_problems(found):
+    """The problems as terminal lines; text from notebooks is escaped and cut short."""
     if not found:
         return "No problems while grading."
     lines = [f"Problems while grading ({len(found)} students):"]
     for student, reasons in found.items():
-        lines += [f"  {student}: {reason}" for reason in reasons]
+        lines += [f"  {plain(student, 60)}: {plain(reason)}" for reason in reasons]
     return "\n".join(lines)

@@ -5,7 +5,9 @@ test cells. Plain nbgrader then fails the whole submission ("Inconsistent checks
 a KeyError while re-adding a deleted cell, a metadata validation error). This runs first,
 and makes every cell that nbgrader knows match the gradebook again: type, metadata and,
 for locked and test cells, source. What it repaired is recorded in the notebook's
-metadata, for the feedback and the instructor's report.
+metadata, for the feedback and the instructor's report. It also removes every grading
+record the submission itself carried (convgrade/records.py): both grading paths run it, so
+reports read only what the grader wrote.
 """
 
 from nbformat.v4 import new_code_cell, new_markdown_cell
@@ -13,12 +15,16 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..exporter import UNREADABLE_KEY
+from ..plain_text import plain
+from ..records import strip_submitted_records
 
 
 class RepairSubmission(NbGraderPreprocessor):
     """Restore every known cell's type, metadata and locked source; re-insert missing ones."""
 
     def preprocess(self, nb, resources):
+        # Reports trust only what the grader writes under this key: drop what was submitted.
+        forged = strip_submitted_records(nb)
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gradebook:
             try:
@@ -35,12 +41,15 @@ class RepairSubmission(NbGraderPreprocessor):
                 known[cell.name].points = float(cell.max_score)
             order = [c.name for c in source.source_cells]
         repairs = []
+        if forged:
+            where = ", ".join(forged[:4]) + (f" and {len(forged) - 4} more" if forged[4:] else "")
+            repairs.append(f"removed grading records the submission carried ({where})")
         present = self._restore_known_cells(nb, known, repairs)
         self._insert_missing_cells(nb, known, order, present, repairs)
         if nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY):
             repairs = []  # a stand-in notebook: rebuilding it is not the student's doing
         if repairs:
-            self.log.warning("Repaired %s: %s", info["student"], "; ".join(repairs))
+            self.log.warning("Repaired %s: %s", plain(info["student"]), "; ".join(repairs))
         nb.metadata.setdefault("convgrade", {})["repairs"] = repairs
         return nb, resources
 
@@ -51,12 +60,12 @@ class RepairSubmission(NbGraderPreprocessor):
             if metadata is None:
                 continue
             grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
-            if grade_id not in known or grade_id in present:
+            if not isinstance(grade_id, str) or grade_id not in known or grade_id in present:
                 # Unknown, malformed or duplicated: it becomes an ordinary student cell.
                 del cell.metadata["nbgrader"]
                 repairs.append(
                     f"removed grading metadata from a copied or unknown cell "
-                    f"({grade_id or 'no id'})"
+                    f"({plain(grade_id, 80) if grade_id else 'no id'})"
                 )
                 continue
             present.add(grade_id)
