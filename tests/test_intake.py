@@ -148,9 +148,17 @@ def test_does_the_entry_cap_stop_the_walk(submitted):
     (folder(submitted) / "clutter").mkdir()
     for index in range(50):
         (folder(submitted) / "clutter" / f"{index:03d}").touch()
+    (folder(submitted) / "hw.ipynb").write_text("{}")  # sorts after "clutter", read first
     vetted = vet(submitted, max_entries=20)
-    assert len(vetted.files) == 19 and len(vetted.refused) == 1
+    assert len(vetted.files) == 19 and len(vetted.refused) == 1 and "hw.ipynb" in vetted.files
     assert "more than 20 files and folders" in vetted.refused[0].reason
+
+
+def test_is_the_notebook_read_before_clutter_can_use_up_the_total(submitted):
+    (folder(submitted) / "a.bin").write_bytes(b"x" * 90)
+    (folder(submitted) / "hw.ipynb").write_bytes(b"x" * 50)
+    vetted = vet(submitted, max_total_bytes=100)
+    assert list(vetted.files) == ["hw.ipynb"] and "a.bin" in refused(vetted)
 
 
 def test_does_the_depth_cap_stop_deep_nesting(submitted):
