@@ -9,6 +9,8 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
+from . import intake
+
 REQUIRED = {
     "sanitize_preprocessors": ["RequireSandbox", "RepairSubmission"],
     "autograde_preprocessors": [
@@ -30,6 +32,7 @@ def verify_course_config(path="nbgrader_config.py"):
     Raises ConfigProblem naming what is wrong; returns the loaded config otherwise.
     """
     path = Path(path).resolve()
+    intake.uninstall()  # only this file's own intake.install() counts
     try:
         config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
     except Exception as error:
@@ -45,6 +48,11 @@ def verify_course_config(path="nbgrader_config.py"):
             raise ConfigProblem(f"c.Autograde.{trait} lacks {', '.join(missing)}")
         if positions != sorted(positions):
             raise ConfigProblem(f"c.Autograde.{trait} must run {' then '.join(names)} in order")
+    if not intake.installed():
+        raise ConfigProblem(
+            "nbgrader_config.py must call convgrade.intake.install(): without it, nbgrader "
+            "autograde follows links and opens FIFOs in submission folders"
+        )
     exporter = config.Autograde.get("exporter_class")
     if getattr(exporter, "__name__", str(exporter)) != "SubmissionExporter":
         raise ConfigProblem("c.Autograde.exporter_class must be SubmissionExporter")

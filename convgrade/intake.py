@@ -493,6 +493,13 @@ def install():
     api.Autograde = VettedAutograde
 
 
+def uninstall():
+    """Give nbgrader back its own Autograde (config checks start from this)."""
+    from nbgrader.apps import api, autogradeapp
+
+    autogradeapp.Autograde = api.Autograde = Autograde
+
+
 def installed():
     """Whether both of nbgrader's autograde entry points use VettedAutograde."""
     from nbgrader.apps import api, autogradeapp

@@ -302,6 +302,17 @@ def test_is_the_intake_installed_by_the_course_config():
     assert Intake(config=config).max_notebook_bytes == 16 << 20
 
 
+def test_is_a_config_without_the_intake_refused(tmp_path):
+    from convgrade.config_check import ConfigProblem, verify_course_config
+
+    text = (REPO / "nbgrader_config.py").read_text().replace("intake.install()", "")
+    (tmp_path / "nbgrader_config.py").write_text(text)
+    with pytest.raises(ConfigProblem, match=r"intake\.install"):
+        verify_course_config(tmp_path / "nbgrader_config.py")
+    verify_course_config(REPO / "nbgrader_config.py")
+    assert intake.installed()
+
+
 # ---- end to end: both grading paths on a class with hostile folders -----------------------
 BYSTANDERS = {"bystander-complete": "correct/instructor_solution"}
 HOSTILE = [
