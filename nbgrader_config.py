@@ -73,6 +73,8 @@ c.HiddenChecks.budget = 90.0
 
 # The sandbox (see convgrade/sandbox.py for what it allows and denies).
 c.Sandbox.mode = "bwrap"
-c.Sandbox.memory_limit_mb = 2048
+c.Sandbox.memory_limit_mb = 2048  # all of one sandbox's processes and files together
 c.Sandbox.cpu_seconds = 120
 c.Sandbox.max_processes = 64
+c.Sandbox.scratch_mb = 256  # the writable /tmp: working folder, home, kernel sockets
+c.Sandbox.shm_mb = 16

@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 
 from traitlets import Bool, Enum, Integer, List, Unicode
-from traitlets.config import Configurable
+from traitlets.config import LoggingConfigurable
 
 from .worker import HIDDEN_PACKAGES
 
@@ -63,7 +63,7 @@ class SandboxUnavailable(BaseException):
     """
 
 
-class Sandbox(Configurable):
+class Sandbox(LoggingConfigurable):
     """Builds the bwrap command line and resource limits for one sandboxed process."""
 
     mode = Enum(

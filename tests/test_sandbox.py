@@ -404,3 +404,41 @@ def test_kernel_runs_the_lesson_libraries_and_its_ipc_folder_is_capped():
         kc.stop_channels()
         shut_down(km)
     assert not host_folder.exists()
+
+
+def test_cgroup_v2_gets_memory_and_process_caps(tmp_path, monkeypatch):
+    """A v2 host (one tree): memory.max, pids.max, controllers enabled on the way."""
+    (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
+    monkeypatch.setattr(sandbox, "CGROUP_ROOT", tmp_path)
+    (cgroup,) = Sandbox(memory_limit_mb=300, max_processes=7)._new_cgroups()
+    assert cgroup.parent == tmp_path / "convgrade"
+    assert (cgroup / "memory.max").read_text() == str(300 << 20)
+    # A real kernel makes memory.swap.max (set to 0) only with swap accounting; a fake one not.
+    assert not (cgroup / "memory.swap.max").exists()
+    assert (cgroup / "pids.max").read_text() == "7"
+    for folder in (tmp_path, tmp_path / "convgrade"):
+        assert (folder / "cgroup.subtree_control").read_text() == "+memory +pids"
+
+
+def test_cgroup_v1_gets_both_hierarchies(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "CGROUP_ROOT", tmp_path)
+    pids, memory = Sandbox(memory_limit_mb=300, max_processes=7)._new_cgroups()
+    assert pids.parent == tmp_path / "pids" / "convgrade"
+    assert (pids / "pids.max").read_text() == "7"
+    assert memory.parent == tmp_path / "memory" / "convgrade"
+    assert (memory / "memory.limit_in_bytes").read_text() == str(300 << 20)
+
+
+def test_no_writable_cgroup_warns_once_and_still_runs(tmp_path, monkeypatch, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setattr(sandbox, "CGROUP_ROOT", blocker)
+    monkeypatch.setattr(Sandbox, "_warned", set())
+    first, second = Sandbox(), Sandbox()
+    with caplog.at_level("WARNING"):
+        assert first._new_cgroups() == () and second._new_cgroups() == ()
+    warnings = [r.getMessage() for r in caplog.records if "cap for the whole" in r.getMessage()]
+    assert len(warnings) == 2  # once for processes, once for memory; not again
+    assert any("memory" in w for w in warnings) and any("process" in w for w in warnings)
+    with pytest.raises(sandbox.SandboxUnavailable):
+        Sandbox(require_process_cap=True)._new_cgroups()
