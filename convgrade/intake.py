@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from .startup import skip_optional_grammar
 
 skip_optional_grammar()
 
+from nbgrader.apps.api import NbGraderAPI  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
 from traitlets import Integer  # noqa: E402
 from traitlets.config import Configurable  # noqa: E402
@@ -480,17 +482,63 @@ class VettedAutograde(Autograde):
         return resources
 
 
-def install():
-    """Make `nbgrader autograde` and the formgrader's autograde button use VettedAutograde.
+def read_timestamp(submitted, student, assignment):
+    """The submission time in submitted/<student>/<assignment>/timestamp.txt, read safely.
 
-    Both create the converter from the name ``Autograde`` in their own module
-    (nbgrader.apps.autogradeapp and nbgrader.apps.api); nbgrader_config.py calls this,
-    so any process that loads the course's configuration grades through the intake.
+    Returns the text, or None when there is none, or it is a link, a FIFO, a device, too
+    long or not a date.
+    """
+    from nbgrader.utils import parse_utc
+
+    try:
+        root_fd = os.open(submitted, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            folder_fd = _open_dir_chain(root_fd, [student, assignment])
+        finally:
+            os.close(root_fd)
+        try:
+            data = read_regular(TIMESTAMP, MAX_TIMESTAMP_BYTES, dir_fd=folder_fd)
+        finally:
+            os.close(folder_fd)
+        text = data.decode("utf-8").strip()
+        parse_utc(text)
+        return text or None
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError):
+        return None
+
+
+class VettedNbGraderAPI(NbGraderAPI):
+    """The formgrader's API, reading submission times without following links or blocking.
+
+    nbgrader's own `get_submitted_timestamp` opens timestamp.txt with open(): a FIFO there
+    would stop the whole Jupyter server when a TA opens the list of submissions.
+    """
+
+    def get_submitted_timestamp(self, assignment_id, student_id):
+        from nbgrader.utils import parse_utc
+
+        submitted = self.coursedir.format_path(self.coursedir.submitted_directory, ".", ".")
+        text = read_timestamp(submitted, student_id, assignment_id)
+        return parse_utc(text) if text else None
+
+
+def install():
+    """Make `nbgrader autograde` and the formgrader use the intake.
+
+    `nbgrader autograde` and the formgrader's autograde button create their converter from
+    the name ``Autograde`` in their own module (nbgrader.apps.autogradeapp and
+    nbgrader.apps.api); the formgrader's pages create ``NbGraderAPI`` in
+    nbgrader.server_extensions.formgrader.base, imported before it loads the config.
+    nbgrader_config.py calls this, so any process that loads the course's configuration
+    reads submissions through the intake.
     """
     from nbgrader.apps import api, autogradeapp
 
     autogradeapp.Autograde = VettedAutograde
     api.Autograde = VettedAutograde
+    formgrader = sys.modules.get("nbgrader.server_extensions.formgrader.base")
+    if formgrader is not None:  # only a Jupyter server imports it; importing it costs
+        formgrader.NbGraderAPI = VettedNbGraderAPI
 
 
 def uninstall():
@@ -498,10 +546,18 @@ def uninstall():
     from nbgrader.apps import api, autogradeapp
 
     autogradeapp.Autograde = api.Autograde = Autograde
+    formgrader = sys.modules.get("nbgrader.server_extensions.formgrader.base")
+    if formgrader is not None:
+        formgrader.NbGraderAPI = NbGraderAPI
 
 
 def installed():
     """Whether both of nbgrader's autograde entry points use VettedAutograde."""
     from nbgrader.apps import api, autogradeapp
 
-    return autogradeapp.Autograde is VettedAutograde and api.Autograde is VettedAutograde
+    formgrader = sys.modules.get("nbgrader.server_extensions.formgrader.base")
+    return (
+        autogradeapp.Autograde is VettedAutograde
+        and api.Autograde is VettedAutograde
+        and getattr(formgrader, "NbGraderAPI", VettedNbGraderAPI) is VettedNbGraderAPI
+    )

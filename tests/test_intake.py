@@ -313,6 +313,30 @@ def test_is_a_config_without_the_intake_refused(tmp_path):
     assert intake.installed()
 
 
+def test_does_the_formgrader_read_submission_times_safely(submitted):
+    from nbgrader.coursedir import CourseDirectory
+
+    os.mkfifo(folder(submitted) / "timestamp.txt")
+    (submitted / "bob" / "hw").mkdir(parents=True)
+    (submitted / "bob" / "hw" / "timestamp.txt").write_text("2026-11-20 10:00:00 UTC")
+    (submitted / "carl" / "hw").mkdir(parents=True)
+    (submitted / "carl" / "hw" / "timestamp.txt").symlink_to("/dev/zero")
+    api = intake.VettedNbGraderAPI(CourseDirectory(root=str(submitted.parent)))
+    with within(10):
+        assert api.get_submitted_timestamp("hw", "ana") is None
+        assert api.get_submitted_timestamp("hw", "carl") is None
+        assert api.get_submitted_timestamp("hw", "bob").day == 20
+
+
+def test_does_install_reach_the_formgrader_pages():
+    from nbgrader.server_extensions.formgrader import base
+
+    intake.uninstall()
+    assert not intake.installed()
+    intake.install()
+    assert base.NbGraderAPI is intake.VettedNbGraderAPI and intake.installed()
+
+
 # ---- end to end: both grading paths on a class with hostile folders -----------------------
 BYSTANDERS = {"bystander-complete": "correct/instructor_solution"}
 HOSTILE = [
@@ -452,14 +476,16 @@ def test_does_the_formgrader_autograde_button_vet_too(graded):
     student = "files_notebook_symlink_other_student"
     script = f"""
 import json
-from nbgrader.apps.api import NbGraderAPI
 from nbgrader.apps.baseapp import NbGrader
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.server_extensions.formgrader import base  # the server imports it first
 app = NbGrader()
 app.load_config_file()  # as the formgrader does: this runs nbgrader_config.py
 coursedir = CourseDirectory(config=app.config, root={str(root)!r})
-api = NbGraderAPI(coursedir, Authenticator(config=app.config), config=app.config)
+api = base.NbGraderAPI(coursedir, Authenticator(config=app.config), config=app.config)
+# The submissions page reads each timestamp.txt: a FIFO there must not stop the server.
+assert api.get_submitted_timestamp("convolutions", "files_fifo_timestamp") is None
 print(json.dumps(api.autograde("convolutions", {student!r}, force=True)["success"]))
 """
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
