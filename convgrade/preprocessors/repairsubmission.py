@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..exporter import UNREADABLE_KEY
+from ..intake import RESOURCES_KEY
 from ..plain_text import plain
 from ..records import strip_submitted_records
 
@@ -46,7 +47,9 @@ class RepairSubmission(NbGraderPreprocessor):
             repairs.append(f"removed grading records the submission carried ({where})")
         present = self._restore_known_cells(nb, known, repairs)
         self._insert_missing_cells(nb, known, order, present, repairs)
-        if nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY):
+        # The intake's record arrives in resources when the stand-in was made in another process.
+        intake = resources.get(RESOURCES_KEY) or {}
+        if nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY) or intake.get(UNREADABLE_KEY):
             repairs = []  # a stand-in notebook: rebuilding it is not the student's doing
         if repairs:
             self.log.warning("Repaired %s: %s", plain(info["student"]), "; ".join(repairs))
