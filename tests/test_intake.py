@@ -337,6 +337,13 @@ def test_does_install_reach_the_formgrader_pages():
     assert base.NbGraderAPI is intake.VettedNbGraderAPI and intake.installed()
 
 
+def test_do_the_intake_docstring_examples_run():
+    import doctest
+
+    failed, tried = doctest.testmod(intake)
+    assert tried > 0 and failed == 0
+
+
 # ---- end to end: both grading paths on a class with hostile folders -----------------------
 BYSTANDERS = {"bystander-complete": "correct/instructor_solution"}
 HOSTILE = [
