@@ -16,9 +16,9 @@ BIN = Path(sys.executable).parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
-def nbgrader(course_root, *args, check=True, timeout=600):
+def nbgrader(course_root, *args, check=True, timeout=600, env=None):
     """Run a real nbgrader command in `course_root`; return the CompletedProcess."""
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    env = env or dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
     result = subprocess.run(
         [str(BIN / "nbgrader"), *args],
         cwd=course_root,

@@ -7,11 +7,13 @@ hostile students' own autograded folders changed, and that each problem was reco
 """
 
 import hashlib
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -59,14 +61,23 @@ GRADING_PATHS = ["nbgrader", "convgrade"]
 
 
 def grade(root, path):
-    """Grade the whole class (bystanders too) through one of the two doors, with feedback."""
+    """Grade the whole class (bystanders too) through one of the two doors, with feedback.
+
+    Grading runs with a TMPDIR of its own, so what it leaves there can be checked.
+    """
+    tmp = root.parent / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", TMPDIR=str(tmp))
     if path == "nbgrader":
-        run = nbgrader(root, "autograde", "convolutions", "--force", check=False, timeout=1800)
-        feedback = nbgrader(root, "generate_feedback", "convolutions", "--force", check=False)
+        run = nbgrader(
+            root, "autograde", "convolutions", "--force", check=False, timeout=1800, env=env
+        )
+        feedback = nbgrader(
+            root, "generate_feedback", "convolutions", "--force", check=False, env=env
+        )
         run.stdout += feedback.stdout
         run.stderr += feedback.stderr
         return run
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
     return subprocess.run(
         [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--force"],
         cwd=root,
@@ -357,3 +368,51 @@ def test_no_hidden_input_or_secret_in_any_output(hostile_class):
 def test_each_problem_is_recorded_with_a_reason(hostile_class, name, reason):
     found = report.problems(hostile_class["root"] / "autograded")
     assert any(reason in line for line in found.get(name, [])), found.get(name)
+
+
+def convgrade(root, *args):
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    return subprocess.run(
+        [sys.executable, "-m", "convgrade.cli", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("command", [["problems"], ["summary"], ["report"]])
+def test_instructor_commands_survive_and_print_plain_text(hostile_class, command):
+    root = hostile_class["root"]
+    run = convgrade(root, *command)
+    assert run.returncode == 0, run.stderr[-3000:]
+    shown = run.stdout + run.stderr
+    if command == ["report"]:
+        shown += (root / "reports" / "convolutions.html").read_text()
+    controls = {
+        ch for ch in shown if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    } - set("\n\t")
+    assert controls == set()
+    assert "FORGED" not in shown
+
+
+@pytest.mark.e2e
+def test_only_the_grader_wrote_grading_records(hostile_class):
+    from convgrade.records import read_records
+
+    root = hostile_class["root"]
+    for scenario in HOSTILE:
+        notebook = read_notebook(autograded(root, scenario.name))
+        assert "FORGED" not in json.dumps(notebook.metadata), scenario.name
+        for cell in notebook.cells:
+            assert "FORGED" not in json.dumps(cell.get("metadata", {})), scenario.name
+        assert read_records(notebook).rejected == [], scenario.name
+
+
+@pytest.mark.e2e
+def test_grading_leaves_nothing_in_tmp(hostile_class):
+    tmp = hostile_class["root"].parent / "tmp"
+    assert not list(tmp.rglob("gradebook.db"))
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith("convgrade-")]
