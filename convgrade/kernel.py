@@ -79,6 +79,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.sandbox.is_sandboxed:
             self._info_fd = os.pipe()  # bwrap writes the sandbox's pid into it
             kw["pass_fds"] = (self._info_fd[1],)
+            # bwrap's own environment shows in the sandbox as /proc/1/environ: keep the
+            # grader's (tokens, keys, paths) out of it, not only out of the kernel's.
+            kw["env"] = self.sandbox.base_env()
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):

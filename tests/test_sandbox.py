@@ -442,3 +442,46 @@ def test_no_writable_cgroup_warns_once_and_still_runs(tmp_path, monkeypatch, cap
     assert any("memory" in w for w in warnings) and any("process" in w for w in warnings)
     with pytest.raises(sandbox.SandboxUnavailable):
         Sandbox(require_process_cap=True)._new_cgroups()
+
+
+CANARY = "convgrade-canary-" + uuid.uuid4().hex
+
+
+@pytest.mark.e2e
+def test_no_process_in_the_sandbox_carries_the_graders_environment(monkeypatch):
+    """bwrap itself is pid 1 in the sandbox: its environment is readable at /proc/1/environ."""
+    monkeypatch.setenv("CONVGRADE_TEST_SECRET", CANARY)
+    code = "import glob\n" + (
+        "def environments(x):\n"
+        "    found = []\n"
+        "    for path in glob.glob('/proc/[0-9]*/environ') + glob.glob('/proc/[0-9]*/cmdline'):\n"
+        "        try:\n"
+        "            found.append(open(path, 'rb').read().decode(errors='replace'))\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return '\\n'.join(found)\n"
+    )
+    probe = code + "def leaked(x):\n    text = environments(x)\n"
+    probe += f"    return [float('PATH=' in text), float({CANARY!r} in text)]\n"
+    cells = [{"index": 0, "source": probe, "answer": True, "label": "cell"}]
+    with StudentProcess(cells, preload=()) as process:
+        read_something, leaked = process.call("leaked", np.zeros(1)).value.array.tolist()
+    assert read_something == 1.0 and leaked == 0.0
+    km = SandboxedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)()
+    kc = km.client()
+    kc.start_channels()
+    texts = []
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        run_sync(kc.execute_interactive)(
+            code + "print(environments(0))",
+            timeout=60,
+            output_hook=lambda m: texts.append(m["content"].get("text", "")),
+        )
+    finally:
+        kc.stop_channels()
+        shut_down(km)
+    seen = "".join(texts)
+    assert "PATH=" in seen, "the probe read nothing"
+    assert CANARY not in seen
