@@ -322,25 +322,48 @@ def _hidden_fingerprints():
     return re.compile("|".join(patterns)), needles
 
 
+def student_outputs(root, student):
+    """Every file grading wrote for a student: autograded notebook, copies, feedback."""
+    return [
+        p
+        for top in ("autograded", "feedback")
+        for p in sorted((root / top / student).rglob("*"))
+        if not p.is_dir() or p.is_symlink()
+    ]
+
+
+@pytest.mark.e2e
+def test_grading_writes_only_regular_files(hostile_class):
+    root = hostile_class["root"]
+    odd = [
+        str(p.relative_to(root))
+        for scenario in HOSTILE
+        for p in student_outputs(root, scenario.name)
+        if p.is_symlink() or not p.is_file()
+    ]
+    assert odd == []
+
+
 @pytest.mark.e2e
 def test_no_hidden_input_or_secret_in_any_output(hostile_class):
     root = hostile_class["root"]
     rows, needles = _hidden_fingerprints()
     secrets = [
         "SQLite format 3",  # a gradebook
+        "root:x:0:0",  # the host's /etc/passwd
         "expect_convolution",  # hidden test source
         "BEGIN SOLUTION",  # the instructor's notebook
         "Trusted reference answers",  # convgrade/reference.py
     ]
     leaks = {}
     for scenario in HOSTILE:
-        for path in [autograded(root, scenario.name), feedback_page(root, scenario.name)]:
-            text = path.read_text(errors="replace")
+        for path in student_outputs(root, scenario.name):
+            text = path.read_bytes().decode(errors="replace")
             hits = [s for s in secrets if s in text] + [n for n in needles if n in text]
             if match := rows.search(text):
                 hits.append(match.group(0))
             if hits:
-                leaks[f"{scenario.name}/{path.name}"] = hits[:5]
+                leaks[str(path.relative_to(root))] = hits[:5]
     assert leaks == {}
 
 
@@ -363,6 +386,15 @@ def test_no_hidden_input_or_secret_in_any_output(hostile_class):
         ("infinite_loop_top_level", "could not be loaded"),
         ("output_flood", "output truncated"),
         ("forbidden_obfuscated", "forbidden"),
+        ("files_symlink_gradebook", "refused: gradebook.db: a symbolic link"),
+        ("files_symlink_folder", "refused: hidden: a symbolic link"),
+        ("files_fifo_timestamp", "refused: timestamp.txt: a named pipe"),
+        ("files_fifo_extra_file", "a socket"),
+        ("files_oversized_extra_file", "over the 16 MiB limit"),
+        ("files_too_many_entries", "more than 1000 files"),
+        ("files_notebook_symlink_other_student", "unreadable file"),
+        ("files_oversized_notebook", "unreadable file"),
+        ("files_device_notebook", "unreadable file"),
     ],
 )
 def test_each_problem_is_recorded_with_a_reason(hostile_class, name, reason):
