@@ -275,6 +275,7 @@ class Sandbox(LoggingConfigurable):
 
     def _make_cgroup(self, what, parent, name, limits, controllers=None):
         cgroup = parent / name
+        _sweep(parent)
         try:
             if controllers:
                 for folder in (parent.parent, parent):
@@ -301,6 +302,32 @@ class Sandbox(LoggingConfigurable):
                     error,
                 )
             return ()
+
+
+_swept = {}
+
+
+def _sweep(parent, every=60.0, older_than=120.0):
+    """Remove cgroups left behind by grading processes that were killed before cleaning up.
+
+    Only empty ones go (the kernel refuses to remove a cgroup with processes in it), and
+    only old ones, so that a cgroup made a moment ago for a process about to start stays.
+    """
+    now = time.time()
+    if now - _swept.get(parent, 0.0) < every:
+        return
+    _swept[parent] = now
+    try:
+        folders = list(parent.iterdir())
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            if folder.is_dir() and now - folder.stat().st_mtime > older_than:
+                if not (folder / "cgroup.procs").read_text().strip():
+                    folder.rmdir()
+        except OSError:
+            pass  # in use, or removed by someone else meanwhile
 
 
 def remove_cgroup(cgroups):

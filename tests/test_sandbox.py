@@ -6,6 +6,7 @@ real sandboxed Jupyter kernel (SandboxedKernelManager).
 """
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -485,3 +486,30 @@ def test_no_process_in_the_sandbox_carries_the_graders_environment(monkeypatch):
     seen = "".join(texts)
     assert "PATH=" in seen, "the probe read nothing"
     assert CANARY not in seen
+
+
+def test_cgroups_left_by_killed_graders_are_swept(tmp_path, monkeypatch):
+    """Real cgroups: empty ones go once old, never while fresh; one with a process stays."""
+    parent = Path("/sys/fs/cgroup/pids/convgrade")
+    if not parent.is_dir():
+        pytest.skip("no v1 pids cgroup here")
+    old, fresh, busy = (parent / f"test-{uuid.uuid4().hex}" for _ in range(3))
+    for folder in (old, fresh, busy):
+        folder.mkdir()
+    process = subprocess.Popen(["sleep", "30"])
+    (busy / "cgroup.procs").write_text(str(process.pid))
+    monkeypatch.setattr(sandbox.time, "time", lambda: os.stat(fresh).st_mtime + 10)
+    monkeypatch.setattr(sandbox, "_swept", {})
+    try:
+        sandbox._sweep(parent, older_than=30)
+        assert old.exists() and fresh.exists()  # neither is older than 30 s yet
+        monkeypatch.setattr(sandbox, "_swept", {})
+        monkeypatch.setattr(sandbox.time, "time", lambda: os.stat(fresh).st_mtime + 300)
+        sandbox._sweep(parent, older_than=120)
+        assert not old.exists() and not fresh.exists()
+        assert busy.exists()
+    finally:
+        process.kill()
+        process.wait()
+        remove_cgroup((old, fresh, busy))
+    assert not busy.exists()
