@@ -58,6 +58,14 @@ def course_files(root):
 
 
 GRADING_PATHS = ["nbgrader", "convgrade"]
+# A secret in the grader's own environment (as an API token would be): student code must
+# never see it.
+GRADER_SECRET = {"CONVGRADE_TEST_TOKEN": "grader-secret-5f0c1e9a"}
+CGROUPS = [Path("/sys/fs/cgroup/memory/convgrade"), Path("/sys/fs/cgroup/pids/convgrade")]
+
+
+def cgroups():
+    return {p for root in CGROUPS if root.is_dir() for p in root.iterdir() if p.is_dir()}
 
 
 def grade(root, path):
@@ -67,7 +75,7 @@ def grade(root, path):
     """
     tmp = root.parent / "tmp"
     tmp.mkdir(exist_ok=True)
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", TMPDIR=str(tmp))
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", TMPDIR=str(tmp), **GRADER_SECRET)
     if path == "nbgrader":
         run = nbgrader(
             root, "autograde", "convolutions", "--force", check=False, timeout=1800, env=env
@@ -111,6 +119,7 @@ def hostile_class(request, tmp_path_factory):
     files_before = fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES)
     for scenario in HOSTILE:
         scenarios.write_submission(scenario, root, scenario.name)
+    cgroups_before = cgroups()
     started = time.monotonic()
     # --force: the bystanders are graded again in the same batch as the hostile students.
     run = grade(root, path)
@@ -119,6 +128,7 @@ def hostile_class(request, tmp_path_factory):
         "root": root,
         "run": run,
         "seconds": time.monotonic() - started,
+        "cgroups_left": cgroups() - cgroups_before,
         "bystanders_before": before,
         "files_before": files_before,
         "files_after": fingerprint(Path(p) for p in files_before),
@@ -351,6 +361,7 @@ def test_no_hidden_input_or_secret_in_any_output(hostile_class):
     secrets = [
         "SQLite format 3",  # a gradebook
         "root:x:0:0",  # the host's /etc/passwd
+        *GRADER_SECRET.values(),  # the grader's environment
         "expect_convolution",  # hidden test source
         "BEGIN SOLUTION",  # the instructor's notebook
         "Trusted reference answers",  # convgrade/reference.py
@@ -448,3 +459,8 @@ def test_grading_leaves_nothing_in_tmp(hostile_class):
     tmp = hostile_class["root"].parent / "tmp"
     assert not list(tmp.rglob("gradebook.db"))
     assert not [p.name for p in tmp.iterdir() if p.name.startswith("convgrade-")]
+
+
+@pytest.mark.e2e
+def test_grading_leaves_no_cgroup_behind(hostile_class):
+    assert hostile_class["cgroups_left"] == set()
