@@ -6,11 +6,17 @@ kernel. See README.md for what each step does.
 """
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbconvert.preprocessors.sanitize import SanitizeHTML
 
 from convgrade import intake
 from convgrade.exporter import SubmissionExporter
-from convgrade.preprocessors import HiddenChecks, RepairSubmission, RequireSandbox, SandboxedExecute
+from convgrade.preprocessors import (
+    HiddenChecks,
+    RepairSubmission,
+    RequireSandbox,
+    SafeOutputs,
+    SandboxedExecute,
+)
+from convgrade.safe_html import SafeFeedbackExporter
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -40,7 +46,8 @@ c.Intake.max_total_bytes = 64 * 2**20
 c.Intake.max_entries = 1000
 
 # Autograde: read even a damaged file, restore the notebook's structure, run it in the
-# sandbox for the feedback's outputs, strip active content from what it printed, then let
+# sandbox for the feedback's outputs, keep only what a page may show of what it printed
+# (SafeOutputs: allow-listed outputs and metadata, HTML cleaned with nh3), then let
 # the hidden checks decide every test cell's points.
 c.Autograde.exporter_class = SubmissionExporter
 # RepairSubmission re-inserts deleted cells itself (nbgrader's own way can crash).
@@ -58,18 +65,23 @@ c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
     ClearMetadataPreprocessor,
     LimitOutput,
-    SanitizeHTML,
+    SafeOutputs,
     HiddenChecks,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
-c.SanitizeHTML.enabled = True  # nbconvert preprocessors are off unless enabled
-c.SanitizeHTML.strip = True
 c.Execute.timeout = 30
 c.Execute.shutdown_kernel = "immediate"
 c.HiddenChecks.call_timeout = 10.0
 c.HiddenChecks.budget = 90.0
+
+# Pages: every HTML page made from a notebook (feedback, the formgrader's submission view)
+# shows only allow-listed outputs and renders markdown before cleaning it with nh3; the
+# feedback page's body is cleaned whole (convgrade/safe_html.py).
+c.HTMLExporter.preprocessors = [SafeOutputs]
+c.HTMLExporter.filters = {"markdown2html": "convgrade.safe_html.markdown2html"}
+c.GenerateFeedback.exporter_class = SafeFeedbackExporter
 
 # The sandbox (see convgrade/sandbox.py for what it allows and denies).
 c.Sandbox.mode = "bwrap"

@@ -15,7 +15,7 @@ REQUIRED = {
     "sanitize_preprocessors": ["RequireSandbox", "RepairSubmission"],
     "autograde_preprocessors": [
         "SandboxedExecute",
-        "SanitizeHTML",
+        "SafeOutputs",
         "HiddenChecks",
         "SaveAutoGrades",
     ],
@@ -56,4 +56,21 @@ def verify_course_config(path="nbgrader_config.py"):
     exporter = config.Autograde.get("exporter_class")
     if getattr(exporter, "__name__", str(exporter)) != "SubmissionExporter":
         raise ConfigProblem("c.Autograde.exporter_class must be SubmissionExporter")
+    _verify_pages(config)
     return config
+
+
+def _verify_pages(config):
+    """Feedback and formgrader pages: allow-listed outputs, cleaned markdown, cleaned body."""
+    shown = [getattr(p, "__name__", str(p)) for p in config.HTMLExporter.get("preprocessors", [])]
+    if "SafeOutputs" not in shown:
+        raise ConfigProblem("c.HTMLExporter.preprocessors must include SafeOutputs")
+    if config.HTMLExporter.get("filters", {}).get("markdown2html") != (
+        "convgrade.safe_html.markdown2html"
+    ):
+        raise ConfigProblem(
+            'c.HTMLExporter.filters["markdown2html"] must be "convgrade.safe_html.markdown2html"'
+        )
+    exporter = config.GenerateFeedback.get("exporter_class")
+    if getattr(exporter, "__name__", str(exporter)) != "SafeFeedbackExporter":
+        raise ConfigProblem("c.GenerateFeedback.exporter_class must be SafeFeedbackExporter")

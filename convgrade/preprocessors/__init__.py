@@ -3,6 +3,7 @@
 from .hiddenchecks import HiddenChecks
 from .repairsubmission import RepairSubmission
 from .requiresandbox import RequireSandbox
+from .safeoutputs import SafeOutputs
 from .sandboxedexecute import SandboxedExecute
 
-__all__ = ["HiddenChecks", "RepairSubmission", "RequireSandbox", "SandboxedExecute"]
+__all__ = ["HiddenChecks", "RepairSubmission", "RequireSandbox", "SafeOutputs", "SandboxedExecute"]

@@ -1,0 +1,238 @@
+"""The HTML policy for everything a submission contributes to a page: one allow-list, nh3.
+
+A submission reaches the TA's browser through three doors: its markdown (the written
+answer), its outputs, and the feedback page built from both. Each door renders first and
+sanitises the *rendered* HTML here, so the instructor's markdown is never escaped (a
+blockquote stays a blockquote) and nothing the student wrote can run script: only the tags
+and attributes below survive, URLs only as http, https, relative links and inline
+``data:image/(png|jpeg|gif|webp);base64`` pictures, and every fragment is bounded in size
+before the sanitiser sees it (nh3 is linear in its input).
+
+- `clean_fragment` cleans what a student wrote or printed; ids are prefixed and classes
+  limited, so the content cannot stand in for the formgrader's own score boxes.
+- `markdown2html` is the Jinja filter that replaces nbconvert's in every HTMLExporter
+  (the formgrader's too): render, then `clean_fragment`.
+- `SafeFeedbackExporter` writes feedback pages: the template's head is trusted, the body is
+  cleaned whole with `clean_page_body`.
+"""
+
+import re
+
+import nh3
+from jinja2 import pass_context
+from nbconvert.exporters import HTMLExporter
+
+# What a fragment may hold before it is cleaned; inline base64 pictures do not count
+# against MAX_HTML_CHARS (they are checked strictly), but the whole is capped too.
+MAX_HTML_CHARS = 256 * 1024
+MAX_IMAGE_CHARS = 8 * 2**20
+MAX_TEXT_CHARS = 256 * 1024
+
+ID_PREFIX = "user-content-"
+URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "action", "background"})
+IMAGE_MIME_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+DATA_IMAGE = re.compile(
+    r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/\s]*={0,2}\s*\Z", re.IGNORECASE
+)
+INLINE_PICTURE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]{64,}")
+STYLE_PROPERTIES = frozenset(
+    {"color", "background-color", "font-weight", "font-style", "text-align", "text-decoration"}
+)
+# Class names a fragment may carry: nbconvert's anchor links and ANSI colours, Pygments'
+# token classes (one to three letters and a digit) in highlighted code blocks, and the
+# grader's own report (convgrade/feedback.py). None of the formgrader's script hooks.
+FRAGMENT_CLASS = re.compile(
+    r"anchor-link|ansi-[a-z-]{1,30}|highlight|hl-[a-z0-9]{1,30}|[a-z]{1,3}\d?"
+    r"|convgrade-[a-z-]{1,30}"
+)
+
+TAGS = (set(nh3.ALLOWED_TAGS) - {"area", "map"}) | {"figure", "figcaption", "tfoot"}
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _attributes():
+    attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+    attributes.pop("area", None)
+    attributes.setdefault("a", set()).update({"name", "title"})
+    attributes["img"] = {"alt", "height", "src", "width", "title"}
+    for tag in HEADINGS:
+        attributes.setdefault(tag, set()).add("id")
+    attributes["*"] = {"class", "style", "title", "lang", "dir"}
+    return attributes
+
+
+ATTRIBUTES = _attributes()
+
+
+class TooLarge(ValueError):
+    """A fragment over the size limit; the message says how large it was."""
+
+
+def check_size(text, limit=MAX_HTML_CHARS):
+    """Raise TooLarge if `text` holds more than `limit` characters of markup.
+
+    Inline base64 pictures are not counted as markup (feedback pictures are large), but no
+    fragment may exceed MAX_IMAGE_CHARS in all.
+    """
+    if len(text) > MAX_IMAGE_CHARS:
+        raise TooLarge(f"{len(text) // 1024} KiB")
+    if len(text) > limit:
+        markup = len(text) - sum(len(m.group()) for m in INLINE_PICTURE.finditer(text))
+        if markup > limit:
+            raise TooLarge(f"{len(text) // 1024} KiB")
+
+
+def too_large_note(what, size):
+    """The HTML shown instead of a fragment that is too large to clean and show."""
+    return f"<p><b>[convgrade] {what} too large to show ({size}): left out of this page.</b></p>"
+
+
+def _url_ok(tag, value):
+    """http, https and relative URLs pass (nh3 checked the scheme); data: only as a picture."""
+    squeezed = re.sub(r"[\x00-\x20]+", "", value).lower()
+    if squeezed.startswith("data:"):
+        return tag == "img" and DATA_IMAGE.match(value.strip()) is not None
+    return True
+
+
+def _fragment_filter(tag, attribute, value):
+    if attribute in URL_ATTRIBUTES:
+        if not _url_ok(tag, value):
+            return None
+        if attribute == "href" and value.startswith("#"):
+            return "#" + ID_PREFIX + value[1:]
+        return value
+    if attribute in ("id", "name"):
+        return ID_PREFIX + value
+    if attribute == "class":
+        kept = [name for name in value.split() if FRAGMENT_CLASS.fullmatch(name)]
+        return " ".join(kept) or None
+    if attribute in ("width", "height"):
+        return value if re.fullmatch(r"[1-9]\d{0,4}%?", value.strip()) else None
+    return value
+
+
+def _page_filter(tag, attribute, value):
+    if attribute in URL_ATTRIBUTES:
+        return value if _url_ok(tag, value) else None
+    if attribute in ("width", "height"):
+        return value if re.fullmatch(r"[1-9]\d{0,4}%?", value.strip()) else None
+    return value
+
+
+def _clean(text, attribute_filter):
+    return nh3.clean(
+        text,
+        tags=TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        url_schemes={"http", "https", "data"},
+        filter_style_properties=STYLE_PROPERTIES,
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
+    """Sanitise HTML a student wrote or printed, for any page.
+
+    Parameters
+    ----------
+    html : str
+    limit : int
+        Characters of markup accepted; a larger fragment is replaced by a short note.
+    what : str
+        How the note names the fragment.
+
+    Returns
+    -------
+    str
+        HTML with only allow-listed tags, attributes, classes, style properties and URLs;
+        ids prefixed with ``user-content-``.
+
+    Examples
+    --------
+    >>> clean_fragment('<a href="javascript:alert(1)" onclick="x()">hi</a>')
+    '<a rel="noopener noreferrer nofollow">hi</a>'
+    >>> clean_fragment("<blockquote>quoted</blockquote><script>alert(1)</script>")
+    '<blockquote>quoted</blockquote>'
+    """
+    html = "" if html is None else str(html)
+    try:
+        check_size(html, limit)
+    except TooLarge as error:
+        return too_large_note(what, error)
+    return _clean(html, _fragment_filter)
+
+
+def clean_page_body(html):
+    """Sanitise a whole feedback page's body (template classes, ids and anchors kept).
+
+    Student content in it was already cleaned with `clean_fragment`; this second pass
+    guards everything else the template put in the body.
+    """
+    return _clean(html, _page_filter)
+
+
+def render_markdown(source, attachments=None, path=""):
+    """Markdown to HTML as nbconvert renders it (math left for MathJax), then cleaned."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    source = "" if source is None else str(source)
+    try:
+        check_size(source)
+    except TooLarge as error:
+        return too_large_note("Markdown", error)
+    renderer = IPythonRenderer(
+        escape=False, attachments=attachments or {}, embed_images=False, path=path
+    )
+    return clean_fragment(MarkdownWithMath(renderer=renderer).render(source), what="Markdown")
+
+
+@pass_context
+def markdown2html(context, source):
+    """Jinja filter replacing nbconvert's markdown2html: render, then `clean_fragment`.
+
+    Set in nbgrader_config.py as ``c.HTMLExporter.filters``, so every HTML page made with
+    the course configuration (feedback, the formgrader's submission pages) uses it.
+    """
+    cell = context.get("cell") or {}
+    attachments = cell.get("attachments") if hasattr(cell, "get") else None
+    path = (context.get("resources") or {}).get("metadata", {}).get("path", "")
+    return render_markdown(source, attachments if isinstance(attachments, dict) else {}, path)
+
+
+BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.DOTALL | re.IGNORECASE)
+
+
+class SafeFeedbackExporter(HTMLExporter):
+    """nbgrader's feedback exporter, with the page body cleaned whole by `clean_page_body`.
+
+    The head comes from the template (styles, MathJax with its Safe extension, a title
+    from the gradebook); the body holds the notebook and is cleaned. Set it with
+    ``c.GenerateFeedback.exporter_class`` in nbgrader_config.py.
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        match = BODY.search(output)
+        if match is None:  # no body: nothing from the template can be trusted to be head
+            return clean_page_body(output), resources
+        head, tail = output[: match.start(2)], output[match.end(2) :]
+        return head + clean_page_body(match.group(2)) + tail, resources
+
+
+__all__ = [
+    "MAX_HTML_CHARS",
+    "MAX_IMAGE_CHARS",
+    "MAX_TEXT_CHARS",
+    "SafeFeedbackExporter",
+    "TooLarge",
+    "check_size",
+    "clean_fragment",
+    "clean_page_body",
+    "markdown2html",
+    "render_markdown",
+    "too_large_note",
+]
