@@ -1,4 +1,5 @@
-"""Puts script tags in its written answer and in an HTML output, aiming at the TA's browser."""
+"""Puts script tags in its written answer, in an HTML output, in printed text and in an
+exception's name and message, aiming at the TA's browser."""
 # base: release
 # expect: zero
 # %% edge_explanation
@@ -8,3 +9,6 @@
 from IPython.display import HTML, display
 
 display(HTML("<script>document.title = 'owned'</script><b onmouseover=alert(1)>hi</b>"))
+print("<script>document.title = 'owned'</script><img src=x onerror=alert(1)>")
+Markup = type("<img src=x onerror=alert(1)>", (Exception,), {})
+raise Markup("<script>document.title = 'owned'</script>")
