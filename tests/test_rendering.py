@@ -1,0 +1,666 @@
+"""Pages made from submissions: can any output, metadata, markdown or HTML trick run script?
+
+Unit tests feed the allow-list (convgrade/preprocessors/safeoutputs.py) and the nh3 policy
+(convgrade/safe_html.py) many payload variants, then render through nbconvert's real
+templates (classic, lab, nbgrader's formgrade and feedback) with the course configuration.
+One end-to-end test grades hostile submissions with real `nbgrader autograde` and writes
+their feedback with real `nbgrader generate_feedback`.
+"""
+
+import copy
+import re
+import time
+from html.parser import HTMLParser
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+from support import REPO, SOURCE, make_course, nbgrader, read_notebook
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from convgrade import safe_html, scenarios
+from convgrade.preprocessors import SafeOutputs
+from convgrade.preprocessors.safeoutputs import positive_int, strict_base64
+
+PNG = (  # a 1x1 picture
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9a"
+    "wAAAABJRU5ErkJggg=="
+)
+JS = "document.title='owned';window.__owned=1"
+
+# ------------------------------------------------------------------ what counts as active
+
+SAFE_URL = re.compile(r"^(https?:|data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=]*$|#|[^:]*$)")
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "poster",
+    "background",
+    "data",
+    "cite",
+    "longdesc",
+    "srcdoc",
+    "srcset",
+}
+INERT_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
+INERT_TAGS |= {"svg", "math", "frame", "frameset", "applet", "input", "button", "template"}
+# Classes the formgrader's own scripts select on: student content must not pose as them.
+FORMGRADER_HOOKS = {"full-credit", "no-credit", "score", "extra-credit", "comment", "tabbable"}
+
+
+class Active(HTMLParser):
+    """Everything in an HTML fragment that could run script, load a page or restyle it."""
+
+    def __init__(self, classes=True):
+        super().__init__(convert_charrefs=True)
+        self.found = set()
+        self.classes = classes
+        self._script = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in INERT_TAGS - {"script"}:
+            self.found.add(f"<{tag}>")
+        if tag == "script":
+            self._script = f"<script src={dict(attrs).get('src')}>"
+        for key, value in attrs:
+            value = value or ""
+            if key.startswith("on"):
+                self.found.add(f"{tag} {key}=")
+            if key in URL_ATTRIBUTES and not SAFE_URL.match(re.sub(r"[\x00-\x20]", "", value)):
+                self.found.add(f"{tag} {key}={value[:50]}")
+            if key == "style" and re.search(r"url|expression|position|@import", value, re.I):
+                self.found.add(f"{tag} style={value[:50]}")
+            if key in ("width", "height") and not re.fullmatch(r"[0-9]+%?", value):
+                self.found.add(f"{tag} {key}={value[:50]}")
+            if self.classes and key == "class" and set(value.split()) & FORMGRADER_HOOKS:
+                self.found.add(f"{tag} class={value}")
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script += data
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.found.add(self._script)
+            self._script = None
+
+
+def active(html, classes=True):
+    parser = Active(classes)
+    parser.feed(html)
+    parser.close()
+    if parser._script is not None:  # an unclosed script still counts
+        parser.found.add(parser._script)
+    return parser.found
+
+
+def page_scripts(html):
+    """The <script> elements of a whole page (the template's own are expected)."""
+    return re.findall(r"<script\b[^>]*>", html, re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------- payloads
+
+HOOK_PAYLOAD = "<div class='full-credit score tabbable' id='edge_explanation'>cover</div>"
+HTML_PAYLOADS = [
+    f"<img src=x onerror={JS}>",
+    f'<img src="x" onerror="{JS}">',
+    f"<svg onload={JS}>",
+    f"<svg><script>{JS}</script></svg>",
+    f"<svg><a xlink:href='javascript:{JS}'><text>x</text></a></svg>",
+    f"<iframe src='javascript:{JS}'></iframe>",
+    f'<iframe srcdoc="<script>{JS}</script>"></iframe>',
+    f"<form action='/formgrader/api/grade'><button formaction='javascript:{JS}'>x</button></form>",
+    f"<a href='javascript:{JS}'>x</a>",
+    f"<a href='jav&#x61;script:{JS}'>x</a>",
+    f"<a href='&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;{JS}'>x</a>",
+    f"<a href='jav&#x09;ascript:{JS}'>x</a>",
+    f"<a href=' &#14; javascript:{JS}'>x</a>",
+    f"<a href='JaVaScRiPt:{JS}'>x</a>",
+    "<a href='vbscript:msgbox(1)'>x</a>",
+    "<a href='data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=='>x</a>",
+    "<a href='data:image/png;base64,AAAA'>x</a>",
+    "<img src='data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+'>",
+    "<img src='data:text/html,<script>alert(1)</script>'>",
+    "<img src='data:image/png;base64,AAAA\" onerror=\"alert(1)'>",
+    "<math><mtext><table><mglyph><style>"
+    f"<img src=x onerror={JS}></style></mglyph></table></mtext></math>",
+    f'<noscript><p title="</noscript><img src=x onerror={JS}>"></noscript>',
+    '<style>@import "//evil.example/x.css"; body{background:url(javascript:alert(1))}</style>',
+    "<div style='background-image:url(javascript:alert(1));position:fixed;inset:0'>x</div>",
+    "<div style='width: expression(alert(1))'>x</div>",
+    "<meta http-equiv='refresh' content='0;url=javascript:alert(1)'>",
+    "<base href='javascript:alert(1)//'>",
+    "<link rel=stylesheet href='//evil.example/x.css'>",
+    f"<object data='javascript:{JS}'></object><embed src='javascript:{JS}'>",
+    f"<details open ontoggle={JS}><summary>s</summary></details>",
+    f"<b><i onmouseover={JS}>misnested</b></i><p><table><td>cell</p>",
+    f"<template><img src=x onerror={JS}></template>",
+    f"<!--><img src=x onerror={JS}>-->",
+    f"<![CDATA[<img src=x onerror={JS}>]]>",
+    f"<img src=x onerror={JS}//",
+    f"<textarea><img src=x onerror={JS}></textarea><xmp><img src=x onerror={JS}></xmp>",
+    f"<input autofocus onfocus={JS}><select autofocus onfocus={JS}>",
+    f"<video><source onerror={JS}></video><audio src=x onerror={JS}>",
+    f"<body onload={JS}>",
+    f"<img srcset='javascript:{JS} 1x'>",
+    f"<img src=x width='1 onerror={JS}' height=\"1' onload='{JS}\">",
+    "<div class='full-credit score tabbable' id='edge_explanation'>cover</div>",
+    f"<scr<script>ipt>{JS}</scr</script>ipt>",
+    f"<a href='https://example.org/' onclick='{JS}'>kept link</a>",
+]
+
+MARKDOWN_PAYLOADS = [
+    f"[x](javascript:{JS})",
+    f"[x](JAVASCRIPT:{JS})",
+    f"[x](jav&#x61;script:{JS})",
+    f"[x](&#106;avascript:{JS})",
+    f"[x](<javascript:{JS}>)",
+    f"[x](java\tscript:{JS})",
+    f"[x][r]\n\n[r]: javascript:{JS}",
+    f"<javascript:{JS}>",
+    f"![x](javascript:{JS})",
+    f'![x" onerror="{JS}](y.png)',
+    f'![x](y.png "title\\" onerror=\\"{JS}")',
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "[x](vbscript:msgbox(1))",
+    f"```html\n<script>{JS}</script>\n```",
+    f"`<img src=x onerror={JS}>`",
+    *HTML_PAYLOADS,
+]
+
+
+@pytest.mark.parametrize("payload", HTML_PAYLOADS)
+def test_no_html_payload_survives_cleaning(payload):
+    """Does any tag, handler, URL, style or class that could act survive clean_fragment?"""
+    assert active(safe_html.clean_fragment(payload)) == set()
+    # The feedback page's body keeps the template's classes; it has no script to hook.
+    assert active(safe_html.clean_page_body(payload), classes=False) == set()
+
+
+@pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
+def test_no_markdown_payload_survives_rendering(payload):
+    """Markdown rendered then cleaned: no script link, picture or raw HTML trick survives."""
+    assert active(safe_html.render_markdown(payload)) == set()
+
+
+def test_harmless_html_is_kept():
+    """Is ordinary formatting (links, pictures, tables, code, colour) still shown?"""
+    html = (
+        '<p style="color:#b3261e;font-weight:bold">Red</p><a href="https://example.org/">'
+        f'link</a><a href="#part">anchor</a><img src="data:image/png;base64,{PNG}" '
+        'width="20" alt="dot"><table><tr><td>1</td></tr></table><pre><code>x = 1</code></pre>'
+        '<blockquote>q</blockquote><ul><li>item</li></ul><h2 id="part">Part</h2>'
+    )
+    cleaned = safe_html.clean_fragment(html)
+    for kept in [
+        'style="color:#b3261e;font-weight:bold"',
+        'href="https://example.org/"',
+        'href="#user-content-part"',
+        'id="user-content-part"',
+        f'src="data:image/png;base64,{PNG}"',
+        'width="20"',
+        "<table>",
+        "<code>x = 1</code>",
+        "<blockquote>q</blockquote>",
+        "<li>item</li>",
+    ]:
+        assert kept in cleaned
+
+
+def test_lesson_blockquote_renders_as_a_blockquote():
+    """The lesson's '> ' notes render as <blockquote>, never as a literal &gt;."""
+    config = course_config()
+    notebook = read_notebook(SOURCE / "convolutions.ipynb")
+    quoted = [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in re.findall(r"(?:^|\n\n)> ", cell.source)
+    ]
+    assert quoted, "the lesson should have a blockquote"
+    html, _ = exporter(config, "classic").from_notebook_node(notebook)
+    assert html.count("<blockquote>") >= len(quoted)
+    assert not re.search(r"&amp;gt;|<p>&gt;", html)
+    assert safe_html.render_markdown("> quoted\n\nplain").startswith("<blockquote>")
+
+
+def test_markdown_keeps_math_for_mathjax():
+    """Formulas reach MathJax as text ($...$ kept; < escaped, not stripped)."""
+    html = safe_html.render_markdown("The sum $\\sum_{i<3} w_i$ is zero.")
+    assert "$\\sum_{i&lt;3} w_i$" in html
+
+
+# ------------------------------------------------------------------------- size and time
+
+
+def test_huge_misnested_html_is_replaced_by_a_note_at_once():
+    """750 KiB of misnested tags: a short note, in far less than a second."""
+    payload = "<b><i><u><a><p><table><td><div>" * 25_000
+    assert len(payload) > 750 * 1024
+    started = time.process_time()
+    cleaned = safe_html.clean_fragment(payload)
+    assert time.process_time() - started < 0.5
+    assert "too large to show" in cleaned and len(cleaned) < 500
+
+
+def test_cleaning_time_grows_linearly():
+    """Just under the cap the sanitiser is linear: 4x the input costs well under 16x."""
+
+    def cost(repeats):
+        text = "<b><i><u><a><p><table><td><div>" * repeats
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            safe_html.clean_page_body(text)
+            best = min(best, time.process_time() - started)
+        return best
+
+    small, large = cost(2_000), cost(8_000)
+    assert large < 0.5
+    assert large < 8 * max(small, 1e-3)
+
+
+def test_markdown_too_large_is_a_note():
+    assert "too large to show" in safe_html.render_markdown("*a " * 200_000)
+
+
+def test_large_inline_pictures_do_not_count_as_markup():
+    """The grader's own report embeds a comparison picture; it is kept whole."""
+    picture = "A" * (1 << 20)
+    html = f'<figure><img src="data:image/png;base64,{picture}"></figure>'
+    assert picture in safe_html.clean_fragment(html)
+
+
+# ------------------------------------------------------------- the allow-list preprocessor
+
+
+def course_config():
+    return PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+
+
+def exporter(config, template):
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    config = copy.deepcopy(config)
+    config.merge(
+        Config(
+            {
+                "HTMLExporter": {
+                    "template_name": template,
+                    "extra_template_basedirs": [handlers.template_path],
+                }
+            }
+        )
+    )
+    return HTMLExporter(config=config)
+
+
+def picture_output(metadata, data=None):
+    return new_output(
+        "display_data", data=data or {"image/png": PNG, "text/plain": "p"}, metadata=metadata
+    )
+
+
+METADATA_PAYLOADS = [
+    {"width": f"1 onerror={JS}"},
+    {"height": f"1 onload={JS}"},
+    {"image/png": {"width": f"1 onerror={JS}", "height": "2\tonerror=x"}},
+    {"image/png": {"width": [1], "height": {"a": 1}}, "width": True},
+    {"image/png": {"alt": f'" onerror="{JS}', "unconfined": f"x onerror={JS}"}},
+    {"filenames": {"image/png": f'x.png" onerror="{JS}'}},
+    {"text/html": {"isolated": True}, "isolated": True},
+    {"image/png": {"width": -3, "height": 10**9}, "custom": f"<script>{JS}</script>"},
+]
+
+
+def safe(notebook):
+    return SafeOutputs().preprocess(notebook, {})[0]
+
+
+@pytest.mark.parametrize("metadata", METADATA_PAYLOADS)
+@pytest.mark.parametrize("template", ["classic", "lab", "formgrade"])
+def test_no_metadata_reaches_an_attribute_unchecked(metadata, template):
+    """Any metadata key, any template: only integer width/height and escaped alt survive."""
+    cell = new_code_cell("x", outputs=[picture_output(metadata)])
+    notebook = new_notebook(cells=[cell])
+    kept = safe(copy.deepcopy(notebook)).cells[0].outputs[0].metadata
+    assert set(kept) <= {"width", "height", "alt", "unconfined", "image/png", "image/jpeg"}
+    for value in [kept, *(kept.get(m, {}) for m in ("image/png", "image/jpeg"))]:
+        for key in ("width", "height"):
+            assert key not in value or (type(value[key]) is int and value[key] > 0)
+    html, _ = exporter(course_config(), template).from_notebook_node(
+        notebook, resources=FORMGRADE_RESOURCES
+    )
+    imgs = re.findall(r"<img\b[^>]*>", html)
+    assert imgs and all(active(img) == set() for img in imgs), imgs
+    assert notebook_active(html, template) == set()
+    assert "isolated-iframe" not in html
+
+
+def test_integer_sizes_are_kept():
+    cell = new_code_cell(
+        "x", outputs=[picture_output({"image/png": {"width": 64, "height": "32"}})]
+    )
+    kept = safe(new_notebook(cells=[cell])).cells[0].outputs[0].metadata
+    assert kept == {"image/png": {"width": 64, "height": 32}}
+
+
+def test_only_allowed_mime_types_are_kept():
+    """SVG, JavaScript, widgets, LaTeX, PDF and unknown types are dropped; HTML is cleaned."""
+    data = {
+        "image/svg+xml": f"<svg onload={JS}/>",
+        "application/javascript": JS,
+        "application/vnd.jupyter.widget-view+json": {"model_id": "x"},
+        "text/latex": f"$\\href{{javascript:{JS}}}{{x}}$",
+        "application/pdf": "JVBERi0=",
+        "text/x-unknown": f"<script>{JS}</script>",
+        "text/html": f"<b onclick={JS}>bold</b>",
+        "text/plain": "plain",
+    }
+    cell = new_code_cell("x", outputs=[new_output("display_data", data=data)])
+    kept = safe(new_notebook(cells=[cell])).cells[0].outputs[0].data
+    assert set(kept) == {"text/html", "text/plain"}
+    assert kept["text/html"] == "<b>bold</b>"
+
+
+def test_an_output_with_nothing_showable_says_so():
+    cell = new_code_cell(
+        "x", outputs=[new_output("display_data", data={"image/svg+xml": "<svg/>"})]
+    )
+    output = safe(new_notebook(cells=[cell])).cells[0].outputs[0]
+    assert "not shown" in output.data["text/plain"] and "image/svg+xml" in output.data["text/plain"]
+
+
+def test_markdown_output_is_rendered_and_cleaned():
+    data = {"text/markdown": f"> quote\n\n[x](javascript:{JS})"}
+    cell = new_code_cell("x", outputs=[new_output("display_data", data=data)])
+    kept = safe(new_notebook(cells=[cell])).cells[0].outputs[0].data
+    assert set(kept) == {"text/html"}
+    assert "<blockquote>" in kept["text/html"] and active(kept["text/html"]) == set()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        'AAAA" onerror="alert(1)',
+        PNG + " onerror=alert(1)",
+        PNG + '"><script>alert(1)</script>',
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "not base64 at all!",
+        "",
+    ],
+)
+def test_picture_data_must_be_strict_base64(data):
+    cell = new_code_cell("x", outputs=[picture_output({}, {"image/png": data, "image/jpeg": data})])
+    kept = safe(new_notebook(cells=[cell])).cells[0].outputs[0].data
+    assert "image/png" not in kept and "image/jpeg" not in kept
+
+
+def test_strict_base64_and_positive_int():
+    assert strict_base64(PNG) == PNG
+    assert strict_base64(PNG[:40] + "\n" + PNG[40:]) == PNG
+    assert strict_base64("A" * 100, limit=50) is None
+    assert [positive_int(v) for v in (1, "12", " 7 ", 0, -1, 1.5, True, "1e3", None)] == [
+        1,
+        12,
+        7,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+def test_output_types_and_stream_names_are_kept_for_scoring():
+    """nbgrader scores from error outputs and stderr: they stay what they were."""
+    outputs = [
+        new_output("stream", name="stderr", text="warning\n"),
+        new_output("error", ename="ValueError", evalue="bad", traceback=["tb"]),
+        new_output("execute_result", data={"text/plain": "3"}, execution_count=4),
+    ]
+    cell = new_code_cell("x", outputs=outputs)
+    kept = safe(new_notebook(cells=[cell])).cells[0].outputs
+    assert [o.output_type for o in kept] == ["stream", "error", "execute_result"]
+    assert kept[0].name == "stderr" and kept[1].ename == "ValueError"
+    assert kept[2].execution_count == 4
+
+
+def test_unknown_output_types_and_streams_become_notes():
+    notebook = new_notebook(cells=[new_code_cell("x")])
+    notebook.cells[0].outputs = [
+        nbformat.from_dict({"output_type": "evil", "data": {"text/html": "<script>"}}),
+        nbformat.from_dict({"output_type": "stream", "name": "stdhtml", "text": "<script>"}),
+        "not even a dict",
+    ]
+    kept = safe(notebook).cells[0].outputs
+    assert [o.name for o in kept] == ["stdout"] * 3
+    assert all(o.text.startswith("[convgrade: ") for o in kept)
+
+
+def test_plain_text_outputs_cannot_carry_markup():
+    """Printed text, text/plain, exception names, messages and tracebacks are escaped."""
+    markup = f"<script>{JS}</script><img src=x onerror={JS}>"
+    outputs = [
+        new_output("stream", name="stdout", text=markup),
+        new_output("stream", name="stderr", text=markup),
+        new_output("error", ename=markup, evalue=markup, traceback=[markup, "\x1b[31m" + markup]),
+        new_output("execute_result", data={"text/plain": markup}, execution_count=1),
+    ]
+    notebook = new_notebook(cells=[new_code_cell("x", outputs=outputs)])
+    for template in ["classic", "lab", "formgrade"]:
+        html, _ = exporter(course_config(), template).from_notebook_node(
+            copy.deepcopy(notebook), resources=FORMGRADE_RESOURCES
+        )
+        assert notebook_active(html, template) == set()
+        assert html.count("&lt;script&gt;") >= 5  # streams, traceback lines, text/plain
+
+
+def notebook_active(html, template):
+    """What the notebook put in a page beyond what the template puts in every page."""
+    baseline, _ = exporter(course_config(), template).from_notebook_node(
+        new_notebook(cells=[new_code_cell("x")]), resources=FORMGRADE_RESOURCES
+    )
+    return active(html) - active(baseline)
+
+
+def test_metadata_is_reduced_to_allow_lists():
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("x", metadata={"alt": f'"{JS}', "nbgrader": {"grade_id": "a"}}),
+            new_markdown_cell(
+                "![a](attachment:a.png)",
+                attachments={
+                    "a.png": {"image/png": PNG},
+                    "b.svg": {"image/svg+xml": "<svg onload=alert(1)>"},
+                    "c.png": {"image/png": 'A" onerror="x'},
+                },
+            ),
+            new_raw_cell(f"<img src=x onerror={JS}>", metadata={"raw_mimetype": "text/html"}),
+        ],
+        metadata={
+            "title": f"</title><script>{JS}</script>",
+            "widgets": {"application/vnd.jupyter.widget-state+json": {"x": "</script>"}},
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)"},
+            "language_info": {"name": "python", "pygments_lexer": "<script>"},
+            "authors": [{"name": "x"}],
+        },
+    )
+    kept = safe(notebook)
+    assert set(kept.metadata) == {"kernelspec", "language_info"}
+    assert kept.metadata.language_info == {"name": "python"}
+    assert kept.cells[0].metadata == {"nbgrader": {"grade_id": "a"}}
+    assert set(kept.cells[1].attachments) == {"a.png"}
+    assert kept.cells[2].metadata == {} and active(kept.cells[2].source) == set()
+    nbformat.validate(kept)
+
+
+def test_an_old_autograded_notebook_is_safe_in_the_formgrader(tmp_path):
+    """A notebook graded before SafeOutputs existed (payloads still in it) is shown safely."""
+    outputs = [
+        picture_output({"image/png": {"width": f"1 onerror={JS}"}}),
+        new_output("display_data", data={"text/html": HTML_PAYLOADS[0] + HOOK_PAYLOAD}),
+        new_output("display_data", data={"text/markdown": MARKDOWN_PAYLOADS[0]}),
+        new_output("display_data", data={"image/svg+xml": f"<svg onload={JS}/>"}),
+    ]
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("> quote\n\n" + "\n".join(MARKDOWN_PAYLOADS[:14])),
+            new_code_cell("x", outputs=outputs),
+        ]
+    )
+    path = tmp_path / "old.ipynb"
+    nbformat.write(notebook, str(path))
+    html, _ = exporter(course_config(), "formgrade").from_filename(
+        str(path), resources=FORMGRADE_RESOURCES
+    )
+    assert notebook_active(html, "formgrade") == set()
+    assert "<blockquote>" in html
+    # The same notebook without the course configuration: the payloads are live.
+    raw, _ = exporter(Config(), "formgrade").from_filename(str(path), resources=FORMGRADE_RESOURCES)
+    assert {"img onerror=", "div class=full-credit score tabbable"} <= active(raw) - active(
+        exporter(Config(), "formgrade").from_notebook_node(
+            new_notebook(cells=[new_code_cell("x")]), resources=FORMGRADE_RESOURCES
+        )[0]
+    )
+
+
+FORMGRADE_RESOURCES = {
+    "assignment_id": "convolutions",
+    "notebook_id": "convolutions",
+    "submission_id": "x",
+    "index": 0,
+    "total": 1,
+    "base_url": "",
+    "student": "x",
+    "last_name": None,
+    "first_name": None,
+    "notebook_path": "/x",
+}
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+def test_course_config_wires_the_page_protections():
+    """Both grading paths and every page read these settings from nbgrader_config.py."""
+    from convgrade.grading import WRITERS, configured_autograde, load_config
+
+    config = course_config()
+    names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
+    assert "SafeOutputs" in names and "SanitizeHTML" not in names
+    assert names.index("SafeOutputs") < names.index("HiddenChecks")
+    assert SafeOutputs in config.HTMLExporter.preprocessors
+    assert config.HTMLExporter.filters["markdown2html"] == "convgrade.safe_html.markdown2html"
+    assert config.GenerateFeedback.exporter_class is safe_html.SafeFeedbackExporter
+    # The batch path (convgrade grade) builds its worker exporter from the same list.
+    batch = configured_autograde(load_config(REPO)).autograde_preprocessors
+    assert SafeOutputs in [p for p in batch if p.__name__ not in WRITERS]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "c.HTMLExporter.preprocessors = [SafeOutputs]",
+        'c.HTMLExporter.filters = {"markdown2html": "convgrade.safe_html.markdown2html"}',
+        "c.GenerateFeedback.exporter_class = SafeFeedbackExporter",
+    ],
+)
+def test_check_config_refuses_a_config_without_page_protection(tmp_path, line):
+    from convgrade.config_check import ConfigProblem, verify_course_config
+
+    text = (REPO / "nbgrader_config.py").read_text()
+    assert line in text
+    (tmp_path / "nbgrader_config.py").write_text(text.replace(line, ""))
+    with pytest.raises(ConfigProblem):
+        verify_course_config(tmp_path / "nbgrader_config.py")
+    verify_course_config(REPO / "nbgrader_config.py")
+
+
+def test_feedback_writer_refuses_an_unsafe_exporter(tmp_path):
+    from convgrade.feedback_writer import UnsafeFeedbackConfig, write_feedback
+
+    text = (REPO / "nbgrader_config.py").read_text()
+    line = "c.GenerateFeedback.exporter_class = SafeFeedbackExporter"
+    (tmp_path / "nbgrader_config.py").write_text(text.replace(line, ""))
+    with pytest.raises(UnsafeFeedbackConfig):
+        write_feedback(tmp_path, "convolutions", ["x"])
+
+
+# ------------------------------------------------------------------------------ end to end
+
+E2E_SCENARIOS = [
+    "render_image_metadata_attributes",
+    "render_written_answer_links",
+    "render_html_svg_outputs",
+]
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """Hostile submissions graded by real `nbgrader autograde`, with real feedback."""
+    root = make_course(tmp_path_factory.mktemp("rendering") / "course")
+    for name in E2E_SCENARIOS:
+        scenarios.write_submission(
+            scenarios.load(scenarios.CATALOG_DIR / "hostile" / f"{name}.py"), root, name
+        )
+    nbgrader(root, "generate_assignment", "convolutions", "--force")
+    nbgrader(root, "autograde", "convolutions", "--force")
+    nbgrader(root, "generate_feedback", "convolutions", "--force")
+    return root
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", E2E_SCENARIOS)
+def test_real_feedback_pages_carry_no_script(graded_course, name):
+    """`nbgrader generate_feedback`: only the template's scripts; no handler, no bad URL."""
+    page = (graded_course / "feedback" / name / "convolutions" / "convolutions.html").read_text()
+    head, body = page[: page.find("<body")], page[page.find("<body") :]
+    assert len(page_scripts(head)) == 2  # MathJax (with its Safe extension) and its settings
+    assert "latest.js?config=TeX-AMS_CHTML-full,Safe" in head
+    assert page_scripts(body) == []
+    assert active(body, classes=False) == set()
+    assert "<blockquote>" in body
+
+
+@pytest.mark.e2e
+def test_real_autograded_notebook_keeps_only_allowed_outputs(graded_course):
+    notebook = read_notebook(
+        graded_course / "autograded" / E2E_SCENARIOS[0] / "convolutions" / "convolutions.ipynb"
+    )
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert set(output.get("data", {})) <= {
+                "text/plain",
+                "text/html",
+                "image/png",
+                "image/jpeg",
+            }
+            for key, value in output.get("metadata", {}).items():
+                assert key in {"width", "height", "alt", "unconfined", "image/png", "image/jpeg"}
+                if isinstance(value, dict):
+                    assert set(value) <= {"width", "height", "alt", "unconfined"}
+
+
+@pytest.mark.e2e
+def test_written_answer_blockquote_and_links_in_real_feedback(graded_course):
+    """The written answer: its quote is a <blockquote>, its script links are bare text."""
+    page = (
+        graded_course
+        / "feedback"
+        / "render_written_answer_links"
+        / "convolutions"
+        / "convolutions.html"
+    ).read_text()
+    assert "<blockquote>\n<p>A quoted line from the lesson" in page
+    answer = page[page.find("A quoted line") : page.find("Look-ahead")]
+    assert "<a " in answer and 'href="' not in answer.replace('href="#top"', "")
+    assert active(answer) == set()
