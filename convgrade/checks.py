@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .failures import CheckFailure
+from .failures import MAX_MESSAGE, CheckFailure, clean_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HIDDEN_DIR = REPO_ROOT / "tests" / "hidden"
@@ -82,10 +82,13 @@ def _result(name, group, report, call):
         return CheckResult(name, group, True)
     error = call.excinfo.value if call.excinfo else None
     if isinstance(error, CheckFailure):
-        return CheckResult(name, group, False, error.message, error.misconception)
+        # The last gate before feedback and records: one line, bounded, no escapes.
+        message = clean_text(error.message, MAX_MESSAGE)
+        return CheckResult(name, group, False, message, error.misconception)
     # Not a CheckFailure: the check itself broke. The student sees a neutral line; the
     # instructor sees the details in the grading log.
     detail = f"{type(error).__name__}: {error}" if error else report.longreprtext[-500:]
+    detail = clean_text(detail, 500)  # for the instructor's log, which student text may reach
     return CheckResult(
         name,
         group,

@@ -10,6 +10,8 @@ from .pictures import comparison_png
 # Pictures are drawn only for image-sized results: a heat map of a tiny case would show
 # the hidden expected values almost cell by cell.
 PICTURE_MIN_PIXELS = 32 * 32
+# A result far larger than expected is a plain failure: not diagnosed, not drawn.
+PICTURE_MAX_RATIO = 4
 
 
 def describe_call(function, image, kernel=None):
@@ -25,8 +27,22 @@ def array_of(value, call):
     if value.array is None:
         if value.type_name == "NoneType":
             raise CheckFailure(f"{call} returned None. Did you forget the `return` statement?")
-        raise CheckFailure(f"{call} returned a {value.type_name} ({value.text}), not an array.")
+        if value.type_name == "ndarray":
+            # value.text is the grader's own note on the array (its dtype), never a repr.
+            detail = f" ({value.text})" if value.text.startswith("array of dtype ") else ""
+            raise CheckFailure(
+                f"{call} returned a numpy array the grader cannot use{detail}: "
+                "return an array of numbers (float or integer dtype)."
+            )
+        raise CheckFailure(f"{call} returned {a_type(value.type_name)}, not an array.")
     return value.array
+
+
+def a_type(type_name):
+    """'a list', 'an int', 'an object of another type' (type_name is vetted already)."""
+    if type_name == "object":
+        return "an object of another type"
+    return ("an " if type_name[:1] in "aeiou" else "a ") + type_name
 
 
 def expect_shape(value, expected_shape, call, *, image, kernel):
@@ -49,7 +65,8 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
     actual = array_of(value, call)
     if values_match(actual, expected):
         return
-    name = diagnose(actual)
+    plausible = actual.size <= PICTURE_MAX_RATIO * max(expected.size, np.size(image))
+    name = diagnose(actual) if plausible else None
     if actual.shape != expected.shape:
         message = (
             f"{call} returned shape {describe_shape(actual.shape)}; expected "
@@ -62,7 +79,7 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
     else:
         message = f"{call}: {describe_difference(actual, expected)}"
     picture = None
-    if expected.size >= PICTURE_MIN_PIXELS and actual.ndim == expected.ndim:
+    if expected.size >= PICTURE_MIN_PIXELS and actual.ndim == expected.ndim and plausible:
         picture = lambda: comparison_png(expected, actual)  # noqa: E731 - drawn only if shown
     raise CheckFailure(message, misconception=name, picture=picture)
 
@@ -70,7 +87,7 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
 def expect_float_ndarray(value, call):
     if not value.is_ndarray:
         raise CheckFailure(
-            f"{call} returned a {value.type_name}; return a numpy array (np.ndarray)."
+            f"{call} returned {a_type(value.type_name)}; return a numpy array (np.ndarray)."
         )
     if value.array.dtype.kind != "f":
         name = "truncated to integers" if value.array.dtype.kind in "iu" else None

@@ -123,6 +123,9 @@ def _reproduces(actual, candidate):
 
 def diagnose_convolve(actual, image, kernel):
     """The name of the first classic mistake that reproduces `actual`, or None."""
+    # Every classic mistake is at most the image's size: anything larger is not copied.
+    if np.size(actual) > np.size(image) or np.ndim(actual) != 2:
+        return None
     actual = np.asarray(actual, dtype=float)
     right = reference.convolve(image, kernel)
     for name, wrong in convolve_variants(image, kernel):
@@ -183,6 +186,8 @@ def diagnose_to_uint8(actual, values):
             ("wrapped instead of clipped", np.mod(np.trunc(values), 256)),
             ("not clipped", np.rint(values)),
         ]
+    if np.shape(actual) != values.shape:
+        return None
     actual = np.asarray(actual, dtype=float)
     for name, candidate in variants:
         if candidate.shape == actual.shape and not np.array_equal(candidate, right):

@@ -7,6 +7,7 @@ import numpy as np
 
 GAP = 6  # pixels of white between panels
 MIN_SIDE = 160  # small results are enlarged to at least this many pixels tall
+MAX_SIDE = 512  # larger panels are shown every n-th pixel, so a picture costs a few MB at most
 
 
 def comparison_png(expected, actual):
@@ -18,7 +19,9 @@ def comparison_png(expected, actual):
     Parameters
     ----------
     expected, actual : ndarray of shape (H, W) or (H, W, C)
-        Colour results are shown by their channel mean.
+        Colour results are shown by their channel mean. Each panel is at most MAX_SIDE
+        pixels a side (every n-th pixel of a larger one): `actual` comes from student
+        code and may be any size the reply cap allows.
 
     Examples
     --------
@@ -35,8 +38,9 @@ def comparison_png(expected, actual):
     if expected.shape == actual.shape:
         difference = np.abs(actual - expected)
         panels.append(colormaps["magma"](_scale(difference, 0.0, np.max(difference))))
-    height = max(p.shape[0] for p in panels)
-    zoom = max(1, -(-MIN_SIDE // height))
+    height = max(1, max(p.shape[0] for p in panels))
+    width = max(1, max(p.shape[1] for p in panels))
+    zoom = max(1, min(-(-MIN_SIDE // height), MAX_SIDE // width))
     blocks = []
     for panel in panels:
         panel = np.repeat(np.repeat(panel, zoom, axis=0), zoom, axis=1)
@@ -50,7 +54,12 @@ def comparison_png(expected, actual):
 
 
 def _as_gray(image):
-    image = np.asarray(image, dtype=float)
+    image = np.asarray(image)
+    if image.ndim not in (2, 3):
+        image = np.zeros((1, 1))
+    # Thin out first: a huge student result is never converted to floats whole.
+    steps = [max(1, -(-n // MAX_SIDE)) for n in image.shape[:2]]
+    image = np.asarray(image[:: steps[0], :: steps[1]], dtype=float)
     image = image.mean(axis=2) if image.ndim == 3 else image
     return np.where(np.isfinite(image), image, 0.0)
 

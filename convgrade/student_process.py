@@ -16,13 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from . import worker
-from .failures import StudentCodeError
+from .failures import StudentCodeError, clean_error_record, clean_text, describe_error
+from .failures import type_name as safe_type_name
 from .misconceptions import diagnose_exception
 from .sandbox import Sandbox, remove_cgroup
 
 SANDBOX_DIR = Path("/tmp/convgrade")
 MAX_STARTS = 6
-MAX_REPLY_BYTES = 1 << 27
+# The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
+MAX_REPLY_BYTES = 1 << 25
 # Raised in the worker when student code reaches a forbidden routine at run time.
 FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError")
 
@@ -122,7 +124,9 @@ class StudentProcess:
         finally:
             self.spent += time.monotonic() - started
             self.call_seconds += time.monotonic() - started
-        self.load_errors = header.get("errors", [])
+        errors = header.get("errors")
+        errors = errors[:20] if isinstance(errors, list) else []
+        self.load_errors = [clean_error_record(e, self.cells) for e in errors]
         return self
 
     def close(self):
@@ -279,17 +283,17 @@ class StudentProcess:
                 f"{name} is not defined. Did the cell that defines it run "
                 f"without errors?{self._load_error_hint()}"
             )
-        error = header.get("error", {})
+        error = header.get("error")
+        error = error if isinstance(error, dict) else {}
         if error.get("type") == "NotImplementedError":
             raise StudentCodeError(
-                f"{name} is not written yet: it raises NotImplementedError{error.get('where', '')}."
+                f"{name} is not written yet: it raises NotImplementedError"
+                f"{describe_error(error, self.cells).removeprefix('NotImplementedError')}."
             )
-        message = (
-            f"{name} raised {error.get('type', 'an error')}: "
-            f"{error.get('message', '')}{error.get('where', '')}"
-        )
+        # Only bounded, vetted parts of the report: student code saw the hidden inputs.
+        message = f"{name} raised {describe_error(error, self.cells)}"
         if error.get("type") in FORBIDDEN_ERRORS:
-            self.forbidden_calls.append(f"{name}: {str(error.get('message'))[:200]}")
+            self.forbidden_calls.append(clean_text(message, 200))
             raise StudentCodeError(message, misconception="library routine")
         mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=mistake)
@@ -298,9 +302,10 @@ class StudentProcess:
         if not self.load_errors:
             return ""
         first = self.load_errors[0]
+        message = f": {first['message']}" if first["message"] else ""
         return (
-            f" While loading your code, {first.get('cell')} raised "
-            f"{first.get('type')}: {first.get('message')}{first.get('where', '')}."
+            f" While loading your code, {first['cell']} raised "
+            f"{first['type']}{message}{first['where']}."
         )
 
 
@@ -380,7 +385,10 @@ class _WorkerProcess:
             pass
         self.process.wait()
         for pipe in (self.process.stdin, self.process.stdout):
-            pipe.close()
+            try:
+                pipe.close()
+            except OSError:  # unsent request bytes to a dead worker: nothing to flush to
+                pass
         remove_cgroup(self.cgroup)
         self.stderr.close()
         shutil.rmtree(self.host_dir, ignore_errors=True)
@@ -418,15 +426,16 @@ atexit.register(WorkerPool.discard)
 
 def _decode_value(description, blobs):
     """Rebuild a Returned from the worker's description, trusting nothing in it."""
-    type_name = str(description.get("type", "?"))[:80]
+    type_name = safe_type_name(description.get("type", "?"))
     if not description.get("array") or not blobs:
-        return Returned(type_name=type_name, text=str(description.get("repr", ""))[:200])
+        # No repr: its text is the student's choice, and they have seen the hidden inputs.
+        return Returned(type_name=type_name)
     try:
         array = worker.array_from_bytes(blobs[0])
     except ValueError:
         return Returned(type_name=type_name, text="unreadable array data")
     if array.dtype.kind not in "biuf" or array.ndim > 4:
-        return Returned(type_name=type_name, text=f"array of dtype {array.dtype}")
+        return Returned(type_name=type_name, text=f"array of dtype {array.dtype.name}")
     return Returned(type_name=type_name, array=array)
 
 

@@ -8,6 +8,7 @@ from traitlets import Float, Unicode
 
 from .. import checks, feedback
 from ..exporter import UNREADABLE_KEY
+from ..failures import clean_text
 from ..notebook_code import is_test_cell
 from ..sandbox import Sandbox
 from ..submission import Submission
@@ -76,13 +77,15 @@ class HiddenChecks(NbGraderPreprocessor):
             cell.metadata["convgrade"] = {"checks": [_summary(r) for r in group.results]}
         nb.metadata.setdefault("convgrade", {}).update(
             {
-                "load_errors": submission.process.load_errors,
+                # Already reduced to vetted parts by StudentProcess (failures.describe_error).
+                "load_errors": submission.process.load_errors[:20],
                 "forbidden": {
-                    name: [u.describe() for u in uses]
+                    name: [clean_text(u.describe(), 200) for u in uses[:20]]
                     for name, uses in submission.forbidden.items()
                 },
-                "load_failure": submission.process.load_failure,
-                "crashes": submission.process.crashes,
+                "load_failure": submission.process.load_failure
+                and clean_text(submission.process.load_failure, 300),
+                "crashes": [clean_text(c, 200) for c in submission.process.crashes[:20]],
                 "timeouts": submission.process.timeouts,
                 "seconds": round(time.monotonic() - started, 3),
                 "student_seconds": round(submission.process.call_seconds, 3),

@@ -7,7 +7,7 @@ import pytest
 from cases import cases, photo
 
 from convgrade import expect, reference
-from convgrade.compare import values_match
+from convgrade.compare import describe_shape, values_match
 from convgrade.failures import CheckFailure
 from convgrade.misconceptions import diagnose_convolve, diagnose_convolve_shape
 
@@ -74,6 +74,7 @@ def test_color_returns_float_and_leaves_input(student, dtype):
     expected_shape = reference.convolve_color(image, case.kernel).shape
     if result.value.array.shape != expected_shape:
         raise CheckFailure(
-            f"{call} returned shape {result.value.array.shape}; expected {expected_shape}."
+            f"{call} returned shape {describe_shape(result.value.array.shape)}; expected "
+            f"{describe_shape(expected_shape)}."
         )
     expect.expect_unchanged(image, result.args_after[0], "image", call)
