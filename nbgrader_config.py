@@ -73,6 +73,7 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.Execute.timeout = 30
 c.Execute.shutdown_kernel = "immediate"
+c.SandboxedExecute.notebook_budget = 120.0  # seconds for all of one notebook's cells
 c.HiddenChecks.call_timeout = 10.0
 c.HiddenChecks.budget = 90.0
 

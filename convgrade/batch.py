@@ -13,6 +13,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
+from concurrent.futures import wait as futures_wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -36,6 +38,10 @@ from .sandbox import Sandbox, SandboxUnavailable  # noqa: E402
 from .tempdirs import remove_stale  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
+DIED = (
+    "the grading process died while grading this submission alone (out of memory?); "
+    "the others were graded"
+)
 
 _autograder = None  # one per worker process
 _spawned_at = None  # when the coordinator asked for this worker process
@@ -169,11 +175,12 @@ def grade_class(
     )
     with executor:
         executor.bundle = bundle
-        pending = {executor.submit(job): (job, key) for job, key in todo}
-        for future in executor.as_completed(list(pending)):
-            job, key = pending.pop(future)
+
+        def done(future, job, key):
             _record(future, job, key, writer, state, report)
             bar.update()
+
+        run_jobs(executor, todo, done)
     bar.close()
     remove_stale()  # what a worker killed mid-run left in the temporary folder
     report.seconds = time.monotonic() - started
@@ -211,11 +218,69 @@ def require_sandbox(config, root):
     sandbox.check_available()
 
 
+def run_jobs(executor, todo, done):
+    """Run every (job, key) of `todo`, calling done(future, job, key) as each finishes.
+
+    On local processes at most one job per worker is in flight, so when a grading process
+    dies (BrokenProcessPool) only those jobs are suspects: the pool is rebuilt, and each
+    suspect is graded again on its own. One that kills the pool alone gets done() with a
+    future holding DIED; every bystander is graded.
+    """
+    if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
+        pending = {executor.submit(job): (job, key) for job, key in todo}
+        for future in executor.as_completed(list(pending)):
+            done(future, *pending.pop(future))
+        return
+    queue, suspects, pending = list(todo), [], {}
+    while queue or suspects or pending:
+        if suspects and not pending:  # a suspect runs alone, so a crash names it
+            job, key = suspects.pop(0)
+            pending[executor.submit(job)] = (job, key, True)
+        elif not suspects and not any(alone for *_, alone in pending.values()):
+            while queue and len(pending) < executor.slots:
+                job, key = queue.pop(0)
+                pending[executor.submit(job)] = (job, key, False)
+        finished = next(executor.as_completed(list(pending)))
+        job, key, alone = pending.pop(finished)
+        if not isinstance(finished.exception(), BrokenProcessPool):
+            done(finished, job, key)
+            continue
+        # The pool is broken: every future still pending fails too, at once.
+        futures_wait(list(pending))
+        for future, (other, other_key, other_alone) in [(finished, (job, key, alone))] + list(
+            pending.items()
+        ):
+            if not isinstance(future.exception(), BrokenProcessPool):
+                done(future, other, other_key)  # it finished before the crash
+            elif other_alone:
+                done(_Failed(RuntimeError(DIED)), other, other_key)
+            else:
+                suspects.append((other, other_key))
+        pending = {}
+        executor.rebuild()
+
+
+class _Failed:
+    """A finished future holding `error`, for done() callbacks."""
+
+    def __init__(self, error):
+        self._error = error
+
+    def result(self):
+        raise self._error
+
+    def exception(self):
+        return self._error
+
+
 def _record(future, job, key, writer, state, report):
     try:
         graded = future.result()
     except Exception as error:  # the worker itself died: nothing recorded, retried next run
-        report.failed[job.student] = f"worker failed: {type(error).__name__}: {error}"
+        failed = str(error) == DIED
+        report.failed[job.student] = (
+            DIED if failed else f"worker failed: {type(error).__name__}: {error}"
+        )
         return
     if graded.error:
         report.failed[job.student] = graded.error
@@ -237,24 +302,35 @@ class _executor:
     coordinator prepares; set `bundle` before submitting.
     """
 
-    def __init__(self, config_text, jobs, scheduler):
+    def __init__(self, config_text, jobs, scheduler, *, function=None, initializer=_start_worker):
         self.scheduler, self.bundle, self._scattered = scheduler, None, None
+        self.function = function or _grade
+        self.slots = jobs or os.cpu_count() or 1
+        self._config_text, self._initializer = config_text, initializer
         if scheduler:
             from distributed import Client, as_completed
 
             self.client = Client(scheduler)
             self.as_completed = as_completed
         else:
-            # spawn, not fork: the coordinator holds database connections and threads.
-            self.pool = ProcessPoolExecutor(
-                max_workers=jobs or os.cpu_count() or 1,
-                mp_context=get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(config_text, time.time()),
-            )
             self.as_completed = futures_as_completed
-            for _ in range(self.pool._max_workers):  # spawn them all now, not on demand
-                self.pool.submit(int)
+            self._spawn()
+
+    def _spawn(self):
+        # spawn, not fork: the coordinator holds database connections and threads.
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.slots,
+            mp_context=get_context("spawn"),
+            initializer=self._initializer,
+            initargs=(self._config_text, time.time()) if self._initializer else (),
+        )
+        for _ in range(self.slots):  # spawn them all now, not on demand
+            self.pool.submit(int)
+
+    def rebuild(self):
+        """A fresh pool, after one of the processes died and broke this one."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._spawn()
 
     def __enter__(self):
         return self
@@ -264,7 +340,7 @@ class _executor:
             if self._scattered is None:  # send the course to every worker once
                 self._scattered = self.client.scatter(self.bundle, broadcast=True)
             return self.client.submit(_grade, self._scattered, job, pure=False)
-        return self.pool.submit(_grade, self.bundle, job)
+        return self.pool.submit(self.function, self.bundle, job)
 
     def __exit__(self, *exc):
         if self.scheduler:

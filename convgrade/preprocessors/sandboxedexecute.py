@@ -1,16 +1,22 @@
 """nbgrader's Execute step, with the kernel in the sandbox and no way to sink the submission."""
 
+import math
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Float, Integer
 
 from ..kernel import KernelPool, SandboxedKernelManager, shut_down
 
 NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
 TRUNCATED = "[output truncated: this cell printed more than {limit} kB]"
+BUDGET_USED = "notebook time budget used up"
+OVER_BUDGET = (
+    "Not run: this notebook's cells already took the {budget:g} s that grading allows "
+    "for running one notebook."
+)
 
 
 class SandboxedExecute(Execute):
@@ -27,6 +33,12 @@ class SandboxedExecute(Execute):
     max_notebook_output_kb = Integer(8192, help="Output kept per notebook, across all cells.").tag(
         config=True
     )
+    notebook_budget = Float(
+        120.0,
+        help="Seconds of wall-clock time one notebook's run may take, all cells together. "
+        "A cell still running when it is spent is interrupted, and later cells are not run "
+        "(the feedback says so). 0 means no limit beyond the per-cell Execute.timeout.",
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute would otherwise default to an unsandboxed AsyncKernelManager.
@@ -42,6 +54,7 @@ class SandboxedExecute(Execute):
         self._set_up = False
         self._cell_seconds = 0.0
         started = time.monotonic()
+        self._deadline = started + self.notebook_budget if self.notebook_budget > 0 else None
         km = KernelPool.take(parent=self)
         # Launch the next notebook's kernel now: its start-up overlaps this notebook's run.
         KernelPool.refill(parent=self)
@@ -82,10 +95,31 @@ class SandboxedExecute(Execute):
         self._notebook_bytes += size
         return super().output(outs, msg, display_id, cell_index)
 
+    def _get_timeout(self, cell):
+        """The cell's timeout, shortened to what is left of the notebook's budget."""
+        timeout = super()._get_timeout(cell)
+        if self._deadline is None:
+            return timeout
+        left = max(1, math.ceil(self._deadline - time.monotonic()))
+        return left if timeout is None else min(timeout, left)
+
     def preprocess_cell(self, cell, resources, index):
+        if (
+            self._stopped is None
+            and cell.cell_type == "code"
+            and self._deadline is not None
+            and time.monotonic() >= self._deadline
+        ):
+            self._stopped = self._stop_reason = BUDGET_USED
+            self.log.warning("Stopped executing at cell %d: %s", index, BUDGET_USED)
         if self._stopped is not None:
             if cell.cell_type == "code":
-                cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN + "\n")]
+                note = (
+                    OVER_BUDGET.format(budget=self.notebook_budget)
+                    if self._stopped == BUDGET_USED
+                    else NOT_RUN
+                )
+                cell.outputs = [new_output("stream", name="stdout", text=note + "\n")]
             return cell, resources
         try:
             if not self._set_up:

@@ -1,0 +1,36 @@
+"""Slow added cells, and a convolve that dawdles just under the call timeout on every
+photo: the notebook budget and the checks' budget together bound the time it takes."""
+# expect: loses=check_convolve_photos
+# %% convolve
+import time
+
+import numpy as np
+
+
+def convolve(image, kernel):
+    if image.size > 1000:
+        time.sleep(2.8)  # just under the hostile test's 3 s call timeout
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(kh):
+        for j in range(kw):
+            out += kernel[i, j] * image[i : i + out.shape[0], j : j + out.shape[1]]
+    return out
+
+
+# %% new-cell-1
+import time
+
+time.sleep(7)
+# %% new-cell-2
+import time
+
+time.sleep(7)
+# %% new-cell-3
+import time
+
+time.sleep(7)
+# %% new-cell-4
+import time
+
+time.sleep(7)
