@@ -664,3 +664,12 @@ def test_written_answer_blockquote_and_links_in_real_feedback(graded_course):
     answer = page[page.find("A quoted line") : page.find("Look-ahead")]
     assert "<a " in answer and 'href="' not in answer.replace('href="#top"', "")
     assert active(answer) == set()
+
+
+@pytest.mark.parametrize("module", ["convgrade.safe_html", "convgrade.preprocessors.safeoutputs"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failed == 0
