@@ -5,7 +5,7 @@ answer), its outputs, and the feedback page built from both. Each door renders f
 sanitises the *rendered* HTML here, so the instructor's markdown is never escaped (a
 blockquote stays a blockquote) and nothing the student wrote can run script: only the tags
 and attributes below survive, URLs only as http, https, relative links and inline
-``data:image/(png|jpeg|gif|webp);base64`` pictures, and every fragment is bounded in size
+``data:image/(png|jpeg|gif);base64`` pictures, and every fragment is bounded in size
 before the sanitiser sees it (nh3 is linear in its input).
 
 - `clean_fragment` cleans what a student wrote or printed; ids are prefixed and classes
@@ -30,11 +30,10 @@ MAX_TEXT_CHARS = 256 * 1024
 
 ID_PREFIX = "user-content-"
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "action", "background"})
-IMAGE_MIME_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 DATA_IMAGE = re.compile(
-    r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/\s]*={0,2}\s*\Z", re.IGNORECASE
+    r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/\s]*={0,2}\s*\Z", re.IGNORECASE
 )
-INLINE_PICTURE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]{64,}")
+INLINE_PICTURE = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]{64,}")
 STYLE_PROPERTIES = frozenset(
     {"color", "background-color", "font-weight", "font-style", "text-align", "text-decoration"}
 )
