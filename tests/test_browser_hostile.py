@@ -17,7 +17,7 @@ import time
 import nbformat
 import pytest
 from browser_support import HELPERS, chromium, lab_server, make_browser_course, screenshot
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -42,13 +42,9 @@ def payload_js():
     return namespace["JS"], namespace["PNG"]
 
 
-def legacy_page(notebook_path, out):
-    """The notebook as the old configuration rendered it (SanitizeHTML, metadata kept),
-    with the output the student's kernel printed: the payload live."""
-    from nbconvert.exporters import HTMLExporter
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-    from traitlets.config import Config
-
+def legacy_notebook(notebook_path):
+    """The autograded notebook as the old configuration left it: the picture's metadata
+    and a written answer's raw HTML and script links still in it."""
     js, png = payload_js()
     notebook = read_notebook(notebook_path)
     printed = new_output(
@@ -57,10 +53,21 @@ def legacy_page(notebook_path, out):
         metadata={"image/png": {"width": "1 onerror=" + js, "height": "1 onload=" + js}},
     )
     notebook.cells.append(new_code_cell("# the student's cell", outputs=[printed]))
+    notebook.cells.append(new_markdown_cell(f'[link](javascript:{js}) <img src=x onerror="{js}">'))
+    return notebook
+
+
+def legacy_page(notebook_path, out):
+    """The notebook as the old configuration rendered it (SanitizeHTML, metadata kept),
+    with the output the student's kernel printed: the payload live."""
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+    from traitlets.config import Config
+
     config = Config({"SanitizeHTML": {"enabled": True, "strip": True}})
     exporter = HTMLExporter(config=config, template_name="classic")
     exporter.register_preprocessor(SanitizeHTML(config=config), enabled=True)
-    html, _ = exporter.from_notebook_node(notebook)
+    html, _ = exporter.from_notebook_node(legacy_notebook(notebook_path))
     out.write_text(html)
     return out
 
@@ -120,6 +127,22 @@ def settled(driver):
     return driver.execute_script(OWNED_JS)
 
 
+def test_hostile_pages_are_from_real_grading(course):
+    """The pages checked above came from real grading with the course's configuration."""
+    notebook = nbformat.read(
+        str(course / "autograded" / STUDENTS[0] / "convolutions" / "convolutions.ipynb"), 4
+    )
+    pictures = [
+        o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    ]
+    assert pictures, "the hostile picture should be in the autograded notebook"
+    assert all(
+        set(o.metadata.get("image/png", {})) <= {"alt"} and "width" not in o.metadata
+        for o in pictures
+        if o.data.get("text/plain") == "a picture"
+    )
+
+
 @pytest.mark.parametrize("student", STUDENTS)
 def test_feedback_page_runs_no_script(course, browser, student, tmp_path):
     """The feedback file opened in Chromium: title kept, no global set; the control runs."""
@@ -139,7 +162,8 @@ def test_feedback_page_runs_no_script(course, browser, student, tmp_path):
 
 
 def test_formgrader_page_runs_no_script_and_changes_no_grade(course, lab, browser):
-    """The formgrader's page of the hostile submission: nothing runs, no grade changes, no
+    """The formgrader's page of the hostile submission, its autograded notebook replaced by
+    one graded before SafeOutputs (payloads still in it): nothing runs, no grade changes, no
     file is written. Then the old rendering's payload, put in the same page, does all three."""
     student = STUDENTS[0]
     from nbgrader.api import Gradebook
@@ -150,6 +174,13 @@ def test_formgrader_page_runs_no_script_and_changes_no_grade(course, lab, browse
         ).id
     before = grade_rows(course, student)
     assert any(manual is None for *_, manual in before), "the written answer starts ungraded"
+
+    # An autograded notebook from before SafeOutputs: the server's own rendering must clean it.
+    autograded = course / "autograded" / student / "convolutions" / "convolutions.ipynb"
+    legacy = legacy_page(autograded, course.parent / "legacy.html").read_text()
+    old = legacy_notebook(autograded)
+    autograded.chmod(0o644)
+    nbformat.write(old, str(autograded))
 
     browser.get(f"{lab.url}/formgrader?token={lab.token}")  # logs in
     wait_until(browser, lambda d: "/formgrader" in d.current_url, LOAD_TIMEOUT, "the login")
@@ -167,10 +198,6 @@ def test_formgrader_page_runs_no_script_and_changes_no_grade(course, lab, browse
     assert grade_rows(course, student) == before
 
     # Control: the old rendering's picture tag, put into this page, runs its payload.
-    legacy = legacy_page(
-        course / "autograded" / student / "convolutions" / "convolutions.ipynb",
-        course.parent / "legacy.html",
-    ).read_text()
     tag = next(t for t in legacy.split("<img")[1:] if "onload=" in t.split(">")[0])
     browser.execute_script(
         "document.body.insertAdjacentHTML('beforeend', arguments[0]);",
@@ -184,19 +211,3 @@ def test_formgrader_page_runs_no_script_and_changes_no_grade(course, lab, browse
         "the control payload to save full credit through the formgrader",
     )
     wait_until(browser, lambda d: (course / "owned.txt").exists(), 30, "the control's file")
-
-
-def test_hostile_pages_are_from_real_grading(course):
-    """The pages checked above came from real grading with the course's configuration."""
-    notebook = nbformat.read(
-        str(course / "autograded" / STUDENTS[0] / "convolutions" / "convolutions.ipynb"), 4
-    )
-    pictures = [
-        o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
-    ]
-    assert pictures, "the hostile picture should be in the autograded notebook"
-    assert all(
-        set(o.metadata.get("image/png", {})) <= {"alt"} and "width" not in o.metadata
-        for o in pictures
-        if o.data.get("text/plain") == "a picture"
-    )
