@@ -303,6 +303,36 @@ def test_no_page_carries_script_the_template_did_not_put_there(hostile_class):
     assert found == {}
 
 
+IMAGE_SIZE = re.compile(r"<img\b[^>]*?\s(width|height)=(\"[^\"]*\"|'[^']*'|[^\s>]*)", re.I)
+# Classes and ids the formgrader's own scripts act on: student content must not pose as them.
+FORMGRADER_HOOKS = re.compile(
+    r"class=\"[^\"]*\b(full-credit|extra-credit|score|tabbable|comment)\b", re.IGNORECASE
+)
+
+
+@pytest.mark.e2e
+def test_pages_show_the_lesson_markdown_and_only_integer_picture_sizes(hostile_class):
+    root = hostile_class["root"]
+    trusted_hooks = len(FORMGRADER_HOOKS.findall(formgrader_page(root, "bystander-complete")))
+    wrong = {}
+    for scenario in HOSTILE:
+        page = feedback_page(root, scenario.name).read_text(errors="replace")
+        formgrader = formgrader_page(root, scenario.name)
+        problems = [
+            f"{key}={value}"
+            for html in (page, formgrader)
+            for key, value in IMAGE_SIZE.findall(html)
+            if not value.strip("\"'").isdigit()
+        ]
+        if "<blockquote" not in page or "<p>&gt;" in page:
+            problems.append("the lesson's blockquote is escaped")
+        if len(FORMGRADER_HOOKS.findall(formgrader)) > trusted_hooks:
+            problems.append("student content carries the formgrader's score classes")
+        if problems:
+            wrong[scenario.name] = problems[:5]
+    assert wrong == {}
+
+
 def _hidden_fingerprints():
     """Strings that would show a hidden input was copied out: a run of an image's first
     row in decimal, and base64 and hex of byte runs of every hidden array and photo."""
