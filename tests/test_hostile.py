@@ -34,6 +34,7 @@ c.Execute.timeout = 8
 c.HiddenChecks.call_timeout = 3.0
 c.HiddenChecks.budget = 30.0
 c.HiddenChecks.load_timeout = 8.0
+c.SandboxedExecute.notebook_budget = 15.0
 """
 # Files whose damage would matter beyond this test: the real course's gradebook and source.
 REAL_COURSE_FILES = [
@@ -436,6 +437,10 @@ def test_no_hidden_input_or_secret_in_any_output(hostile_class):
         ("files_notebook_symlink_other_student", "unreadable file"),
         ("files_oversized_notebook", "unreadable file"),
         ("files_device_notebook", "unreadable file"),
+        ("sandbox_numpy_vars_alias", "forbidden"),
+        ("sandbox_numpy_runtime_alias", "forbidden"),
+        ("sandbox_scipy_meta_path", "forbidden"),
+        ("starve_many_slow_cells", "notebook time budget used up"),
     ],
 )
 def test_each_problem_is_recorded_with_a_reason(hostile_class, name, reason):

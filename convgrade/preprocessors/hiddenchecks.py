@@ -79,10 +79,7 @@ class HiddenChecks(NbGraderPreprocessor):
             {
                 # Already reduced to vetted parts by StudentProcess (failures.describe_error).
                 "load_errors": submission.process.load_errors[:20],
-                "forbidden": {
-                    name: [clean_text(u.describe(), 200) for u in uses[:20]]
-                    for name, uses in submission.forbidden.items()
-                },
+                "forbidden": _forbidden_record(submission),
                 "load_failure": submission.process.load_failure
                 and clean_text(submission.process.load_failure, 300),
                 "crashes": [clean_text(c, 200) for c in submission.process.crashes[:20]],
@@ -92,6 +89,20 @@ class HiddenChecks(NbGraderPreprocessor):
             }
         )
         return nb, resources
+
+
+def _forbidden_record(submission):
+    """Forbidden routines per student function: found by the static scan, or blocked at run
+    time in the sandbox (reached some way the scan could not see)."""
+    record = {
+        name: [clean_text(u.describe(), 200) for u in uses[:20]]
+        for name, uses in submission.forbidden.items()
+    }
+    for call in submission.process.forbidden_calls[:20]:
+        # Our own message, "<function> raised <vetted error>"; the function name is ours.
+        name = call.split(" raised ", 1)[0]
+        record.setdefault(name, []).append("a blocked library routine at run time")
+    return {name: list(dict.fromkeys(uses)) for name, uses in record.items()}
 
 
 def _summary(result):
