@@ -477,6 +477,21 @@ def test_instructor_commands_survive_and_print_plain_text(hostile_class, command
 
 
 @pytest.mark.e2e
+def test_every_check_ran_to_a_verdict(hostile_class):
+    """Hostile code may fail its checks, but never break one on the grader's side."""
+    root = hostile_class["root"]
+    broken = {}
+    for scenario in [*HOSTILE, *BYSTANDERS]:
+        name = getattr(scenario, "name", scenario)
+        notebook = read_notebook(autograded(root, name))
+        for cell in notebook.cells:
+            for check in cell.get("metadata", {}).get("convgrade", {}).get("checks", []):
+                if "could not be completed" in (check.get("message") or ""):
+                    broken.setdefault(name, []).append(check.get("name"))
+    assert broken == {}
+
+
+@pytest.mark.e2e
 def test_only_the_grader_wrote_grading_records(hostile_class):
     from convgrade.records import read_records
 
