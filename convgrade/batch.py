@@ -33,7 +33,8 @@ from .grading import (  # noqa: E402
     Job,
     warm_up,
 )
-from .intake import TIMESTAMP, Intake, printable, vet_submission  # noqa: E402
+from .intake import TIMESTAMP, Intake, vet_submission  # noqa: E402
+from .plain_text import plain  # noqa: E402
 from .sandbox import Sandbox, SandboxUnavailable  # noqa: E402
 from .tempdirs import remove_stale  # noqa: E402
 
@@ -109,7 +110,7 @@ def submissions(root, assignment, students=None, limits=None):
         # A refused notebook is left out: the worker grades its own stand-in, with the reason.
         vetted = vet_submission(submitted, student, assignment, limits=limits)
         for refusal in vetted.refused:
-            print(f"convgrade: refused in {printable(student)}'s submission: {refusal}")
+            print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
         files = {k: v for k, v in vetted.files.items() if k != TIMESTAMP}
         jobs.append(Job(student, files, vetted.timestamp, vetted.refused))
     return jobs

@@ -21,14 +21,14 @@ import errno
 import glob
 import os
 import re
-import shutil
 import stat
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 
+from .plain_text import plain
 from .startup import skip_optional_grammar
+from .tempdirs import PrivateFolder
 
 skip_optional_grammar()
 
@@ -239,7 +239,7 @@ class _Walk:
         self.full = False
 
     def refuse(self, path, reason):
-        self.vetted.refused.append(Refusal(printable(path), reason))
+        self.vetted.refused.append(Refusal(plain(path, 120), reason))
 
     def folder(self, fd, prefix, depth):
         with os.scandir(fd) as listing:
@@ -359,7 +359,7 @@ def _same(a, b):
 def _kind(st, name, dir_fd):
     if stat.S_ISLNK(st.st_mode):
         try:
-            target = printable(os.readlink(name, dir_fd=dir_fd))
+            target = plain(os.readlink(name, dir_fd=dir_fd), 120)
         except OSError:
             target = "?"
         return f"a symbolic link (to {target}); links are not accepted"
@@ -395,15 +395,6 @@ def name_problem(name):
     return None
 
 
-def printable(text, limit=120):
-    """A student-chosen name as safe one-line text for a record or a terminal."""
-    text = "".join(
-        c if c.isprintable() and unicodedata.category(c) != "Cf" else ascii(c)[1:-1]
-        for c in text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def write_vetted(folder, files):
     """Write {relative path: bytes} under `folder` (a fresh, grader-owned folder)."""
     for name, data in files.items():
@@ -434,12 +425,13 @@ class VettedAutograde(Autograde):
         return super()._input_directory
 
     def start(self):
-        self._staging = tempfile.mkdtemp(prefix="convgrade-intake-")
+        staging = PrivateFolder("intake")  # removed even if this process is killed
+        self._staging = str(staging.path)
         self._vetted = {}
         try:
             super().start()
         finally:
-            shutil.rmtree(self._staging, ignore_errors=True)
+            staging.close()
             self._staging = None
 
     def init_notebooks(self):
@@ -460,7 +452,7 @@ class VettedAutograde(Autograde):
                 submitted, student, assignment, self._notebook_names(assignment), limits
             )
             for refusal in vetted.refused:
-                self.log.warning("Refused in %s's submission: %s", printable(student), refusal)
+                self.log.warning("Refused in %s's submission: %s", plain(student, 120), refusal)
             write_vetted(os.path.join(self._staging, student, assignment), vetted.files)
             self._vetted[student] = vetted
 

@@ -6,13 +6,12 @@ import os
 import selectors
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from .sandbox import Sandbox, remove_cgroup
+from .tempdirs import PrivateFolder
 
 WORK_DIR = "/tmp/convgrade/work"
 INPUT_DIR = "/tmp/convgrade/input"
@@ -49,7 +48,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.sandbox = Sandbox(parent=self)
-        self._ipc_dir = Path(tempfile.mkdtemp(prefix="convgrade-ipc-"))
+        self._ipc_folder = PrivateFolder("ipc")  # removed even if this process is killed
+        self._ipc_dir = self._ipc_folder.path
         self.input_dir = self._ipc_dir / "input"
         self.input_dir.mkdir()
         self.transport = "ipc"
@@ -135,7 +135,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not restart:
             remove_cgroup(self._cgroup)
             self._cgroup = None
-            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_folder.close()
 
 
 class KernelPool:

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from .failures import StudentCodeError, clean_error_record, clean_text, describe
 from .failures import type_name as safe_type_name
 from .misconceptions import diagnose_exception
 from .sandbox import Sandbox, remove_cgroup
+from .tempdirs import PrivateFolder
 
 SANDBOX_DIR = Path("/tmp/convgrade")
 MAX_STARTS = 6
@@ -313,7 +313,8 @@ class _WorkerProcess:
     """A sandboxed worker.py, spawned but given no student code yet."""
 
     def __init__(self, sandbox, preload):
-        self.host_dir = Path(tempfile.mkdtemp(prefix="convgrade-worker-"))
+        self._host_folder = PrivateFolder("worker")  # removed even if this process is killed
+        self.host_dir = self._host_folder.path
         self.input_dir = self.host_dir / "input"  # filled with the notebook's files later
         self.input_dir.mkdir()
         script = Path(worker.__file__)
@@ -391,7 +392,7 @@ class _WorkerProcess:
                 pass
         remove_cgroup(self.cgroup)
         self.stderr.close()
-        shutil.rmtree(self.host_dir, ignore_errors=True)
+        self._host_folder.close()
 
 
 class WorkerPool:
