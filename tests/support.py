@@ -32,6 +32,54 @@ def nbgrader(course_root, *args, check=True, timeout=600, env=None):
     return result
 
 
+def convgrade(course_root, *args, env=None, timeout=900):
+    """Run a real `convgrade` command in `course_root`; return the CompletedProcess."""
+    env = dict(env or os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    return subprocess.run(
+        [sys.executable, "-m", "convgrade.cli", *args],
+        cwd=course_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        errors="surrogateescape",
+        timeout=timeout,
+    )
+
+
+def grade_through(course_root, door, env=None, timeout=1800):
+    """Grade every submission, feedback included, through one of the two doors:
+    "nbgrader" (`nbgrader autograde` then `generate_feedback`) or "convgrade"
+    (`convgrade grade`). Both regrade everyone (--force). Returns one CompletedProcess."""
+    if door == "convgrade":
+        return convgrade(course_root, "grade", "--jobs", "2", "--force", env=env, timeout=timeout)
+    env = env and dict(env, PATH=f"{BIN}:{env.get('PATH', os.environ['PATH'])}")
+    run = nbgrader(
+        course_root, "autograde", "convolutions", "--force", check=False, timeout=timeout, env=env
+    )
+    feedback = nbgrader(
+        course_root, "generate_feedback", "convolutions", "--force", check=False, env=env
+    )
+    run.returncode = run.returncode or feedback.returncode
+    run.stdout += feedback.stdout
+    run.stderr += feedback.stderr
+    return run
+
+
+# What the formgrader passes its 'formgrade' template for one submission.
+FORMGRADE_RESOURCES = {
+    "assignment_id": "convolutions",
+    "notebook_id": "convolutions",
+    "submission_id": "x",
+    "index": 0,
+    "total": 1,
+    "base_url": "",
+    "student": "x",
+    "last_name": None,
+    "first_name": None,
+    "notebook_path": "/x",
+}
+
+
 def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
 

@@ -10,15 +10,22 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from support import BIN, REPO, grade_rows, make_course, nbgrader, read_notebook
+from support import (
+    FORMGRADE_RESOURCES,
+    REPO,
+    convgrade,
+    grade_rows,
+    grade_through,
+    make_course,
+    nbgrader,
+    read_notebook,
+)
 
 from convgrade import checks, report, scenarios
 
@@ -70,31 +77,11 @@ def cgroups():
 
 
 def grade(root, path):
-    """Grade the whole class (bystanders too) through one of the two doors, with feedback.
-
-    Grading runs with a TMPDIR of its own, so what it leaves there can be checked.
-    """
+    """Grade the whole class (bystanders too) through one door, with its own TMPDIR, so
+    what grading leaves there can be checked."""
     tmp = root.parent / "tmp"
     tmp.mkdir(exist_ok=True)
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", TMPDIR=str(tmp), **GRADER_SECRET)
-    if path == "nbgrader":
-        run = nbgrader(
-            root, "autograde", "convolutions", "--force", check=False, timeout=1800, env=env
-        )
-        feedback = nbgrader(
-            root, "generate_feedback", "convolutions", "--force", check=False, env=env
-        )
-        run.stdout += feedback.stdout
-        run.stderr += feedback.stderr
-        return run
-    return subprocess.run(
-        [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--force"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    return grade_through(root, path, env=dict(os.environ, TMPDIR=str(tmp), **GRADER_SECRET))
 
 
 @pytest.fixture(scope="module", params=GRADING_PATHS)
@@ -210,20 +197,8 @@ def formgrader_page(root, student):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.HTMLExporter.template_name = "formgrade"
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
-    resources = {
-        "assignment_id": "convolutions",
-        "notebook_id": "convolutions",
-        "submission_id": "x",
-        "index": 0,
-        "total": 1,
-        "base_url": "",
-        "student": "x",  # the same for every page, so template scripts compare equal
-        "last_name": None,
-        "first_name": None,
-        "notebook_path": "/x",
-    }
     html, _ = HTMLExporter(config=config).from_filename(
-        str(autograded(root, student)), resources=resources
+        str(autograded(root, student)), resources=dict(FORMGRADE_RESOURCES)
     )
     return html
 
@@ -448,23 +423,11 @@ def test_each_problem_is_recorded_with_a_reason(hostile_class, name, reason):
     assert any(reason in line for line in found.get(name, [])), found.get(name)
 
 
-def convgrade(root, *args):
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    return subprocess.run(
-        [sys.executable, "-m", "convgrade.cli", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize("command", [["problems"], ["summary"], ["report"]])
 def test_instructor_commands_survive_and_print_plain_text(hostile_class, command):
     root = hostile_class["root"]
-    run = convgrade(root, *command)
+    run = convgrade(root, *command, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     shown = run.stdout + run.stderr
     if command == ["report"]:

@@ -18,7 +18,7 @@ import unicodedata
 import nbformat
 import psutil
 import pytest
-from support import BIN, grade_rows, make_course, nbgrader, read_notebook
+from support import BIN, convgrade, grade_rows, make_course, nbgrader, read_notebook
 
 from convgrade import checks, scenarios
 from convgrade.exporter import placeholder
@@ -52,19 +52,6 @@ PAYLOADS = {
 def unsafe(text):
     """The characters of `text` a terminal or a bidi renderer would act on, bar line ends."""
     return sorted({c for c in text if unicodedata.category(c) in UNSAFE_CATEGORIES} - {"\n"})
-
-
-def run_cli(root, *args, env=None, timeout=900):
-    env = dict(env or os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    return subprocess.run(
-        [sys.executable, "-m", "convgrade.cli", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        errors="surrogateescape",
-        timeout=timeout,
-    )
 
 
 def private_tmp(base):
@@ -189,7 +176,7 @@ def graded(tmp_path_factory):
         scenarios.write_submission(scenario, root, scenario.name)
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     tmp, env = private_tmp(base)
-    run = run_cli(root, "grade", "--jobs", "2", "--force", env=env)
+    run = convgrade(root, "grade", "--jobs", "2", "--force", env=env)
     return {"root": root, "run": run, "tmp": tmp, "env": env}
 
 
@@ -223,9 +210,9 @@ def test_no_forged_record_survives_into_an_autograded_notebook(graded):
 @pytest.mark.e2e
 def test_problems_summary_and_report_run_and_show_no_forgery(graded):
     root, env = graded["root"], graded["env"]
-    problems = run_cli(root, "problems", env=env)
-    summary = run_cli(root, "summary", env=env)
-    report = run_cli(root, "report", env=env)
+    problems = convgrade(root, "problems", env=env)
+    summary = convgrade(root, "summary", env=env)
+    report = convgrade(root, "report", env=env)
     for run in (problems, summary, report):
         assert run.returncode == 0, run.stderr[-2000:]
     page = (root / "reports" / "convolutions.html").read_text()
@@ -249,7 +236,7 @@ def test_plain_nbgrader_strips_forged_records_too(graded):
     names = ["tools_forged_records_markdown", "tools_forged_records_notebook"]
     for name in names:
         nbgrader(root, "autograde", "convolutions", "--student", name, "--force")
-    found = run_cli(root, "problems", env=graded["env"])
+    found = convgrade(root, "problems", env=graded["env"])
     assert found.returncode == 0 and _forged(found.stdout) == []
     for name in names:
         path = root / "autograded" / name / "convolutions" / "convolutions.ipynb"

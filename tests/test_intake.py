@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import BIN, REPO, grade_rows, make_course, nbgrader, read_notebook
+from support import BIN, REPO, grade_rows, grade_through, make_course, nbgrader, read_notebook
 
 from convgrade import checks, intake, report, scenarios
 from convgrade.exporter import SubmissionExporter
@@ -385,21 +385,8 @@ def build_class(root):
 
 
 def run_grading(root, path):
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    if path == "nbgrader":
-        # A hang (a FIFO opened, /dev/zero read) fails here through the timeout.
-        run = nbgrader(root, "autograde", "convolutions", "--force", check=False, timeout=900)
-        assert run.returncode == 0, run.stderr[-3000:]
-        nbgrader(root, "generate_feedback", "convolutions", "--force", timeout=600)
-        return run.stdout + run.stderr
-    run = subprocess.run(
-        [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--force"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    # A hang (a FIFO opened, /dev/zero read) fails here through the timeout.
+    run = grade_through(root, path, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     return run.stdout + run.stderr
 

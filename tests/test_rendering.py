@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
-from support import REPO, SOURCE, make_course, nbgrader, read_notebook
+from support import FORMGRADE_RESOURCES, REPO, SOURCE, make_course, nbgrader, read_notebook
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -531,20 +531,6 @@ def test_an_old_autograded_notebook_is_safe_in_the_formgrader(tmp_path):
             new_notebook(cells=[new_code_cell("x")]), resources=FORMGRADE_RESOURCES
         )[0]
     )
-
-
-FORMGRADE_RESOURCES = {
-    "assignment_id": "convolutions",
-    "notebook_id": "convolutions",
-    "submission_id": "x",
-    "index": 0,
-    "total": 1,
-    "base_url": "",
-    "student": "x",
-    "last_name": None,
-    "first_name": None,
-    "notebook_path": "/x",
-}
 
 
 # ---------------------------------------------------------------------------- configuration
