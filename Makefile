@@ -64,10 +64,10 @@ lab: setup ## start JupyterLab here (formgrader at /formgrader, Nbgrader menu in
 	$(VENV)/bin/jupyter lab --no-browser
 
 bench: setup ## benchmark `make grade` against plain sequential nbgrader (prints figures)
-	$(PY) -m convgrade.cli bench $(if $(N),--submissions $(N))
+	PYTHONPATH=tests $(PY) -m tools.benchmark $(if $(N),--submissions $(N))
 
 samples: setup ## rebuild submitted/ from the scenario catalog (review the diff)
-	$(PY) -m convgrade.cli samples
+	PYTHONPATH=tests $(PY) -m tools.samples
 
 hidden-inputs: setup ## regenerate the hidden checks' fixed arrays (review the diff)
 	$(PY) tests/hidden/make_inputs.py

@@ -7,16 +7,14 @@ kernel. See README.md for what each step does.
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 
-from convgrade import intake
-from convgrade.exporter import SubmissionExporter
-from convgrade.preprocessors import (
-    HiddenChecks,
-    RepairSubmission,
-    RequireSandbox,
-    SafeOutputs,
-    SandboxedExecute,
-)
-from convgrade.safe_html import SafeFeedbackExporter
+from convgrade.autograde.exporter import SubmissionExporter
+from convgrade.autograde.hiddenchecks import HiddenChecks
+from convgrade.autograde.repairsubmission import RepairSubmission
+from convgrade.autograde.requiresandbox import RequireSandbox
+from convgrade.autograde.sandboxedexecute import SandboxedExecute
+from convgrade.feedback.safe_html import SafeFeedbackExporter
+from convgrade.feedback.safeoutputs import SafeOutputs
+from convgrade.intake import vetting
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -38,8 +36,8 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Intake: nbgrader autograde (and the formgrader's button) grades only a vetted copy of
-# each submission folder: no links, FIFOs, devices or oversized files (convgrade/intake.py).
-intake.install()
+# each submission folder: no links, FIFOs, devices or oversized files (convgrade/vetting.py).
+vetting.install()
 c.Intake.max_notebook_bytes = 16 * 2**20
 c.Intake.max_file_bytes = 16 * 2**20
 c.Intake.max_total_bytes = 64 * 2**20
@@ -81,7 +79,7 @@ c.HiddenChecks.budget = 90.0
 # shows only allow-listed outputs and renders markdown before cleaning it with nh3; the
 # feedback page's body is cleaned whole (convgrade/safe_html.py).
 c.HTMLExporter.preprocessors = [SafeOutputs]
-c.HTMLExporter.filters = {"markdown2html": "convgrade.safe_html.markdown2html"}
+c.HTMLExporter.filters = {"markdown2html": "convgrade.feedback.safe_html.markdown2html"}
 c.GenerateFeedback.exporter_class = SafeFeedbackExporter
 
 # The sandbox (see convgrade/sandbox.py for what it allows and denies).

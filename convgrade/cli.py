@@ -8,7 +8,6 @@ from pathlib import Path
 def run(argv=None):
     parser = argparse.ArgumentParser(prog="convgrade", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("samples", help="rebuild submitted/ from the scenario catalog")
     summary = commands.add_parser("summary", help="print each student's score from the gradebook")
     summary.add_argument("--db", default="sqlite:///gradebook.db")
     check = commands.add_parser("check", help="run the hidden checks on one notebook")
@@ -31,40 +30,30 @@ def run(argv=None):
     report = commands.add_parser("report", help="write the class report (HTML with pictures)")
     report.add_argument("--assignment", default="convolutions")
     report.add_argument("--output", default="reports/convolutions.html")
-    bench = commands.add_parser("bench", help="benchmark against plain sequential nbgrader")
-    bench.add_argument("--submissions", type=int, default=24)
-    bench.add_argument("--jobs", type=int, default=None)
-    bench.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
-    scenario = commands.add_parser("scenario", help="build a catalog scenario and check it")
-    scenario.add_argument("path", help="a file under tests/catalog/")
     args = parser.parse_args(argv)
     return main(**vars(args))
 
 
 def main(*, command, **options):
-    if command == "samples":
-        from .samples import write_samples
-
-        print("wrote submitted/ for:", ", ".join(write_samples()))
-    elif command == "summary":
-        from .report import format_summary, student_scores
+    if command == "summary":
+        from convgrade.reports.gradebook_table import format_summary, student_scores
 
         print(format_summary(student_scores(options["db"])))
     elif command == "check":
         import pytest
 
-        from .checks import HIDDEN_DIR
+        from convgrade.checks.runner import HIDDEN_DIR
 
         args = [str(HIDDEN_DIR), "-q"]
         if options["notebook"]:
             args += ["--submission", str(Path(options["notebook"]).resolve())]
         return int(pytest.main(args))
     elif command == "problems":
-        from .report import format_problems, problems
+        from convgrade.reports.gradebook_table import format_problems, problems
 
         print(format_problems(problems(options["autograded"])))
     elif command == "check-config":
-        from .config_check import ConfigProblem, verify_course_config
+        from convgrade.autograde.config_check import ConfigProblem, verify_course_config
 
         try:
             verify_course_config(options["path"])
@@ -73,37 +62,21 @@ def main(*, command, **options):
             return 2
         print(f"{options['path']}: sandbox, repair and hidden checks are wired in")
     elif command == "report":
-        from .class_report import write_report
+        from convgrade.reports.class_page import write_report
 
         print("wrote", write_report(".", options["output"], options["assignment"]))
-    elif command == "bench":
-        from .benchmark import run
-
-        run(submissions=options["submissions"], jobs=options["jobs"], keep=options["keep"])
     elif command == "grade":
         return grade(**options)
-    elif command == "scenario":
-        import nbformat
-
-        from . import checks, scenarios
-        from .submission import Submission
-
-        scenario = scenarios.load(options["path"])
-        print(f"{scenario.name}: {scenario.description}\nexpects: {scenario.expect}")
-        notebook = nbformat.reads(scenarios.build(scenario).decode(), as_version=4)
-        with Submission.from_notebook(notebook, files_dir=scenarios.RELEASE_NOTEBOOK.parent) as sub:
-            groups = checks.run_hidden_checks(sub)
-        print("\n".join(checks.format_groups(groups, checks.group_points())))
     return 0
 
 
 def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
     """`convgrade grade`: grade the class (config checked first), write feedback, list problems."""
-    from .batch import grade_class
-    from .config_check import ConfigProblem
-    from .plain_text import plain
-    from .report import format_problems, problems
-    from .sandbox import SandboxUnavailable
+    from convgrade.autograde.config_check import ConfigProblem
+    from convgrade.batch.scheduler import grade_class
+    from convgrade.plain_text import plain
+    from convgrade.reports.gradebook_table import format_problems, problems
+    from convgrade.sandbox.bwrap import SandboxUnavailable
 
     try:
         result = grade_class(
@@ -119,7 +92,7 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback):
     for name, reason in result.failed.items():
         print(f"  not graded: {plain(name, 60)}: {plain(reason)}")
     if result.graded and not no_feedback:
-        from .feedback_writer import write_feedback
+        from convgrade.feedback.writer import write_feedback
 
         for name, error in write_feedback(".", assignment, result.graded).items():
             last = (str(error).strip().splitlines() or [""])[-1]

@@ -14,7 +14,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 
-from .misconceptions import HINTS
+from convgrade.checks.misconceptions import HINTS
 
 KEY = "convgrade"
 MAX_ITEMS = 500

@@ -4,10 +4,11 @@ import csv
 
 import pytest
 from support import grade_rows, make_course, nbgrader, read_notebook
+from tools import samples, scenarios
 
-from convgrade import checks, samples, scenarios
+from convgrade.checks import runner
 
-POINTS = checks.group_points()
+POINTS = runner.group_points()
 AUTO_TOTAL = sum(POINTS.values())
 
 

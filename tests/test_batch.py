@@ -16,9 +16,9 @@ import time
 import pytest
 from nbgrader.api import Gradebook
 from support import REPO, make_course, nbgrader, read_notebook
+from tools import scenarios
 
-from convgrade import scenarios
-from convgrade.batch import STATE_FILE, grade_class
+from convgrade.batch.scheduler import STATE_FILE, grade_class
 
 SCENARIOS = (
     scenarios.catalog("correct") + scenarios.catalog("faulty") + scenarios.catalog("partial")
@@ -145,7 +145,7 @@ def test_dask_cluster_grades_the_same(sequential, tmp_path):
 
 @pytest.mark.e2e
 def test_class_report_shows_distribution_failures_and_mistakes(sequential, tmp_path):
-    from convgrade.class_report import write_report
+    from convgrade.reports.class_page import write_report
 
     page = write_report(sequential, tmp_path / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3

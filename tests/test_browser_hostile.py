@@ -22,8 +22,7 @@ from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from support import grade_rows, nbgrader, read_notebook
-
-from convgrade import scenarios
+from tools import scenarios
 
 pytestmark = pytest.mark.e2e
 

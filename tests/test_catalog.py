@@ -7,11 +7,12 @@ built into a notebook and run through the same sandboxed worker and hidden check
 
 import nbformat
 import pytest
+from tools import scenarios
 
-from convgrade import checks, scenarios
-from convgrade.submission import Submission
+from convgrade.checks import runner
+from convgrade.checks.submission import Submission
 
-POINTS = checks.group_points()
+POINTS = runner.group_points()
 FAULTY = scenarios.catalog("faulty")
 CORRECT = scenarios.catalog("correct")
 
@@ -21,7 +22,7 @@ def grade(scenario):
     with Submission.from_notebook(
         notebook, files_dir=scenarios.RELEASE_NOTEBOOK.parent, call_timeout=5.0
     ) as submission:
-        return checks.run_hidden_checks(submission)
+        return runner.run_hidden_checks(submission)
 
 
 def lost_cells(groups):
@@ -66,7 +67,7 @@ def test_catalog_is_big_enough():
 
 
 def test_expectations_name_known_mistakes():
-    from convgrade.misconceptions import HINTS
+    from convgrade.checks.misconceptions import HINTS
 
     for scenario in FAULTY + CORRECT:
         assert set(scenario.misconceptions) <= set(HINTS), scenario.name

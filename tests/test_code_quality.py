@@ -19,7 +19,9 @@ def test_ruff(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("module", ["reference", "compare", "forbidden", "pictures"])
+@pytest.mark.parametrize(
+    "module", ["checks.reference", "checks.compare", "checks.forbidden", "checks.pictures"]
+)
 def test_docstring_examples(module):
     failed, tried = doctest.testmod(importlib.import_module(f"convgrade.{module}"))
     assert tried > 0 and failed == 0

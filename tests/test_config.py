@@ -3,7 +3,7 @@
 import pytest
 from support import REPO
 
-from convgrade.config_check import ConfigProblem, verify_course_config
+from convgrade.autograde.config_check import ConfigProblem, verify_course_config
 
 
 def test_course_config_has_every_protection():

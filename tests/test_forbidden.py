@@ -2,7 +2,7 @@
 
 import pytest
 
-from convgrade.forbidden import find_forbidden
+from convgrade.checks.forbidden import find_forbidden
 
 
 def snippet(imports, body):

@@ -22,10 +22,12 @@ import numpy as np
 import psutil
 import pytest
 from support import BIN, hidden_cases, make_course, nbgrader, read_notebook
+from tools import scenarios
 
-from convgrade import batch, checks, expect, scenarios
-from convgrade.compare import describe_shape
-from convgrade.failures import (
+from convgrade.batch import scheduler
+from convgrade.checks import expect, runner
+from convgrade.checks.compare import describe_shape
+from convgrade.checks.failures import (
     CheckFailure,
     clean_text,
     describe_error,
@@ -33,8 +35,8 @@ from convgrade.failures import (
     exception_name,
     safe_message,
 )
-from convgrade.pictures import MAX_SIDE, comparison_png
-from convgrade.student_process import Returned
+from convgrade.checks.pictures import MAX_SIDE, comparison_png
+from convgrade.sandbox.student_process import Returned
 
 LEAKS = [s for s in scenarios.catalog("hostile") if s.name.startswith("leak_")]
 STARVES = {s.name: s for s in scenarios.catalog("hostile") if s.name.startswith("starve_")}
@@ -273,7 +275,7 @@ class FakeJob:
 
 
 def grade_or_die(bundle, job):
-    """Stands in for batch._grade in the pool: the 'culprit' kills its grading process."""
+    """Stands in for scheduler._grade in the pool: the 'culprit' kills its grading process."""
     if job.student == "culprit":
         time.sleep(0.3)
         os._exit(9)
@@ -285,7 +287,7 @@ def test_a_dead_grading_process_costs_only_its_own_submission():
     """With two workers and the culprit among six jobs, the pool is rebuilt and the five
     bystanders, including those in flight when it died, are graded."""
     students = ["a", "b", "culprit", "c", "d", "e"]
-    executor = batch._executor(None, 2, None, function=grade_or_die, initializer=None)
+    executor = scheduler._executor(None, 2, None, function=grade_or_die, initializer=None)
     outcomes = {}
 
     def done(future, job, key):
@@ -295,8 +297,8 @@ def test_a_dead_grading_process_costs_only_its_own_submission():
             outcomes[job.student] = f"failed: {error}"
 
     with executor:
-        batch.run_jobs(executor, [(FakeJob(s), s) for s in students], done)
-    assert outcomes.pop("culprit") == f"failed: {batch.DIED}"
+        scheduler.run_jobs(executor, [(FakeJob(s), s) for s in students], done)
+    assert outcomes.pop("culprit") == f"failed: {scheduler.DIED}"
     assert outcomes == {s: f"graded {s}" for s in students if s != "culprit"}
 
 
@@ -304,7 +306,7 @@ def test_a_dead_grading_process_costs_only_its_own_submission():
 def test_killing_a_grading_process_mid_batch_spares_every_submission(tmp_path):
     """A real `convgrade grade` with two workers: one is killed while grading. Every
     student is still graded (the in-flight ones again, alone), none reported failed."""
-    from convgrade.batch import STATE_FILE, grade_class
+    from convgrade.batch.scheduler import STATE_FILE, grade_class
 
     root = make_course(tmp_path / "course")
     correct = scenarios.load(scenarios.CATALOG_DIR / "correct" / "instructor_solution.py")
@@ -412,7 +414,7 @@ def test_slow_cells_are_stopped_by_the_notebook_budget(graded_class):
         )
     ]
     assert len(skipped) >= 10, "most of the twenty slow cells must have been skipped"
-    from convgrade.report import _notebook_problems
+    from convgrade.reports.gradebook_table import _notebook_problems
 
     problems = _notebook_problems(json.loads(json.dumps(notebook)))
     assert "notebook run stopped: notebook time budget used up" in problems
@@ -421,7 +423,7 @@ def test_slow_cells_are_stopped_by_the_notebook_budget(graded_class):
         for cell in notebook.cells
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("points")
     }
-    points = checks.group_points()
+    points = runner.group_points()
     assert {k: float(v) for k, v in graded.items()} == points, "the budget costs no points"
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from support import SOURCE, hidden_cases
 
-from convgrade import checks, misconceptions, reference
-from convgrade.submission import Submission
+from convgrade.checks import misconceptions, reference, runner
+from convgrade.checks.submission import Submission
 
 cases = hidden_cases().cases
 
@@ -13,7 +13,7 @@ cases = hidden_cases().cases
 @pytest.fixture(scope="module")
 def reference_groups():
     with Submission.reference() as submission:
-        return checks.run_hidden_checks(submission)
+        return runner.run_hidden_checks(submission)
 
 
 def test_reference_passes_every_check(reference_groups):
@@ -24,19 +24,19 @@ def test_reference_passes_every_check(reference_groups):
 
 
 def test_every_graded_cell_has_checks_and_every_check_a_cell(reference_groups):
-    assert set(reference_groups) == set(checks.group_points())
+    assert set(reference_groups) == set(runner.group_points())
 
 
 def test_instructor_solution_passes_every_check():
     with Submission.from_notebook(SOURCE / "convolutions.ipynb", files_dir=SOURCE) as submission:
-        groups = checks.run_hidden_checks(submission)
+        groups = runner.run_hidden_checks(submission)
     assert all(not group.failures for group in groups.values())
 
 
 def test_suite_can_run_twice_in_one_process(reference_groups):
     """The grader runs the suite once per student in a long-lived process."""
     with Submission.reference() as submission:
-        again = checks.run_hidden_checks(submission)
+        again = runner.run_hidden_checks(submission)
     assert {k: g.passed for k, g in again.items()} == {
         k: g.passed for k, g in reference_groups.items()
     }

@@ -26,15 +26,17 @@ from support import (
     nbgrader,
     read_notebook,
 )
+from tools import scenarios
 
-from convgrade import checks, report, scenarios
+from convgrade.checks import runner
+from convgrade.reports import gradebook_table
 
 HOSTILE = scenarios.catalog("hostile")
 BYSTANDERS = {
     "bystander-complete": "correct/instructor_solution",
     "bystander-flipped": "faulty/flipped_kernel",
 }
-POINTS = checks.group_points()
+POINTS = runner.group_points()
 # Shorter limits than the course's, so the hangs in the catalog cost less test time.
 FAST_LIMITS = """
 c.Execute.timeout = 8
@@ -420,7 +422,7 @@ def test_no_hidden_input_or_secret_in_any_output(hostile_class):
     ],
 )
 def test_each_problem_is_recorded_with_a_reason(hostile_class, name, reason):
-    found = report.problems(hostile_class["root"] / "autograded")
+    found = gradebook_table.problems(hostile_class["root"] / "autograded")
     assert any(reason in line for line in found.get(name, [])), found.get(name)
 
 

@@ -19,15 +19,16 @@ import nbformat
 import psutil
 import pytest
 from support import BIN, convgrade, grade_rows, make_course, nbgrader, read_notebook
+from tools import scenarios
 
-from convgrade import checks, scenarios
-from convgrade.exporter import placeholder
+from convgrade.autograde.exporter import placeholder
+from convgrade.checks import runner
 from convgrade.plain_text import UNSAFE_CATEGORIES, label, plain
 from convgrade.records import MAX_ITEMS, read_records, strip_submitted_records
 
 TOOLS = [s for s in scenarios.catalog("hostile") if s.name.startswith("tools_")]
 BYSTANDER = "correct/instructor_solution"
-POINTS = checks.group_points()
+POINTS = runner.group_points()
 FAST_LIMITS = """
 c.Execute.timeout = 8
 c.HiddenChecks.call_timeout = 3.0

@@ -18,13 +18,16 @@ from pathlib import Path
 import nbformat
 import pytest
 from support import BIN, REPO, grade_rows, grade_through, make_course, nbgrader, read_notebook
+from tools import scenarios
 
-from convgrade import checks, intake, report, scenarios
-from convgrade.exporter import SubmissionExporter
-from convgrade.grading import Job
-from convgrade.intake import Intake, Refused, read_regular, vet_submission
+from convgrade.autograde.exporter import SubmissionExporter
+from convgrade.batch.submission_grader import Job
+from convgrade.checks import runner
+from convgrade.intake import vetting
+from convgrade.intake.vetting import Intake, Refused, read_regular, vet_submission
+from convgrade.reports import gradebook_table
 
-POINTS = checks.group_points()
+POINTS = runner.group_points()
 IS_ROOT = os.geteuid() == 0
 
 
@@ -229,7 +232,7 @@ def test_does_read_regular_refuse_links_fifos_devices_and_swaps(tmp_path):
 
 # ---- unit: the exporter reads the notebook the same way -----------------------------------
 def export(path, record=None):
-    resources = {intake.RESOURCES_KEY: record} if record else {}
+    resources = {vetting.RESOURCES_KEY: record} if record else {}
     with within(10):
         output, _ = SubmissionExporter().from_filename(str(path), resources=resources)
     return nbformat.reads(output, as_version=4)
@@ -261,7 +264,7 @@ def test_does_the_grader_record_replace_a_submitted_one(tmp_path):
 
 def test_does_a_changed_refusal_change_the_jobs_digest():
     plain = Job("ana", {"hw.ipynb": b"{}"})
-    linked = Job("ana", {"hw.ipynb": b"{}"}, refused=[intake.Refusal("db", "a symbolic link")])
+    linked = Job("ana", {"hw.ipynb": b"{}"}, refused=[vetting.Refusal("db", "a symbolic link")])
     assert plain.digest != linked.digest
     assert linked.record("hw") == {"refused": ["db: a symbolic link"]}
 
@@ -298,19 +301,19 @@ def test_is_the_intake_installed_by_the_course_config():
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
-    assert intake.installed()
+    assert vetting.installed()
     assert Intake(config=config).max_notebook_bytes == 16 << 20
 
 
 def test_is_a_config_without_the_intake_refused(tmp_path):
-    from convgrade.config_check import ConfigProblem, verify_course_config
+    from convgrade.autograde.config_check import ConfigProblem, verify_course_config
 
-    text = (REPO / "nbgrader_config.py").read_text().replace("intake.install()", "")
+    text = (REPO / "nbgrader_config.py").read_text().replace("vetting.install()", "")
     (tmp_path / "nbgrader_config.py").write_text(text)
-    with pytest.raises(ConfigProblem, match=r"intake\.install"):
+    with pytest.raises(ConfigProblem, match=r"vetting\.install"):
         verify_course_config(tmp_path / "nbgrader_config.py")
     verify_course_config(REPO / "nbgrader_config.py")
-    assert intake.installed()
+    assert vetting.installed()
 
 
 def test_does_the_formgrader_read_submission_times_safely(submitted):
@@ -321,7 +324,7 @@ def test_does_the_formgrader_read_submission_times_safely(submitted):
     (submitted / "bob" / "hw" / "timestamp.txt").write_text("2026-11-20 10:00:00 UTC")
     (submitted / "carl" / "hw").mkdir(parents=True)
     (submitted / "carl" / "hw" / "timestamp.txt").symlink_to("/dev/zero")
-    api = intake.VettedNbGraderAPI(CourseDirectory(root=str(submitted.parent)))
+    api = vetting.VettedNbGraderAPI(CourseDirectory(root=str(submitted.parent)))
     with within(10):
         assert api.get_submitted_timestamp("hw", "ana") is None
         assert api.get_submitted_timestamp("hw", "carl") is None
@@ -331,16 +334,16 @@ def test_does_the_formgrader_read_submission_times_safely(submitted):
 def test_does_install_reach_the_formgrader_pages():
     from nbgrader.server_extensions.formgrader import base
 
-    intake.uninstall()
-    assert not intake.installed()
-    intake.install()
-    assert base.NbGraderAPI is intake.VettedNbGraderAPI and intake.installed()
+    vetting.uninstall()
+    assert not vetting.installed()
+    vetting.install()
+    assert base.NbGraderAPI is vetting.VettedNbGraderAPI and vetting.installed()
 
 
 def test_do_the_intake_docstring_examples_run():
     import doctest
 
-    failed, tried = doctest.testmod(intake)
+    failed, tried = doctest.testmod(vetting)
     assert tried > 0 and failed == 0
 
 
@@ -456,7 +459,7 @@ def test_does_a_refused_notebook_score_zero_with_the_reason_in_its_feedback(grad
     + ([("files_device_extra_file", ["timestamp.txt: a character device"])] if IS_ROOT else []),
 )
 def test_is_each_refusal_recorded_by_name_for_the_problem_report(graded, student, expected):
-    found = report.problems(graded["root"] / "autograded").get(student, [])
+    found = gradebook_table.problems(graded["root"] / "autograded").get(student, [])
     for text in expected:
         assert any(text in line for line in found), (text, found)
 

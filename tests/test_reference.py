@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
-from convgrade import reference
+from convgrade.checks import reference
 
 SHAPES = [
     ((5, 5), (3, 3)),

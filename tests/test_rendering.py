@@ -16,12 +16,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 from support import FORMGRADE_RESOURCES, REPO, SOURCE, make_course, nbgrader, read_notebook
+from tools import scenarios
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from convgrade import safe_html, scenarios
-from convgrade.preprocessors import SafeOutputs
-from convgrade.preprocessors.safeoutputs import positive_int, strict_base64
+from convgrade.feedback import safe_html
+from convgrade.feedback.safeoutputs import SafeOutputs, positive_int, strict_base64
 
 PNG = (  # a 1x1 picture
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9a"
@@ -538,14 +538,16 @@ def test_an_old_autograded_notebook_is_safe_in_the_formgrader(tmp_path):
 
 def test_course_config_wires_the_page_protections():
     """Both grading paths and every page read these settings from nbgrader_config.py."""
-    from convgrade.grading import WRITERS, configured_autograde, load_config
+    from convgrade.batch.submission_grader import WRITERS, configured_autograde, load_config
 
     config = course_config()
     names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
     assert "SafeOutputs" in names and "SanitizeHTML" not in names
     assert names.index("SafeOutputs") < names.index("HiddenChecks")
     assert SafeOutputs in config.HTMLExporter.preprocessors
-    assert config.HTMLExporter.filters["markdown2html"] == "convgrade.safe_html.markdown2html"
+    assert (
+        config.HTMLExporter.filters["markdown2html"] == "convgrade.feedback.safe_html.markdown2html"
+    )
     assert config.GenerateFeedback.exporter_class is safe_html.SafeFeedbackExporter
     # The batch path (convgrade grade) builds its worker exporter from the same list.
     batch = configured_autograde(load_config(REPO)).autograde_preprocessors
@@ -556,12 +558,12 @@ def test_course_config_wires_the_page_protections():
     "line",
     [
         "c.HTMLExporter.preprocessors = [SafeOutputs]",
-        'c.HTMLExporter.filters = {"markdown2html": "convgrade.safe_html.markdown2html"}',
+        'c.HTMLExporter.filters = {"markdown2html": "convgrade.feedback.safe_html.markdown2html"}',
         "c.GenerateFeedback.exporter_class = SafeFeedbackExporter",
     ],
 )
 def test_check_config_refuses_a_config_without_page_protection(tmp_path, line):
-    from convgrade.config_check import ConfigProblem, verify_course_config
+    from convgrade.autograde.config_check import ConfigProblem, verify_course_config
 
     text = (REPO / "nbgrader_config.py").read_text()
     assert line in text
@@ -572,7 +574,7 @@ def test_check_config_refuses_a_config_without_page_protection(tmp_path, line):
 
 
 def test_feedback_writer_refuses_an_unsafe_exporter(tmp_path):
-    from convgrade.feedback_writer import UnsafeFeedbackConfig, write_feedback
+    from convgrade.feedback.writer import UnsafeFeedbackConfig, write_feedback
 
     text = (REPO / "nbgrader_config.py").read_text()
     line = "c.GenerateFeedback.exporter_class = SafeFeedbackExporter"
@@ -652,7 +654,9 @@ def test_written_answer_blockquote_and_links_in_real_feedback(graded_course):
     assert active(answer) == set()
 
 
-@pytest.mark.parametrize("module", ["convgrade.safe_html", "convgrade.preprocessors.safeoutputs"])
+@pytest.mark.parametrize(
+    "module", ["convgrade.feedback.safe_html", "convgrade.feedback.safeoutputs"]
+)
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -2,8 +2,7 @@
 
 import pytest
 from support import REPO
-
-from convgrade import samples, scenarios
+from tools import samples, scenarios
 
 
 @pytest.mark.parametrize("student", sorted(samples.SAMPLE_CLASS))

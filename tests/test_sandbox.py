@@ -21,11 +21,12 @@ import pytest
 from jupyter_core.utils import run_sync
 from support import REPO
 
-from convgrade import forbidden, sandbox, worker
-from convgrade.failures import StudentCodeError
-from convgrade.kernel import SandboxedKernelManager, shut_down
-from convgrade.sandbox import Sandbox, remove_cgroup
-from convgrade.student_process import StudentProcess
+from convgrade.checks import forbidden
+from convgrade.checks.failures import StudentCodeError
+from convgrade.sandbox import bwrap, inside
+from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
+from convgrade.sandbox.kernel import SandboxedKernelManager, shut_down
+from convgrade.sandbox.student_process import StudentProcess
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
 BASE_SITE = Path(sysconfig.get_path("purelib", vars={"base": sys.base_prefix}))
@@ -317,7 +318,9 @@ def test_the_grader_package_is_not_in_the_sandbox():
         """
         import importlib, json
         found = []
-        for name in ("convgrade.reference", "convgrade.worker", "convgrade.checks"):
+        names = ("convgrade.checks.reference", "convgrade.sandbox.inside",
+                 "convgrade.checks.runner")
+        for name in names:
             try:
                 importlib.import_module(name)
                 found.append(name)
@@ -331,9 +334,9 @@ def test_the_grader_package_is_not_in_the_sandbox():
 
 
 def test_one_policy():
-    assert forbidden.FORBIDDEN_MODULES is worker.FORBIDDEN_MODULES
-    assert sandbox.HIDDEN_PACKAGES is worker.HIDDEN_PACKAGES
-    assert {"scipy", "cv2", "skimage", "torch", "tensorflow"} <= set(worker.HIDDEN_PACKAGES)
+    assert forbidden.FORBIDDEN_MODULES is inside.FORBIDDEN_MODULES
+    assert bwrap.HIDDEN_PACKAGES is inside.HIDDEN_PACKAGES
+    assert {"scipy", "cv2", "skimage", "torch", "tensorflow"} <= set(inside.HIDDEN_PACKAGES)
 
 
 # ---- the kernel -------------------------------------------------------------------------------
@@ -400,7 +403,7 @@ def test_kernel_runs_the_lesson_libraries_and_its_ipc_folder_is_capped():
 def test_cgroup_v2_gets_memory_and_process_caps(tmp_path, monkeypatch):
     """A v2 host (one tree): memory.max, pids.max, controllers enabled on the way."""
     (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
-    monkeypatch.setattr(sandbox, "CGROUP_ROOT", tmp_path)
+    monkeypatch.setattr(bwrap, "CGROUP_ROOT", tmp_path)
     (cgroup,) = Sandbox(memory_limit_mb=300, max_processes=7)._new_cgroups()
     assert cgroup.parent == tmp_path / "convgrade"
     assert (cgroup / "memory.max").read_text() == str(300 << 20)
@@ -412,7 +415,7 @@ def test_cgroup_v2_gets_memory_and_process_caps(tmp_path, monkeypatch):
 
 
 def test_cgroup_v1_gets_both_hierarchies(tmp_path, monkeypatch):
-    monkeypatch.setattr(sandbox, "CGROUP_ROOT", tmp_path)
+    monkeypatch.setattr(bwrap, "CGROUP_ROOT", tmp_path)
     pids, memory = Sandbox(memory_limit_mb=300, max_processes=7)._new_cgroups()
     assert pids.parent == tmp_path / "pids" / "convgrade"
     assert (pids / "pids.max").read_text() == "7"
@@ -423,7 +426,7 @@ def test_cgroup_v1_gets_both_hierarchies(tmp_path, monkeypatch):
 def test_no_writable_cgroup_warns_once_and_still_runs(tmp_path, monkeypatch, caplog):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    monkeypatch.setattr(sandbox, "CGROUP_ROOT", blocker)
+    monkeypatch.setattr(bwrap, "CGROUP_ROOT", blocker)
     monkeypatch.setattr(Sandbox, "_warned", set())
     first, second = Sandbox(), Sandbox()
     with caplog.at_level("WARNING"):
@@ -431,7 +434,7 @@ def test_no_writable_cgroup_warns_once_and_still_runs(tmp_path, monkeypatch, cap
     warnings = [r.getMessage() for r in caplog.records if "cap for the whole" in r.getMessage()]
     assert len(warnings) == 2  # once for processes, once for memory; not again
     assert any("memory" in w for w in warnings) and any("process" in w for w in warnings)
-    with pytest.raises(sandbox.SandboxUnavailable):
+    with pytest.raises(bwrap.SandboxUnavailable):
         Sandbox(require_process_cap=True)._new_cgroups()
 
 
@@ -488,14 +491,14 @@ def test_cgroups_left_by_killed_graders_are_swept(tmp_path, monkeypatch):
         folder.mkdir()
     process = subprocess.Popen(["sleep", "30"])
     (busy / "cgroup.procs").write_text(str(process.pid))
-    monkeypatch.setattr(sandbox.time, "time", lambda: os.stat(fresh).st_mtime + 10)
-    monkeypatch.setattr(sandbox, "_swept", {})
+    monkeypatch.setattr(bwrap.time, "time", lambda: os.stat(fresh).st_mtime + 10)
+    monkeypatch.setattr(bwrap, "_swept", {})
     try:
-        sandbox._sweep(parent, older_than=30)
+        bwrap._sweep(parent, older_than=30)
         assert old.exists() and fresh.exists()  # neither is older than 30 s yet
-        monkeypatch.setattr(sandbox, "_swept", {})
-        monkeypatch.setattr(sandbox.time, "time", lambda: os.stat(fresh).st_mtime + 300)
-        sandbox._sweep(parent, older_than=120)
+        monkeypatch.setattr(bwrap, "_swept", {})
+        monkeypatch.setattr(bwrap.time, "time", lambda: os.stat(fresh).st_mtime + 300)
+        bwrap._sweep(parent, older_than=120)
         assert not old.exists() and not fresh.exists()
         assert busy.exists()
     finally:

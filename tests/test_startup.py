@@ -37,7 +37,7 @@ def notebooks():
 
 def verdicts(notebooks, block):
     code = VALIDATE.format(
-        block="from convgrade.startup import skip_optional_grammar\nskip_optional_grammar()"
+        block="from convgrade.batch.startup import skip_optional_grammar\nskip_optional_grammar()"
         if block
         else ""
     )

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from convgrade.failures import StudentCodeError
-from convgrade.student_process import StudentProcess
+from convgrade.checks.failures import StudentCodeError
+from convgrade.sandbox.student_process import StudentProcess
 
 CODE = """
 import numpy as np

@@ -4,15 +4,15 @@ Run by hand:
     pytest tests/hidden                          # checks the reference solution
     pytest tests/hidden --submission NOTEBOOK    # checks one student's notebook
 During `nbgrader autograde` the HiddenChecks preprocessor runs this same suite in-process
-and hands it the submission through convgrade.checks.
+and hands it the submission through convgrade.checks.runner.
 """
 
 from pathlib import Path
 
 import pytest
 
-from convgrade import checks
-from convgrade.submission import Submission
+from convgrade.checks import runner
+from convgrade.checks.submission import Submission
 
 
 def pytest_addoption(parser):
@@ -27,13 +27,13 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "group(name): the graded cell (grade_id) this check counts toward"
     )
-    checks.register_collector(config)
+    runner.register_collector(config)
 
 
 @pytest.fixture(scope="session")
 def student(request):
     """The functions under test, running in a sandbox: call them with student.call(name, ...)."""
-    provided = request.config.stash.get(checks.SUBMISSION_KEY, None)
+    provided = request.config.stash.get(runner.SUBMISSION_KEY, None)
     if provided is not None:
         return provided
     path = request.config.getoption("--submission")
@@ -47,5 +47,5 @@ def student(request):
 
 def pytest_terminal_summary(terminalreporter, config):
     """Show points per graded cell, as the gradebook would record them."""
-    if config.stash.get(checks.SUBMISSION_KEY, None) is None:
-        checks.print_group_summary(terminalreporter)
+    if config.stash.get(runner.SUBMISSION_KEY, None) is None:
+        runner.print_group_summary(terminalreporter)

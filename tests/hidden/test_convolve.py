@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from cases import cases
 
-from convgrade import expect
+from convgrade.checks import expect
 
 
 def output_shape(case):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from cases import cases, photo
 
-from convgrade import expect, reference
-from convgrade.compare import describe_shape, values_match
-from convgrade.failures import CheckFailure
-from convgrade.misconceptions import diagnose_convolve, diagnose_convolve_shape
+from convgrade.checks import expect, reference
+from convgrade.checks.compare import describe_shape, values_match
+from convgrade.checks.failures import CheckFailure
+from convgrade.checks.misconceptions import diagnose_convolve, diagnose_convolve_shape
 
 COFFEE_KERNELS = {
     "BOX_BLUR": reference.BOX_BLUR,

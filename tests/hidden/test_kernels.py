@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from convgrade import expect, reference
-from convgrade.compare import describe_difference, describe_shape
-from convgrade.failures import CheckFailure
+from convgrade.checks import expect, reference
+from convgrade.checks.compare import describe_difference, describe_shape
+from convgrade.checks.failures import CheckFailure
 
 
 @pytest.mark.group("check_kernels")

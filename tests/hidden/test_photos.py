@@ -3,7 +3,7 @@
 import pytest
 from cases import photo
 
-from convgrade import expect, reference
+from convgrade.checks import expect, reference
 
 PHOTO_CASES = [
     ("astronaut", "EDGE_DETECTION"),

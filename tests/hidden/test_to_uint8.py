@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from cases import arrays
 
-from convgrade import expect, reference
-from convgrade.compare import describe_difference, describe_shape
-from convgrade.failures import CheckFailure
-from convgrade.misconceptions import diagnose_to_uint8
+from convgrade.checks import expect, reference
+from convgrade.checks.compare import describe_difference, describe_shape
+from convgrade.checks.failures import CheckFailure
+from convgrade.checks.misconceptions import diagnose_to_uint8
 
 HALVES = np.array([0.5, 1.5, 2.5, 3.5, 126.5, 254.5, -0.5])
 OUT_OF_RANGE = np.array([[-1e9, -300.0, -0.6, 255.4, 255.6, 256.0, 1e9]])

@@ -1,0 +1,1 @@
+"""nbgrader's Autograde step, configured: the preprocessors, the exporter, the config check."""

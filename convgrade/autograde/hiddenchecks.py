@@ -1,0 +1,115 @@
+"""Score every graded test cell with the hidden checks, outside the student's kernel."""
+
+import os
+import time
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Unicode
+
+from convgrade.autograde.exporter import UNREADABLE_KEY
+from convgrade.checks import cell_report, runner
+from convgrade.checks.failures import clean_text
+from convgrade.checks.notebook_code import is_test_cell
+from convgrade.checks.submission import Submission
+from convgrade.sandbox.bwrap import Sandbox
+
+
+class HiddenChecks(NbGraderPreprocessor):
+    """Replace each test cell's outputs with the hidden checks' verdict and score.
+
+    Runs after Execute and before SaveAutoGrades. The student's code runs in a fresh
+    sandboxed worker; its functions are called with the hidden inputs, and every result
+    comes back as plain arrays that are checked here, in the grader's own process.
+    """
+
+    hidden_dir = Unicode(
+        str(runner.HIDDEN_DIR), help="Folder of the hidden pytest checks (never released)."
+    ).tag(config=True)
+    call_timeout = Float(
+        10.0, help="Seconds one call of a student function may take before it is stopped."
+    ).tag(config=True)
+    budget = Float(90.0, help="Seconds all calls for one submission may take together.").tag(
+        config=True
+    )
+    load_timeout = Float(
+        30.0, help="Seconds a submission's cells may take to load before its checks score 0."
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        unreadable = nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY)
+        if unreadable:
+            for cell in nb.cells:
+                if cell.cell_type == "code" and is_test_cell(cell):
+                    cell.outputs = cell_report.unchecked_outputs(
+                        f"the submitted notebook could not be read: {unreadable}"
+                    )
+            return nb, resources
+        started = time.monotonic()
+        files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
+        submission = Submission.from_notebook(
+            nb,
+            sandbox=Sandbox(parent=self),
+            files_dir=files_dir,
+            call_timeout=self.call_timeout,
+            budget=self.budget,
+            load_timeout=self.load_timeout,
+        )
+        try:
+            groups, problem = runner.run_hidden_checks(submission, self.hidden_dir), None
+        except Exception as error:  # a broken suite must not sink the batch
+            self.log.error("Hidden checks failed to run: %s", error)
+            groups, problem = {}, "the hidden checks could not run; your instructor has been told"
+        finally:
+            submission.close()
+        for result in (r for g in groups.values() for r in g.results if r.grader_error):
+            self.log.error("Check %s broke: %s", result.name, result.grader_error)
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not is_test_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            group = groups.get(grade_id)
+            if group is None:
+                reason = problem or f"no hidden checks exist for {grade_id}"
+                self.log.error("Test cell %s: %s", grade_id, reason)
+                cell.outputs = cell_report.unchecked_outputs(reason)
+                continue
+            cell.outputs = cell_report.cell_outputs(group, float(cell.metadata.nbgrader["points"]))
+            cell.metadata["convgrade"] = {"checks": [_summary(r) for r in group.results]}
+        nb.metadata.setdefault("convgrade", {}).update(
+            {
+                # Already reduced to vetted parts by StudentProcess (failures.describe_error).
+                "load_errors": submission.process.load_errors[:20],
+                "forbidden": _forbidden_record(submission),
+                "load_failure": submission.process.load_failure
+                and clean_text(submission.process.load_failure, 300),
+                "crashes": [clean_text(c, 200) for c in submission.process.crashes[:20]],
+                "timeouts": submission.process.timeouts,
+                "seconds": round(time.monotonic() - started, 3),
+                "student_seconds": round(submission.process.call_seconds, 3),
+            }
+        )
+        return nb, resources
+
+
+def _forbidden_record(submission):
+    """Forbidden routines per student function: found by the static scan, or blocked at run
+    time in the sandbox (reached some way the scan could not see)."""
+    record = {
+        name: [clean_text(u.describe(), 200) for u in uses[:20]]
+        for name, uses in submission.forbidden.items()
+    }
+    for call in submission.process.forbidden_calls[:20]:
+        # Our own message, "<function> raised <vetted error>"; the function name is ours.
+        name = call.split(" raised ", 1)[0]
+        record.setdefault(name, []).append("a blocked library routine at run time")
+    return {name: list(dict.fromkeys(uses)) for name, uses in record.items()}
+
+
+def _summary(result):
+    """What the class report needs from one check, without the picture."""
+    return {
+        "name": result.name,
+        "passed": result.passed,
+        "misconception": result.misconception,
+        "message": result.message,
+    }

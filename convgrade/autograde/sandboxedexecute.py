@@ -1,0 +1,154 @@
+"""nbgrader's Execute step, with the kernel in the sandbox and no way to sink the submission."""
+
+import math
+import time
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer
+
+from convgrade.sandbox.kernel import KernelPool, SandboxedKernelManager, shut_down
+
+NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
+TRUNCATED = "[output truncated: this cell printed more than {limit} kB]"
+BUDGET_USED = "notebook time budget used up"
+OVER_BUDGET = (
+    "Not run: this notebook's cells already took the {budget:g} s that grading allows "
+    "for running one notebook."
+)
+
+
+class SandboxedExecute(Execute):
+    """Run the notebook for the feedback's outputs, inside the sandbox.
+
+    No point depends on these outputs (HiddenChecks decides them), so a cell that hangs
+    past its interrupt or kills the kernel ends the run of this notebook with a note,
+    instead of failing the whole submission as plain nbgrader does.
+    """
+
+    max_cell_output_kb = Integer(
+        1024, help="Output kept per cell; the rest is dropped as it arrives, not after."
+    ).tag(config=True)
+    max_notebook_output_kb = Integer(8192, help="Output kept per notebook, across all cells.").tag(
+        config=True
+    )
+    notebook_budget = Float(
+        120.0,
+        help="Seconds of wall-clock time one notebook's run may take, all cells together. "
+        "A cell still running when it is spent is interrupted, and later cells are not run "
+        "(the feedback says so). 0 means no limit beyond the per-cell Execute.timeout.",
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        # nbgrader's Execute would otherwise default to an unsandboxed AsyncKernelManager.
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped = None
+        self._stop_reason = None
+        self._truncated = False
+        self._notebook_bytes = 0
+        self._cell_bytes = {}
+        self._set_up = False
+        self._cell_seconds = 0.0
+        started = time.monotonic()
+        self._deadline = started + self.notebook_budget if self.notebook_budget > 0 else None
+        km = KernelPool.take(parent=self)
+        # Launch the next notebook's kernel now: its start-up overlaps this notebook's run.
+        KernelPool.refill(parent=self)
+        km.stage(resources["metadata"]["path"])
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+            # The report reads these, never the outputs, which student code could imitate.
+            nb.metadata.setdefault("convgrade", {})["execute"] = {
+                "cell_seconds": round(self._cell_seconds, 3),
+                "total_seconds": round(time.monotonic() - started, 3),
+                "stopped": self._stop_reason,
+                "truncated": bool(self._truncated),
+            }
+            return nb, resources
+        finally:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            shut_down(km)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep outputs only up to the limits, so a flood cannot fill the grader's memory."""
+        size = len(str(msg.get("content", "")))
+        used = self._cell_bytes.get(cell_index, 0)
+        limit = self.max_cell_output_kb << 10
+        if used + size > limit or self._notebook_bytes + size > self.max_notebook_output_kb << 10:
+            if used <= limit:
+                self._truncated = True
+                self._cell_bytes[cell_index] = limit + 1
+                outs.append(
+                    new_output(
+                        "stream",
+                        name="stdout",
+                        text=TRUNCATED.format(limit=self.max_cell_output_kb) + "\n",
+                    )
+                )
+            return None
+        self._cell_bytes[cell_index] = used + size
+        self._notebook_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
+
+    def _get_timeout(self, cell):
+        """The cell's timeout, shortened to what is left of the notebook's budget."""
+        timeout = super()._get_timeout(cell)
+        if self._deadline is None:
+            return timeout
+        left = max(1, math.ceil(self._deadline - time.monotonic()))
+        return left if timeout is None else min(timeout, left)
+
+    def preprocess_cell(self, cell, resources, index):
+        if (
+            self._stopped is None
+            and cell.cell_type == "code"
+            and self._deadline is not None
+            and time.monotonic() >= self._deadline
+        ):
+            self._stopped = self._stop_reason = BUDGET_USED
+            self.log.warning("Stopped executing at cell %d: %s", index, BUDGET_USED)
+        if self._stopped is not None:
+            if cell.cell_type == "code":
+                note = (
+                    OVER_BUDGET.format(budget=self.notebook_budget)
+                    if self._stopped == BUDGET_USED
+                    else NOT_RUN
+                )
+                cell.outputs = [new_output("stream", name="stdout", text=note + "\n")]
+            return cell, resources
+        try:
+            if not self._set_up:
+                self._set_up = True
+                reply = self.wait_for_reply(
+                    self.kc.execute(self.km.setup_code, silent=True, store_history=False)
+                )
+                if reply is None or reply["content"]["status"] != "ok":
+                    raise RuntimeError("could not copy the notebook's files into the sandbox")
+            started = time.monotonic()
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            finally:
+                self._cell_seconds += time.monotonic() - started
+        except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
+            self._stopped = error
+            reason = (
+                "the kernel died (did the code exit or run out of memory?)"
+                if isinstance(error, DeadKernelError)
+                else f"the cell ran past {self.timeout} s and ignored the interrupt"
+            )
+            self._stop_reason = reason
+            self.log.warning("Stopped executing at cell %d: %s", index, reason)
+            cell.outputs.append(
+                new_output(
+                    "error",
+                    ename="GradingStopped",
+                    evalue=reason,
+                    traceback=[f"GradingStopped: {reason}. Later cells were not run."],
+                )
+            )
+            return cell, resources

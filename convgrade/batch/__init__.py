@@ -1,0 +1,1 @@
+"""Grade a whole class: parallel, resumable, one gradebook writer, local or Dask."""

@@ -1,0 +1,350 @@
+"""Grade a whole class: parallel, resumable, one gradebook writer, local processes or Dask.
+
+Workers are long-lived processes, each holding one `Autograder` (nbgrader imported once,
+a sandboxed kernel always launched ahead). The coordinator hands out submissions, and is
+the only process that writes the gradebook and the autograded folders. A submission whose
+files and grader are unchanged since it was last recorded is skipped, so a run that was
+killed halfway finishes the rest when started again.
+"""
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import as_completed as futures_as_completed
+from concurrent.futures import wait as futures_wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from convgrade.batch.startup import skip_optional_grammar
+
+skip_optional_grammar()
+
+from tqdm import tqdm  # noqa: E402
+
+from convgrade.autograde.config_check import ConfigProblem, verify_course_config  # noqa: E402
+from convgrade.batch.submission_grader import (  # noqa: E402
+    Autograder,
+    CourseBundle,
+    GradebookWriter,
+    Job,
+    warm_up,
+)
+from convgrade.intake.vetting import TIMESTAMP, Intake, vet_submission  # noqa: E402
+from convgrade.plain_text import plain  # noqa: E402
+from convgrade.sandbox.bwrap import Sandbox, SandboxUnavailable  # noqa: E402
+from convgrade.tempdirs import remove_stale  # noqa: E402
+
+STATE_FILE = Path(".convgrade") / "graded.json"
+DIED = (
+    "the grading process died while grading this submission alone (out of memory?); "
+    "the others were graded"
+)
+
+_autograder = None  # one per worker process
+_spawned_at = None  # when the coordinator asked for this worker process
+
+
+def _start_worker(config_text, spawned_at):
+    """Process-pool initializer: pay for imports and the first kernel before any task."""
+    global _spawned_at
+    _spawned_at = spawned_at
+    warm_up(config_text)
+
+
+def _grade(bundle, job):
+    """Grade one job, keeping one Autograder per worker process and course, across tasks."""
+    global _autograder, _spawned_at
+    if _autograder is None or _autograder.bundle.fingerprint != bundle.fingerprint:
+        # Start-up counts from when the coordinator asked for this worker, if it did.
+        started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
+        _autograder, _spawned_at = Autograder(bundle, process_started=started), None
+    return _autograder.grade(job)
+
+
+@dataclass
+class BatchReport:
+    graded: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)  # student -> reason
+    timings: dict = field(default_factory=dict)  # student -> {phase: seconds}
+    seconds: float = 0.0
+
+
+class GradingState:
+    """Which submissions were recorded, with the content hash they had then."""
+
+    def __init__(self, root):
+        self.path = Path(root) / STATE_FILE
+        try:
+            self.entries = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def is_current(self, student, key):
+        return self.entries.get(student) == key
+
+    def record(self, student, key):
+        self.entries[student] = key
+        self.path.parent.mkdir(exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
+        partial.replace(self.path)  # atomic: a kill leaves the old or the new state
+
+
+def submissions(root, assignment, students=None, limits=None):
+    """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student.
+
+    Each folder is read only through the intake (convgrade/intake.py): links, FIFOs,
+    devices and oversized files are left out and recorded, never opened or followed.
+    """
+    jobs = []
+    submitted = Path(root) / "submitted"
+    for folder in sorted(submitted.glob(f"*/{assignment}")):
+        student = folder.parent.name
+        if students and student not in students:
+            continue
+        # A refused notebook is left out: the worker grades its own stand-in, with the reason.
+        vetted = vet_submission(submitted, student, assignment, limits=limits)
+        for refusal in vetted.refused:
+            print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
+        files = {k: v for k, v in vetted.files.items() if k != TIMESTAMP}
+        jobs.append(Job(student, files, vetted.timestamp, vetted.refused))
+    return jobs
+
+
+def grade_class(
+    root=".",
+    assignment="convolutions",
+    *,
+    jobs=None,
+    force=False,
+    scheduler=None,
+    students=None,
+    progress=True,
+):
+    """Grade every submission in root/submitted/ and record the results.
+
+    Parameters
+    ----------
+    root : path
+        The course folder (with nbgrader_config.py and gradebook.db).
+    jobs : int, optional
+        Worker processes; all cores by default. Ignored with a scheduler.
+    force : bool
+        Regrade submissions that are already recorded and unchanged.
+    scheduler : str, optional
+        Address of a Dask scheduler (tcp://HOST:PORT) whose workers do the grading.
+    students : iterable of str, optional
+        Grade only these.
+
+    Returns
+    -------
+    BatchReport
+    """
+    started = time.monotonic()
+    root = Path(root).resolve()
+    # Workers start first: their imports and first kernel overlap the set-up below.
+    executor = _executor((root / "nbgrader_config.py").read_text(), jobs, scheduler)
+    try:
+        config = verify_course_config(root / "nbgrader_config.py")
+        require_sandbox(config, root)
+    except (ConfigProblem, SandboxUnavailable):
+        executor.__exit__(None, None, None)
+        raise
+    bundle = CourseBundle.from_course(root, assignment)
+    writer = GradebookWriter(root, assignment)
+    state = GradingState(root)
+    report = BatchReport()
+    todo = []
+    limits = Intake(config=config)
+    for job in submissions(root, assignment, students, limits):
+        key = f"{bundle.fingerprint}:{job.digest}"
+        folder = root / "autograded" / job.student / assignment
+        if not force and state.is_current(job.student, key) and folder.exists():
+            report.skipped.append(job.student)
+        else:
+            todo.append((job, key))
+    bar = tqdm(
+        total=len(todo),
+        unit="submission",
+        disable=not progress or not todo,
+        desc=f"grading {assignment}",
+    )
+    with executor:
+        executor.bundle = bundle
+
+        def done(future, job, key):
+            _record(future, job, key, writer, state, report)
+            bar.update()
+
+        run_jobs(executor, todo, done)
+    bar.close()
+    remove_stale()  # what a worker killed mid-run left in the temporary folder
+    report.seconds = time.monotonic() - started
+    _save_timings(root, report)
+    return report
+
+
+def _save_timings(root, report):
+    """Keep the last run's figures for `make bench` and for curious instructors."""
+    path = root / STATE_FILE.with_name("last-run.json")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "seconds": report.seconds,
+                "timings": report.timings,
+                "graded": report.graded,
+                "skipped": report.skipped,
+                "failed": report.failed,
+            },
+            indent=1,
+        )
+    )
+
+
+def require_sandbox(config, root):
+    """Stop before any student code runs unless bubblewrap works, or the instructor waived it."""
+    sandbox = Sandbox(config=config, course_root=root)
+    if not sandbox.is_sandboxed:
+        print(
+            "convgrade: UNSAFE: c.Sandbox.mode is 'unsafe-no-sandbox'. Student code runs "
+            "with your permissions and can read or change any of your files.",
+            file=sys.stderr,
+        )
+    sandbox.check_available()
+
+
+def run_jobs(executor, todo, done):
+    """Run every (job, key) of `todo`, calling done(future, job, key) as each finishes.
+
+    On local processes at most one job per worker is in flight, so when a grading process
+    dies (BrokenProcessPool) only those jobs are suspects: the pool is rebuilt, and each
+    suspect is graded again on its own. One that kills the pool alone gets done() with a
+    future holding DIED; every bystander is graded.
+    """
+    if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
+        pending = {executor.submit(job): (job, key) for job, key in todo}
+        for future in executor.as_completed(list(pending)):
+            done(future, *pending.pop(future))
+        return
+    queue, suspects, pending = list(todo), [], {}
+    while queue or suspects or pending:
+        if suspects and not pending:  # a suspect runs alone, so a crash names it
+            job, key = suspects.pop(0)
+            pending[executor.submit(job)] = (job, key, True)
+        elif not suspects and not any(alone for *_, alone in pending.values()):
+            while queue and len(pending) < executor.slots:
+                job, key = queue.pop(0)
+                pending[executor.submit(job)] = (job, key, False)
+        finished = next(executor.as_completed(list(pending)))
+        job, key, alone = pending.pop(finished)
+        if not isinstance(finished.exception(), BrokenProcessPool):
+            done(finished, job, key)
+            continue
+        # The pool is broken: every future still pending fails too, at once.
+        futures_wait(list(pending))
+        for future, (other, other_key, other_alone) in [(finished, (job, key, alone))] + list(
+            pending.items()
+        ):
+            if not isinstance(future.exception(), BrokenProcessPool):
+                done(future, other, other_key)  # it finished before the crash
+            elif other_alone:
+                done(_Failed(RuntimeError(DIED)), other, other_key)
+            else:
+                suspects.append((other, other_key))
+        pending = {}
+        executor.rebuild()
+
+
+class _Failed:
+    """A finished future holding `error`, for done() callbacks."""
+
+    def __init__(self, error):
+        self._error = error
+
+    def result(self):
+        raise self._error
+
+    def exception(self):
+        return self._error
+
+
+def _record(future, job, key, writer, state, report):
+    try:
+        graded = future.result()
+    except Exception as error:  # the worker itself died: nothing recorded, retried next run
+        failed = str(error) == DIED
+        report.failed[job.student] = (
+            DIED if failed else f"worker failed: {type(error).__name__}: {error}"
+        )
+        return
+    if graded.error:
+        report.failed[job.student] = graded.error
+        return
+    try:
+        graded.timings["record"] = writer.record(job, graded)
+    except Exception as error:  # not recorded: say why, keep going, retry on the next run
+        report.failed[job.student] = f"could not record: {type(error).__name__}: {error}"
+        return
+    state.record(job.student, key)
+    report.graded.append(job.student)
+    report.timings[job.student] = graded.timings
+
+
+class _executor:
+    """Context manager with submit(job) -> future and as_completed(futures), local or Dask.
+
+    Local worker processes are spawned at construction, so they warm up while the
+    coordinator prepares; set `bundle` before submitting.
+    """
+
+    def __init__(self, config_text, jobs, scheduler, *, function=None, initializer=_start_worker):
+        self.scheduler, self.bundle, self._scattered = scheduler, None, None
+        self.function = function or _grade
+        self.slots = jobs or os.cpu_count() or 1
+        self._config_text, self._initializer = config_text, initializer
+        if scheduler:
+            from distributed import Client, as_completed
+
+            self.client = Client(scheduler)
+            self.as_completed = as_completed
+        else:
+            self.as_completed = futures_as_completed
+            self._spawn()
+
+    def _spawn(self):
+        # spawn, not fork: the coordinator holds database connections and threads.
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.slots,
+            mp_context=get_context("spawn"),
+            initializer=self._initializer,
+            initargs=(self._config_text, time.time()) if self._initializer else (),
+        )
+        for _ in range(self.slots):  # spawn them all now, not on demand
+            self.pool.submit(int)
+
+    def rebuild(self):
+        """A fresh pool, after one of the processes died and broke this one."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._spawn()
+
+    def __enter__(self):
+        return self
+
+    def submit(self, job):
+        if self.scheduler:
+            if self._scattered is None:  # send the course to every worker once
+                self._scattered = self.client.scatter(self.bundle, broadcast=True)
+            return self.client.submit(_grade, self._scattered, job, pure=False)
+        return self.pool.submit(self.function, self.bundle, job)
+
+    def __exit__(self, *exc):
+        if self.scheduler:
+            self.client.close()
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)

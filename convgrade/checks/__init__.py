@@ -1,0 +1,1 @@
+"""The hidden checks: run them, compare with the reference, name the mistake."""

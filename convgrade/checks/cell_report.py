@@ -1,0 +1,111 @@
+"""Turn a group's check results into a test cell's outputs: a readable report and a score.
+
+nbgrader scores a test cell from its outputs (nbgrader.utils.determine_grade): a number
+as the last expression's value is partial credit. The outputs written here are therefore
+the only thing the gradebook sees, and nothing from the student's kernel survives in them.
+"""
+
+import base64
+import html
+
+from nbformat.v4 import new_output
+
+from convgrade.checks.misconceptions import HINTS
+from convgrade.checks.runner import score
+
+MAX_MESSAGES = 4
+
+
+def cell_outputs(group, points):
+    """Outputs for a graded test cell: a report (HTML and text) then the score as a number.
+
+    Parameters
+    ----------
+    group : convgrade.checks.runner.GroupResult
+    points : float
+        The cell's maximum score.
+
+    Returns
+    -------
+    list of NotebookNode outputs
+    """
+    earned = score(group, points)
+    total = len(group.results)
+    failures = group.failures
+    if failures:
+        headline = (
+            f"✗ {len(failures)} of {total} hidden checks failed: {earned:g} / {points:g} points"
+        )
+    else:
+        headline = f"✓ all {total} hidden checks passed: {earned:g} / {points:g} points"
+    lines = [headline] + [_text_line(f) for f in failures[:MAX_MESSAGES]]
+    if len(failures) > MAX_MESSAGES:
+        lines.append(f"... and {len(failures) - MAX_MESSAGES} more failed checks.")
+    lines += [f"How to fix {name}: {HINTS[name]}" for name in _mistakes(failures)]
+    report = new_output(
+        "display_data",
+        data={
+            "text/plain": "\n".join(lines),
+            "text/html": _html(headline, failures),
+        },
+    )
+    result = new_output("execute_result", data={"text/plain": repr(earned)}, execution_count=None)
+    return [report, result]
+
+
+def _mistakes(failures):
+    """Each named mistake once, in the order they first appear."""
+    return list(dict.fromkeys(f.misconception for f in failures if f.misconception))
+
+
+def _text_line(failure):
+    name = f"[{failure.misconception}] " if failure.misconception else ""
+    return f"  - {name}{failure.message}"
+
+
+def _html(headline, failures):
+    color = "#b3261e" if failures else "#1e7b34"
+    parts = [
+        f'<div class="convgrade-feedback"><p style="color:{color};font-weight:bold">'
+        f"{html.escape(headline)}</p>"
+    ]
+    if failures:
+        parts.append("<ul>")
+        for failure in failures[:MAX_MESSAGES]:
+            tag = (
+                f"<b>Likely mistake: {html.escape(failure.misconception)}.</b> "
+                if failure.misconception
+                else ""
+            )
+            parts.append(f"<li>{tag}{html.escape(failure.message)}</li>")
+        if len(failures) > MAX_MESSAGES:
+            parts.append(f"<li>... and {len(failures) - MAX_MESSAGES} more failed checks.</li>")
+        parts.append("</ul>")
+        for name in _mistakes(failures):
+            parts.append(
+                f"<p><b>How to fix {html.escape(name)}:</b> {html.escape(HINTS[name])}</p>"
+            )
+        picture = next((f.picture for f in failures if f.picture), None)
+        if picture:
+            encoded = base64.b64encode(picture).decode()
+            parts.append(
+                f'<figure><img alt="expected, yours and their difference" '
+                f'src="data:image/png;base64,{encoded}"/><figcaption>Left to right: '
+                "expected, yours, and where they differ (brighter means a larger "
+                "error).</figcaption></figure>"
+            )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def unchecked_outputs(reason):
+    """Outputs for a graded cell the hidden checks could not score: zero, with the reason."""
+    report = new_output(
+        "display_data",
+        data={
+            "text/plain": f"✗ not graded automatically: {reason}",
+            "text/html": f'<p style="color:#b3261e"><b>Not graded automatically:</b> '
+            f"{html.escape(reason)}</p>",
+        },
+    )
+    return [report, new_output("execute_result", data={"text/plain": "0.0"}, execution_count=None)]

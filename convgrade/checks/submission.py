@@ -1,0 +1,83 @@
+"""One submission, ready for the hidden checks: its code in a sandbox, and static findings."""
+
+from pathlib import Path
+
+from convgrade.checks import notebook_code
+from convgrade.checks.failures import StudentCodeError
+from convgrade.checks.forbidden import find_forbidden
+from convgrade.sandbox.bwrap import Sandbox
+from convgrade.sandbox.student_process import StudentProcess
+
+# The functions students write; forbidden routines reached from them cost their checks.
+STUDENT_FUNCTIONS = ("convolve", "convolve_color", "to_uint8")
+REFERENCE_SOURCE = Path(__file__).with_name("reference.py")
+
+
+class Submission:
+    """A student's functions, callable with plain arrays, refusing ones that use library routines.
+
+    Parameters
+    ----------
+    cells : list of dict
+        Code cells as returned by ``notebook_code.code_cells``.
+    sandbox : Sandbox, optional
+    files_dir : path, optional
+        The assignment's files (images), readable by the student's code.
+    **process_options
+        Passed on to StudentProcess (call_timeout, budget, preload).
+    """
+
+    def __init__(self, cells, *, sandbox=None, files_dir=None, **process_options):
+        self.cells = cells
+        self.forbidden = find_forbidden(cells, STUDENT_FUNCTIONS)
+        self.process = StudentProcess(
+            cells, sandbox or Sandbox(), files_dir=files_dir, **process_options
+        )
+        self._started = False
+
+    @classmethod
+    def from_notebook(cls, notebook, **options):
+        """A notebook path or NotebookNode."""
+        return cls(notebook_code.code_cells(notebook), **options)
+
+    @classmethod
+    def reference(cls, **options):
+        """The trusted reference solution, run through the very same path as students' code."""
+        source = REFERENCE_SOURCE.read_text()
+        return cls(
+            [{"index": 0, "source": source, "answer": True, "label": "reference"}], **options
+        )
+
+    def _start(self):
+        if not self._started:
+            self._started = True
+            self.process.start()
+
+    def call(self, name, *args):
+        """Call the student's `name`; see StudentProcess.call."""
+        self._refuse_forbidden(name)
+        self._start()
+        return self.process.call(name, *args)
+
+    def get(self, name):
+        self._start()
+        return self.process.get(name)
+
+    def _refuse_forbidden(self, name):
+        uses = self.forbidden.get(name)
+        if uses:
+            where = ", ".join(use.describe() for use in uses[:3])
+            raise StudentCodeError(
+                f"{name} uses {where}, a library routine. This assignment asks you to write "
+                "the sliding window yourself, so this check scores 0.",
+                misconception="library routine",
+            )
+
+    def close(self):
+        self.process.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

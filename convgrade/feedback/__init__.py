@@ -1,0 +1,1 @@
+"""Pages made from graded notebooks: what may reach a browser, and writing them."""

@@ -1,0 +1,311 @@
+"""Reduce a notebook to what may be shown in a page: allow-listed outputs, metadata and HTML."""
+
+import base64
+import binascii
+import re
+
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from traitlets import Bool, Integer
+
+from convgrade.plain_text import plain
+from convgrade.feedback.safe_html import (
+    MAX_HTML_CHARS,
+    MAX_IMAGE_CHARS,
+    MAX_TEXT_CHARS,
+    clean_fragment,
+    render_markdown,
+)
+
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
+STREAM_NAMES = ("stdout", "stderr")
+IMAGE_TYPES = ("image/png", "image/jpeg")
+# Shown in pages; everything else (SVG, JavaScript, widgets, LaTeX, PDF, unknown) is dropped.
+MIME_TYPES = ("text/plain", "text/html", "text/markdown", *IMAGE_TYPES)
+IMAGE_METADATA = ("width", "height", "alt", "unconfined")
+MAX_DIMENSION = 100_000
+MAX_ALT_CHARS = 500
+NOTEBOOK_METADATA = ("kernelspec", "language_info", "nbgrader", "convgrade")
+KERNELSPEC = ("name", "display_name")  # required by nbformat when there is a kernelspec
+LANGUAGE_INFO = (
+    "name",
+    "version",
+    "mimetype",
+    "file_extension",
+    "pygments_lexer",
+    "nbconvert_exporter",
+)
+SIMPLE_NAME = re.compile(r"[A-Za-z0-9_.+\-/ ]{0,64}")
+CELL_FLAGS = ("deletable", "editable", "collapsed")
+CELL_METADATA = ("nbgrader", "convgrade", *CELL_FLAGS, "scrolled", "tags", "jupyter")
+ATTACHMENT_TYPES = (*IMAGE_TYPES, "image/gif")
+
+
+def _text(value):
+    """A string from nbformat's str-or-list-of-str, or '' for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return ""
+
+
+def _cut(text, limit):
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[convgrade: output cut at {limit // 1024} KiB of {len(text) // 1024}]"
+
+
+def strict_base64(value, limit=MAX_IMAGE_CHARS):
+    """`value` without line breaks if it is strict base64 of at most `limit` characters.
+
+    Returns None otherwise: a picture's data is written inside ``src="..."``, so anything
+    but the base64 alphabet could end the attribute.
+
+    Examples
+    --------
+    >>> strict_base64("iVBO\\nRw0K")
+    'iVBORw0K'
+    >>> strict_base64('AAAA" onerror="alert(1)') is None
+    True
+    """
+    text = _text(value)
+    if len(text) > limit + limit // 64 + 16:
+        return None
+    text = text.replace("\n", "").replace("\r", "")
+    if not text or len(text) > limit:
+        return None
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return text
+
+
+def positive_int(value):
+    """`value` as a positive int if it is one (or a string of digits), else None.
+
+    Examples
+    --------
+    >>> positive_int("640"), positive_int(480), positive_int("1 onerror=alert(1)")
+    (640, 480, None)
+    >>> positive_int(True), positive_int(0), positive_int(-3), positive_int(2.5)
+    (None, None, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value.strip()):
+        value = int(value.strip())
+    if isinstance(value, int) and 0 < value <= MAX_DIMENSION:
+        return value
+    return None
+
+
+def _note(text):
+    return new_output("stream", name="stdout", text=f"[convgrade: {text}]\n")
+
+
+class SafeOutputs(Preprocessor):
+    """Keep only outputs, metadata and HTML that a page can show without running script.
+
+    Before any HTML is made from a notebook:
+
+    - outputs: only streams (stdout, stderr), errors and display data or results of the
+      types text/plain, text/html and text/markdown (both cleaned with nh3 after
+      rendering), image/png and image/jpeg (strict base64). Other types are dropped, with
+      a note when nothing else of the output is left;
+    - output metadata: only ``width`` and ``height`` (positive integers), ``alt`` (text)
+      and ``unconfined`` (true), so nothing reaches an unquoted attribute;
+    - cell metadata, markdown attachments and notebook metadata: allow-lists;
+    - every text, HTML fragment and picture is bounded in size before it is cleaned.
+
+    Output types and stream names are kept, so nbgrader's scoring reads the same notebook.
+    It runs in ``Autograde.autograde_preprocessors`` (both grading paths) and again in
+    ``HTMLExporter.preprocessors``, so a notebook graded before it existed is shown safely.
+    """
+
+    enabled = Bool(True, help="Whether to apply the allow-list (always, in this course).").tag(
+        config=True
+    )
+    max_html_chars = Integer(
+        MAX_HTML_CHARS, help="Characters of HTML or markdown in one output shown, at most."
+    ).tag(config=True)
+    max_image_chars = Integer(
+        MAX_IMAGE_CHARS, help="Characters of base64 in one picture shown, at most."
+    ).tag(config=True)
+    max_text_chars = Integer(
+        MAX_TEXT_CHARS, help="Characters of plain text in one output kept; the rest is cut."
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        nb.metadata = NotebookNode(_notebook_metadata(nb.get("metadata")))
+        for cell in nb.cells:
+            cell.metadata = NotebookNode(_cell_metadata(cell.get("metadata")))
+            if cell.cell_type == "code":
+                if not _count_ok(cell.get("execution_count")):
+                    cell.execution_count = None
+                outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+                cell.outputs = [kept for o in outputs for kept in self._output(o)]
+            elif cell.cell_type == "markdown":
+                if "attachments" in cell:
+                    cell.attachments = NotebookNode(_attachments(cell.attachments))
+            elif cell.cell_type == "raw":
+                cell.source = clean_fragment(_text(cell.source), self.max_html_chars, "Raw cell")
+        return nb, resources
+
+    def _output(self, output):
+        """The safe form of one output, as a list of zero or more outputs."""
+        kind = output.get("output_type") if isinstance(output, dict) else None
+        if kind not in OUTPUT_TYPES:
+            return [_note(f"an output of type {plain(kind, 40)} is not shown")]
+        if kind == "stream":
+            name = output.get("name")
+            if name not in STREAM_NAMES:
+                return [_note(f"a stream named {plain(name, 40)} is not shown")]
+            text = _cut(_text(output.get("text")), self.max_text_chars)
+            return [new_output("stream", name=name, text=text)]
+        if kind == "error":
+            traceback = output.get("traceback")
+            traceback = traceback if isinstance(traceback, list) else []
+            lines = [line for line in traceback if isinstance(line, str)]
+            return [
+                new_output(
+                    "error",
+                    ename=_cut(_text(output.get("ename")), self.max_text_chars),
+                    evalue=_cut(_text(output.get("evalue")), self.max_text_chars),
+                    traceback=[_cut(line, self.max_text_chars) for line in lines[:1000]],
+                )
+            ]
+        data, dropped = self._data(output.get("data"))
+        if not data:
+            shown = ", ".join(plain(m, 60) for m in dropped[:5]) or "no data"
+            data = {"text/plain": f"[convgrade: output not shown ({shown})]"}
+        metadata = _output_metadata(output.get("metadata"), data)
+        if kind == "execute_result":
+            count = output.get("execution_count")
+            return [
+                new_output(
+                    kind,
+                    data=data,
+                    metadata=metadata,
+                    execution_count=count if _count_ok(count) else None,
+                )
+            ]
+        return [new_output(kind, data=data, metadata=metadata)]
+
+    def _data(self, bundle):
+        """The allow-listed part of a mime bundle, cleaned; and the types left out."""
+        if not isinstance(bundle, dict):
+            return {}, []
+        data, dropped = {}, [m for m in bundle if m not in MIME_TYPES]
+        if "text/plain" in bundle:
+            data["text/plain"] = _cut(_text(bundle["text/plain"]), self.max_text_chars)
+        for mime in IMAGE_TYPES:
+            if mime in bundle:
+                encoded = strict_base64(bundle[mime], self.max_image_chars)
+                if encoded is None:
+                    dropped.append(f"{mime} that is not base64 or too large")
+                else:
+                    data[mime] = encoded
+        if "text/html" in bundle:
+            data["text/html"] = clean_fragment(_text(bundle["text/html"]), self.max_html_chars)
+        elif "text/markdown" in bundle:  # rendered here, so no page renders it unchecked
+            data["text/html"] = render_markdown(_text(bundle["text/markdown"]))
+        return data, dropped
+
+
+def _count_ok(count):
+    return count is None or (isinstance(count, int) and not isinstance(count, bool) and count >= 0)
+
+
+def _output_metadata(metadata, data):
+    """Only image metadata, typed: {width, height, alt, unconfined} at top level and per image."""
+    if not isinstance(metadata, dict):
+        return {}
+    kept = _image_metadata(metadata)
+    for mime in IMAGE_TYPES:
+        if mime in data and isinstance(metadata.get(mime), dict):
+            per_type = _image_metadata(metadata[mime])
+            if per_type:
+                kept[mime] = per_type
+    return kept
+
+
+def _image_metadata(metadata):
+    kept = {}
+    for key in ("width", "height"):
+        if key in metadata and (value := positive_int(metadata[key])) is not None:
+            kept[key] = value
+    if isinstance(metadata.get("alt"), str):
+        kept["alt"] = plain(metadata["alt"], MAX_ALT_CHARS)
+    if metadata.get("unconfined") is True:
+        kept["unconfined"] = True
+    return kept
+
+
+def _notebook_metadata(metadata):
+    if not isinstance(metadata, dict):
+        return {}
+    kept = {k: metadata[k] for k in ("nbgrader", "convgrade") if isinstance(metadata.get(k), dict)}
+    spec = metadata.get("kernelspec")
+    if isinstance(spec, dict) and all(isinstance(spec.get(k), str) for k in KERNELSPEC):
+        kept["kernelspec"] = {
+            k: plain(spec[k], 100)
+            for k in (*KERNELSPEC, "language")
+            if isinstance(spec.get(k), str)
+        }
+    info = metadata.get("language_info")
+    if isinstance(info, dict):
+        kept["language_info"] = {
+            k: info[k]
+            for k in LANGUAGE_INFO
+            if isinstance(info.get(k), str) and SIMPLE_NAME.fullmatch(info[k])
+        }
+        mode = info.get("codemirror_mode")
+        if isinstance(mode, str) and SIMPLE_NAME.fullmatch(mode):
+            kept["language_info"]["codemirror_mode"] = mode
+        elif isinstance(mode, dict) and isinstance(mode.get("name"), str):
+            if SIMPLE_NAME.fullmatch(mode["name"]):
+                version = mode.get("version")
+                kept["language_info"]["codemirror_mode"] = {"name": mode["name"]} | (
+                    {"version": version} if positive_int(version) else {}
+                )
+    return kept
+
+
+def _cell_metadata(metadata):
+    if not isinstance(metadata, dict):
+        return {}
+    kept = {k: metadata[k] for k in ("nbgrader", "convgrade") if isinstance(metadata.get(k), dict)}
+    kept |= {k: metadata[k] for k in CELL_FLAGS if isinstance(metadata.get(k), bool)}
+    if isinstance(metadata.get("scrolled"), bool) or metadata.get("scrolled") == "auto":
+        kept["scrolled"] = metadata["scrolled"]
+    tags = metadata.get("tags")
+    if isinstance(tags, list) and all(map(_simple_name, tags)):
+        kept["tags"] = list(tags[:50])
+    jupyter = metadata.get("jupyter")
+    if isinstance(jupyter, dict):
+        flags = {k: v for k, v in jupyter.items() if k in ("source_hidden", "outputs_hidden")}
+        if flags and all(isinstance(v, bool) for v in flags.values()):
+            kept["jupyter"] = flags
+    return kept
+
+
+def _simple_name(value):
+    return isinstance(value, str) and SIMPLE_NAME.fullmatch(value) is not None
+
+
+def _attachments(attachments):
+    """Markdown attachments: pictures only, strict base64."""
+    kept = {}
+    if not isinstance(attachments, dict):
+        return kept
+    for name, bundle in attachments.items():
+        if not isinstance(bundle, dict) or not SIMPLE_NAME.fullmatch(str(name)):
+            continue
+        for mime in ATTACHMENT_TYPES:
+            if mime in bundle and (encoded := strict_base64(bundle[mime])) is not None:
+                kept[name] = {mime: encoded}
+                break
+    return kept

@@ -1,0 +1,1 @@
+"""Vet a submission folder before any grader reads it."""

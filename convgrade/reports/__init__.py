@@ -1,0 +1,1 @@
+"""What grading produced, for the instructor: tables, problems and the class page."""

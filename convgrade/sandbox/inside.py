@@ -1,0 +1,354 @@
+"""Runs a student's code and calls its functions on request; the only process that does.
+
+This file is bound read-only into the sandbox and runs there on its own, so it imports
+nothing but the standard library and numpy. The grader imports its message framing too, so that
+both sides share one definition of the wire format.
+
+Wire format, in both directions: an 8-byte big-endian header length, a JSON header, then
+the binary blobs the header lists in "blobs" (sizes in bytes). Arrays travel as .npy bytes,
+never as pickles, so nothing the student controls is ever unpickled by the grader.
+"""
+
+import ast
+import importlib.abc
+import importlib.util
+import io
+import json
+import linecache
+import os
+import struct
+import sys
+import traceback
+
+HEADER_LENGTH = struct.Struct(">Q")
+
+# The assignment's one policy on library routines. convgrade.checks.forbidden finds them statically
+# in the source, the sandbox hides the packages' files, and this worker blocks them at run time.
+FORBIDDEN_MODULES = (
+    "scipy.signal",
+    "scipy.ndimage",
+    "cv2",
+    "skimage",
+    "torch",
+    "tensorflow",
+    "astropy.convolution",
+)
+FORBIDDEN_NUMPY_NAMES = ("convolve", "correlate", "correlate2")
+# Installed packages the sandbox hides whole: each forbidden module's top-level package.
+HIDDEN_PACKAGES = tuple(sorted({m.split(".")[0] for m in FORBIDDEN_MODULES}))
+FORBIDDEN_MESSAGE = (
+    "{} is not allowed in this assignment: write the convolution yourself with loops."
+)
+# Statements worth running from cells that are not the student's answers: the names
+# they define may be used by the answers; everything else is plots and demos. From the
+# instructor's locked cells, only imports and definitions (their data is for the lesson).
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DEFINING_STATEMENTS = DEFINITIONS + (ast.Assign, ast.AnnAssign)
+# Plotting and image libraries the lesson imports but answers rarely use: loaded on first
+# use, so a grading run that never draws never pays for them.
+LAZY_MODULES = ("matplotlib", "imageio", "figures", "selfcheck", "PIL")
+
+
+def write_message(stream, header, blobs=()):
+    """Send one message: a JSON-able dict and a list of bytes objects."""
+    header = dict(header, blobs=[len(blob) for blob in blobs])
+    encoded = json.dumps(header).encode()
+    stream.write(HEADER_LENGTH.pack(len(encoded)) + encoded)
+    for blob in blobs:
+        stream.write(blob)
+    stream.flush()
+
+
+def read_exactly(stream, size):
+    data = bytearray()
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        data += chunk
+    return bytes(data)
+
+
+def read_message(stream, max_header=1 << 20, max_blob=1 << 28):
+    """Receive one message; refuse sizes over the limits instead of trusting them."""
+    (size,) = HEADER_LENGTH.unpack(read_exactly(stream, HEADER_LENGTH.size))
+    if size > max_header:
+        raise ValueError(f"message header of {size} bytes is over the limit")
+    header = json.loads(read_exactly(stream, size))
+    sizes = header.get("blobs", [])
+    if not isinstance(sizes, list) or any(not isinstance(s, int) or s < 0 for s in sizes):
+        raise ValueError("malformed blob list")
+    if sum(sizes) > max_blob:
+        raise ValueError(f"message payload of {sum(sizes)} bytes is over the limit")
+    return header, [read_exactly(stream, s) for s in sizes]
+
+
+def array_to_bytes(array):
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def array_from_bytes(blob):
+    import numpy as np
+
+    return np.load(io.BytesIO(blob), allow_pickle=False)
+
+
+class LazyImport(importlib.abc.MetaPathFinder):
+    """Load LAZY_MODULES with importlib's LazyLoader: executed when first touched."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] not in LAZY_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
+class ForbiddenRoutineError(RuntimeError):
+    """A forbidden numpy routine was called."""
+
+
+class ForbiddenImportError(ImportError):
+    """A forbidden library was imported."""
+
+
+class BlockedImport(importlib.abc.MetaPathFinder):
+    """Refuse to import the library routines the assignment forbids, with a clear reason.
+
+    Also refuses to import again a numpy module that was loaded when the routines were
+    blocked: it is only missing from sys.modules if someone removed it for a fresh copy.
+    """
+
+    def __init__(self, loaded=()):
+        self.loaded = frozenset(loaded)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.loaded:
+            raise ForbiddenImportError(f"importing {fullname} a second time is not allowed")
+        for blocked in FORBIDDEN_MODULES:
+            if fullname == blocked or fullname.startswith(blocked + "."):
+                raise ForbiddenImportError(FORBIDDEN_MESSAGE.format(fullname))
+        return None
+
+
+def _blocked_function(name):
+    def blocked(*args, **kwargs):
+        raise ForbiddenRoutineError(FORBIDDEN_MESSAGE.format(f"np.{name}"))
+
+    blocked.__name__ = blocked.__qualname__ = name
+    return blocked
+
+
+def block_forbidden_routines():
+    """Block the forbidden libraries' imports, and numpy's routines under every name.
+
+    numpy's convolve and correlate are reachable under many aliases (np.convolve,
+    np._core.numeric.convolve, np._core.multiarray.correlate, umath.correlate2, ...).
+    Every module attribute that is one of those objects is replaced, so that no route
+    to the original is left in any loaded module; numpy's own Python implementations
+    look the C routines up in their module at each call, so they are blocked too.
+    """
+    for name in list(sys.modules):
+        if any(name == b or name.startswith(b + ".") for b in FORBIDDEN_MODULES):
+            del sys.modules[name]
+    import numpy as np
+
+    originals = {}
+    for owner in (np, np._core.numeric, np._core.multiarray, np._core._multiarray_umath):
+        for name in FORBIDDEN_NUMPY_NAMES:
+            routine = getattr(owner, name, None)
+            if routine is None:
+                continue
+            blocked = _blocked_function(name)
+            for obj in (routine, getattr(routine, "_implementation", None)):
+                if obj is not None:
+                    originals.setdefault(id(obj), (obj, blocked))
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for key, value in list(namespace.items()):
+            found = originals.get(id(value))
+            if found is not None and found[0] is value:
+                namespace[key] = found[1]
+    loaded = [n for n in sys.modules if n == "numpy" or n.startswith("numpy.")]
+    sys.meta_path.insert(0, BlockedImport(loaded))
+
+
+STUDENT_FILES = set()
+
+
+def describe_exception(error):
+    """One line naming the exception and the line of student code it came from."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in STUDENT_FILES]
+    where = ""
+    if frames:
+        frame = frames[-1]
+        where = f" ({frame.filename.strip('<>')}, line {frame.lineno}"
+        where += f": {frame.line.strip()})" if frame.line else ")"
+    message = str(error)
+    if len(message) > 300:
+        message = message[:300] + "..."
+    return {"type": type(error).__name__, "message": message, "where": where}
+
+
+class StudentCode:
+    """The student's namespace, built from their cells, and calls into it."""
+
+    def __init__(self):
+        self.namespace = {"__name__": "__main__"}
+
+    def load(self, cells):
+        """Run each cell's statements one by one, so one failing line does not hide the rest."""
+        errors = []
+        for cell in cells:
+            filename = f"<{cell.get('label') or 'cell ' + str(cell['index'] + 1)}>"
+            STUDENT_FILES.add(filename)
+            source = cell["source"]
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            try:
+                tree = ast.parse(source, filename)
+            except SyntaxError as error:
+                errors.append(
+                    {
+                        "cell": filename.strip("<>"),
+                        "type": "SyntaxError",
+                        "message": f"{error.msg} (line {error.lineno})",
+                        "where": "",
+                    }
+                )
+                continue
+            wanted = (
+                object
+                if cell["answer"]
+                else DEFINITIONS
+                if cell.get("locked")
+                else DEFINING_STATEMENTS
+            )
+            for statement in tree.body:
+                if not isinstance(statement, wanted):
+                    continue
+                module = ast.Module(body=[statement], type_ignores=[])
+                try:
+                    exec(compile(module, filename, "exec"), self.namespace)
+                except BaseException as error:  # noqa: B036 - SystemExit and friends included
+                    if cell["answer"]:
+                        errors.append(dict(describe_exception(error), cell=filename.strip("<>")))
+        return {"ok": True, "errors": errors}, []
+
+    def call(self, name, args):
+        function = self.namespace.get(name)
+        if function is None:
+            return {"ok": False, "missing": True}, []
+        if not callable(function):
+            return {
+                "ok": False,
+                "missing": False,
+                "error": {
+                    "type": "TypeError",
+                    "where": "",
+                    "message": f"{name} is a {type(function).__name__}, not a function",
+                },
+            }, []
+        try:
+            value = function(*args)
+        except BaseException as error:  # noqa: B036
+            return {"ok": False, "missing": False, "error": describe_exception(error)}, []
+        description, blobs = encode_value(value)
+        after = [array_to_bytes(arg) for arg in args]
+        return {"ok": True, "value": description, "args_after": len(after)}, blobs + after
+
+    def get(self, name):
+        if name not in self.namespace:
+            return {"ok": False, "missing": True}, []
+        description, blobs = encode_value(self.namespace[name])
+        return {"ok": True, "value": description}, blobs
+
+
+def encode_value(value):
+    """Describe any Python object as plain data: a type name and, if possible, an array."""
+    import numpy as np
+
+    description = {"type": type(value).__name__, "array": False}
+    try:
+        if isinstance(value, np.ndarray):
+            array = np.asarray(value)
+            if array.dtype.kind not in "biuf":
+                array = array.astype(np.float64)
+        elif isinstance(value, (list, tuple, int, float, np.generic)):
+            array = np.asarray(value, dtype=np.float64)
+        else:
+            array = None
+    except Exception:
+        array = None
+    if array is None:
+        description["repr"] = repr(value)[:200]
+        return description, []
+    description["array"] = True
+    return description, [array_to_bytes(array)]
+
+
+def serve(requests, replies):
+    student = StudentCode()
+    while True:
+        try:
+            header, blobs = read_message(requests)
+        except EOFError:
+            return
+        op = header.get("op")
+        if op == "load":
+            if header.get("input") and os.environ.get("CONVGRADE_INPUT"):
+                import shutil  # the notebook's files were staged after this process started
+
+                shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
+            reply = student.load(header["cells"])
+        elif op == "call":
+            reply = student.call(header["name"], [array_from_bytes(b) for b in blobs])
+        elif op == "get":
+            reply = student.get(header["name"])
+        elif op == "ping":
+            reply = ({"ok": True}, [])
+        else:
+            reply = (
+                {
+                    "ok": False,
+                    "error": {
+                        "type": "ProtocolError",
+                        "message": f"unknown op {op!r}",
+                        "where": "",
+                    },
+                },
+                [],
+            )
+        reply_header, reply_blobs = reply
+        write_message(replies, dict(reply_header, id=header.get("id")), reply_blobs)
+
+
+def main():
+    # Keep private copies of the pipes, then point fds 0-2 at /dev/null: student prints
+    # go nowhere and cannot corrupt the replies.
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
+        __import__(module)
+    block_forbidden_routines()
+    sys.meta_path.insert(0, LazyImport())
+    serve(requests, replies)
+
+
+if __name__ == "__main__":
+    main()

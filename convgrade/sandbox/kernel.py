@@ -1,0 +1,201 @@
+"""A Jupyter kernel manager that starts the kernel inside the bubblewrap sandbox, ahead of time."""
+
+import atexit
+import json
+import os
+import selectors
+import shutil
+import subprocess
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
+from convgrade.tempdirs import PrivateFolder
+
+WORK_DIR = "/tmp/convgrade/work"
+INPUT_DIR = "/tmp/convgrade/input"
+FONT_CACHE_DIR = "/tmp/convgrade/fonts"
+# The kernel's ZMQ sockets, in the sandbox's size-capped /tmp; the grader reaches them
+# through /proc/<pid>/root, so no folder of the host is writable from the sandbox.
+SOCKET_DIR = "/tmp/convgrade/ipc"
+# Seed matplotlib's font cache, then start the kernel.
+PRELUDE = (
+    'mkdir -p "$MPLCONFIGDIR" && { cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null '
+    '|| true; } && exec "$@"'
+)
+# Run silently before the first cell: bring in the notebook's files, warm the imports.
+SETUP_CODE = f"""
+import shutil as _shutil
+_shutil.copytree({INPUT_DIR!r}, ".", dirs_exist_ok=True)
+del _shutil
+"""
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Start an ipykernel under bwrap, talking ZMQ over IPC sockets inside the sandbox.
+
+    TCP on loopback cannot cross into the sandbox's network namespace, so the kernel's
+    sockets are Unix sockets. The kernel creates them in the sandbox's own size-capped
+    /tmp, and the grader connects through /proc/<pid>/root/...: the host folder holding
+    the connection file and the notebook's files is bound read-only, so nothing student
+    code writes lands on the host's disk. Interrupts go by message: a signal sent to bwrap
+    would not reach the kernel. The kernel starts in an empty working folder; `stage`
+    later fills the read-only input folder with the notebook's files, and SETUP_CODE copies
+    them in. So a kernel can be started before its notebook is known.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sandbox = Sandbox(parent=self)
+        self._ipc_folder = PrivateFolder("ipc")  # removed even if this process is killed
+        self._ipc_dir = self._ipc_folder.path
+        self.input_dir = self._ipc_dir / "input"
+        self.input_dir.mkdir()
+        self.transport = "ipc"
+        sockets = f"{SOCKET_DIR}/kernel" if self.sandbox.is_sandboxed else self._ipc_dir / "kernel"
+        self.ip = str(sockets)
+        self.connection_file = str(self._ipc_dir / "connection.json")
+        self._cgroup = None
+        self._info_fd = None
+
+    def stage(self, folder):
+        """Make `folder`'s files (the notebook's images and helpers) the kernel's input."""
+        shutil.copytree(
+            folder, self.input_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb")
+        )
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.sandbox.check_available()
+        self.kernel_spec.interrupt_mode = "message"
+        popen_kwargs, self._cgroup = self.sandbox.popen_kwargs()
+        popen_kwargs.pop("start_new_session")  # jupyter_client sets it itself
+        kw.update(popen_kwargs)
+        # What the kernel prints outside Jupyter's channels goes nowhere, not to our terminal.
+        kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        work = self._ipc_dir / "work"  # used as is only without the sandbox
+        work.mkdir(exist_ok=True)
+        kw["cwd"] = str(work)
+        if self.sandbox.is_sandboxed:
+            self._info_fd = os.pipe()  # bwrap writes the sandbox's pid into it
+            kw["pass_fds"] = (self._info_fd[1],)
+            # bwrap's own environment shows in the sandbox as /proc/1/environ: keep the
+            # grader's (tokens, keys, paths) out of it, not only out of the kernel's.
+            kw["env"] = self.sandbox.base_env()
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self._info_fd is None:
+            return
+        read_end, write_end = self._info_fd
+        self._info_fd = None
+        os.close(write_end)
+        try:
+            pid = _read_child_pid(read_end, timeout=10)
+        finally:
+            os.close(read_end)
+        if pid is None:
+            raise RuntimeError("the kernel's sandbox did not start")
+        # From here on the grader's side connects through the sandbox's own root.
+        self.ip = f"/proc/{pid}/root{SOCKET_DIR}/kernel"
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox.is_sandboxed:
+            return command
+        env = self.sandbox.base_env()
+        env.update(CONVGRADE_FONTS=FONT_CACHE_DIR)
+        inputs = [(self.input_dir, INPUT_DIR), (self._ipc_dir, self._ipc_dir)]
+        font_cache = self.sandbox.font_cache_dir()
+        if font_cache:
+            inputs.append((font_cache, FONT_CACHE_DIR))
+        prefix = self.sandbox.bwrap_args(
+            WORK_DIR,
+            inputs=inputs,
+            env=env,
+            info_fd=self._info_fd[1] if self._info_fd else None,
+        )
+        prelude = f"mkdir -p {SOCKET_DIR} && " + PRELUDE
+        return prefix + ["/bin/sh", "-c", prelude, "sh"] + command
+
+    @property
+    def setup_code(self):
+        """Code to run silently before the first cell, in the kernel's own working folder."""
+        if self.sandbox.is_sandboxed:
+            return SETUP_CODE
+        return SETUP_CODE.replace(repr(INPUT_DIR), repr(str(self.input_dir)))
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if self._info_fd is not None:  # the launch failed before reading it
+            for fd in self._info_fd:
+                os.close(fd)
+            self._info_fd = None
+        if not restart:
+            remove_cgroup(self._cgroup)
+            self._cgroup = None
+            self._ipc_folder.close()
+
+
+class KernelPool:
+    """One spare kernel per process, launched while the previous notebook is still graded.
+
+    Launching only starts the kernel's process; its start-up (about a second of imports)
+    then overlaps with the hidden checks of the notebook before.
+    """
+
+    _spare = None
+
+    @classmethod
+    def take(cls, parent):
+        """A launched kernel manager: the spare if there is one, else a new one."""
+        km, cls._spare = cls._spare, None
+        if km is None or not run_sync(km.is_alive)():
+            km = cls._launch(parent)
+        return km
+
+    @classmethod
+    def refill(cls, parent):
+        if cls._spare is None:
+            cls._spare = cls._launch(parent)
+
+    @classmethod
+    def _launch(cls, parent):
+        km = SandboxedKernelManager(parent=parent, kernel_name="python3")
+        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        return km
+
+    @classmethod
+    def discard(cls):
+        km, cls._spare = cls._spare, None
+        if km is not None:
+            shut_down(km)
+
+
+def shut_down(km):
+    """Stop a kernel at once: graceful shutdown would only wait on student code."""
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # the kernel may already be gone; its resources are cleaned either way
+        run_sync(km._async_cleanup_resources)()
+
+
+def _read_child_pid(fd, timeout):
+    """The host pid of the sandbox's first process, from bwrap's --info-fd JSON."""
+    data = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while selector.select(timeout):
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            try:
+                return int(json.loads(data)["child-pid"])
+            except (ValueError, KeyError, TypeError):
+                continue  # not all of it yet
+    return None
+
+
+atexit.register(KernelPool.discard)

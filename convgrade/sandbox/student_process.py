@@ -1,0 +1,463 @@
+"""The grader's handle on one student's code, running in a sandboxed worker process."""
+
+import atexit
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from convgrade.checks.failures import (
+    StudentCodeError,
+    clean_error_record,
+    clean_text,
+    describe_error,
+)
+from convgrade.checks.failures import type_name as safe_type_name
+from convgrade.checks.misconceptions import diagnose_exception
+from convgrade.sandbox import inside
+from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
+from convgrade.tempdirs import PrivateFolder
+
+SANDBOX_DIR = Path("/tmp/convgrade")
+MAX_STARTS = 6
+# The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
+MAX_REPLY_BYTES = 1 << 25
+# Raised in the worker when student code reaches a forbidden routine at run time.
+FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError")
+
+
+@dataclass
+class Returned:
+    """A value that came back from student code, as plain data."""
+
+    type_name: str
+    array: np.ndarray | None = None
+    text: str = ""
+
+    @property
+    def is_ndarray(self):
+        return self.type_name == "ndarray" and self.array is not None
+
+
+@dataclass
+class CallResult:
+    value: Returned
+    args_after: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class WorkerFailed(Exception):
+    """The worker died, hung or broke the protocol; `reason` says which, for the student."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StudentProcess:
+    """Start the student's code in a sandbox and call its functions with plain arrays.
+
+    Parameters
+    ----------
+    cells : list of dict
+        ``{"index": int, "source": str, "answer": bool}`` for each code cell to load.
+    sandbox : Sandbox
+    files_dir : path, optional
+        Files the code may read (the assignment's images), copied into its working folder.
+    call_timeout : float
+        Seconds one call may take before the worker is killed.
+    budget : float
+        Seconds all calls together may take; past it, calls fail at once.
+    load_timeout : float
+        Seconds the student's cells may take to load (top-level code runs then).
+    preload : sequence of str
+        Modules to import before the student's code runs.
+    """
+
+    def __init__(
+        self,
+        cells,
+        sandbox=None,
+        *,
+        files_dir=None,
+        call_timeout=10.0,
+        budget=90.0,
+        load_timeout=30.0,
+        preload=("numpy",),
+    ):
+        self.cells = cells
+        self.sandbox = sandbox or Sandbox()
+        self.files_dir = Path(files_dir) if files_dir else None
+        self.call_timeout = call_timeout
+        self.budget = budget
+        self.load_timeout = load_timeout
+        self.preload = preload
+        self.spent = 0.0
+        self.load_errors = []
+        self.timeouts = {}
+        self.crashes = []
+        self.starts = 0
+        self.load_failure = None
+        self.forbidden_calls = []  # "convolve: np.correlate is not allowed ...", at run time
+        self.call_seconds = 0.0  # time inside student code, as seen from here
+        self.worker_cpu_seconds = 0.0  # CPU of the sandboxed workers, counted when they stop
+        self._worker = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        """Start the worker and load the student's cells; a failure is kept in load_failure."""
+        self.starts += 1
+        self._worker = WorkerPool.take(self.sandbox, self.preload)
+        if self.files_dir:
+            shutil.copytree(self.files_dir, self._worker.input_dir, dirs_exist_ok=True)
+        started = time.monotonic()
+        try:
+            header, _ = self._request(
+                {"op": "load", "cells": self.cells, "input": True}, timeout=self.load_timeout
+            )
+        except WorkerFailed as failure:
+            self.load_failure = f"running your notebook's code stopped: {failure.reason}"
+            return self
+        finally:
+            self.spent += time.monotonic() - started
+            self.call_seconds += time.monotonic() - started
+        errors = header.get("errors")
+        errors = errors[:20] if isinstance(errors, list) else []
+        self.load_errors = [clean_error_record(e, self.cells) for e in errors]
+        return self
+
+    def close(self):
+        if self._worker is not None:
+            self._kill()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _kill(self):
+        worker_process, self._worker = self._worker, None
+        self.worker_cpu_seconds += worker_process.cpu_seconds()
+        worker_process.kill()
+
+    # ---- protocol --------------------------------------------------------------------------
+    # ---- protocol --------------------------------------------------------------------------
+    def _request(self, header, blobs=(), *, timeout):
+        """Send one request and wait for its reply, killing the worker if it misbehaves."""
+        process = self._worker.process
+        request_id = secrets.token_hex(8)
+        try:
+            inside.write_message(process.stdin, dict(header, id=request_id), blobs)
+            reply, reply_blobs = self._read_reply(process, timeout)
+            if reply.get("id") != request_id:
+                # Someone else wrote into the pipe: nothing after this can be trusted.
+                raise ValueError("a reply to a request the grader never made")
+            return reply, reply_blobs
+        except TimeoutError:
+            self._kill()
+            raise WorkerFailed(f"it took longer than {timeout:g} s") from None
+        except (EOFError, ValueError, OSError) as error:
+            try:  # a closed pipe usually means the process is exiting: give it a moment
+                code = process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+            detail = self._worker.startup_error()
+            self._kill()
+            if isinstance(error, ValueError):
+                raise WorkerFailed(
+                    f"your code sent malformed data to the grader ({error})"
+                ) from None
+            raise WorkerFailed(_describe_exit(code, detail)) from None
+
+    def _read_reply(self, process, timeout):
+        deadline = time.monotonic() + timeout
+        fd = process.stdout.fileno()
+        buffer = bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+
+            def read_exactly(size):
+                while len(buffer) < size:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not selector.select(remaining):
+                        raise TimeoutError
+                    chunk = os.read(fd, max(size - len(buffer), 1 << 16))
+                    if not chunk:
+                        raise EOFError
+                    buffer.extend(chunk)
+                data = bytes(buffer[:size])
+                del buffer[:size]
+                return data
+
+            class Stream:
+                read = staticmethod(read_exactly)
+
+            return inside.read_message(Stream, max_blob=MAX_REPLY_BYTES)
+
+    def _alive(self):
+        """Make sure a loaded worker is running; after a crash, start a fresh one (a few times)."""
+        if self._worker is None and self.load_failure is None:
+            if self.starts >= MAX_STARTS:
+                self.load_failure = (
+                    f"your code stopped the grader's process {self.starts} "
+                    "times, so the remaining checks were not run"
+                )
+            else:
+                self.start()
+        if self.load_failure is not None:
+            raise StudentCodeError(f"Not checked: {self.load_failure}.")
+
+    # ---- calls -----------------------------------------------------------------------------
+    def call(self, name, *args):
+        """Call the student's function `name` with copies of `args`; return a CallResult.
+
+        Raises StudentCodeError when the function is missing, raises, hangs or crashes.
+        """
+        if self.timeouts.get(name, 0) >= 2:
+            raise StudentCodeError(
+                f"{name} was not called again: it already ran past the time limit twice "
+                f"({self.call_timeout:g} s). Is there an infinite loop?"
+            )
+        if self.spent >= self.budget:
+            raise StudentCodeError(
+                f"{name} was not called: your code used up the grading time budget "
+                f"({self.budget:g} s in total)."
+            )
+        args = [np.array(a) for a in args]
+        self._alive()
+        started = time.monotonic()
+        try:
+            header, blobs = self._request(
+                {"op": "call", "name": name},
+                [inside.array_to_bytes(a) for a in args],
+                timeout=min(self.call_timeout, self.budget - self.spent),
+            )
+        except WorkerFailed as failure:
+            if failure.reason.startswith("it took longer"):
+                self.timeouts[name] = self.timeouts.get(name, 0) + 1
+            else:
+                self.crashes.append(failure.reason)
+            raise StudentCodeError(
+                f"Calling {name} stopped the grader's run of your code: {failure.reason}."
+            ) from None
+        finally:
+            # A call that hangs or crashes is the student's time too, not the grader's.
+            self.spent += time.monotonic() - started
+            self.call_seconds += time.monotonic() - started
+        seconds = time.monotonic() - started
+        self._raise_for_error(name, header)
+        description = header.get("value") if isinstance(header.get("value"), dict) else {}
+        expected_blobs = int(bool(description.get("array"))) + len(args)
+        if header.get("args_after") != len(args) or len(blobs) != expected_blobs:
+            self._kill()
+            raise StudentCodeError(
+                f"Calling {name} gave a malformed reply: your code wrote into the grader's channel."
+            )
+        value = _decode_value(description, blobs)
+        try:
+            after = [inside.array_from_bytes(b) for b in blobs[len(blobs) - len(args) :]]
+        except ValueError:
+            raise StudentCodeError(f"Calling {name} gave a reply the grader cannot read.") from None
+        return CallResult(value=value, args_after=after, seconds=seconds)
+
+    def get(self, name):
+        """The value of the student's global `name`, as a Returned."""
+        try:
+            self._alive()
+            header, blobs = self._request({"op": "get", "name": name}, timeout=self.call_timeout)
+        except WorkerFailed as failure:
+            raise StudentCodeError(f"Reading {name} failed: {failure.reason}.") from None
+        self._raise_for_error(name, header)
+        value = header.get("value")
+        return _decode_value(value if isinstance(value, dict) else {}, blobs)
+
+    def _raise_for_error(self, name, header):
+        if header.get("ok"):
+            return
+        if header.get("missing"):
+            raise StudentCodeError(
+                f"{name} is not defined. Did the cell that defines it run "
+                f"without errors?{self._load_error_hint()}"
+            )
+        error = header.get("error")
+        error = error if isinstance(error, dict) else {}
+        if error.get("type") == "NotImplementedError":
+            raise StudentCodeError(
+                f"{name} is not written yet: it raises NotImplementedError"
+                f"{describe_error(error, self.cells).removeprefix('NotImplementedError')}."
+            )
+        # Only bounded, vetted parts of the report: student code saw the hidden inputs.
+        message = f"{name} raised {describe_error(error, self.cells)}"
+        if error.get("type") in FORBIDDEN_ERRORS:
+            self.forbidden_calls.append(clean_text(message, 200))
+            raise StudentCodeError(message, misconception="library routine")
+        mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
+        raise StudentCodeError(message, misconception=mistake)
+
+    def _load_error_hint(self):
+        if not self.load_errors:
+            return ""
+        first = self.load_errors[0]
+        message = f": {first['message']}" if first["message"] else ""
+        return (
+            f" While loading your code, {first['cell']} raised "
+            f"{first['type']}{message}{first['where']}."
+        )
+
+
+class _WorkerProcess:
+    """A sandboxed inside.py, spawned but given no student code yet."""
+
+    def __init__(self, sandbox, preload):
+        self._host_folder = PrivateFolder("worker")  # removed even if this process is killed
+        self.host_dir = self._host_folder.path
+        self.input_dir = self.host_dir / "input"  # filled with the notebook's files later
+        self.input_dir.mkdir()
+        script = Path(inside.__file__)
+        env = sandbox.base_env()
+        env["MPLBACKEND"] = "Agg"  # the worker draws nothing anyone sees
+        env["CONVGRADE_PRELOAD"] = " ".join(preload)
+        env["CONVGRADE_INPUT"] = str(SANDBOX_DIR / "input")
+        command = [sys.executable, "-I", str(SANDBOX_DIR / "inside.py")]
+        inputs = [(script, SANDBOX_DIR / "inside.py"), (self.input_dir, SANDBOX_DIR / "input")]
+        cwd = None
+        if sandbox.is_sandboxed:
+            command = sandbox.bwrap_args(SANDBOX_DIR / "work", inputs=inputs, env=env) + command
+        else:
+            # The weaker mode: same worker, no walls. The instructor chose this explicitly.
+            cwd = self.host_dir / "work"
+            cwd.mkdir()
+            command[-1] = str(script)
+            env.update(
+                HOME=str(cwd),
+                MPLCONFIGDIR=str(cwd / ".matplotlib"),
+                CONVGRADE_INPUT=str(self.input_dir),
+            )
+        kwargs, self.cgroup = sandbox.popen_kwargs()
+        self.stderr = open(self.host_dir / "stderr", "w+b")
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            cwd=cwd,
+            env=env,
+            **kwargs,
+        )
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def startup_error(self):
+        """The last line the worker printed before it could talk (an import error, say)."""
+        try:
+            self.stderr.seek(0)
+            text = self.stderr.read(4000).decode(errors="replace").strip()
+        except (OSError, ValueError):
+            text = ""
+        return text.splitlines()[-1] if text else ""
+
+    def cpu_seconds(self):
+        """CPU time used so far by the worker and everything it started."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.process.pid)
+            processes = [root] + root.children(recursive=True)
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    def kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()
+            except OSError:  # unsent request bytes to a dead worker: nothing to flush to
+                pass
+        remove_cgroup(self.cgroup)
+        self.stderr.close()
+        self._host_folder.close()
+
+
+class WorkerPool:
+    """One spare worker per process, spawned ahead so its start-up overlaps other work."""
+
+    _spare = None  # (key, _WorkerProcess)
+
+    @classmethod
+    def take(cls, sandbox, preload):
+        key = (
+            repr(sorted(sandbox.trait_values().items(), key=str)),
+            str(sandbox.course_root),
+            tuple(preload),
+        )
+        spare, cls._spare = cls._spare, None
+        if spare is not None and (spare[0] != key or not spare[1].alive()):
+            spare[1].kill()
+            spare = None
+        taken = spare[1] if spare else _WorkerProcess(sandbox, preload)
+        cls._spare = (key, _WorkerProcess(sandbox, preload))
+        return taken
+
+    @classmethod
+    def discard(cls):
+        spare, cls._spare = cls._spare, None
+        if spare is not None:
+            spare[1].kill()
+
+
+atexit.register(WorkerPool.discard)
+
+
+def _decode_value(description, blobs):
+    """Rebuild a Returned from the worker's description, trusting nothing in it."""
+    type_name = safe_type_name(description.get("type", "?"))
+    if not description.get("array") or not blobs:
+        # No repr: its text is the student's choice, and they have seen the hidden inputs.
+        return Returned(type_name=type_name)
+    try:
+        array = inside.array_from_bytes(blobs[0])
+    except ValueError:
+        return Returned(type_name=type_name, text="unreadable array data")
+    if array.dtype.kind not in "biuf" or array.ndim > 4:
+        return Returned(type_name=type_name, text=f"array of dtype {array.dtype.name}")
+    return Returned(type_name=type_name, array=array)
+
+
+def _describe_exit(code, detail):
+    if code is None:
+        return "the process running it stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name
+        reason = {
+            "SIGKILL": "it was killed (out of memory or CPU time?)",
+            "SIGSEGV": "it crashed with a segmentation fault",
+            "SIGXCPU": "it used up its CPU time",
+            "SIGXFSZ": "it wrote a file larger than allowed",
+        }.get(name, f"it died with {name}")
+        return reason
+    if code == 137:
+        return "it was killed (out of memory or CPU time?)"
+    message = f"the process running it exited with code {code}"
+    return message + (f" ({detail})" if detail else "")

@@ -1,0 +1,1 @@
+"""Developer tools: synthetic submissions, the sample class and the benchmark."""
