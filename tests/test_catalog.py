@@ -66,9 +66,11 @@ def test_catalog_is_big_enough():
     assert any("to_uint8" in s.cells for s in FAULTY)
 
 
-def test_expectations_name_known_mistakes():
-    from convgrade.checks.misconceptions import HINTS
-
+def test_expectations_name_known_mistakes(tmp_path):
+    """Does a misspelt mistake in a scenario header fail when the catalog is read?"""
+    typo = tmp_path / "typo.py"
+    typo.write_text('"""A typo."""\n# expect: misconception=flipped kernal\n# %% convolve\n')
+    with pytest.raises(ValueError, match="unknown mistake 'flipped kernal'"):
+        scenarios.load(typo)
     for scenario in FAULTY + CORRECT:
-        assert set(scenario.misconceptions) <= set(HINTS), scenario.name
         assert scenario.expects_full_marks == (scenario in CORRECT), scenario.name

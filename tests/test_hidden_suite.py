@@ -6,6 +6,7 @@ from support import SOURCE, hidden_cases
 
 from convgrade.checks import misconceptions, reference, runner
 from convgrade.checks.submission import Submission
+from convgrade.contract import Mistake
 
 cases = hidden_cases().cases
 
@@ -48,9 +49,9 @@ def test_asymmetric_cases_tell_flips_apart(case):
     right = reference.convolve(case.image, case.kernel)
     for name, wrong in misconceptions.convolve_variants(case.image, case.kernel):
         if name in {
-            "flipped kernel",
-            "transposed kernel",
-            "kernel flipped upside down",
-            "kernel flipped left to right",
+            Mistake.FLIPPED_KERNEL,
+            Mistake.TRANSPOSED_KERNEL,
+            Mistake.KERNEL_FLIPPED_UPSIDE_DOWN,
+            Mistake.KERNEL_FLIPPED_LEFT_TO_RIGHT,
         }:
             assert not np.allclose(wrong(), right), name

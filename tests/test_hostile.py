@@ -29,6 +29,7 @@ from support import (
 from tools import scenarios
 
 from convgrade.checks import runner
+from convgrade.contract import read_records
 from convgrade.reports import gradebook_table
 
 HOSTILE = scenarios.catalog("hostile")
@@ -159,11 +160,7 @@ def test_no_trick_earns_a_point(hostile_class, scenario):
             / "convolutions"
             / "convolutions.ipynb"
         )
-        named = {
-            c["misconception"]
-            for cell in notebook.cells
-            for c in cell.metadata.get("convgrade", {}).get("checks", [])
-        }
+        named = {check.misconception for _, check in read_records(notebook).checks}
         assert set(scenario.misconceptions) <= named
 
 
@@ -459,8 +456,6 @@ def test_every_check_ran_to_a_verdict(hostile_class):
 
 @pytest.mark.e2e
 def test_only_the_grader_wrote_grading_records(hostile_class):
-    from convgrade.records import read_records
-
     root = hostile_class["root"]
     for scenario in HOSTILE:
         notebook = read_notebook(autograded(root, scenario.name))

@@ -23,8 +23,15 @@ from tools import scenarios
 
 from convgrade.autograde.exporter import placeholder
 from convgrade.checks import runner
+from convgrade.contract import (
+    MAX_ITEMS,
+    CheckRecord,
+    Mistake,
+    NotebookRecord,
+    read_records,
+    strip_submitted_records,
+)
 from convgrade.plain_text import UNSAFE_CATEGORIES, label, plain
-from convgrade.records import MAX_ITEMS, read_records, strip_submitted_records
 
 TOOLS = [s for s in scenarios.catalog("hostile") if s.name.startswith("tools_")]
 BYSTANDER = "correct/instructor_solution"
@@ -142,14 +149,15 @@ GOOD_CHECK = {"name": "test_shape", "passed": False, "misconception": "flipped k
 )
 def test_a_malformed_record_is_ignored_with_a_reason(notebook):
     records = read_records(notebook)
-    assert records.info == {} and records.checks == []
+    assert records.info == NotebookRecord() and records.checks == []
     assert len(records.rejected) == 1 and "ignored" in records.rejected[0]
 
 
 def test_a_well_formed_record_is_read():
     records = read_records(_notebook({"repairs": ["restored x"]}, [_test_cell([GOOD_CHECK])]))
-    assert records.info == {"repairs": ["restored x"]} and records.rejected == []
-    assert records.checks == [("check_convolve_shape", GOOD_CHECK)]
+    assert records.info == NotebookRecord(repairs=["restored x"]) and records.rejected == []
+    flipped = CheckRecord("test_shape", passed=False, misconception=Mistake.FLIPPED_KERNEL)
+    assert records.checks == [("check_convolve_shape", flipped)]
 
 
 def test_only_this_process_stand_in_keeps_its_record():

@@ -15,9 +15,8 @@ import nbformat
 from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
+from convgrade.contract import RECORD_KEY, NotebookRecord
 from convgrade.intake.vetting import RESOURCES_KEY, Intake, Refused, read_regular
-
-UNREADABLE_KEY = "unreadable"
 
 
 class UnreadableNotebook(ValueError):
@@ -80,8 +79,6 @@ def _json_safe(value):
 
 def placeholder(reason):
     """The stand-in for an unreadable file: no answers, and a note saying why."""
-    from convgrade.records import NONCE_FIELD, PROCESS_NONCE
-
     notebook = new_notebook(
         cells=[
             new_markdown_cell(
@@ -93,7 +90,7 @@ def placeholder(reason):
     notebook.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         # The nonce lets RepairSubmission tell this stand-in from a submission that imitates it.
-        "convgrade": {UNREADABLE_KEY: reason, NONCE_FIELD: PROCESS_NONCE},
+        RECORD_KEY: NotebookRecord(unreadable=reason).to_metadata(stand_in=True),
     }
     return notebook
 
@@ -144,8 +141,6 @@ class SubmissionExporter(NotebookExporter):
         nb, resources = super()._preprocess(nb, resources)
         record = (resources or {}).get(RESOURCES_KEY)
         if record:
-            info = nb.metadata.setdefault("convgrade", {})
-            info["refused"] = list(record.get("refused", []))
-            if record.get("unreadable"):
-                info["unreadable"] = record["unreadable"]
+            intake, _ = NotebookRecord.from_metadata(record)
+            NotebookRecord(refused=intake.refused or [], unreadable=intake.unreadable).write(nb)
         return nb, resources

@@ -6,11 +6,16 @@ import time
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
-from convgrade.autograde.exporter import UNREADABLE_KEY
 from convgrade.checks import cell_report, runner
 from convgrade.checks.failures import clean_text
 from convgrade.checks.notebook_code import is_test_cell
 from convgrade.checks.submission import Submission
+from convgrade.contract import (
+    CheckRecord,
+    NotebookRecord,
+    read_notebook_record,
+    write_check_records,
+)
 from convgrade.sandbox.bwrap import Sandbox
 
 
@@ -36,7 +41,7 @@ class HiddenChecks(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
-        unreadable = nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY)
+        unreadable = read_notebook_record(nb).unreadable
         if unreadable:
             for cell in nb.cells:
                 if cell.cell_type == "code" and is_test_cell(cell):
@@ -74,20 +79,18 @@ class HiddenChecks(NbGraderPreprocessor):
                 cell.outputs = cell_report.unchecked_outputs(reason)
                 continue
             cell.outputs = cell_report.cell_outputs(group, float(cell.metadata.nbgrader["points"]))
-            cell.metadata["convgrade"] = {"checks": [_summary(r) for r in group.results]}
-        nb.metadata.setdefault("convgrade", {}).update(
-            {
-                # Already reduced to vetted parts by StudentProcess (failures.describe_error).
-                "load_errors": submission.process.load_errors[:20],
-                "forbidden": _forbidden_record(submission),
-                "load_failure": submission.process.load_failure
-                and clean_text(submission.process.load_failure, 300),
-                "crashes": [clean_text(c, 200) for c in submission.process.crashes[:20]],
-                "timeouts": submission.process.timeouts,
-                "seconds": round(time.monotonic() - started, 3),
-                "student_seconds": round(submission.process.call_seconds, 3),
-            }
-        )
+            write_check_records(cell, [_summary(r) for r in group.results])
+        process = submission.process
+        NotebookRecord(
+            # Already reduced to vetted parts by StudentProcess (failures.describe_error).
+            load_errors=process.load_errors[:20],
+            forbidden=_forbidden_record(submission),
+            load_failure=process.load_failure and clean_text(process.load_failure, 300),
+            crashes=[clean_text(c, 200) for c in process.crashes[:20]],
+            timeouts=process.timeouts,
+            seconds=round(time.monotonic() - started, 3),
+            student_seconds=round(process.call_seconds, 3),
+        ).write(nb)
         return nb, resources
 
 
@@ -107,9 +110,4 @@ def _forbidden_record(submission):
 
 def _summary(result):
     """What the class report needs from one check, without the picture."""
-    return {
-        "name": result.name,
-        "passed": result.passed,
-        "misconception": result.misconception,
-        "message": result.message,
-    }
+    return CheckRecord(result.name, result.passed, result.misconception, result.message)

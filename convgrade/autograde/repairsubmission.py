@@ -6,7 +6,7 @@ a KeyError while re-adding a deleted cell, a metadata validation error). This ru
 and makes every cell that nbgrader knows match the gradebook again: type, metadata and,
 for locked and test cells, source. What it repaired is recorded in the notebook's
 metadata, for the feedback and the instructor's report. It also removes every grading
-record the submission itself carried (convgrade/records.py): both grading paths run it, so
+record the submission itself carried (convgrade/contract.py): both grading paths run it, so
 reports read only what the grader wrote.
 """
 
@@ -14,10 +14,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from convgrade.autograde.exporter import UNREADABLE_KEY
+from convgrade.contract import NotebookRecord, read_notebook_record, strip_submitted_records
 from convgrade.intake.vetting import RESOURCES_KEY
 from convgrade.plain_text import plain
-from convgrade.records import strip_submitted_records
 
 
 class RepairSubmission(NbGraderPreprocessor):
@@ -48,12 +47,12 @@ class RepairSubmission(NbGraderPreprocessor):
         present = self._restore_known_cells(nb, known, repairs)
         self._insert_missing_cells(nb, known, order, present, repairs)
         # The intake's record arrives in resources when the stand-in was made in another process.
-        intake = resources.get(RESOURCES_KEY) or {}
-        if nb.metadata.get("convgrade", {}).get(UNREADABLE_KEY) or intake.get(UNREADABLE_KEY):
+        intake, _ = NotebookRecord.from_metadata(resources.get(RESOURCES_KEY) or {})
+        if read_notebook_record(nb).unreadable or intake.unreadable:
             repairs = []  # a stand-in notebook: rebuilding it is not the student's doing
         if repairs:
             self.log.warning("Repaired %s: %s", plain(info["student"]), "; ".join(repairs))
-        nb.metadata.setdefault("convgrade", {})["repairs"] = repairs
+        NotebookRecord(repairs=repairs).write(nb)
         return nb, resources
 
     def _restore_known_cells(self, nb, known, repairs):

@@ -8,6 +8,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
+from convgrade.contract import ExecuteRecord, NotebookRecord
 from convgrade.sandbox.kernel import KernelPool, SandboxedKernelManager, shut_down
 
 NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
@@ -62,12 +63,13 @@ class SandboxedExecute(Execute):
         try:
             nb, resources = super().preprocess(nb, resources, km)
             # The report reads these, never the outputs, which student code could imitate.
-            nb.metadata.setdefault("convgrade", {})["execute"] = {
-                "cell_seconds": round(self._cell_seconds, 3),
-                "total_seconds": round(time.monotonic() - started, 3),
-                "stopped": self._stop_reason,
-                "truncated": bool(self._truncated),
-            }
+            execute = ExecuteRecord(
+                cell_seconds=round(self._cell_seconds, 3),
+                total_seconds=round(time.monotonic() - started, 3),
+                stopped=self._stop_reason,
+                truncated=bool(self._truncated),
+            )
+            NotebookRecord(execute=execute).write(nb)
             return nb, resources
         finally:
             if self.kc is not None:

@@ -36,6 +36,7 @@ from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
 from convgrade.autograde.exporter import placeholder  # noqa: E402
 from convgrade.checks.runner import HIDDEN_DIR  # noqa: E402
+from convgrade.contract import read_notebook_record  # noqa: E402
 from convgrade.intake.vetting import RESOURCES_KEY, intake_record  # noqa: E402
 from convgrade.tempdirs import PrivateFolder  # noqa: E402
 
@@ -240,11 +241,11 @@ class Autograder:
         started = time.monotonic()
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
             graded, _ = self.autograde.from_filename(str(path), resources=_copy(resources))
-        info = json.loads(graded).get("metadata", {}).get("convgrade", {})
+        info = read_notebook_record(json.loads(graded))
         measured = {
-            "checks": info.get("seconds", 0.0),
-            "checks_student": info.get("student_seconds", 0.0),
-            "execute_student": info.get("execute", {}).get("cell_seconds", 0.0),
+            "checks": info.seconds or 0.0,
+            "checks_student": info.student_seconds or 0.0,
+            "execute_student": info.execute.cell_seconds if info.execute else 0.0,
         }
         measured["execute"] = time.monotonic() - started - measured["checks"]
         for key, value in measured.items():

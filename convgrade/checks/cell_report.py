@@ -10,7 +10,6 @@ import html
 
 from nbformat.v4 import new_output
 
-from convgrade.checks.misconceptions import HINTS
 from convgrade.checks.runner import score
 
 MAX_MESSAGES = 4
@@ -41,7 +40,7 @@ def cell_outputs(group, points):
     lines = [headline] + [_text_line(f) for f in failures[:MAX_MESSAGES]]
     if len(failures) > MAX_MESSAGES:
         lines.append(f"... and {len(failures) - MAX_MESSAGES} more failed checks.")
-    lines += [f"How to fix {name}: {HINTS[name]}" for name in _mistakes(failures)]
+    lines += [f"How to fix {m.value}: {m.hint}" for m in _mistakes(failures)]
     report = new_output(
         "display_data",
         data={
@@ -59,7 +58,7 @@ def _mistakes(failures):
 
 
 def _text_line(failure):
-    name = f"[{failure.misconception}] " if failure.misconception else ""
+    name = f"[{failure.misconception.value}] " if failure.misconception else ""
     return f"  - {name}{failure.message}"
 
 
@@ -73,7 +72,7 @@ def _html(headline, failures):
         parts.append("<ul>")
         for failure in failures[:MAX_MESSAGES]:
             tag = (
-                f"<b>Likely mistake: {html.escape(failure.misconception)}.</b> "
+                f"<b>Likely mistake: {html.escape(failure.misconception.value)}.</b> "
                 if failure.misconception
                 else ""
             )
@@ -81,9 +80,10 @@ def _html(headline, failures):
         if len(failures) > MAX_MESSAGES:
             parts.append(f"<li>... and {len(failures) - MAX_MESSAGES} more failed checks.</li>")
         parts.append("</ul>")
-        for name in _mistakes(failures):
+        for mistake in _mistakes(failures):
             parts.append(
-                f"<p><b>How to fix {html.escape(name)}:</b> {html.escape(HINTS[name])}</p>"
+                f"<p><b>How to fix {html.escape(mistake.value)}:</b> "
+                f"{html.escape(mistake.hint)}</p>"
             )
         picture = next((f.picture for f in failures if f.picture), None)
         if picture:

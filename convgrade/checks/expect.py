@@ -6,6 +6,7 @@ from convgrade.checks import misconceptions, reference
 from convgrade.checks.compare import describe_difference, describe_shape, values_match
 from convgrade.checks.failures import CheckFailure
 from convgrade.checks.pictures import comparison_png
+from convgrade.contract import Mistake
 
 # Pictures are drawn only for image-sized results: a heat map of a tiny case would show
 # the hidden expected values almost cell by cell.
@@ -90,7 +91,7 @@ def expect_float_ndarray(value, call):
             f"{call} returned {a_type(value.type_name)}; return a numpy array (np.ndarray)."
         )
     if value.array.dtype.kind != "f":
-        name = "truncated to integers" if value.array.dtype.kind in "iu" else None
+        name = Mistake.TRUNCATED_TO_INTEGERS if value.array.dtype.kind in "iu" else None
         raise CheckFailure(
             f"{call} returned dtype {value.array.dtype}; expected a float dtype such as float64.",
             misconception=name,
@@ -104,5 +105,5 @@ def expect_unchanged(before, after, what, call):
     changed = int(np.sum(before != after)) if before.shape == after.shape else before.size
     raise CheckFailure(
         f"{call} changed its `{what}` argument ({changed} values differ afterwards).",
-        misconception="input modified",
+        misconception=Mistake.INPUT_MODIFIED,
     )

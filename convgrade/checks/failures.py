@@ -9,6 +9,8 @@ vocabulary, with a few small numbers, reach the feedback; the rest is left out.
 import builtins
 import re
 
+from convgrade.contract import Mistake
+
 MAX_NAME = 40  # characters of a name (exception class, type) shown to anyone
 MAX_MESSAGE = 400  # characters of a whole check message
 MAX_LINE = 80  # characters of the line of student code shown with an error
@@ -259,14 +261,17 @@ class CheckFailure(AssertionError):
     ----------
     message : str
         One or two sentences: what was expected, what was found, where.
-    misconception : str, optional
-        The name of the likely mistake, e.g. "flipped kernel".
+    misconception : convgrade.contract.Mistake, optional
+        The likely mistake, e.g. Mistake.FLIPPED_KERNEL.
     picture : bytes or callable returning bytes, optional
         A PNG comparing the expected and the student's image; a callable is drawn only if
         the feedback will show it (one picture per graded cell).
     """
 
     def __init__(self, message, *, misconception=None, picture=None):
+        if misconception is not None and not isinstance(misconception, Mistake):
+            # A plain string here would be a name no hint or report knows: fail the check run.
+            raise TypeError(f"misconception must be a Mistake, not {misconception!r}")
         super().__init__(message + (f" {explain(misconception)}" if misconception else ""))
         self.message = message
         self.misconception = misconception
@@ -274,10 +279,8 @@ class CheckFailure(AssertionError):
 
 
 def explain(misconception):
-    """The sentence that names a mistake and says what to fix."""
-    from convgrade.checks.misconceptions import HINTS
-
-    return f"This looks like a known mistake, {misconception}: {HINTS[misconception]}"
+    """The sentence that names a mistake (a Mistake) and says what to fix."""
+    return f"This looks like a known mistake, {misconception.value}: {misconception.hint}"
 
 
 class StudentCodeError(CheckFailure):

@@ -3,7 +3,7 @@
 import ast
 from dataclasses import dataclass
 
-from convgrade.sandbox.inside import FORBIDDEN_MODULES, FORBIDDEN_NUMPY_NAMES
+from convgrade.contract import FORBIDDEN
 
 IMPORT_FUNCTIONS = ("importlib.import_module", "__import__", "builtins.__import__")
 # Calls that look an attribute up by name: getattr(m, "x"), vars(m)["x"], m.__dict__["x"].
@@ -23,21 +23,6 @@ class ForbiddenUse:
         return f"{self.name} ({self.cell}, line {self.line})"
 
 
-def is_forbidden(qualified_name):
-    """Is this dotted name a library routine the assignment forbids?
-
-    Examples
-    --------
-    >>> is_forbidden("numpy.convolve"), is_forbidden("scipy.signal.correlate2d")
-    (True, True)
-    >>> is_forbidden("numpy.lib.stride_tricks.sliding_window_view")
-    False
-    """
-    if qualified_name.startswith("numpy."):
-        return qualified_name.rsplit(".", 1)[-1] in FORBIDDEN_NUMPY_NAMES
-    return any(qualified_name == m or qualified_name.startswith(m + ".") for m in FORBIDDEN_MODULES)
-
-
 class _Scanner(ast.NodeVisitor):
     """Collects aliases (name -> module path), top-level units, and forbidden uses.
 
@@ -46,7 +31,8 @@ class _Scanner(ast.NodeVisitor):
     are followed when deciding what a student's function can reach.
     """
 
-    def __init__(self):
+    def __init__(self, policy):
+        self.policy = policy
         self.aliases = {}
         self.functions = {}
         self.uses = {}  # unit name (or None at module level) -> [ForbiddenUse]
@@ -69,18 +55,18 @@ class _Scanner(ast.NodeVisitor):
             else:
                 top = alias.name.split(".")[0]
                 self.aliases.setdefault(top, top)
-            if is_forbidden(alias.name):
+            if self.policy.forbids(alias.name):
                 self._record(alias.name, node)
 
     def visit_ImportFrom(self, node):
         module = node.module or ""
         for alias in node.names:
             if alias.name == "*" and module == "numpy":
-                self.aliases.update({n: f"numpy.{n}" for n in FORBIDDEN_NUMPY_NAMES})
+                self.aliases.update({n: f"numpy.{n}" for n in self.policy.numpy_names})
                 continue
             qualified = f"{module}.{alias.name}"
             self.aliases[alias.asname or alias.name] = qualified
-            if is_forbidden(qualified) or is_forbidden(module):
+            if self.policy.forbids(qualified) or self.policy.forbids(module):
                 self._record(qualified, node)
 
     def visit_FunctionDef(self, node):
@@ -135,12 +121,12 @@ class _Scanner(ast.NodeVisitor):
         if self._function is not None:
             self.calls.setdefault(self._function, set()).add(node.id)
         qualified = self.aliases.get(node.id)
-        if qualified and is_forbidden(qualified) and isinstance(node.ctx, ast.Load):
+        if qualified and self.policy.forbids(qualified) and isinstance(node.ctx, ast.Load):
             self._record(qualified, node)
 
     def visit_Attribute(self, node):
         qualified = self._qualified(node)
-        if qualified and is_forbidden(qualified):
+        if qualified and self.policy.forbids(qualified):
             self._record(qualified, node)
             return
         self.generic_visit(node)
@@ -149,7 +135,7 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node):
         qualified = self._qualified(node)
-        if qualified and is_forbidden(qualified):
+        if qualified and self.policy.forbids(qualified):
             self._record(qualified, node)
         self.generic_visit(node)
 
@@ -262,7 +248,7 @@ def _constant_int(node):
     return False
 
 
-def find_forbidden(cells, entry_points):
+def find_forbidden(cells, entry_points, policy=FORBIDDEN):
     """Map each entry point to the forbidden routines it can reach.
 
     Parameters
@@ -271,6 +257,8 @@ def find_forbidden(cells, entry_points):
         ``{"label": str, "source": str}``, in notebook order.
     entry_points : iterable of str
         Function names to start from, e.g. ("convolve", "convolve_color").
+    policy : ForbiddenPolicy
+        What is forbidden; the sandboxed worker blocks the same policy at run time.
 
     Returns
     -------
@@ -291,11 +279,11 @@ def find_forbidden(cells, entry_points):
         except SyntaxError:
             continue
     # Two passes: the first learns every alias, wherever in the notebook it is defined.
-    scanner = _Scanner()
+    scanner = _Scanner(policy)
     for label, tree in trees:
         scanner.scan(label, tree)
     aliases = scanner.aliases
-    scanner = _Scanner()
+    scanner = _Scanner(policy)
     scanner.aliases = aliases
     for label, tree in trees:
         scanner.scan(label, tree)

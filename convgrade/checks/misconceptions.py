@@ -4,52 +4,9 @@ import numpy as np
 
 from convgrade.checks import reference
 from convgrade.checks.compare import values_match
+from convgrade.contract import Mistake
 
 NEAR_MATCH_SHARE = 0.95
-
-# Each name is shown to students and counted in the class report; the hint says what to fix.
-HINTS = {
-    "flipped kernel": "the kernel was flipped (textbook convolution). In this lesson the kernel "
-    "is laid on the image as it is.",
-    "kernel flipped upside down": "the kernel's rows were used in reverse order.",
-    "kernel flipped left to right": "the kernel's columns were used in reverse order.",
-    "transposed kernel": "rows and columns of the kernel were swapped (kernel[j, i] used for "
-    "kernel[i, j]).",
-    "transposed output": "the output has its rows and columns swapped.",
-    "output one short": "the loops stop one position too early: range(H - kh) instead of "
-    "range(H - kh + 1).",
-    "same-size output with a zero border": "the output has the image's size, with zeros where "
-    "the kernel does not fit. Return only the positions "
-    "where it fits.",
-    "zero-padded same-size output": "the image was padded with zeros so the output keeps its "
-    "size. Only positions where the kernel fits entirely count.",
-    "kernel rows and columns swapped": "the loops use the kernel's width for rows and its height "
-    "for columns.",
-    "kernel assumed 3 x 3": "the code assumes a 3 x 3 kernel; use kernel.shape.",
-    "kernel assumed square": "the code uses one kernel size for both directions; use both "
-    "kernel.shape[0] and kernel.shape[1].",
-    "uint8 wrap-around": "the sums were computed or stored as uint8, which wraps around past 255 "
-    "and below 0 (and in NumPy 2 a uint8 pixel times a Python int stays "
-    "uint8, or raises OverflowError). Convert to float before multiplying.",
-    "truncated to integers": "the result was stored in an integer array, which drops the "
-    "fractions. Create the output as float.",
-    "clipped": "the result was clipped to 0..255. convolve returns the raw sums; clipping "
-    "belongs in to_uint8.",
-    "rounded": "the result was rounded. convolve returns the raw sums; rounding belongs in "
-    "to_uint8.",
-    "normalised by the kernel sum": "the sum was divided by the kernel's sum. convolve returns "
-    "the plain sum of products.",
-    "absolute value": "the result is the absolute value of the right answer; keep the sign.",
-    "mean instead of sum": "each window was averaged instead of summed.",
-    "input modified": "the function wrote into the array it was given. Work on a copy.",
-    "library routine": "a library convolution routine did the work instead of your loops.",
-    "channels mixed up": "the colour channels came back in the wrong order or axis.",
-    "truncated instead of rounded": "values were cut to integers (astype) without rounding first.",
-    "rounding half away from zero": "values at .5 went up; np.rint rounds halves to the even "
-    "integer (0.5 to 0, 1.5 to 2).",
-    "wrapped instead of clipped": "values outside 0..255 wrapped around instead of being clipped.",
-    "not clipped": "values outside 0..255 were not clipped.",
-}
 
 
 def _same_size(values, image_shape, row, col):
@@ -73,38 +30,38 @@ def convolve_variants(image, kernel):
     kernel = np.asarray(kernel, dtype=float)
     right = reference.convolve(image, kernel)
     kh, kw = kernel.shape
-    yield "flipped kernel", lambda: reference.convolve(image, kernel[::-1, ::-1])
-    yield "kernel flipped upside down", lambda: reference.convolve(image, kernel[::-1, :])
-    yield "kernel flipped left to right", lambda: reference.convolve(image, kernel[:, ::-1])
+    yield Mistake.FLIPPED_KERNEL, lambda: reference.convolve(image, kernel[::-1, ::-1])
+    yield Mistake.KERNEL_FLIPPED_UPSIDE_DOWN, lambda: reference.convolve(image, kernel[::-1, :])
+    yield Mistake.KERNEL_FLIPPED_LEFT_TO_RIGHT, lambda: reference.convolve(image, kernel[:, ::-1])
     if kh == kw:
-        yield "transposed kernel", lambda: reference.convolve(image, kernel.T)
-    yield "transposed output", lambda: right.T
-    yield "output one short", lambda: right[:-1, :-1]
-    yield "output one short", lambda: right[:-1, :]
-    yield "output one short", lambda: right[:, :-1]
+        yield Mistake.TRANSPOSED_KERNEL, lambda: reference.convolve(image, kernel.T)
+    yield Mistake.TRANSPOSED_OUTPUT, lambda: right.T
+    yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:-1, :-1]
+    yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:-1, :]
+    yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:, :-1]
     yield (
-        "same-size output with a zero border",
+        Mistake.SAME_SIZE_ZERO_BORDER,
         lambda: _same_size(right, image.shape, kh // 2, kw // 2),
     )
-    yield "same-size output with a zero border", lambda: _same_size(right, image.shape, 0, 0)
-    yield "zero-padded same-size output", lambda: _zero_padded(image, kernel)
-    yield "zero-padded same-size output", lambda: _zero_padded(image, kernel, symmetric=True)
+    yield Mistake.SAME_SIZE_ZERO_BORDER, lambda: _same_size(right, image.shape, 0, 0)
+    yield Mistake.ZERO_PADDED_SAME_SIZE, lambda: _zero_padded(image, kernel)
+    yield Mistake.ZERO_PADDED_SAME_SIZE, lambda: _zero_padded(image, kernel, symmetric=True)
     # Snap float noise first: a student's 60.0000001 and our 59.9999999 both truncate to 60.
     snapped = np.round(right, 6)
     # Within 0..255 a wrap-around changes nothing, so the plainer names come first.
-    yield "truncated to integers", lambda: np.trunc(snapped)
-    yield "rounded", lambda: np.rint(snapped)
-    yield "uint8 wrap-around", lambda: np.mod(np.trunc(snapped), 256)
-    yield "uint8 wrap-around", lambda: np.mod(np.rint(snapped), 256)
-    yield "clipped", lambda: np.clip(right, 0, 255)
-    yield "clipped", lambda: np.clip(np.trunc(snapped), 0, 255)
-    yield "clipped", lambda: np.clip(np.rint(snapped), 0, 255)
+    yield Mistake.TRUNCATED_TO_INTEGERS, lambda: np.trunc(snapped)
+    yield Mistake.ROUNDED, lambda: np.rint(snapped)
+    yield Mistake.UINT8_WRAP_AROUND, lambda: np.mod(np.trunc(snapped), 256)
+    yield Mistake.UINT8_WRAP_AROUND, lambda: np.mod(np.rint(snapped), 256)
+    yield Mistake.CLIPPED, lambda: np.clip(right, 0, 255)
+    yield Mistake.CLIPPED, lambda: np.clip(np.trunc(snapped), 0, 255)
+    yield Mistake.CLIPPED, lambda: np.clip(np.rint(snapped), 0, 255)
     total = kernel.sum()
     if abs(total) > 1e-9 and not np.isclose(total, 1):
-        yield "normalised by the kernel sum", lambda: right / total
-    yield "absolute value", lambda: np.abs(right)
+        yield Mistake.NORMALISED_BY_KERNEL_SUM, lambda: right / total
+    yield Mistake.ABSOLUTE_VALUE, lambda: np.abs(right)
     if kernel.size > 1:
-        yield "mean instead of sum", lambda: right / kernel.size
+        yield Mistake.MEAN_INSTEAD_OF_SUM, lambda: right / kernel.size
 
 
 def _reproduces(actual, candidate):
@@ -147,17 +104,17 @@ def diagnose_convolve_shape(shape, image_shape, kernel_shape):
     right = (height - kh + 1, width - kw + 1)
     candidates = [
         (
-            "output one short",
+            Mistake.OUTPUT_ONE_SHORT,
             {(right[0] - 1, right[1] - 1), (right[0] - 1, right[1]), (right[0], right[1] - 1)},
         ),
-        ("same-size output with a zero border", {(height, width)}),
-        ("transposed output", {(right[1], right[0])}),
-        ("kernel rows and columns swapped", {(height - kw + 1, width - kh + 1)}),
+        (Mistake.SAME_SIZE_ZERO_BORDER, {(height, width)}),
+        (Mistake.TRANSPOSED_OUTPUT, {(right[1], right[0])}),
+        (Mistake.KERNEL_ROWS_COLUMNS_SWAPPED, {(height - kw + 1, width - kh + 1)}),
         (
-            "kernel assumed square",
+            Mistake.KERNEL_ASSUMED_SQUARE,
             {(height - kh + 1, width - kh + 1), (height - kw + 1, width - kw + 1)},
         ),
-        ("kernel assumed 3 x 3", {(height - 2, width - 2)}),
+        (Mistake.KERNEL_ASSUMED_3X3, {(height - 2, width - 2)}),
     ]
     for name, shapes in candidates:
         if tuple(shape) in shapes - {right}:
@@ -168,9 +125,9 @@ def diagnose_convolve_shape(shape, image_shape, kernel_shape):
 def diagnose_exception(error_type, message):
     """Name the mistake behind an exception from student code, or None."""
     if error_type == "OverflowError" and "uint8" in message:
-        return "uint8 wrap-around"
+        return Mistake.UINT8_WRAP_AROUND
     if "not allowed in this assignment" in message:  # the sandbox's block on library routines
-        return "library routine"
+        return Mistake.LIBRARY_ROUTINE
     return None
 
 
@@ -180,11 +137,11 @@ def diagnose_to_uint8(actual, values):
     right = reference.to_uint8(values)
     with np.errstate(invalid="ignore", over="ignore"):
         variants = [
-            ("truncated instead of rounded", np.clip(np.trunc(values), 0, 255)),
-            ("rounding half away from zero", np.clip(np.floor(values + 0.5), 0, 255)),
-            ("wrapped instead of clipped", np.mod(np.rint(values), 256)),
-            ("wrapped instead of clipped", np.mod(np.trunc(values), 256)),
-            ("not clipped", np.rint(values)),
+            (Mistake.TRUNCATED_INSTEAD_OF_ROUNDED, np.clip(np.trunc(values), 0, 255)),
+            (Mistake.ROUNDING_HALF_AWAY_FROM_ZERO, np.clip(np.floor(values + 0.5), 0, 255)),
+            (Mistake.WRAPPED_INSTEAD_OF_CLIPPED, np.mod(np.rint(values), 256)),
+            (Mistake.WRAPPED_INSTEAD_OF_CLIPPED, np.mod(np.trunc(values), 256)),
+            (Mistake.NOT_CLIPPED, np.rint(values)),
         ]
     if np.shape(actual) != values.shape:
         return None

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from convgrade.checks.failures import MAX_MESSAGE, CheckFailure, clean_text
+from convgrade.contract import Mistake
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HIDDEN_DIR = REPO_ROOT / "tests" / "hidden"
@@ -26,7 +27,7 @@ class CheckResult:
     group: str
     passed: bool
     message: str = ""
-    misconception: str | None = None
+    misconception: Mistake | None = None
     picture: bytes | None = None
     grader_error: str | None = None  # a bug in the check itself, for the instructor
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from convgrade.checks import notebook_code
 from convgrade.checks.failures import StudentCodeError
 from convgrade.checks.forbidden import find_forbidden
+from convgrade.contract import FORBIDDEN, Mistake
 from convgrade.sandbox.bwrap import Sandbox
 from convgrade.sandbox.student_process import StudentProcess
 
@@ -23,15 +24,18 @@ class Submission:
     sandbox : Sandbox, optional
     files_dir : path, optional
         The assignment's files (images), readable by the student's code.
+    policy : ForbiddenPolicy
+        The library routines forbidden: found statically here, blocked at run time by the
+        sandboxed worker.
     **process_options
         Passed on to StudentProcess (call_timeout, budget, preload).
     """
 
-    def __init__(self, cells, *, sandbox=None, files_dir=None, **process_options):
+    def __init__(self, cells, *, sandbox=None, files_dir=None, policy=FORBIDDEN, **process_options):
         self.cells = cells
-        self.forbidden = find_forbidden(cells, STUDENT_FUNCTIONS)
+        self.forbidden = find_forbidden(cells, STUDENT_FUNCTIONS, policy)
         self.process = StudentProcess(
-            cells, sandbox or Sandbox(), files_dir=files_dir, **process_options
+            cells, sandbox or Sandbox(), files_dir=files_dir, policy=policy, **process_options
         )
         self._started = False
 
@@ -70,7 +74,7 @@ class Submission:
             raise StudentCodeError(
                 f"{name} uses {where}, a library routine. This assignment asks you to write "
                 "the sliding window yourself, so this check scores 0.",
-                misconception="library routine",
+                misconception=Mistake.LIBRARY_ROUTINE,
             )
 
     def close(self):

@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from convgrade.batch.startup import skip_optional_grammar
+from convgrade.contract import NotebookRecord
 from convgrade.plain_text import plain
 from convgrade.tempdirs import PrivateFolder
 
@@ -106,7 +107,7 @@ class VettedSubmission:
         return data.decode().strip() or None if data is not None else None
 
     def record(self, notebook):
-        """The grader's intake record for one notebook's ``metadata["convgrade"]``."""
+        """The grader's intake record for one notebook (see convgrade.contract.NotebookRecord)."""
         return intake_record(self.refused, notebook)
 
 
@@ -115,13 +116,14 @@ def intake_record(refused, notebook):
 
     The notebook's own refusal (or the whole folder's) is its "unreadable" reason, as for
     any file that could not be graded; every other refused entry is listed under "refused".
+    Plain data (NotebookRecord.to_metadata), as it travels in nbconvert's resources.
     """
     own = (f"{notebook}.ipynb", ".")
-    record = {"refused": [str(r) for r in refused if r.path not in own]}
+    record = NotebookRecord(refused=[str(r) for r in refused if r.path not in own])
     for refusal in refused:
         if refusal.path in own:
-            record["unreadable"] = _notebook_reason(refusal)
-    return record
+            record.unreadable = _notebook_reason(refusal)
+    return record.to_metadata()
 
 
 def _notebook_reason(refusal):

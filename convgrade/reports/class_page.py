@@ -6,8 +6,8 @@ import io
 from collections import Counter
 from pathlib import Path
 
+from convgrade.contract import read_records
 from convgrade.plain_text import label, plain
-from convgrade.records import read_records
 from convgrade.reports.gradebook_table import (
     ASSIGNMENT,
     autograded_notebooks,
@@ -27,9 +27,9 @@ def collect(root, assignment=ASSIGNMENT):
         named = set()
         # Only well-formed records on graded test cells; problems() lists what was ignored.
         for grade_id, check in read_records(notebook).checks:
-            outcomes.setdefault((grade_id, check["name"]), []).append(check["passed"])
-            if check.get("misconception"):
-                named.add(check["misconception"])
+            outcomes.setdefault((grade_id, check.name), []).append(check.passed)
+            if check.misconception:
+                named.add(check.misconception.value)
         mistakes.update(named)
     return rows, outcomes, mistakes, notebooks
 

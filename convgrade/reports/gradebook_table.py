@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from convgrade.contract import read_records
 from convgrade.plain_text import plain
-from convgrade.records import read_records
 
 ASSIGNMENT = "convolutions"
 
@@ -87,22 +87,21 @@ def _notebook_problems(notebook):
     records = read_records(notebook)
     info = records.info
     reasons = []
-    if info.get("unreadable"):
-        reasons.append(f"unreadable file: {info['unreadable']}")
-    reasons += [f"refused: {r}" for r in info.get("refused", [])]
-    reasons += [f"repaired: {r}" for r in info.get("repairs", [])]
-    if info.get("load_failure"):
-        reasons.append(f"code could not be loaded: {info['load_failure']}")
-    reasons += [f"crashed: {c}" for c in info.get("crashes", [])]
-    reasons += [f"timed out: {name} ({count}x)" for name, count in info.get("timeouts", {}).items()]
+    if info.unreadable:
+        reasons.append(f"unreadable file: {info.unreadable}")
+    reasons += [f"refused: {r}" for r in info.refused or []]
+    reasons += [f"repaired: {r}" for r in info.repairs or []]
+    if info.load_failure:
+        reasons.append(f"code could not be loaded: {info.load_failure}")
+    reasons += [f"crashed: {c}" for c in info.crashes or []]
+    reasons += [f"timed out: {name} ({count}x)" for name, count in (info.timeouts or {}).items()]
     reasons += [
-        f"forbidden: {name} uses {', '.join(uses)}"
-        for name, uses in info.get("forbidden", {}).items()
+        f"forbidden: {name} uses {', '.join(uses)}" for name, uses in (info.forbidden or {}).items()
     ]
-    execute = info.get("execute", {})
-    if execute.get("stopped"):
-        reasons.append(f"notebook run stopped: {execute['stopped']}")
-    if execute.get("truncated"):
+    # SandboxedExecute's record, not the outputs: student code can print anything there.
+    if info.execute and info.execute.stopped:
+        reasons.append(f"notebook run stopped: {info.execute.stopped}")
+    if info.execute and info.execute.truncated:
         reasons.append("output truncated")
     reasons += records.rejected
     return list(dict.fromkeys(reasons))

@@ -25,7 +25,7 @@ from pathlib import Path
 from traitlets import Bool, Enum, Integer, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from convgrade.sandbox.inside import HIDDEN_PACKAGES
+from convgrade.contract import FORBIDDEN
 
 # The system folders bound read-only; on merged-usr systems most of them are symlinks.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -132,7 +132,16 @@ class Sandbox(LoggingConfigurable):
                 f"bubblewrap is installed but cannot start a sandbox here: {probe.stderr.strip()}"
             )
 
-    def bwrap_args(self, workdir, *, inputs=(), writable=(), env=None, info_fd=None):
+    def bwrap_args(
+        self,
+        workdir,
+        *,
+        inputs=(),
+        writable=(),
+        env=None,
+        info_fd=None,
+        hidden_packages=FORBIDDEN.hidden_packages,
+    ):
         """The bwrap command-line prefix.
 
         Parameters
@@ -149,10 +158,12 @@ class Sandbox(LoggingConfigurable):
             The whole environment of the sandboxed process.
         info_fd : int, optional
             A file descriptor bwrap writes {"child-pid": N} to.
+        hidden_packages : tuple of str
+            Installed packages to hide whole (a ForbiddenPolicy's ``hidden_packages``).
         """
         args = [shutil.which(self.bwrap_path) or self.bwrap_path]
         args += _system_binds()
-        args += _python_binds()
+        args += _python_binds(tuple(hidden_packages))
         args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--size", str(self.shm_mb << 20), "--tmpfs", "/dev/shm"]
         args += ["--size", str(self.scratch_mb << 20), "--tmpfs", SANDBOX_TMP]
@@ -410,8 +421,8 @@ def _site_folders():
 
 
 @functools.cache
-def _python_binds():
-    """The interpreter, its standard library and the venv's packages, minus forbidden ones."""
+def _python_binds(hidden_packages):
+    """The interpreter, its standard library and the venv's packages, minus `hidden_packages`."""
     args = list(_symlink_chain(sys.executable))
     libdir, soname = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME")
     if libdir and soname and (Path(libdir) / soname).exists():
@@ -429,12 +440,12 @@ def _python_binds():
         readonly.append(str(folder))
     for site in shown:
         args += ["--ro-bind", str(site), str(site)]
-        for entry in _forbidden_entries(site):
+        for entry in _forbidden_entries(site, hidden_packages):
             path = site / entry
             if path.is_dir() and not path.is_symlink():
                 args += ["--size", str(HIDDEN_SIZE), "--tmpfs", str(path)]
                 readonly.append(str(path))
-                if entry in HIDDEN_PACKAGES:
+                if entry in hidden_packages:
                     args += ["--ro-bind", str(BLOCKED_PACKAGE_STUB), str(path / "__init__.py")]
             elif path.exists() or path.is_symlink():
                 args += ["--ro-bind", "/dev/null", str(path)]
@@ -451,8 +462,8 @@ def _shown_roots():
 
 
 @functools.cache
-def _forbidden_entries(site):
-    """Top-level entries of `site` that belong to a forbidden package: code, .libs, metadata."""
+def _forbidden_entries(site, hidden_packages):
+    """Top-level entries of `site` that belong to a hidden package: code, .libs, metadata."""
     site = Path(site)
     entries = set()
     for dist in importlib.metadata.distributions(path=[str(site)]):
@@ -460,10 +471,10 @@ def _forbidden_entries(site):
         names = {t.split(".")[0].split("-")[0] for t in tops}
         top_level = dist.read_text("top_level.txt") or ""
         names |= set(top_level.split())
-        if names & set(HIDDEN_PACKAGES):
+        if names & set(hidden_packages):
             entries |= tops
     for entry in os.listdir(site):
         stem = entry.split(".")[0].split("-")[0]
-        if stem in HIDDEN_PACKAGES:
+        if stem in hidden_packages:
             entries.add(entry)
     return sorted(e for e in entries if (site / e).exists() or (site / e).is_symlink())

@@ -2,7 +2,8 @@
 
 This file is bound read-only into the sandbox and runs there on its own, so it imports
 nothing but the standard library and numpy. The grader imports its message framing too, so that
-both sides share one definition of the wire format.
+both sides share one definition of the wire format. The forbidden-library policy arrives as
+data, like the preload list: convgrade.contract.ForbiddenPolicy as JSON in CONVGRADE_POLICY.
 
 Wire format, in both directions: an 8-byte big-endian header length, a JSON header, then
 the binary blobs the header lists in "blobs" (sizes in bytes). Arrays travel as .npy bytes,
@@ -22,23 +23,9 @@ import traceback
 
 HEADER_LENGTH = struct.Struct(">Q")
 
-# The assignment's one policy on library routines. convgrade.checks.forbidden finds them statically
-# in the source, the sandbox hides the packages' files, and this worker blocks them at run time.
-FORBIDDEN_MODULES = (
-    "scipy.signal",
-    "scipy.ndimage",
-    "cv2",
-    "skimage",
-    "torch",
-    "tensorflow",
-    "astropy.convolution",
-)
-FORBIDDEN_NUMPY_NAMES = ("convolve", "correlate", "correlate2")
-# Installed packages the sandbox hides whole: each forbidden module's top-level package.
-HIDDEN_PACKAGES = tuple(sorted({m.split(".")[0] for m in FORBIDDEN_MODULES}))
-FORBIDDEN_MESSAGE = (
-    "{} is not allowed in this assignment: write the convolution yourself with loops."
-)
+# Where the grader puts the policy (ForbiddenPolicy.to_json()); without it the worker refuses
+# to start, so a policy that failed to arrive never means "nothing is forbidden".
+POLICY_VARIABLE = "CONVGRADE_POLICY"
 # Statements worth running from cells that are not the student's answers: the names
 # they define may be used by the answers; everything else is plots and demos. From the
 # instructor's locked cells, only imports and definitions (their data is for the lesson).
@@ -129,28 +116,45 @@ class BlockedImport(importlib.abc.MetaPathFinder):
     blocked: it is only missing from sys.modules if someone removed it for a fresh copy.
     """
 
-    def __init__(self, loaded=()):
+    def __init__(self, policy, loaded=()):
+        self.policy = policy
         self.loaded = frozenset(loaded)
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname in self.loaded:
             raise ForbiddenImportError(f"importing {fullname} a second time is not allowed")
-        for blocked in FORBIDDEN_MODULES:
-            if fullname == blocked or fullname.startswith(blocked + "."):
-                raise ForbiddenImportError(FORBIDDEN_MESSAGE.format(fullname))
+        if _forbids_module(self.policy, fullname):
+            raise ForbiddenImportError(self.policy["message"].format(fullname))
         return None
 
 
-def _blocked_function(name):
+def read_policy(text):
+    """The policy sent by the grader: {"modules": [...], "numpy_names": [...], "message": str}."""
+    policy = json.loads(text)
+    if not (
+        isinstance(policy, dict)
+        and all(isinstance(policy.get(k), list) for k in ("modules", "numpy_names"))
+        and all(isinstance(n, str) for n in policy["modules"] + policy["numpy_names"])
+        and isinstance(policy.get("message"), str)
+    ):
+        raise ValueError(f"malformed {POLICY_VARIABLE}")
+    return policy
+
+
+def _forbids_module(policy, name):
+    return any(name == m or name.startswith(m + ".") for m in policy["modules"])
+
+
+def _blocked_function(name, message):
     def blocked(*args, **kwargs):
-        raise ForbiddenRoutineError(FORBIDDEN_MESSAGE.format(f"np.{name}"))
+        raise ForbiddenRoutineError(message.format(f"np.{name}"))
 
     blocked.__name__ = blocked.__qualname__ = name
     return blocked
 
 
-def block_forbidden_routines():
-    """Block the forbidden libraries' imports, and numpy's routines under every name.
+def block_forbidden_routines(policy):
+    """Block the policy's libraries' imports, and numpy's routines under every name.
 
     numpy's convolve and correlate are reachable under many aliases (np.convolve,
     np._core.numeric.convolve, np._core.multiarray.correlate, umath.correlate2, ...).
@@ -159,17 +163,17 @@ def block_forbidden_routines():
     look the C routines up in their module at each call, so they are blocked too.
     """
     for name in list(sys.modules):
-        if any(name == b or name.startswith(b + ".") for b in FORBIDDEN_MODULES):
+        if _forbids_module(policy, name):
             del sys.modules[name]
     import numpy as np
 
     originals = {}
     for owner in (np, np._core.numeric, np._core.multiarray, np._core._multiarray_umath):
-        for name in FORBIDDEN_NUMPY_NAMES:
+        for name in policy["numpy_names"]:
             routine = getattr(owner, name, None)
             if routine is None:
                 continue
-            blocked = _blocked_function(name)
+            blocked = _blocked_function(name, policy["message"])
             for obj in (routine, getattr(routine, "_implementation", None)):
                 if obj is not None:
                     originals.setdefault(id(obj), (obj, blocked))
@@ -182,7 +186,7 @@ def block_forbidden_routines():
             if found is not None and found[0] is value:
                 namespace[key] = found[1]
     loaded = [n for n in sys.modules if n == "numpy" or n.startswith("numpy.")]
-    sys.meta_path.insert(0, BlockedImport(loaded))
+    sys.meta_path.insert(0, BlockedImport(policy, loaded))
 
 
 STUDENT_FILES = set()
@@ -335,6 +339,8 @@ def serve(requests, replies):
 
 
 def main():
+    # Read before stderr goes to /dev/null, so a missing policy is a visible start-up error.
+    policy = read_policy(os.environ[POLICY_VARIABLE])
     # Keep private copies of the pipes, then point fds 0-2 at /dev/null: student prints
     # go nowhere and cannot corrupt the replies.
     requests = os.fdopen(os.dup(0), "rb")
@@ -345,7 +351,7 @@ def main():
     os.environ.setdefault("MPLBACKEND", "Agg")
     for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
         __import__(module)
-    block_forbidden_routines()
+    block_forbidden_routines(policy)
     sys.meta_path.insert(0, LazyImport())
     serve(requests, replies)
 

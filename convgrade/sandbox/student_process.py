@@ -22,6 +22,7 @@ from convgrade.checks.failures import (
 )
 from convgrade.checks.failures import type_name as safe_type_name
 from convgrade.checks.misconceptions import diagnose_exception
+from convgrade.contract import FORBIDDEN, Mistake
 from convgrade.sandbox import inside
 from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
 from convgrade.tempdirs import PrivateFolder
@@ -80,6 +81,8 @@ class StudentProcess:
         Seconds the student's cells may take to load (top-level code runs then).
     preload : sequence of str
         Modules to import before the student's code runs.
+    policy : ForbiddenPolicy
+        The library routines to block at run time and whose packages the sandbox hides.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class StudentProcess:
         budget=90.0,
         load_timeout=30.0,
         preload=("numpy",),
+        policy=FORBIDDEN,
     ):
         self.cells = cells
         self.sandbox = sandbox or Sandbox()
@@ -100,6 +104,7 @@ class StudentProcess:
         self.budget = budget
         self.load_timeout = load_timeout
         self.preload = preload
+        self.policy = policy
         self.spent = 0.0
         self.load_errors = []
         self.timeouts = {}
@@ -115,7 +120,7 @@ class StudentProcess:
     def start(self):
         """Start the worker and load the student's cells; a failure is kept in load_failure."""
         self.starts += 1
-        self._worker = WorkerPool.take(self.sandbox, self.preload)
+        self._worker = WorkerPool.take(self.sandbox, self.preload, self.policy)
         if self.files_dir:
             shutil.copytree(self.files_dir, self._worker.input_dir, dirs_exist_ok=True)
         started = time.monotonic()
@@ -299,7 +304,7 @@ class StudentProcess:
         message = f"{name} raised {describe_error(error, self.cells)}"
         if error.get("type") in FORBIDDEN_ERRORS:
             self.forbidden_calls.append(clean_text(message, 200))
-            raise StudentCodeError(message, misconception="library routine")
+            raise StudentCodeError(message, misconception=Mistake.LIBRARY_ROUTINE)
         mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=mistake)
 
@@ -317,7 +322,7 @@ class StudentProcess:
 class _WorkerProcess:
     """A sandboxed inside.py, spawned but given no student code yet."""
 
-    def __init__(self, sandbox, preload):
+    def __init__(self, sandbox, preload, policy):
         self._host_folder = PrivateFolder("worker")  # removed even if this process is killed
         self.host_dir = self._host_folder.path
         self.input_dir = self.host_dir / "input"  # filled with the notebook's files later
@@ -326,12 +331,21 @@ class _WorkerProcess:
         env = sandbox.base_env()
         env["MPLBACKEND"] = "Agg"  # the worker draws nothing anyone sees
         env["CONVGRADE_PRELOAD"] = " ".join(preload)
+        env[inside.POLICY_VARIABLE] = policy.to_json()
         env["CONVGRADE_INPUT"] = str(SANDBOX_DIR / "input")
         command = [sys.executable, "-I", str(SANDBOX_DIR / "inside.py")]
         inputs = [(script, SANDBOX_DIR / "inside.py"), (self.input_dir, SANDBOX_DIR / "input")]
         cwd = None
         if sandbox.is_sandboxed:
-            command = sandbox.bwrap_args(SANDBOX_DIR / "work", inputs=inputs, env=env) + command
+            command = (
+                sandbox.bwrap_args(
+                    SANDBOX_DIR / "work",
+                    inputs=inputs,
+                    env=env,
+                    hidden_packages=policy.hidden_packages,
+                )
+                + command
+            )
         else:
             # The weaker mode: same worker, no walls. The instructor chose this explicitly.
             cwd = self.host_dir / "work"
@@ -406,18 +420,19 @@ class WorkerPool:
     _spare = None  # (key, _WorkerProcess)
 
     @classmethod
-    def take(cls, sandbox, preload):
+    def take(cls, sandbox, preload, policy):
         key = (
             repr(sorted(sandbox.trait_values().items(), key=str)),
             str(sandbox.course_root),
             tuple(preload),
+            policy,
         )
         spare, cls._spare = cls._spare, None
         if spare is not None and (spare[0] != key or not spare[1].alive()):
             spare[1].kill()
             spare = None
-        taken = spare[1] if spare else _WorkerProcess(sandbox, preload)
-        cls._spare = (key, _WorkerProcess(sandbox, preload))
+        taken = spare[1] if spare else _WorkerProcess(sandbox, preload, policy)
+        cls._spare = (key, _WorkerProcess(sandbox, preload, policy))
         return taken
 
     @classmethod

@@ -10,6 +10,7 @@ from convgrade.checks import expect, reference
 from convgrade.checks.compare import describe_shape, values_match
 from convgrade.checks.failures import CheckFailure
 from convgrade.checks.misconceptions import diagnose_convolve, diagnose_convolve_shape
+from convgrade.contract import Mistake
 
 COFFEE_KERNELS = {
     "BOX_BLUR": reference.BOX_BLUR,
@@ -25,12 +26,12 @@ def diagnose_color(image, kernel):
         if actual.ndim != 3:
             return None
         if actual.shape[2] != expected.shape[2]:
-            return "channels mixed up"
+            return Mistake.CHANNELS_MIXED_UP
         if actual.shape[:2] != expected.shape[:2]:
             return diagnose_convolve_shape(actual.shape[:2], image.shape[:2], kernel.shape)
         for order in itertools.permutations(range(expected.shape[2])):
             if list(order) != sorted(order) and values_match(actual, expected[:, :, order]):
-                return "channels mixed up"
+                return Mistake.CHANNELS_MIXED_UP
         return diagnose_convolve(actual[:, :, 0], image[:, :, 0], kernel)
 
     return diagnose

@@ -47,6 +47,7 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from convgrade.checks.runner import REPO_ROOT, SOURCE_NOTEBOOK
+from convgrade.contract import MISTAKE_NAMES, Mistake
 
 RELEASE_NOTEBOOK = REPO_ROOT / "release" / "convolutions" / "convolutions.ipynb"
 CATALOG_DIR = REPO_ROOT / "tests" / "catalog"
@@ -68,7 +69,8 @@ class Scenario:
 
     @property
     def misconceptions(self):
-        return [e.split("=", 1)[1] for e in self.expect if e.startswith("misconception=")]
+        """The mistakes grading must name, as Mistake members (load() checked the names)."""
+        return [Mistake(e.split("=", 1)[1]) for e in self.expect if e.startswith("misconception=")]
 
     @property
     def expects_full_marks(self):
@@ -87,6 +89,10 @@ def load(path):
         if match := re.match(r"# (expect|base|tamper|folder): *(.+)$", line.strip()):
             key, value = match.groups()
             if key == "expect":
+                mistake = value.strip().partition("misconception=")[2]
+                if value.strip().startswith("misconception=") and mistake not in MISTAKE_NAMES:
+                    # A typo would otherwise expect a mistake no check can ever name.
+                    raise ValueError(f"scenario {path.stem}: unknown mistake {mistake!r}")
                 scenario.expect.append(value.strip())
             elif key == "base":
                 scenario.base = value.strip()
