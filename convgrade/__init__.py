@@ -7,4 +7,5 @@ autograde/  nbgrader's Autograde step: the preprocessors and exporter it is conf
 batch/      grade a whole class in parallel, resumably, with one gradebook writer
 feedback/   pages made from graded notebooks: what may reach a browser, and the writer
 reports/    what grading produced, for the instructor
+contract.py what the stages agree on: grading records, named mistakes, the library policy
 """
