@@ -17,10 +17,13 @@ before the sanitiser sees it (nh3 is linear in its input).
 """
 
 import re
+from pathlib import Path
 
 import nh3
 from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter
+
+from convgrade.feedback.summary import summary_for
 
 # What a fragment may hold before it is cleaned; inline base64 pictures do not count
 # against MAX_HTML_CHARS (they are checked strictly), but the whole is capped too.
@@ -205,15 +208,46 @@ def markdown2html(context, source):
 BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.DOTALL | re.IGNORECASE)
 
 
+FEEDBACK_TEMPLATES = Path(__file__).parent / "templates"
+NBGRADER_FEEDBACK_TEMPLATE = "feedback"
+# nbgrader's feedback template with a summary on top and "awaiting grading" for answers no
+# one has graded yet; it extends nbgrader's own, so nbgrader's look is kept.
+SUMMARY_TEMPLATE = "convgrade_feedback"
+
+
 class SafeFeedbackExporter(HTMLExporter):
     """nbgrader's feedback exporter, with the page body cleaned whole by `clean_page_body`.
 
     The head comes from the template (styles, MathJax with its Safe extension, a title
     from the gradebook); the body holds the notebook and is cleaned. Set it with
     ``c.GenerateFeedback.exporter_class`` in nbgrader_config.py.
+
+    Where nbgrader would use its own ``feedback`` template, the page is made with
+    ``convgrade_feedback``, which extends it: a summary from the gradebook and the grader's
+    records (convgrade/feedback/summary.py), and honest scores for answers awaiting a TA.
+    A course that configures another template keeps it.
     """
 
+    def _use_summary_template(self):
+        if self.template_name != NBGRADER_FEEDBACK_TEMPLATE:
+            return
+        basedirs = [d for d in self.extra_template_basedirs if d != str(FEEDBACK_TEMPLATES)]
+        self.extra_template_basedirs = [*basedirs, str(FEEDBACK_TEMPLATES)]
+        # Last on the search path, so that only 'feedback/index.html.j2' finds nbgrader's page.
+        self.extra_template_paths = [*self.extra_template_paths, *basedirs]
+        self.template_name = SUMMARY_TEMPLATE
+        # nbconvert computes the template search path once, from the first template name.
+        self.template_paths = self._template_paths()
+
+    def _course_root(self):
+        coursedir = getattr(self.parent, "coursedir", None)
+        return getattr(coursedir, "root", None)
+
     def from_notebook_node(self, nb, resources=None, **kw):
+        self._use_summary_template()
+        grades = (resources or {}).get("nbgrader")
+        if self.template_name == SUMMARY_TEMPLATE and grades and "db_url" in grades:
+            resources["convgrade"] = summary_for(nb, grades, self._course_root())
         output, resources = super().from_notebook_node(nb, resources, **kw)
         match = BODY.search(output)
         if match is None:  # no body: nothing from the template can be trusted to be head
