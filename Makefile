@@ -9,7 +9,7 @@ ASSIGNMENT := convolutions
 JOBS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all help setup system-deps release grade autograde feedback grades report summary \
+.PHONY: all help setup system-deps release grade autograde feedback grades export report summary \
         test test-quick lab bench samples hidden-inputs lint clean
 
 help: ## list the targets
@@ -46,6 +46,14 @@ feedback: setup ## write feedback/ HTML for every autograded submission
 
 grades: setup ## export grades.csv from the gradebook
 	nbgrader export --to grades.csv
+
+# nbgrader's own export plugins (convgrade/reports/lms.py); ROSTER=file.csv maps student ids
+# to LMS identities (student_id plus name, canvas_id, sis_user_id, sis_login_id, section,
+# email, idnumber, username).
+LMS_EXPORT = nbgrader export $(if $(ROSTER),--LmsExport.roster=$(ROSTER))
+export: setup ## write exports/canvas.csv and exports/moodle.csv for LMS import (ROSTER=roster.csv)
+	$(LMS_EXPORT) --exporter=convgrade.reports.lms.CanvasExport --to exports/canvas.csv
+	$(LMS_EXPORT) --exporter=convgrade.reports.lms.MoodleExport --to exports/moodle.csv
 
 report: setup ## write reports/convolutions.html: score distribution, check failures, mistakes
 	$(PY) -m convgrade.cli report
