@@ -144,19 +144,20 @@ def _integer_axis(axis):
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
-def score_histogram(scores, max_score):
-    """A PNG of the score distribution: one bar per whole point, whole students."""
+def draw_score_histogram(ax, scores, max_score):
+    """The score distribution on `ax`: one bar per whole point, whole numbers of students."""
     top = max(int(max_score + 0.999), 1)
+    ax.hist(scores, bins=range(0, top + 2), color="tab:blue", edgecolor="white", align="left")
+    ax.set_xlabel(f"score (out of {max_score:g})")
+    ax.set_ylabel("students")
+    ax.set_title("Score distribution")
+    _integer_axis(ax.xaxis)
+    _integer_axis(ax.yaxis)
 
-    def draw(ax):
-        ax.hist(scores, bins=range(0, top + 2), color="tab:blue", edgecolor="white", align="left")
-        ax.set_xlabel(f"score (out of {max_score:g})")
-        ax.set_ylabel("students")
-        ax.set_title("Score distribution")
-        _integer_axis(ax.xaxis)
-        _integer_axis(ax.yaxis)
 
-    return _figure_png(draw, (7, 3.2))
+def score_histogram(scores, max_score):
+    """A PNG of the score distribution."""
+    return _figure_png(lambda ax: draw_score_histogram(ax, scores, max_score), (7, 3.2))
 
 
 def failure_chart(rates):
