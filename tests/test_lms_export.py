@@ -1,0 +1,149 @@
+"""Canvas and Moodle CSVs from the graded sample class, through `nbgrader export --exporter`.
+
+The formats checked are the published ones (see convgrade/reports/lms.py): Canvas's grade
+import starts with Student, ID, SIS User ID, SIS Login ID, Section and then one column per
+assignment; Moodle's CSV grade import needs one column identifying the user (email, ID
+number or username) and one column per grade item. Scores are checked against nbgrader's own
+CSV export of the same gradebook.
+"""
+
+import csv
+import doctest
+import io
+
+import pytest
+from graded_sample import copy_graded_sample
+from support import nbgrader
+
+from convgrade.reports import lms
+
+ASSIGNMENT = "convolutions"
+CANVAS = "convgrade.reports.lms.CanvasExport"
+MOODLE = "convgrade.reports.lms.MoodleExport"
+TASK_TITLES = [
+    "1. The sliding window",
+    "2. The kernel decides what happens",
+    "3. From numbers back to pixels",
+    "4. The gallery: one loop, many effects",
+    "5. Colour",
+    "6. Why does the edge kernel find edges?",
+]
+# A roster with the awkward names real rosters have: commas, quotes, a leading '='.
+ROSTER = [
+    ("student_id", "name", "canvas_id", "sis_user_id", "section", "email"),
+    ("complete", 'Ng, Ada "Al"', "101", "S-1", "Lab 1, Tuesday", "ada@example.edu"),
+    ("flipped-kernel", "=HYPERLINK(evil)", "102", "S-2", "Lab 1, Tuesday", "bo@example.edu"),
+    ("half-done", "Ó Briain, Cá", "103", "S-3", "Lab 2", "ca@example.edu"),
+    ("uint8-wraparound", "Smith, Dee", "104", "S-4", "Lab 2", "dee@example.edu"),
+    ("untouched", "Wu, Eve", "105", "S-5", "Lab 2", "eve@example.edu"),
+    ("never-submitted", "Zed, Zoe", "106", "S-6", "Lab 2", "zoe@example.edu"),
+]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = copy_graded_sample(tmp_path_factory.mktemp("lms") / "course")
+    with open(root / "roster.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(ROSTER)
+    nbgrader(root, "export", "--to", "nbgrader_grades.csv")
+    return root
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def nbgrader_scores(root):
+    """Each student's score as nbgrader's own CSV export gives it."""
+    with open(root / "nbgrader_grades.csv", newline="") as handle:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+
+
+def export(root, exporter, to, *options, check=True):
+    return nbgrader(root, "export", f"--exporter={exporter}", "--to", to, *options, check=check)
+
+
+def test_do_the_docstring_examples_run():
+    assert doctest.testmod(lms).failed == 0
+
+
+@pytest.mark.e2e
+def test_is_the_canvas_file_what_canvas_import_expects(course):
+    export(course, CANVAS, "exports/canvas.csv")
+    header, possible, *rows = read_csv(course / "exports" / "canvas.csv")
+    assert header[:6] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
+    assert header[6:] == [f"{ASSIGNMENT}: {title}" for title in TASK_TITLES]
+    assert possible[0].strip() == "Points Possible" and possible[5] == "26"
+    assert possible[6:] == ["(read only)"] * len(TASK_TITLES)
+    scores = nbgrader_scores(course)
+    assert {row[3]: float(row[5]) for row in rows} == scores  # matched by SIS Login ID
+    for row in rows:
+        # Task points add up to the score, except where an answer waits for a TA (empty).
+        given = [float(v) for v in row[6:] if v != ""]
+        assert sum(given) == pytest.approx(float(row[5])), row
+
+
+@pytest.mark.e2e
+def test_does_a_roster_match_canvas_ids_and_keep_awkward_names_intact(course):
+    export(course, CANVAS, "exports/roster_canvas.csv", "--LmsExport.roster=roster.csv")
+    text = (course / "exports" / "roster_canvas.csv").read_text(encoding="utf-8")
+    assert '"Ng, Ada ""Al"""' in text  # quoted, inner quotes doubled
+    _, _, *rows = read_csv(course / "exports" / "roster_canvas.csv")
+    by_id = {row[1]: row for row in rows}
+    assert by_id["101"][:5] == ['Ng, Ada "Al"', "101", "S-1", "", "Lab 1, Tuesday"]
+    assert by_id["102"][0] == "'=HYPERLINK(evil)"  # shown as text in a spreadsheet
+    assert by_id["103"][0] == "Ó Briain, Cá"
+    scores = nbgrader_scores(course)
+    ids = {row[0]: row[2] for row in ROSTER[1:]}
+    for student, score in scores.items():
+        assert float(by_id[ids[student]][5]) == score
+    assert by_id["106"][5] == ""  # on the roster, never submitted: left for the LMS
+
+
+@pytest.mark.e2e
+def test_does_a_student_missing_from_the_roster_stop_the_export_with_one_clear_line(course):
+    with open(course / "short_roster.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([row for row in ROSTER if row[0] != "half-done"])
+    for exporter in (CANVAS, MOODLE):
+        roster = "--LmsExport.roster=short_roster.csv"
+        run = export(course, exporter, "exports/short.csv", roster, check=False)
+        errors = [line for line in run.stderr.splitlines() if "ERROR" in line]
+        assert run.returncode == 1
+        assert errors == [
+            "[ExportApp | ERROR] 1 graded student(s) not in roster short_roster.csv: half-done. "
+            "Add a row for each (column student_id) and export again; nothing was written"
+        ]
+        assert "Traceback" not in run.stderr
+        assert not (course / "exports" / "short.csv").exists()
+
+
+@pytest.mark.e2e
+def test_is_the_moodle_file_an_identifier_column_and_a_grade_column(course):
+    export(course, MOODLE, "exports/moodle.csv", "--LmsExport.roster=roster.csv",
+           "--MoodleExport.identifier=email", "--LmsExport.task_columns=False")  # fmt: skip
+    header, *rows = read_csv(course / "exports" / "moodle.csv")
+    assert header == ["Email address", ASSIGNMENT]
+    emails = {row[0]: row[5] for row in ROSTER[1:]}
+    expected = {emails[s]: f"{score:g}" for s, score in nbgrader_scores(course).items()}
+    expected["zoe@example.edu"] = ""
+    assert dict(rows) == expected
+    # Without a roster the sample gradebook has no e-mails: refused, naming who lacks one.
+    run = export(course, MOODLE, "exports/none.csv", "--MoodleExport.identifier=email", check=False)
+    assert run.returncode == 1 and "no email for: complete, flipped-kernel" in run.stderr
+
+
+def test_does_a_roster_without_student_ids_say_what_it_found(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("login,email\nada,ada@example.edu\n")
+    with pytest.raises(lms.ExportRefused, match="no student_id column .found: login, email"):
+        lms.read_roster(path)
+    path.write_text("student_id,email\nada,a@x\nada,b@x\n")
+    with pytest.raises(lms.ExportRefused, match="lists student 'ada' twice"):
+        lms.read_roster(path)
+
+
+def test_are_rows_written_as_csv_quoting_commas_and_quotes():
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([lms.inert('Ng, Ada "Al"'), lms.points(14.2), lms.points(None)])
+    assert buffer.getvalue() == '"Ng, Ada ""Al""",14.2,\r\n'
