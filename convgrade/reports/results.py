@@ -50,8 +50,13 @@ class NotebookResult:
 
 
 def grade_awaits_ta(grade):
-    """Does this gradebook grade still wait for a person (no manual score, none automatic)?"""
-    return bool(grade.needs_manual_grade)
+    """Does this gradebook grade still wait for a person?
+
+    nbgrader flags an answer for manual grading; the formgrader clears the flag when a TA
+    saves a score, but a score saved any other way (the Gradebook API) leaves it set, so a
+    manual score counts as graded either way.
+    """
+    return bool(grade.needs_manual_grade) and grade.manual_score is None
 
 
 def task_scores(grades, tasks):

@@ -1,0 +1,104 @@
+"""Feedback pages made by real `nbgrader generate_feedback` from the graded sample class."""
+
+import doctest
+import re
+
+import nbformat
+import pytest
+from graded_sample import copy_graded_sample
+from nbgrader.api import Gradebook
+from support import nbgrader
+
+from convgrade.contract import Mistake
+from convgrade.feedback import summary
+from convgrade.feedback.writer import write_feedback
+from convgrade.reports import results
+
+ASSIGNMENT = "convolutions"
+TASKS = [
+    ("1. The sliding window", "15 / 15"),
+    ("2. The kernel decides what happens", "2 / 2"),
+    ("3. From numbers back to pixels", "2 / 2"),
+    ("4. The gallery: one loop, many effects", "3 / 3"),
+    ("5. Colour", "2 / 2"),
+    ("6. Why does the edge kernel find edges?", "awaiting grading (2 points)"),
+]
+
+
+def page(root, student):
+    return (root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+
+
+def text_of(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def summary_part(html):
+    start = html.index('<div class="convgrade-summary">')
+    return html[start : html.index("<ol>", start)]  # the table of contents follows
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The graded sample class, one heading of flipped-kernel's notebook edited by the student."""
+    root = copy_graded_sample(tmp_path_factory.mktemp("feedback") / "course")
+    path = root / "autograded" / "flipped-kernel" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = nbformat.read(str(path), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## 1."):
+            cell.source = "## 1. Full marks <script>alert(1)</script>"
+    nbformat.write(notebook, str(path))
+    nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+    return root
+
+
+def test_do_the_docstring_examples_run():
+    for module in (summary, results):
+        assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.e2e
+def test_does_an_answer_waiting_for_a_ta_say_so_and_the_total_say_what_it_includes(course):
+    html = page(course, "complete")
+    text = text_of(html)
+    assert f"{ASSIGNMENT} (Score: 24 of 24 points graded so far; 2 points await a TA)" in text
+    assert "Written response (awaiting grading (2 points))" in text
+    assert "awaiting grading (2 points) (Top)" in text  # the answer's own heading
+    assert "Score: 0.0 / 2.0" not in text
+    assert "Fix first" not in html  # nothing lost
+
+
+@pytest.mark.e2e
+def test_does_the_summary_give_points_per_task_the_mistakes_and_what_to_fix_first(course):
+    complete = text_of(summary_part(page(course, "complete")))
+    assert complete.startswith("Summary Task Points " + " ".join(f"{t} {p}" for t, p in TASKS))
+    flipped = text_of(summary_part(page(course, "flipped-kernel")))
+    assert "1. The sliding window 6 / 15" in flipped and "5. Colour 1.2 / 2" in flipped
+    assert (
+        "Fix first: 1. The sliding window: 9 of 15 points lost; it comes before the other "
+        "task that lost points." in flipped
+    )
+    assert f"flipped kernel : {Mistake.FLIPPED_KERNEL.hint}" in flipped
+
+
+@pytest.mark.e2e
+def test_is_the_summary_built_from_the_gradebook_not_from_what_the_student_wrote(course):
+    html = page(course, "flipped-kernel")
+    assert "Full marks" not in summary_part(html)  # the title comes from source/
+    body = html[html.index("<body") :]
+    assert "<script" not in body.lower()  # the edited heading itself was cleaned by nh3
+    assert "Full marks" in body  # what the student wrote is still shown, as their text
+
+
+@pytest.mark.e2e
+def test_does_a_ta_grade_replace_awaiting_grading_through_both_doors(course):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grade = gradebook.find_grade("edge_explanation", ASSIGNMENT, ASSIGNMENT, "complete")
+        grade.manual_score = 1.5
+        gradebook.db.commit()
+    assert write_feedback(course, ASSIGNMENT, ["complete"]) == {}
+    text = text_of(page(course, "complete"))
+    assert f"{ASSIGNMENT} (Score: 25.5 / 26)" in text
+    assert "awaiting grading" not in text
+    assert "6. Why does the edge kernel find edges? 1.5 / 2" in text
+    assert "Fix first: 6. Why does the edge kernel find edges?: 0.5 of 2 points lost." in text
