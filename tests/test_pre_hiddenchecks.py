@@ -1,7 +1,7 @@
 """Unit tests of the HiddenChecks preprocessor, in nbgrader's style: a small notebook built
 here, one preprocessor, ``preprocess(nb, resources)``, assertions on the notebook.
 
-A four-check hidden suite written into tmp_path stands in for tests/hidden, so each test
+A three-check hidden suite written into tmp_path stands in for tests/hidden, so each test
 knows exactly which check passes; the student's code runs in the real sandboxed worker.
 """
 
