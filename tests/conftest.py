@@ -1,7 +1,7 @@
 """Shared fixtures for the project's own tests (the hidden checks live in tests/hidden/)."""
 
 import pytest
-from support import make_course, nbgrader
+from support import grade_catalog, make_course, nbgrader
 
 
 @pytest.fixture
@@ -16,3 +16,17 @@ def released_course(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("released") / "course")
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     return root
+
+
+@pytest.fixture(scope="session")
+def graded_catalog(tmp_path_factory):
+    """graded_catalog(door): the whole catalog class graded through one door, once per
+    session (support.grade_catalog), so the hostile and two-doors tests share the run."""
+    graded = {}
+
+    def grade(door):
+        if door not in graded:
+            graded[door] = grade_catalog(tmp_path_factory.mktemp(f"catalog-{door}"), door)
+        return graded[door]
+
+    return grade

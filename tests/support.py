@@ -112,3 +112,128 @@ def grade_rows(root, student):
             for nb in submission.notebooks
             for g in nb.grades
         )
+
+
+# ---- one course holding every synthetic student, graded once per door --------------------
+# Two honest bystanders are graded alone first, so tests can check the rest of the class
+# leaves their rows untouched.
+BYSTANDERS = {
+    "bystander-complete": "correct/instructor_solution",
+    "bystander-flipped": "faulty/flipped_kernel",
+}
+# Shorter limits than the course's, so the hangs in the hostile catalog cost less test time.
+FAST_LIMITS = """
+c.Execute.timeout = 8
+c.HiddenChecks.call_timeout = 3.0
+c.HiddenChecks.budget = 30.0
+c.HiddenChecks.load_timeout = 8.0
+c.SandboxedExecute.notebook_budget = 15.0
+"""
+# A secret in the grader's own environment (as an API token would be): student code must
+# never see it.
+GRADER_SECRET = {"CONVGRADE_TEST_TOKEN": "grader-secret-5f0c1e9a"}
+# Files whose damage would matter beyond the tests: the real course's gradebook and source.
+REAL_COURSE_FILES = [
+    REPO / "gradebook.db",
+    REPO / "source" / "convolutions" / "convolutions.ipynb",
+    REPO / "tests" / "hidden" / "data" / "cases.npz",
+]
+CGROUPS = [Path("/sys/fs/cgroup/memory/convgrade"), Path("/sys/fs/cgroup/pids/convgrade")]
+CATALOG_KINDS = ("correct", "faulty", "partial", "hostile")
+# timestamp.txt for the sample class: on time, and late (the course config has no due date
+# unless it sets one; either way both doors must read it alike).
+SUBMITTED_AT = {False: "2026-01-10 09:00:00.000000 UTC", True: "2026-03-01 09:00:00.000000 UTC"}
+
+
+def catalog_class():
+    """{student id: scenario} for the sample class and every scenario in the catalog.
+
+    Hostile students are named after their scenario (the hostile tests look them up so);
+    the others carry their kind too, so no two ids collide."""
+    from tools import samples, scenarios
+
+    students = {
+        student: scenarios.load(scenarios.CATALOG_DIR / f"{name}.py")
+        for student, name in samples.SAMPLE_CLASS.items()
+    }
+    for kind in CATALOG_KINDS:
+        for scenario in scenarios.catalog(kind):
+            student = scenario.name if kind == "hostile" else f"{kind}-{scenario.name}"
+            assert student not in students, f"two catalog students named {student}"
+            students[student] = scenario
+    return students
+
+
+def fingerprint(paths):
+    import hashlib
+
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+def course_files(root):
+    """Everything in the course except what grading the students may write."""
+    skip = ("autograded", "feedback", ".convgrade")
+    return [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "gradebook.db" and p.relative_to(root).parts[0] not in skip
+    ]
+
+
+def cgroups():
+    return {p for root in CGROUPS if root.is_dir() for p in root.iterdir() if p.is_dir()}
+
+
+def grade_with_secret(root, door):
+    """Grade the whole class through one door, with its own TMPDIR (so what grading leaves
+    there can be checked) and a secret in the grader's environment."""
+    tmp = root.parent / "tmp"
+    tmp.mkdir(exist_ok=True)
+    return grade_through(root, door, env=dict(os.environ, TMPDIR=str(tmp), **GRADER_SECRET))
+
+
+def grade_catalog(base, door):
+    """Grade the bystanders alone, then the whole catalog class with them, through `door`.
+
+    Returns what the tests look at: the course root, the second run and its seconds, the
+    bystanders' rows and the course's file hashes from before it, and cgroups it left."""
+    import time
+
+    from tools import samples, scenarios
+
+    root = make_course(base / "course")
+    (root / "nbgrader_config.py").write_text(
+        (root / "nbgrader_config.py").read_text() + FAST_LIMITS
+    )
+    canary = base / "canary"
+    canary.mkdir()
+    (canary / "gradebook.db").write_bytes(b"not to be touched")
+    (canary / "notes.ipynb").write_text("{}")
+    for student, name in BYSTANDERS.items():
+        scenarios.write_submission(
+            scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root, student
+        )
+    nbgrader(root, "generate_assignment", "convolutions", "--force")
+    baseline = grade_with_secret(root, door)
+    assert baseline.returncode == 0, baseline.stderr[-3000:]
+    before = {student: grade_rows(root, student) for student in BYSTANDERS}
+    files_before = fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES)
+    for student, scenario in catalog_class().items():
+        folder = scenarios.write_submission(scenario, root, student).parent
+        if student in samples.SAMPLE_CLASS:  # as `nbgrader collect` leaves them, one late
+            late = student == "flipped-kernel"
+            (folder / "timestamp.txt").write_text(SUBMITTED_AT[late])
+    cgroups_before = cgroups()
+    started = time.monotonic()
+    # --force: the bystanders are graded again in the same batch as everyone else.
+    run = grade_with_secret(root, door)
+    return {
+        "path": door,
+        "root": root,
+        "run": run,
+        "seconds": time.monotonic() - started,
+        "cgroups_left": cgroups() - cgroups_before,
+        "bystanders_before": before,
+        "files_before": files_before,
+        "files_after": fingerprint(Path(p) for p in files_before),
+    }

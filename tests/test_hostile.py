@@ -1,29 +1,26 @@
 """Hostile submissions through real `nbgrader autograde`: no trick earns a point, nothing leaks.
 
 Two honest bystanders are graded first. Then every scenario in tests/catalog/hostile/ is
-graded in one batch, and we check that the batch finished, that no hostile student gained
-credit, that the bystanders' gradebook rows are untouched, that no file outside the
-hostile students' own autograded folders changed, and that each problem was recorded.
+graded in one batch with the rest of the catalog class (tests/support.grade_catalog), and
+we check that the batch finished, that no hostile student gained credit, that the
+bystanders' gradebook rows are untouched, that no file outside the students' own
+autograded folders changed, and that each problem was recorded.
 """
 
 import hashlib
 import json
-import os
 import re
-import time
 import unicodedata
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from support import (
+    BYSTANDERS,
     FORMGRADE_RESOURCES,
+    GRADER_SECRET,
     REPO,
     convgrade,
     grade_rows,
-    grade_through,
-    make_course,
-    nbgrader,
     read_notebook,
 )
 from tools import scenarios
@@ -33,97 +30,15 @@ from convgrade.contract import read_records
 from convgrade.reports import gradebook_table
 
 HOSTILE = scenarios.catalog("hostile")
-BYSTANDERS = {
-    "bystander-complete": "correct/instructor_solution",
-    "bystander-flipped": "faulty/flipped_kernel",
-}
 POINTS = runner.group_points()
-# Shorter limits than the course's, so the hangs in the catalog cost less test time.
-FAST_LIMITS = """
-c.Execute.timeout = 8
-c.HiddenChecks.call_timeout = 3.0
-c.HiddenChecks.budget = 30.0
-c.HiddenChecks.load_timeout = 8.0
-c.SandboxedExecute.notebook_budget = 15.0
-"""
-# Files whose damage would matter beyond this test: the real course's gradebook and source.
-REAL_COURSE_FILES = [
-    REPO / "gradebook.db",
-    REPO / "source" / "convolutions" / "convolutions.ipynb",
-    REPO / "tests" / "hidden" / "data" / "cases.npz",
-]
-
-
-def fingerprint(paths):
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
-
-
-def course_files(root):
-    """Everything in the course except what grading the hostile students may write."""
-    skip = ("autograded", "feedback", ".convgrade")
-    return [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and p.name != "gradebook.db" and p.relative_to(root).parts[0] not in skip
-    ]
-
-
 GRADING_PATHS = ["nbgrader", "convgrade"]
-# A secret in the grader's own environment (as an API token would be): student code must
-# never see it.
-GRADER_SECRET = {"CONVGRADE_TEST_TOKEN": "grader-secret-5f0c1e9a"}
-CGROUPS = [Path("/sys/fs/cgroup/memory/convgrade"), Path("/sys/fs/cgroup/pids/convgrade")]
-
-
-def cgroups():
-    return {p for root in CGROUPS if root.is_dir() for p in root.iterdir() if p.is_dir()}
-
-
-def grade(root, path):
-    """Grade the whole class (bystanders too) through one door, with its own TMPDIR, so
-    what grading leaves there can be checked."""
-    tmp = root.parent / "tmp"
-    tmp.mkdir(exist_ok=True)
-    return grade_through(root, path, env=dict(os.environ, TMPDIR=str(tmp), **GRADER_SECRET))
 
 
 @pytest.fixture(scope="module", params=GRADING_PATHS)
-def hostile_class(request, tmp_path_factory):
-    path = request.param
-    base = tmp_path_factory.mktemp(f"hostile-{path}")
-    root = make_course(base / "course")
-    (root / "nbgrader_config.py").write_text(
-        (root / "nbgrader_config.py").read_text() + FAST_LIMITS
-    )
-    canary = base / "canary"
-    canary.mkdir()
-    (canary / "gradebook.db").write_bytes(b"not to be touched")
-    (canary / "notes.ipynb").write_text("{}")
-    for student, name in BYSTANDERS.items():
-        scenarios.write_submission(
-            scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root, student
-        )
-    nbgrader(root, "generate_assignment", "convolutions", "--force")
-    baseline = grade(root, path)
-    assert baseline.returncode == 0, baseline.stderr[-3000:]
-    before = {student: grade_rows(root, student) for student in BYSTANDERS}
-    files_before = fingerprint(course_files(root) + list(canary.iterdir()) + REAL_COURSE_FILES)
-    for scenario in HOSTILE:
-        scenarios.write_submission(scenario, root, scenario.name)
-    cgroups_before = cgroups()
-    started = time.monotonic()
-    # --force: the bystanders are graded again in the same batch as the hostile students.
-    run = grade(root, path)
-    return {
-        "path": path,
-        "root": root,
-        "run": run,
-        "seconds": time.monotonic() - started,
-        "cgroups_left": cgroups() - cgroups_before,
-        "bystanders_before": before,
-        "files_before": files_before,
-        "files_after": fingerprint(Path(p) for p in files_before),
-    }
+def hostile_class(request, graded_catalog):
+    """The bystanders and the hostile catalog, graded with the rest of the catalog class
+    (tests/support.grade_catalog), shared with tests/test_two_doors.py."""
+    return graded_catalog(request.param)
 
 
 @pytest.mark.e2e

@@ -1,6 +1,6 @@
 """Grade a whole class: parallel, resumable, one gradebook writer, local processes or Dask.
 
-Workers are long-lived processes, each holding one `Autograder` (nbgrader imported once,
+Workers are long-lived processes, each holding one `SubmissionGrader` (nbgrader imported once,
 a sandboxed kernel always launched ahead). The coordinator hands out submissions, and is
 the only process that writes the gradebook and the autograded folders. A submission whose
 files and grader are unchanged since it was last recorded is skipped, so a run that was
@@ -27,13 +27,15 @@ from tqdm import tqdm  # noqa: E402
 
 from convgrade.autograde.config_check import ConfigProblem, verify_course_config  # noqa: E402
 from convgrade.batch.submission_grader import (  # noqa: E402
-    Autograder,
     CourseBundle,
     GradebookWriter,
     Job,
+    SubmissionGrader,
+    site_config_files,
+    unsupported_settings,
     warm_up,
 )
-from convgrade.intake.vetting import TIMESTAMP, Intake, vet_submission  # noqa: E402
+from convgrade.intake.vetting import Intake, vet_submission  # noqa: E402
 from convgrade.plain_text import plain  # noqa: E402
 from convgrade.sandbox.bwrap import Sandbox, SandboxUnavailable  # noqa: E402
 from convgrade.tempdirs import remove_stale  # noqa: E402
@@ -44,25 +46,25 @@ DIED = (
     "the others were graded"
 )
 
-_autograder = None  # one per worker process
+_grader = None  # one SubmissionGrader per worker process
 _spawned_at = None  # when the coordinator asked for this worker process
 
 
-def _start_worker(config_text, spawned_at):
+def _start_worker(config_text, site_config, spawned_at):
     """Process-pool initializer: pay for imports and the first kernel before any task."""
     global _spawned_at
     _spawned_at = spawned_at
-    warm_up(config_text)
+    warm_up(config_text, site_config)
 
 
 def _grade(bundle, job):
-    """Grade one job, keeping one Autograder per worker process and course, across tasks."""
-    global _autograder, _spawned_at
-    if _autograder is None or _autograder.bundle.fingerprint != bundle.fingerprint:
+    """Grade one job, keeping one SubmissionGrader per worker process and course, across tasks."""
+    global _grader, _spawned_at
+    if _grader is None or _grader.bundle.fingerprint != bundle.fingerprint:
         # Start-up counts from when the coordinator asked for this worker, if it did.
         started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
-        _autograder, _spawned_at = Autograder(bundle, process_started=started), None
-    return _autograder.grade(job)
+        _grader, _spawned_at = SubmissionGrader(bundle, process_started=started), None
+    return _grader.grade(job)
 
 
 @dataclass
@@ -95,8 +97,10 @@ class GradingState:
         partial.replace(self.path)  # atomic: a kill leaves the old or the new state
 
 
-def submissions(root, assignment, students=None, limits=None):
-    """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student.
+def submissions(root, assignment, students=None, limits=None, exclude=()):
+    """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student, but for
+    the students in `exclude` (CourseDirectory.student_id_exclude, as nbgrader's
+    init_destination).
 
     Each folder is read only through the intake (convgrade/intake.py): links, FIFOs,
     devices and oversized files are left out and recorded, never opened or followed.
@@ -105,14 +109,15 @@ def submissions(root, assignment, students=None, limits=None):
     submitted = Path(root) / "submitted"
     for folder in sorted(submitted.glob(f"*/{assignment}")):
         student = folder.parent.name
-        if students and student not in students:
+        if (students and student not in students) or student in exclude:
             continue
         # A refused notebook is left out: the worker grades its own stand-in, with the reason.
         vetted = vet_submission(submitted, student, assignment, limits=limits)
         for refusal in vetted.refused:
             print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
-        files = {k: v for k, v in vetted.files.items() if k != TIMESTAMP}
-        jobs.append(Job(student, files, vetted.timestamp, vetted.refused))
+        # timestamp.txt stays among the files: nbgrader copies it into the autograded folder,
+        # where its own init_destination reads it to see a newer resubmission.
+        jobs.append(Job(student, vetted.files, vetted.timestamp, vetted.refused))
     return jobs
 
 
@@ -148,20 +153,28 @@ def grade_class(
     started = time.monotonic()
     root = Path(root).resolve()
     # Workers start first: their imports and first kernel overlap the set-up below.
-    executor = _executor((root / "nbgrader_config.py").read_text(), jobs, scheduler)
+    executor = _executor(
+        (root / "nbgrader_config.py").read_text(),
+        jobs,
+        scheduler,
+        site_config=site_config_files(cwd=root),
+    )
     try:
         config = verify_course_config(root / "nbgrader_config.py")
         require_sandbox(config, root)
+        writer = GradebookWriter(root, assignment)
+        if refused := unsupported_settings(writer.config):
+            raise ConfigProblem("; ".join(refused))
     except (ConfigProblem, SandboxUnavailable):
         executor.__exit__(None, None, None)
         raise
     bundle = CourseBundle.from_course(root, assignment)
-    writer = GradebookWriter(root, assignment)
     state = GradingState(root)
     report = BatchReport()
     todo = []
     limits = Intake(config=config)
-    for job in submissions(root, assignment, students, limits):
+    exclude = [s for s in writer.coursedir.student_id_exclude.split(",") if s]
+    for job in submissions(root, assignment, students, limits, exclude):
         key = f"{bundle.fingerprint}:{job.digest}"
         folder = root / "autograded" / job.student / assignment
         if not force and state.is_current(job.student, key) and folder.exists():
@@ -303,11 +316,21 @@ class _executor:
     coordinator prepares; set `bundle` before submitting.
     """
 
-    def __init__(self, config_text, jobs, scheduler, *, function=None, initializer=_start_worker):
+    def __init__(
+        self,
+        config_text,
+        jobs,
+        scheduler,
+        *,
+        function=None,
+        initializer=_start_worker,
+        site_config=(),
+    ):
         self.scheduler, self.bundle, self._scattered = scheduler, None, None
         self.function = function or _grade
         self.slots = jobs or os.cpu_count() or 1
         self._config_text, self._initializer = config_text, initializer
+        self._site_config = list(site_config)
         if scheduler:
             from distributed import Client, as_completed
 
@@ -323,7 +346,9 @@ class _executor:
             max_workers=self.slots,
             mp_context=get_context("spawn"),
             initializer=self._initializer,
-            initargs=(self._config_text, time.time()) if self._initializer else (),
+            initargs=(
+                (self._config_text, self._site_config, time.time()) if self._initializer else ()
+            ),
         )
         for _ in range(self.slots):  # spawn them all now, not on demand
             self.pool.submit(int)

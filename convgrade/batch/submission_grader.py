@@ -4,19 +4,47 @@
 process, writing the gradebook as it goes. Here the same preprocessor classes, with the
 same configuration, run in two places:
 
-- an `Autograder` (any worker process, on any machine) does everything up to the scores,
-  reading a snapshot of the gradebook;
+- a `SubmissionGrader` (any worker process, on any machine) does everything up to the
+  scores, reading a snapshot of the gradebook;
 - the `GradebookWriter` (the coordinator, alone) creates the submission rows, writes the
   autograded folder and runs nbgrader's SaveAutoGrades and AssignLatePenalties.
 
-The rows and files that come out are the ones `nbgrader autograde` writes.
+The rows and files that come out are the ones `nbgrader autograde` writes
+(tests/test_two_doors.py grades the whole catalog both ways and compares).
+
+Where each of nbgrader's steps happens here (nbgrader 0.9: BaseConverter.convert_notebooks,
+Autograde.init_assignment, Autograde.convert_single_notebook, Autograde._init_preprocessors):
+
+- configuration: NbGrader.initialize loads jupyter_config and nbgrader_config from every
+  Jupyter config folder, then nbgrader_config.py from the working folder and from the
+  course root: `site_config_files` and `load_config`, shipped in `CourseBundle.site_config`;
+- init_notebooks (which students) and init_destination (--force, CourseDirectory.
+  student_id_exclude): scheduler.submissions and the scheduler's skip-unchanged state;
+- pre_convert_hook / post_convert_hook: refused by `unsupported_settings` (they run
+  instructor code around each submission in nbgrader's process; no place here matches);
+- BaseConverter.init_assignment (the student's other files, without CourseDirectory.ignore
+  and notebooks): `SubmissionGrader._stage`;
+- Autograde.init_assignment: create_student, find_assignment and the submission row with
+  its timestamp: `GradebookWriter.record`; the source files without ignore, notebooks and
+  Autograde.exclude_overwriting: `SubmissionGrader._stage`; notebooks not in the gradebook
+  are skipped: only `CourseBundle.notebooks` are graded; a missing notebook's zero rows:
+  the intake's stand-in notebook is graded instead, in both doors, and scores zero;
+- init_single_notebook_resources: `SubmissionGrader._grade_notebook`;
+- convert_single_notebook with _init_preprocessors: sanitize_preprocessors, then
+  autograde_preprocessors under NBGRADER_EXECUTION=autograde, each through the configured
+  exporter: `SubmissionGrader` (all but the gradebook writers) and `GradebookWriter.record`
+  (SaveAutoGrades, AssignLatePenalties, on the coordinator's gradebook);
+- write_single_notebook and set_permissions: `GradebookWriter.record`, through nbgrader's
+  own set_permissions (Autograde.permissions, CourseDirectory.groupshared);
+- a failure removes the student's autograded folder (_handle_failure): `GradebookWriter`
+  writes a staging folder and renames it, so a failed submission leaves the old one.
 """
 
+import fnmatch
 import hashlib
 import json
 import os
 import shutil
-import stat
 import tempfile
 import time
 import warnings
@@ -32,7 +60,7 @@ from nbgrader import utils  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 from sqlalchemy.exc import SAWarning  # noqa: E402
 from traitlets.config import Config  # noqa: E402
-from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
+from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader  # noqa: E402
 
 from convgrade.autograde.exporter import placeholder  # noqa: E402
 from convgrade.checks.runner import HIDDEN_DIR  # noqa: E402
@@ -44,39 +72,102 @@ WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
 MAX_SUBMISSION_BYTES = 64 << 20
 
 
-def warm_up(config_text):
+def warm_up(config_text, site_config=()):
     """Import the grading stack and launch a spare sandboxed kernel, before any submission."""
     from traitlets.config import Configurable
 
     from convgrade.sandbox.kernel import KernelPool
 
-    folder = Path(tempfile.mkdtemp(prefix="convgrade-config-"))
-    (folder / "nbgrader_config.py").write_text(config_text)
-    try:
-        config = load_config(folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    config = config_from_files([*site_config, ("nbgrader_config.py", config_text)])
     configured_autograde(config)  # importing nbgrader's converters is the slow part
 
     KernelPool.refill(parent=Configurable(config=config))
 
 
-def configured_autograde(config):
-    """nbgrader's Autograde converter, for its configured exporter and preprocessor lists."""
+def configured_autograde(config, root=None):
+    """nbgrader's Autograde converter, for its configured exporter, preprocessor lists and
+    settings; with the course folder `root` its CourseDirectory paths are usable too."""
     from nbgrader.converters import Autograde
 
-    return Autograde(config=config)
+    if root is None:
+        return Autograde(config=config)
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config, root=str(Path(root).resolve()))
+    return Autograde(coursedir=coursedir, config=config)
+
+
+def unsupported_settings(config):
+    """Settings `nbgrader autograde` honours that this path cannot, one reason each.
+
+    nbgrader runs the convert hooks around each submission inside its own process, with
+    the submitted paths; here a submission is graded in a worker, perhaps on another
+    machine, so they would run somewhere else with other paths. Refused, not ignored."""
+    converter = configured_autograde(config)
+    return [
+        f"c.{type(converter).__name__}.{hook} is set; grade with `nbgrader autograde`"
+        for hook in ("pre_convert_hook", "post_convert_hook")
+        if getattr(converter, hook) is not None
+    ]
 
 
 def _name(preprocessor):
     return getattr(preprocessor, "__name__", "")
 
 
-def load_config(root):
-    """The course's nbgrader configuration, as nbgrader itself would load it."""
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+def site_config_files(cwd=None):
+    """[(path, text)]: the configuration files nbgrader loads besides the course's own,
+    in the order it loads them (later ones win), read from this machine.
+
+    nbgrader's app (NbGrader.load_config_file, JupyterApp.load_config_file) loads
+    jupyter_config.py/.json and then nbgrader_config.py/.json from every Jupyter config
+    folder, lowest priority first, then nbgrader_config.py from the working folder; the
+    course root's file comes after these (NbGrader.initialize)."""
+    from jupyter_core.paths import jupyter_config_dir, jupyter_config_path
+
+    folders = jupyter_config_path()
+    if jupyter_config_dir() not in folders:  # as JupyterApp.config_file_paths
+        folders.insert(0, jupyter_config_dir())
+    paths = [
+        Path(folder) / f"{base}{suffix}"
+        for base in ("jupyter_config", "nbgrader_config")
+        for folder in reversed(folders)
+        for suffix in (".py", ".json")
+    ]
+    paths.append(Path(cwd or os.getcwd()) / "nbgrader_config.py")
+    return [(str(path), path.read_text()) for path in paths if path.is_file()]
+
+
+def config_from_files(files):
+    """One Config from [(path, text)], merged in order as traitlets merges loaded files.
+
+    Each is loaded from a private copy under its own name: a worker has only the texts."""
+    config = Config()
+    with tempfile.TemporaryDirectory(prefix="convgrade-config-") as folder:
+        for index, (path, text) in enumerate(files):
+            copy = Path(folder) / str(index) / Path(path).name
+            copy.parent.mkdir()
+            copy.write_text(text)
+            loader = JSONFileConfigLoader if copy.suffix == ".json" else PyFileConfigLoader
+            config.merge(loader(copy.name, path=str(copy.parent)).load_config())
+    # As BaseConverter._init_exporter: nbgrader's converters start from no nbconvert defaults.
     config.merge(Config({"Exporter": {"default_preprocessors": []}}))
     return config
+
+
+def load_config(root, site_config=None):
+    """The course's nbgrader configuration, as `nbgrader autograde` run in `root` loads it:
+    this machine's Jupyter config folders, then the course's nbgrader_config.py."""
+    if site_config is None:
+        site_config = site_config_files(cwd=root)
+    course = Path(root) / "nbgrader_config.py"
+    return config_from_files([*site_config, (str(course), course.read_text())])
+
+
+def _ignored(name, patterns):
+    """Whether nbgrader's find_all_files leaves `name` out: any folder or the file itself
+    matching one of the CourseDirectory.ignore globs."""
+    return any(fnmatch.fnmatch(part, glob) for part in Path(name).parts for glob in patterns)
 
 
 def digest_files(files):
@@ -109,6 +200,8 @@ class CourseBundle:
     source_files: dict
     notebooks: list
     fingerprint: str = ""
+    # Configuration nbgrader loads besides the course's file ([(path, text)], site_config_files).
+    site_config: list = field(default_factory=list)
 
     @classmethod
     def from_course(cls, root, assignment):
@@ -122,6 +215,7 @@ class CourseBundle:
             (root / "gradebook.db").read_bytes(),
             {k: v for k, v in source.items() if not k.endswith(".ipynb")},
             notebooks,
+            site_config=site_config_files(cwd=root),
         )
         # What grading depends on besides the submission: if any of it changes, regrade all.
         grader = read_folder(HIDDEN_DIR) | read_folder(Path(__file__).parents[1])
@@ -165,7 +259,7 @@ class GradedSubmission:
     error: str | None = None
 
 
-class Autograder:
+class SubmissionGrader:
     """Grades submissions up to their scores; lives as long as its worker process.
 
     Parameters
@@ -181,9 +275,11 @@ class Autograder:
         self.root = self._folder.path
         (self.root / "nbgrader_config.py").write_text(bundle.config_text)
         (self.root / "gradebook.db").write_bytes(bundle.gradebook)
-        self.config = load_config(self.root)
+        self.config = load_config(self.root, bundle.site_config)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
-        course = configured_autograde(self.config)
+        course = configured_autograde(self.config, self.root)
+        self.ignore = [*course.coursedir.ignore, "*.ipynb"]
+        self.keep_students = set(course.exclude_overwriting.get(bundle.assignment, []))
         self.sanitize = self._exporter(course, course.sanitize_preprocessors)
         self.autograde = self._exporter(
             course, [p for p in course.autograde_preprocessors if _name(p) not in WRITERS]
@@ -205,8 +301,7 @@ class Autograder:
         folder = self.root / "autograded" / job.student / self.bundle.assignment
         try:
             shutil.rmtree(folder.parent, ignore_errors=True)
-            _write_folder(folder, job.files)
-            _write_folder(folder, self.bundle.source_files)  # the instructor's files win
+            self._stage(folder, job)
             result.files = read_folder(folder)
             for name in self.bundle.notebooks:
                 result.notebooks[name] = self._grade_notebook(job, folder, name, result.timings)
@@ -217,6 +312,23 @@ class Autograder:
             shutil.rmtree(folder.parent, ignore_errors=True)
         result.timings["total"] = time.monotonic() - started
         return result
+
+    def _stage(self, folder, job):
+        """The autograded folder before its notebooks are graded, as nbgrader's
+        init_assignment steps leave it (see the module docstring)."""
+        notebooks = {f"{name}.ipynb" for name in self.bundle.notebooks}
+        _write_folder(folder, {k: v for k, v in job.files.items() if k in notebooks})
+        _write_folder(folder, {k: v for k, v in job.files.items() if not _ignored(k, self.ignore)})
+        # The instructor's files win, except those the course lets students submit.
+        source = self.bundle.source_files
+        _write_folder(
+            folder,
+            {
+                k: v
+                for k, v in source.items()
+                if not _ignored(k, self.ignore) and k not in self.keep_students
+            },
+        )
 
     def _grade_notebook(self, job, folder, name, timings):
         path = folder / f"{name}.ipynb"
@@ -260,20 +372,26 @@ class GradebookWriter:
         self.root = Path(root)
         self.assignment = assignment
         self.config = load_config(self.root)
-        self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        self.converter = configured_autograde(self.config, self.root)
+        self.coursedir = self.converter.coursedir
+        self.db_url = self.coursedir.db_url
         self.writers = [
             p(config=self.config)
-            for p in configured_autograde(self.config).autograde_preprocessors
+            for p in self.converter.autograde_preprocessors
             if _name(p) in WRITERS
         ]
 
     def record(self, job, graded):
         """Write one graded submission as `nbgrader autograde` would; returns seconds spent."""
         started = time.monotonic()
-        with Gradebook(self.db_url) as gradebook, warnings.catch_warnings():
+        course_id = self.coursedir.course_id
+        with Gradebook(self.db_url, course_id) as gradebook, warnings.catch_warnings():
             # nbgrader's own session handling warns here on every new submission; harmless.
             warnings.simplefilter("ignore", SAWarning)
-            gradebook.update_or_create_student(job.student)
+            if self.converter.create_student:  # with no fields, as Autograde.init_assignment
+                gradebook.update_or_create_student(job.student)
+            else:
+                gradebook.find_student(job.student)  # MissingEntry: not recorded, says why
             gradebook.find_assignment(self.assignment)
             timestamp = utils.parse_utc(job.timestamp) if job.timestamp else None
             if timestamp:
@@ -282,7 +400,11 @@ class GradebookWriter:
                 )
             else:
                 gradebook.update_or_create_submission(self.assignment, job.student)
-        folder = self.root / "autograded" / job.student / self.assignment
+        folder = Path(
+            self.coursedir.format_path(
+                self.coursedir.autograded_directory, job.student, self.assignment
+            )
+        )
         staging = folder.with_name(f".{self.assignment}.partial")
         _remove(staging)
         _write_folder(staging, graded.files)
@@ -300,11 +422,10 @@ class GradebookWriter:
             for writer in self.writers:
                 notebook, resources = writer(notebook, resources)
             (staging / f"{name}.ipynb").write_text(text)
-        for path in staging.rglob("*"):
-            if path.is_file():  # nbgrader leaves autograded files read-only
-                path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         _remove(folder)
         staging.rename(folder)
+        # nbgrader's own: Autograde.permissions (read-only unless CourseDirectory.groupshared).
+        self.converter.set_permissions(self.assignment, job.student)
         return time.monotonic() - started
 
 
@@ -328,4 +449,4 @@ def _remove(folder):
         shutil.rmtree(folder)
 
 
-__all__ = ["Autograder", "CourseBundle", "GradebookWriter", "GradedSubmission", "Job"]
+__all__ = ["CourseBundle", "GradebookWriter", "GradedSubmission", "Job", "SubmissionGrader"]

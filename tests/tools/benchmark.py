@@ -97,7 +97,7 @@ def sandbox_overhead(repeats=6):
     """Seconds the sandbox adds to one submission: the same grading with and without it."""
     from dataclasses import replace
 
-    from convgrade.batch.submission_grader import Autograder, CourseBundle, Job
+    from convgrade.batch.submission_grader import CourseBundle, Job, SubmissionGrader
     from convgrade.sandbox.kernel import KernelPool
     from convgrade.sandbox.student_process import WorkerPool
 
@@ -107,7 +107,7 @@ def sandbox_overhead(repeats=6):
     medians = {}
     for mode in ("bwrap", "unsafe-no-sandbox"):
         config = bundle.config_text + f'\nc.Sandbox.mode = "{mode}"\n'
-        autograder = Autograder(replace(bundle, config_text=config))
+        autograder = SubmissionGrader(replace(bundle, config_text=config))
         autograder.grade(job)  # warm: the spare kernel and worker are ready from here on
         medians[mode] = statistics.median(
             autograder.grade(job).timings["total"] for _ in range(repeats)
