@@ -1,0 +1,112 @@
+"""Unit tests of the SandboxedExecute preprocessor with a real sandboxed kernel: a small
+notebook built here, one preprocessor, ``preprocess(nb, resources)``, assertions on the
+outputs the feedback shows and on the ExecuteRecord the report reads."""
+
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from convgrade.autograde.sandboxedexecute import (
+    BUDGET_USED,
+    NOT_RUN,
+    OVER_BUDGET,
+    TRUNCATED,
+    SandboxedExecute,
+)
+from convgrade.contract import RECORD_KEY, ExecuteRecord
+
+KERNEL_DIED = "the kernel died (did the code exit or run out of memory?)"
+
+
+def execute(tmp_path, *sources, **settings):
+    """Run code cells (a str) and markdown cells (a tuple holding one str) in the sandbox."""
+    cells = [new_markdown_cell(s[0]) if isinstance(s, tuple) else new_code_cell(s) for s in sources]
+    (tmp_path / "data.txt").write_text("a file shipped with the assignment")
+    step = SandboxedExecute(**settings)
+    nb, _ = step.preprocess(new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
+    return nb, ExecuteRecord(**nb.metadata[RECORD_KEY]["execute"])
+
+
+def stdout(cell):
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_does_a_notebook_run_in_its_files_folder_and_record_a_clean_run(tmp_path):
+    nb, record = execute(tmp_path, "print(open('data.txt').read())", ("Text",), "6 * 7")
+    assert stdout(nb.cells[0]) == "a file shipped with the assignment\n"
+    assert nb.cells[2].outputs[0]["data"]["text/plain"] == "42"
+    assert record.stopped is None and record.truncated is False
+    assert 0 < record.cell_seconds <= record.total_seconds
+
+
+def test_does_a_dead_kernel_end_the_run_with_a_note_and_leave_the_rest_unrun(tmp_path):
+    nb, record = execute(
+        tmp_path, "import os\nos._exit(1)", ("Between",), "print('later')", "print('last')"
+    )
+    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert (error.ename, error.evalue) == ("GradingStopped", KERNEL_DIED)
+    assert error.traceback == [f"GradingStopped: {KERNEL_DIED}. Later cells were not run."]
+    assert nb.cells[1].source == "Between" and "outputs" not in nb.cells[1]
+    for cell in nb.cells[2:]:
+        assert [stdout(cell)] == [NOT_RUN + "\n"] and len(cell.outputs) == 1
+    assert record.stopped == KERNEL_DIED
+
+
+def test_is_a_flooding_cell_cut_at_its_limit_with_one_note(tmp_path):
+    flood = "for _ in range(200):\n    print('x' * 100)"
+    nb, record = execute(tmp_path, flood, "print('next cell')", max_cell_output_kb=2)
+    text = stdout(nb.cells[0])
+    note = TRUNCATED.format(limit=2) + "\n"
+    assert text.endswith(note) and text.count(note) == 1
+    assert text.count("x") <= 2 * 1024
+    assert stdout(nb.cells[1]) == "next cell\n"  # the limit is per cell
+    assert record.truncated is True and record.stopped is None
+
+
+def test_is_the_whole_notebook_output_bounded_across_cells(tmp_path):
+    chunk = "print('y' * 700)"
+    nb, record = execute(tmp_path, chunk, chunk, chunk, max_notebook_output_kb=2)
+    assert stdout(nb.cells[0]) == stdout(nb.cells[1]) == "y" * 700 + "\n"
+    assert "y" not in stdout(nb.cells[2]) and stdout(nb.cells[2]).startswith("[output truncated")
+    assert record.truncated is True
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: when the notebook-wide limit cuts a cell, the note still says the cell "
+    "printed more than the per-cell limit (1024 kB), which is untrue for a 700-byte cell",
+)
+def test_does_the_note_of_the_notebook_wide_limit_tell_the_truth(tmp_path):
+    chunk = "print('y' * 700)"
+    nb, _ = execute(tmp_path, chunk, chunk, chunk, max_notebook_output_kb=2)
+    assert stdout(nb.cells[2]) != TRUNCATED.format(limit=1024) + "\n"
+
+
+def test_does_a_spent_notebook_budget_interrupt_the_cell_and_skip_the_rest(tmp_path):
+    nb, record = execute(
+        tmp_path,
+        "import time\ntime.sleep(60)",
+        ("Between",),
+        "print('never')",
+        notebook_budget=3.0,
+        timeout=60,
+    )
+    interrupted = [(o.output_type, o.ename) for o in nb.cells[0].outputs]
+    assert interrupted == [("error", "KeyboardInterrupt"), ("error", "CellTimeoutError")]
+    assert stdout(nb.cells[2]) == OVER_BUDGET.format(budget=3.0) + "\n"
+    assert "never" not in stdout(nb.cells[2])
+    assert record.stopped == BUDGET_USED
+    assert record.total_seconds < 20
+
+
+def test_does_a_cell_that_ignores_the_interrupt_end_the_run_with_a_note(tmp_path):
+    stubborn = (
+        "import time\nwhile True:\n    try:\n        time.sleep(60)\n"
+        "    except KeyboardInterrupt:\n        pass"
+    )
+    nb, record = execute(
+        tmp_path, stubborn, "print('never')", timeout=2, notebook_budget=0, iopub_timeout=2
+    )
+    reason = "the cell ran past 2 s and ignored the interrupt"
+    assert nb.cells[0].outputs[-1].evalue == reason
+    assert stdout(nb.cells[1]) == NOT_RUN + "\n"
+    assert record.stopped == reason
