@@ -1,0 +1,134 @@
+"""Unit tests of SafeFeedbackExporter, configured as `nbgrader generate_feedback` configures
+its exporter: which template makes the page, when the summary is computed, and that the body
+is cleaned whole while the template's head is kept. (The summary's content is tested with
+real grading in tests/test_feedback_page.py; the cleaning policy in tests/test_rendering.py.)"""
+
+import json
+import re
+
+import pytest
+from nbformat.v4 import new_markdown_cell, new_notebook
+from nbgrader.converters import GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.tests import create_grade_and_solution_cell
+
+from convgrade.feedback import safe_html
+from convgrade.feedback.safe_html import SafeFeedbackExporter
+
+SUMMARY = {
+    "total": "Score: 1 / 3",
+    "tasks": [{"title": "1. <i>Written</i>", "points": "1 / 3"}],
+    "fix_first": "1. <i>Written</i>: 2 of 3 points lost.",
+    "mistakes": [],
+    "awaiting": [],
+}
+STUDENT_MARKDOWN = "<script>alert(1)</script><b onclick='steal()'>my answer</b>"
+
+
+@pytest.fixture(scope="module")
+def generate_feedback(tmp_path_factory):
+    """nbgrader's own feedback app: it sets the exporter's template and template folders."""
+    root = tmp_path_factory.mktemp("course")
+    return GenerateFeedback(coursedir=CourseDirectory(root=str(root)))
+
+
+@pytest.fixture
+def summary_calls(monkeypatch):
+    calls = []
+
+    def summary_for(nb, grades, course_root):
+        calls.append((grades, course_root))
+        return SUMMARY
+
+    monkeypatch.setattr(safe_html, "summary_for", summary_for)
+    return calls
+
+
+def graded_notebook():
+    cell = create_grade_and_solution_cell(STUDENT_MARKDOWN, "markdown", "written", 3)
+    cell.metadata.nbgrader["score"] = 1.0
+    return new_notebook(cells=[cell])
+
+
+def nbgrader_resources(**extra):
+    """What nbgrader's GetGrades leaves in resources["nbgrader"] for the feedback template."""
+    grades = {"notebook": "hw", "assignment": "ps1", "student": "bob", "score": 1.0}
+    return {"nbgrader": grades | {"max_score": 3.0, "late_penalty": 0} | extra}
+
+
+def export(generate_feedback, resources, **settings):
+    exporter = SafeFeedbackExporter(
+        parent=generate_feedback, config=generate_feedback.config, **settings
+    )
+    page, _ = exporter.from_notebook_node(graded_notebook(), resources)
+    return exporter, page
+
+
+def split(page):
+    head, _, body = page.partition("<body")
+    return head, body
+
+
+def test_does_nbgraders_feedback_template_become_the_summary_page(generate_feedback, summary_calls):
+    resources = nbgrader_resources(db_url="sqlite:///gradebook.db")
+    exporter, page = export(generate_feedback, resources)
+    assert exporter.template_name == "convgrade_feedback"
+    assert summary_calls == [(resources["nbgrader"], generate_feedback.coursedir.root)]
+    _, body = split(page)
+    assert "<h4>hw (Score: 1 / 3)</h4>" in body
+    assert "<td>1. &lt;i&gt;Written&lt;/i&gt;</td><td>1 / 3</td>" in body
+    assert "<b>Fix first:</b> 1. &lt;i&gt;Written&lt;/i&gt;: 2 of 3 points lost." in body
+
+
+def test_is_the_body_cleaned_whole_and_the_templates_head_kept(generate_feedback, summary_calls):
+    _, page = export(generate_feedback, nbgrader_resources(db_url="sqlite:///gradebook.db"))
+    head, body = split(page)
+    assert "<script" not in body and "onclick" not in body and "alert(1)" not in body
+    assert "<b>my answer</b>" in body
+    assert re.search(r"<script[^>]*>", head)  # MathJax and nbconvert's own, trusted
+    assert "<style" in head
+
+
+def test_is_no_summary_computed_without_a_gradebook(generate_feedback, summary_calls):
+    """A page made outside generate_feedback (no db_url) is still made, from what it was given."""
+    resources = nbgrader_resources() | {"convgrade": SUMMARY | {"total": "given"}}
+    _, page = export(generate_feedback, resources)
+    assert summary_calls == []
+    assert "<h4>hw (given)</h4>" in page
+
+
+def test_does_a_course_template_stay_and_its_body_get_cleaned_too(generate_feedback, summary_calls):
+    exporter, page = export(
+        generate_feedback,
+        nbgrader_resources(db_url="sqlite:///gradebook.db"),
+        template_name="classic",
+    )
+    assert exporter.template_name == "classic"
+    assert summary_calls == []
+    _, body = split(page)
+    assert "convgrade-summary" not in body
+    assert "<script" not in body and "onclick" not in body and "<b>my answer</b>" in body
+
+
+def test_is_every_page_of_a_run_made_with_the_summary_template(generate_feedback, summary_calls):
+    """nbconvert computes the template path once; the switch must hold for the next notebook."""
+    exporter = SafeFeedbackExporter(parent=generate_feedback, config=generate_feedback.config)
+    for _ in range(2):
+        resources = nbgrader_resources(db_url="sqlite:///gradebook.db")
+        page, _ = exporter.from_notebook_node(graded_notebook(), resources)
+        assert "convgrade-summary" in page
+    assert exporter.extra_template_basedirs.count(str(safe_html.FEEDBACK_TEMPLATES)) == 1
+
+
+def test_is_a_page_without_a_body_cleaned_whole(tmp_path, generate_feedback):
+    """With no <body> to tell head from content, nothing the template made is trusted."""
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    (folder / "conf.json").write_text(json.dumps({"base_template": "base"}))
+    (folder / "index.html.j2").write_text(
+        "<script>template()</script>{% for cell in nb.cells %}{{ cell.source }}{% endfor %}"
+    )
+    exporter = SafeFeedbackExporter(template_name="bare", extra_template_basedirs=[str(tmp_path)])
+    nb = new_notebook(cells=[new_markdown_cell(STUDENT_MARKDOWN)])
+    page, _ = exporter.from_notebook_node(nb, {})
+    assert page == "<b>my answer</b>"
