@@ -2,12 +2,12 @@
 notebook built here, one preprocessor, ``preprocess(nb, resources)``, assertions on the
 outputs the feedback shows and on the ExecuteRecord the report reads."""
 
-import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from convgrade.autograde.sandboxedexecute import (
     BUDGET_USED,
     NOT_RUN,
+    NOTEBOOK_TRUNCATED,
     OVER_BUDGET,
     TRUNCATED,
     SandboxedExecute,
@@ -70,15 +70,10 @@ def test_is_the_whole_notebook_output_bounded_across_cells(tmp_path):
     assert record.truncated is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: when the notebook-wide limit cuts a cell, the note still says the cell "
-    "printed more than the per-cell limit (1024 kB), which is untrue for a 700-byte cell",
-)
 def test_does_the_note_of_the_notebook_wide_limit_tell_the_truth(tmp_path):
     chunk = "print('y' * 700)"
     nb, _ = execute(tmp_path, chunk, chunk, chunk, max_notebook_output_kb=2)
-    assert stdout(nb.cells[2]) != TRUNCATED.format(limit=1024) + "\n"
+    assert stdout(nb.cells[2]) == NOTEBOOK_TRUNCATED.format(limit=2) + "\n"
 
 
 def test_does_a_spent_notebook_budget_interrupt_the_cell_and_skip_the_rest(tmp_path):

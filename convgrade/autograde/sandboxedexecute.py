@@ -13,6 +13,9 @@ from convgrade.sandbox.kernel import KernelPool, SandboxedKernelManager, shut_do
 
 NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
 TRUNCATED = "[output truncated: this cell printed more than {limit} kB]"
+NOTEBOOK_TRUNCATED = (
+    "[output truncated: the cells of this notebook printed more than {limit} kB together]"
+)
 BUDGET_USED = "notebook time budget used up"
 OVER_BUDGET = (
     "Not run: this notebook's cells already took the {budget:g} s that grading allows "
@@ -81,17 +84,18 @@ class SandboxedExecute(Execute):
         size = len(str(msg.get("content", "")))
         used = self._cell_bytes.get(cell_index, 0)
         limit = self.max_cell_output_kb << 10
-        if used + size > limit or self._notebook_bytes + size > self.max_notebook_output_kb << 10:
+        cell_full = used + size > limit
+        if cell_full or self._notebook_bytes + size > self.max_notebook_output_kb << 10:
             if used <= limit:
                 self._truncated = True
                 self._cell_bytes[cell_index] = limit + 1
-                outs.append(
-                    new_output(
-                        "stream",
-                        name="stdout",
-                        text=TRUNCATED.format(limit=self.max_cell_output_kb) + "\n",
-                    )
+                # Say which limit was reached: a short cell can be cut by the notebook's.
+                note = (
+                    TRUNCATED.format(limit=self.max_cell_output_kb)
+                    if cell_full
+                    else NOTEBOOK_TRUNCATED.format(limit=self.max_notebook_output_kb)
                 )
+                outs.append(new_output("stream", name="stdout", text=note + "\n"))
             return None
         self._cell_bytes[cell_index] = used + size
         self._notebook_bytes += size
