@@ -74,3 +74,47 @@ def test_expectations_name_known_mistakes(tmp_path):
         scenarios.load(typo)
     for scenario in FAULTY + CORRECT:
         assert scenario.expects_full_marks == (scenario in CORRECT), scenario.name
+
+
+def hostile_catalog_problems(scenario):
+    """Why a hostile scenario's test could pass whatever the grader does, if it could."""
+    problems = []
+    if scenario.attack not in scenarios.ATTACKS:
+        problems.append("says nothing about what it attacks (# attack:)")
+    if scenario.attack in scenarios.SCORE_KEPT:
+        # Built from the blank release, it would score zero however its attack went.
+        if scenario.base != "solution" or "zero" in scenario.expect:
+            problems.append(f"a {scenario.attack} attack must start from the answers")
+        if not (scenario.expects_full_marks or scenario.lost_cells):
+            problems.append("must say which points it keeps (full-marks or loses=)")
+    if scenario.attack in scenarios.NEEDS_EVIDENCE and not scenario.blocked:
+        problems.append("names no evidence that its action was blocked (# blocked:)")
+    if "zero" in scenario.expect and not scenario.zero_reason:
+        problems.append("expects zero without saying why")
+    return problems
+
+
+def test_hostile_scenarios_can_fail():
+    found = {s.name: p for s in scenarios.catalog("hostile") if (p := hostile_catalog_problems(s))}
+    assert found == {}
+
+
+def test_a_sandbox_scenario_without_evidence_is_caught(tmp_path):
+    """Does the catalog check catch the scenarios issue 10 found: a sandbox attack built
+    from the blank release, expecting zero, with no sign of the attack being stopped?"""
+    blank = tmp_path / "blank_network.py"
+    blank.write_text(
+        '"""Tries the network."""\n# attack: sandbox\n# base: release\n# expect: zero\n'
+        "# %% convolve\nimport socket\n"
+    )
+    assert hostile_catalog_problems(scenarios.load(blank)) == [
+        "a sandbox attack must start from the answers",
+        "must say which points it keeps (full-marks or loses=)",
+        "names no evidence that its action was blocked (# blocked:)",
+        "expects zero without saying why",
+    ]
+    unlabelled = tmp_path / "unlabelled.py"
+    unlabelled.write_text('"""Something."""\n# expect: full-marks\n')
+    assert hostile_catalog_problems(scenarios.load(unlabelled)) == [
+        "says nothing about what it attacks (# attack:)"
+    ]

@@ -67,6 +67,10 @@ def test_no_trick_earns_a_point(hostile_class, scenario):
         assert set(scores.values()) == {0.0}, scenario.description
     if scenario.expects_full_marks:
         assert scores == POINTS, scenario.description
+    if scenario.lost_cells:
+        # The list is complete: an attack confined to one answer must not cost the others.
+        lost = {cell for cell, points in scores.items() if points < POINTS[cell]}
+        assert lost == scenario.lost_cells, scenario.description
     if scenario.misconceptions:
         notebook = read_notebook(
             hostile_class["root"]
@@ -77,6 +81,20 @@ def test_no_trick_earns_a_point(hostile_class, scenario):
         )
         named = {check.misconception for _, check in read_records(notebook).checks}
         assert set(scenario.misconceptions) <= named
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "scenario", [s for s in HOSTILE if s.blocked or s.escaped], ids=lambda s: s.name
+)
+def test_blocked_actions_leave_their_evidence(hostile_class, scenario):
+    """The scenario's own report of its attack: the error that stopped it is there
+    (`# blocked:`), the marker it prints only on success is not (`# escaped:`)."""
+    notebook = read_notebook(autograded(hostile_class["root"], scenario.name))
+    text = scenarios.evidence_text(notebook)
+    missing = [pattern.pattern for pattern in scenario.blocked if not pattern.search(text)]
+    escaped = [found.group(0) for pattern in scenario.escaped if (found := pattern.search(text))]
+    assert (missing, escaped) == ([], []), text[-4000:]
 
 
 @pytest.mark.e2e

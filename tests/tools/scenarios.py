@@ -12,7 +12,17 @@ and lints like code::
 Header lines, before the first ``# %%``:
 
 - ``# expect: full-marks`` or ``# expect: misconception=NAME`` (repeatable) or
-  ``# expect: zero`` or ``# expect: loses=GRADE_ID``: what grading must find;
+  ``# expect: loses=GRADE_ID`` (repeatable) or ``# expect: zero because REASON``: what
+  grading must find. For a hostile scenario the ``loses=`` list is complete: every graded
+  cell it does not name must keep its full points. ``zero`` needs its reason: a hostile
+  scenario that scores zero whatever the sandbox does proves nothing about the sandbox,
+  so zero is kept only where no other score is right (no readable notebook, a test cell
+  the student tampered with);
+- ``# attack: KIND`` (hostile scenarios): what the scenario attacks, one of ATTACKS;
+- ``# blocked: REGEX`` (repeatable): text that must appear in the autograded notebook's
+  outputs or the grader's records, proving the action was stopped (e.g. the OSError of a
+  refused connection); ``# escaped: REGEX`` (repeatable): a marker the scenario prints
+  only if the action succeeded, which must not appear;
 - ``# base: release`` starts from the untouched release instead of the instructor's answers;
 - ``# tamper: OPERATION ARGS``: damage the notebook file the way a student might (see TAMPERS);
 - ``# folder: KIND ARGS`` (repeatable): put something else in the submission folder, next to
@@ -32,8 +42,10 @@ Header lines, before the first ``# %%``:
   - ``many FOLDER COUNT``: COUNT empty files in FOLDER;
   - ``file NAME TEXT...``: a small text file.
 
-Each ``# %% GRADE_ID`` section replaces that answer cell's source; ``# %% new-cell``
-appends a cell the student added, with no nbgrader metadata.
+Each ``# %% GRADE_ID`` section replaces that answer cell's source; ``# %% GRADE_ID
+after-answer`` keeps the instructor's answer and adds the section after it (an attack on
+top of a correct answer, which then must not cost a point); ``# %% new-cell`` appends a
+cell the student added, with no nbgrader metadata.
 """
 
 import json
@@ -53,6 +65,24 @@ RELEASE_NOTEBOOK = REPO_ROOT / "release" / "convolutions" / "convolutions.ipynb"
 CATALOG_DIR = REPO_ROOT / "tests" / "catalog"
 SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 SECTION = re.compile(r"^# %% *(.+?) *$", re.MULTILINE)
+AFTER_ANSWER = " after-answer"
+# What a hostile scenario attacks (`# attack:`).
+ATTACKS = {
+    "sandbox": "escapes or breaks the sandbox: network, processes, memory, files, secrets",
+    "resources": "starves the grader of time, memory or output room",
+    "leak": "carries the hidden inputs out in outputs, errors or results",
+    "scoring": "the attack is the answer: forbidden routines, forged results, crashes",
+    "notebook": "damages the notebook file or its test cells",
+    "files": "puts odd things in the submission folder",
+    "render": "aims at the pages people read: feedback, formgrader, terminal",
+}
+# Attacks on the sandbox and the batch, not on the score: their scenarios start from the
+# instructor's answers and keep every point the attack does not deliberately break, so a
+# sandbox that fails open, or a batch that loses the student, makes their tests fail. A
+# blank notebook would score zero whatever the sandbox did.
+SCORE_KEPT = {"sandbox", "resources", "leak"}
+# Attacks whose scenarios must show, with `# blocked:`, that the action was stopped.
+NEEDS_EVIDENCE = {"sandbox"}
 
 
 @dataclass
@@ -66,6 +96,11 @@ class Scenario:
     base: str = "solution"
     tampers: list = field(default_factory=list)
     folder: list = field(default_factory=list)  # [KIND, ARGS...] per `# folder:` line
+    after_answer: set = field(default_factory=set)  # grade_ids whose section follows the answer
+    attack: str = ""
+    zero_reason: str = ""
+    blocked: list = field(default_factory=list)  # compiled regexes that must match
+    escaped: list = field(default_factory=list)  # compiled regexes that must not match
 
     @property
     def misconceptions(self):
@@ -75,6 +110,11 @@ class Scenario:
     @property
     def expects_full_marks(self):
         return "full-marks" in self.expect
+
+    @property
+    def lost_cells(self):
+        """The graded cells grading must fail (from ``loses=``)."""
+        return {e.split("=", 1)[1] for e in self.expect if e.startswith("loses=")}
 
 
 def load(path):
@@ -86,9 +126,14 @@ def load(path):
     docstring = re.match(r'\s*"""(.*?)"""', header, re.DOTALL)
     scenario = Scenario(name=path.stem, description=docstring.group(1).strip() if docstring else "")
     for line in header.splitlines():
-        if match := re.match(r"# (expect|base|tamper|folder): *(.+)$", line.strip()):
+        if match := re.match(
+            r"# (expect|base|tamper|folder|attack|blocked|escaped): *(.+)$", line.strip()
+        ):
             key, value = match.groups()
-            if key == "expect":
+            if key == "expect" and value.strip().startswith("zero"):
+                scenario.expect.append("zero")
+                scenario.zero_reason = value.strip().removeprefix("zero").strip()
+            elif key == "expect":
                 mistake = value.strip().partition("misconception=")[2]
                 if value.strip().startswith("misconception=") and mistake not in MISTAKE_NAMES:
                     # A typo would otherwise expect a mistake no check can ever name.
@@ -96,6 +141,12 @@ def load(path):
                 scenario.expect.append(value.strip())
             elif key == "base":
                 scenario.base = value.strip()
+            elif key == "attack":
+                if value.strip() not in ATTACKS:
+                    raise ValueError(f"scenario {path.stem}: unknown attack {value!r}")
+                scenario.attack = value.strip()
+            elif key in ("blocked", "escaped"):
+                getattr(scenario, key).append(re.compile(value.strip()))
             elif key == "folder":
                 if value.split()[0] not in FOLDER_ENTRIES:
                     raise ValueError(f"scenario {path.stem}: unknown folder entry {value!r}")
@@ -106,8 +157,30 @@ def load(path):
         name, source = rest[index], rest[index + 1].strip("\n")
         if name == "new-cell":
             name = f"new-cell {index}"
+        if name.endswith(AFTER_ANSWER):
+            name = name.removesuffix(AFTER_ANSWER)
+            scenario.after_answer.add(name)
         scenario.cells[name] = source + "\n" if source else ""
     return scenario
+
+
+def evidence_text(notebook):
+    """What ``# blocked:`` and ``# escaped:`` are matched against: the text of every output
+    of an autograded notebook (streams, errors' names and messages, plain-text results) and
+    the grader's records (its ``convgrade`` metadata), one piece a line. Tracebacks are left
+    out: they quote the scenario's source, which names its own success marker."""
+    pieces = [json.dumps(notebook.get("metadata", {}).get("convgrade", {}))]
+    for cell in notebook.get("cells", []):
+        pieces.append(json.dumps(cell.get("metadata", {}).get("convgrade", {})))
+        for output in cell.get("outputs", []):
+            pieces.append(_text(output.get("text", "")))
+            pieces.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+            pieces.append(_text(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(p for p in pieces if p)
+
+
+def _text(value):
+    return "\n".join(value) if isinstance(value, list) else str(value)
 
 
 def catalog(kind):
@@ -130,7 +203,9 @@ def build(scenario, release=RELEASE_NOTEBOOK, source=SOURCE_NOTEBOOK):
     }
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in scenario.cells:
+        if grade_id in scenario.after_answer:
+            cell.source = answers[grade_id].rstrip("\n") + "\n\n\n" + scenario.cells[grade_id]
+        elif grade_id in scenario.cells:
             cell.source = scenario.cells[grade_id]
         elif scenario.base == "solution" and grade_id in answers:
             cell.source = answers[grade_id]
@@ -365,7 +440,7 @@ def main(argv=None):
     notebook = nbformat.reads(build(scenario).decode(), as_version=4)
     with Submission.from_notebook(notebook, files_dir=RELEASE_NOTEBOOK.parent) as submission:
         groups = runner.run_hidden_checks(submission)
-    print("\n".join(runner.format_groups(groups, runner.group_points())))
+    print("\n".join(runner.format_groups(groups, runner.group_points(SOURCE_NOTEBOOK))))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Submits an empty notebook file."""
+# attack: notebook
 # base: release
-# expect: zero
+# expect: zero because the file is no notebook: there are no answers to grade
 # tamper: replace-file empty

@@ -1,4 +1,5 @@
 """Links whole folders into the submission: the hidden checks and the course itself."""
+# attack: files
 # expect: full-marks
 # folder: symlink hidden {repo}/tests/hidden
 # folder: symlink images/course {course}

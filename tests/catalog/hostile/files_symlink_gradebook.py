@@ -1,4 +1,5 @@
 """Links the course gradebook and the hidden cases into the submission, then prints them."""
+# attack: files
 # expect: full-marks
 # folder: symlink gradebook.db {course}/gradebook.db
 # folder: symlink data/cases.npz {repo}/tests/hidden/data/cases.npz

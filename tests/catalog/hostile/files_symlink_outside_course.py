@@ -1,4 +1,5 @@
 """Links files outside the course (the grader's reference, /etc/passwd) into the submission."""
+# attack: files
 # expect: full-marks
 # folder: symlink reference.py {repo}/convgrade/reference.py
 # folder: symlink notes/passwd.txt /etc/passwd

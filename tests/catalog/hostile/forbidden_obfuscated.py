@@ -1,4 +1,5 @@
 """Hides scipy's correlate2d behind importlib and getattr."""
+# attack: scoring
 # expect: misconception=library routine
 # expect: loses=check_convolve_small_values
 # %% convolve

@@ -1,8 +1,18 @@
 """Carries the hidden inputs in exception messages: plain base64, a message dressed as a
 numpy error with the data in its numbers, a NameError for a name spelled with the data,
 and the line cache rewritten so the error's "line of code" is the data."""
-# base: release
-# expect: zero
+# attack: leak
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
+# expect: loses=check_to_uint8
 # %% convolve
 import base64
 import linecache

@@ -1,6 +1,16 @@
 """Prints, warns and writes to stderr the hidden inputs, then fails in an ordinary way."""
-# base: release
-# expect: zero
+# attack: leak
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
+# expect: loses=check_to_uint8
 # %% convolve
 import base64
 import os

@@ -1,7 +1,17 @@
 """Returns objects that carry the hidden inputs: a repr of base64, a class named with hex,
 a list of strings, and a structured array whose field names are the data."""
-# base: release
-# expect: zero
+# attack: leak
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
+# expect: loses=check_to_uint8
 # %% convolve
 import base64
 

@@ -1,6 +1,15 @@
 """Patches numpy's comparison functions to always agree, then returns garbage."""
-# base: release
-# expect: zero
+# attack: scoring
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
 # %% convolve
 import numpy.testing
 

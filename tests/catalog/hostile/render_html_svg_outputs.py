@@ -1,6 +1,7 @@
 """Correct answers, plus outputs of every active kind: HTML with handlers, iframes, forms and
 mutation-XSS nesting; SVG with script; JavaScript; a widget view; markdown with script links;
 LaTeX with a link; an unknown mime type; a stream with an unknown name."""
+# attack: render
 # expect: full-marks
 # %% new-cell
 from IPython.display import HTML, SVG, Javascript, Markdown, display, publish_display_data

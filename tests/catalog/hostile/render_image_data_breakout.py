@@ -1,5 +1,6 @@
 """Correct answers, plus pictures whose base64 data is not base64: a quote in it would end
 the src attribute of the img tag and start an event handler."""
+# attack: render
 # expect: full-marks
 # %% new-cell
 from IPython.display import publish_display_data

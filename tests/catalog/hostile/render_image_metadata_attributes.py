@@ -1,6 +1,7 @@
 """Correct answers, plus a cell that shows a picture whose output metadata (width, height,
 alt, unconfined, filenames, isolated) carries unquoted-attribute payloads: script that
 would retitle the page, press every full-credit button and write a file through the API."""
+# attack: render
 # expect: full-marks
 # %% new-cell
 from IPython.display import publish_display_data

@@ -1,6 +1,7 @@
 """Correct code; the written answer hides script in markdown and raw HTML: javascript:,
 vbscript: and data:text/html links and images (plain, entity-encoded, with tabs, in angle
 brackets, by reference), event handlers, iframe, form, svg, math, meta refresh, base, style."""
+# attack: render
 # expect: full-marks
 # %% edge_explanation
 > A quoted line from the lesson, which must stay a quote.

@@ -1,18 +1,25 @@
-"""Prints its own environment and every process environment it can see, hunting for the
-grader's tokens and keys; the hostile test plants one in the grader's environment."""
-# base: release
-# expect: zero
-# %% convolve
+"""A correct notebook that also reads its own environment and every process environment it
+can see, hunting for the grader's tokens; the hostile test plants CONVGRADE_TEST_TOKEN in the
+grader's environment. It must see none; the answers keep every point."""
+# attack: sandbox
+# expect: full-marks
+# blocked: no grader token in my environment or in \d+ other process environments
+# escaped: GRADER-TOKEN-SEEN
+# %% convolve after-answer
 import glob
 import os
 
-print("ENV:", dict(os.environ))
-for _path in glob.glob("/proc/*/environ"):
+_seen = ["my environment"] if "CONVGRADE_TEST_TOKEN" in os.environ else []
+_others = [p for p in glob.glob("/proc/*/environ") if not p.startswith("/proc/self/")]
+for _path in _others:
     try:
-        print(_path, open(_path, "rb").read().replace(b"\0", b" ")[:4000])
-    except OSError as error:
-        print(_path, error)
-
-
-def convolve(image, kernel):
-    return np.zeros((1, 1))
+        with open(_path, "rb") as _file:
+            if b"CONVGRADE_TEST_TOKEN" in _file.read():
+                _seen.append(_path)
+    except OSError:
+        pass
+print("my environment has:", sorted(os.environ))
+if _seen:
+    print("GRADER-TOKEN-SEEN in", _seen)
+else:
+    print(f"no grader token in my environment or in {len(_others)} other process environments")

@@ -1,7 +1,16 @@
 """Finds numpy's C correlate under a name no static scan can read, or through the gc."""
 
-# base: release
-# expect: zero
+# attack: scoring
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
 # expect: misconception=library routine
 # %% convolve
 import gc

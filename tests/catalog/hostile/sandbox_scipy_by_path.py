@@ -1,7 +1,16 @@
 """Loads scipy straight from its files, wherever an installation of it can be found."""
 
-# base: release
-# expect: zero
+# attack: scoring
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
 # %% convolve
 import glob
 import importlib.util

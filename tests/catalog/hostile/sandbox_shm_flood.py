@@ -1,14 +1,36 @@
-"""Floods /dev/shm, /dev and every folder it can find with files, from the notebook and convolve."""
-
-# base: release
-# expect: zero
-# %% convolve
+"""A correct notebook that also floods /dev/shm, /dev, /, /tmp, its folder, its home,
+/dev/mqueue, /run and /var/tmp with files of random bytes, up to 512 MiB each: every place is
+either read-only or capped. It cleans up after itself, and the answers keep every point."""
+# attack: sandbox
+# expect: full-marks
+# blocked: /dev/shm: stopped at \d+ MiB: OSError: \[Errno 28\] No space left on device
+# blocked: /: stopped at 0 MiB: OSError: \[Errno 30\] Read-only file system
+# escaped: FLOODED
+# %% convolve after-answer
 import os
 
 
-def _flood():
-    written = {}
-    for folder in [
+def _flood(folders, mib=512):
+    written = []
+    for folder in folders:
+        before = len(written)
+        try:
+            for index in range(mib // 8):
+                path = os.path.join(folder, f"flood-{index}")
+                written.append(path)
+                with open(path, "wb") as file:
+                    file.write(os.urandom(1 << 20) * 8)
+            print(f"{folder}: FLOODED {mib} MiB")
+        except OSError as error:
+            mib_written = 8 * (len(written) - before - 1)
+            print(f"{folder}: stopped at {mib_written} MiB: {type(error).__name__}: {error}")
+    for path in written:
+        if os.path.exists(path):
+            os.remove(path)
+
+
+_flood(
+    [
         "/dev/shm",
         "/dev",
         "/",
@@ -18,22 +40,5 @@ def _flood():
         "/dev/mqueue",
         "/run",
         "/var/tmp",
-    ]:
-        total = 0
-        try:
-            for index in range(1000):
-                with open(os.path.join(folder, f"flood-{index}"), "wb") as file:
-                    file.write(os.urandom(1 << 20) * 8)
-                total += 8
-        except OSError:
-            pass
-        written[folder] = total
-    return written
-
-
-print("MiB written:", _flood())
-
-
-def convolve(image, kernel):
-    _flood()
-    return np.zeros((1, 1))
+    ]
+)

@@ -1,7 +1,16 @@
 """Puts script tags in its written answer, in an HTML output, in printed text and in an
 exception's name and message, aiming at the TA's browser."""
-# base: release
-# expect: zero
+# attack: render
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
 # %% edge_explanation
 <script>fetch("/api/contents").then(r => r.text()).then(alert)</script>
 <img src=x onerror="alert('xss')">

@@ -1,5 +1,6 @@
 """Huge results of the wrong kind: a 128 MB float64 array (over the reply cap), a
 complex array, an object array of a million items, and a structured array."""
+# attack: resources
 # expect: loses=check_convolve_photos
 # expect: loses=check_convolve_color
 # expect: loses=check_to_uint8

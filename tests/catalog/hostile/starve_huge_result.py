@@ -1,6 +1,7 @@
 """Returns a 4000 x 4000 uint8 array for every photo (16 MB, under the reply cap): the
 grader must fail it by its shape, without converting, diagnosing or drawing it whole.
 A zero-size array with enormous sides stands in for the kernels."""
+# attack: resources
 # expect: loses=check_convolve_photos
 # expect: loses=check_kernels
 # %% convolve

@@ -1,6 +1,7 @@
 """Twenty added cells that each sleep just under the cell timeout: without a budget per
 notebook they hold a grading worker for minutes. The answers are right, so the budget
 must cost no points."""
+# attack: resources
 # expect: full-marks
 # %% new-cell-1
 import time

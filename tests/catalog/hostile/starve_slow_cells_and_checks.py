@@ -1,5 +1,6 @@
 """Slow added cells, and a convolve that dawdles just under the call timeout on every
 photo: the notebook budget and the checks' budget together bound the time it takes."""
+# attack: resources
 # expect: loses=check_convolve_photos
 # %% convolve
 import time

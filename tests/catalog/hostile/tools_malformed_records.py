@@ -1,4 +1,5 @@
 """Correct answers; grader records of the wrong types everywhere, and a grade_id that is a list."""
+# attack: render
 # expect: full-marks
 # tamper: set-metadata notebook convgrade "FORGED-NOT-A-DICT"
 # tamper: set-metadata markdown convgrade {"checks": 5}
