@@ -9,13 +9,13 @@ ASSIGNMENT := convolutions
 JOBS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all help setup system-deps release grade autograde feedback grades export report summary \
+.PHONY: all help setup system-deps release import grade autograde feedback grades export report summary \
         test test-quick lab bench samples hidden-inputs lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-all: setup release grade grades report summary ## set up, release, grade the sample class, write feedback, grades.csv and the report
+all: setup release grade summary ## set up, release, grade the sample class, write feedback, grades.csv and the report
 
 DEBIAN_PACKAGES := bubblewrap chromium chromium-driver
 system-deps: ## install Debian packages: bubblewrap (sandbox), chromium + driver (browser tests)
@@ -34,8 +34,8 @@ setup: system-deps $(VENV)/.installed ## create .venv with pinned dependencies
 release: setup ## generate release/ from source/ (nbgrader generate_assignment)
 	nbgrader generate_assignment $(ASSIGNMENT) --force
 
-grade: setup ## grade submitted/ in parallel (JOBS=N), resumable; writes gradebook, autograded/, feedback/
-	$(PY) -m convgrade.cli grade $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+grade: setup ## grade submitted/ in parallel (JOBS=N), resumable; then grades.csv and the report
+	$(PY) -m convgrade.cli grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
 
 autograde: setup ## the same grading with plain `nbgrader autograde`, one student at a time
 	$(PY) -m convgrade.cli check-config
@@ -74,8 +74,13 @@ lab: setup ## start JupyterLab here (formgrader at /formgrader, Nbgrader menu in
 bench: setup ## benchmark `make grade` against plain sequential nbgrader (prints figures)
 	PYTHONPATH=tests $(PY) -m tools.benchmark $(if $(N),--submissions $(N))
 
-samples: setup ## rebuild submitted/ from the scenario catalog (review the diff)
+samples: setup ## rebuild the sample students in submitted/ (refuses if anyone else is there)
 	PYTHONPATH=tests $(PY) -m tools.samples
+
+# ZIP= an LMS bulk download (.zip) or a folder from `nbgrader collect` (submitted/ layout).
+import: setup ## copy submissions from ZIP=download.zip (or a folder) into submitted/; FORCE=1 replaces, keeping a backup
+	@test -n "$(ZIP)" || { echo "make import: say which download, e.g. make import ZIP=~/Downloads/submissions.zip" >&2; exit 2; }
+	$(PY) -m convgrade.cli import "$(ZIP)" $(ASSIGNMENT) $(if $(FORCE),--force)
 
 hidden-inputs: setup ## regenerate the hidden checks' fixed arrays (review the diff)
 	$(PY) tests/hidden/make_inputs.py

@@ -9,7 +9,9 @@ killed halfway finishes the rest when started again.
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
@@ -341,17 +343,25 @@ class _executor:
             self._spawn()
 
     def _spawn(self):
-        # spawn, not fork: the coordinator holds database connections and threads.
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.slots,
-            mp_context=get_context("spawn"),
-            initializer=self._initializer,
-            initargs=(
-                (self._config_text, self._site_config, time.time()) if self._initializer else ()
-            ),
-        )
-        for _ in range(self.slots):  # spawn them all now, not on demand
-            self.pool.submit(int)
+        # Ctrl-C is the coordinator's alone (it stops the run and says how to resume): workers
+        # start with SIGINT ignored, which a spawned Python keeps, so none prints a traceback.
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+        try:
+            # spawn, not fork: the coordinator holds database connections and threads.
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.slots,
+                mp_context=get_context("spawn"),
+                initializer=self._initializer,
+                initargs=(
+                    (self._config_text, self._site_config, time.time()) if self._initializer else ()
+                ),
+            )
+            for _ in range(self.slots):  # spawn them all now, not on demand
+                self.pool.submit(int)
+        finally:
+            if main_thread:  # only the main thread may set signal handlers
+                signal.signal(signal.SIGINT, previous)
 
     def rebuild(self):
         """A fresh pool, after one of the processes died and broke this one."""

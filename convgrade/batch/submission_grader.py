@@ -65,7 +65,11 @@ from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader  # 
 from convgrade.autograde.exporter import placeholder  # noqa: E402
 from convgrade.checks.runner import HIDDEN_DIR  # noqa: E402
 from convgrade.contract import read_notebook_record  # noqa: E402
-from convgrade.intake.vetting import RESOURCES_KEY, intake_record  # noqa: E402
+from convgrade.intake.vetting import (  # noqa: E402
+    RESOURCES_KEY,
+    intake_record,
+    missing_notebook,
+)
 from convgrade.tempdirs import PrivateFolder  # noqa: E402
 
 WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
@@ -333,7 +337,7 @@ class SubmissionGrader:
     def _grade_notebook(self, job, folder, name, timings):
         path = folder / f"{name}.ipynb"
         if not path.exists():  # made here, so RepairSubmission knows it is the grader's own
-            reason = job.record(name).get("unreadable", "the notebook file is missing")
+            reason = job.record(name).get("unreadable") or missing_notebook(name, job.files)
             nbformat.write(placeholder(reason), str(path))
         resources = {
             "unique_key": name,

@@ -126,6 +126,15 @@ def intake_record(refused, notebook):
     return record.to_metadata()
 
 
+def missing_notebook(notebook, files):
+    """Why `notebook` counts as missing, naming the notebooks submitted instead (a student
+    who saved "convolutions (1).ipynb" learns what to rename)."""
+    found = sorted(name for name in files if name.endswith(".ipynb"))
+    shown = ", ".join(plain(name, 80) for name in found[:5]) or "no notebook"
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    return f"the notebook file {notebook}.ipynb is missing; found: {shown}{more}"
+
+
 def _notebook_reason(refusal):
     where = "the submission folder" if refusal.path == "." else f"the notebook {refusal.path}"
     return f"{where} was refused: {refusal.reason}"

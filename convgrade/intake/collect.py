@@ -1,0 +1,453 @@
+"""Submissions from an LMS bulk download or an exchange collect, copied into submitted/.
+
+Two kinds of source:
+
+- an LMS bulk download (a .zip, or the folder it was unpacked into), named as nbgrader's
+  `zip_collect` expects: each file name tells the student, the notebook and perhaps the time,
+  read by nbgrader's `FileNameCollectorPlugin` (``c.FileNameCollectorPlugin.named_regexp``
+  in nbgrader_config.py). Without a configured pattern, the names Canvas, Moodle and
+  Blackboard give their downloads are recognised (`LMS_NAMES`);
+- a folder laid out as `nbgrader collect` leaves submitted/ (<student>/<assignment>/...),
+  each student's folder read through the intake (`vet_submission`).
+
+nbgrader's own `zip_collect` app is not used to do the copying, only its collector plugin:
+its extractor unpacks archives without limits (sizes, entry counts, links, nested
+archives), and its transfer step either stops halfway at the first student already in
+submitted/ or, with --force, deletes that student's folder with no backup; it also stops the
+whole run at duplicate files without timestamps. Here each archive member is checked
+before it is read, a later copy wins over an earlier one (and both are reported), and an
+existing submission is replaced only when asked, after a backup.
+"""
+
+import os
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from convgrade.batch.startup import skip_optional_grammar
+
+skip_optional_grammar()
+
+from nbgrader.plugins import FileNameCollectorPlugin  # noqa: E402
+from nbgrader.utils import parse_utc  # noqa: E402
+
+from convgrade.intake.vetting import (  # noqa: E402
+    TIMESTAMP,
+    Intake,
+    name_problem,
+    vet_submission,
+)
+from convgrade.plain_text import plain  # noqa: E402
+
+# Bounds on a whole download, beyond the per-file limits of c.Intake: a class of hundreds,
+# each with a few files, fits well inside; a zip bomb does not.
+MAX_ARCHIVE_ENTRIES = 50_000
+MAX_ARCHIVE_BYTES = 8 << 30
+# Archives inside a download are not unpacked: a student's own zip is not a submission here.
+ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar")
+# Where replaced submissions are kept (FORCE=1), inside the course folder but out of submitted/.
+BACKUP_DIR = Path(".convgrade") / "backups"
+STAGING_DIR = Path(".convgrade") / "importing"
+# A student id becomes a folder name: one plain path component.
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
+
+# The file names each LMS gives a bulk download of submissions, as nbgrader named-group
+# patterns (matched against the path inside the download):
+LMS_NAMES = {
+    # Canvas: <sortable name>_[LATE_]<user id>_<submission id>_<file name>[-<copy>].ipynb;
+    # a file resubmitted under the same name gets -1, -2... before its extension.
+    "Canvas": r"(?:.*/)?(?P<name>[^/_]+)_(?:LATE_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
+    r"(?P<file_id>[^/]+?)(?:-(?P<copy>\d+))?\.ipynb$",
+    # Moodle: "<Full Name>_<participant id>_assignsubmission_file_", a folder or a prefix.
+    "Moodle": r"(?:.*/)?(?P<name>[^/]+?)_(?P<student_id>\d+)_assignsubmission_file_/?"
+    r"(?:.*/)?(?P<file_id>[^/]+)\.ipynb$",
+    # Blackboard: <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>.ipynb
+    "Blackboard": r"(?:.*/)?[^/]*?_(?P<student_id>[^/_]+)_attempt_"
+    r"(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+)\.ipynb$",
+}
+
+
+BLACKBOARD_TIME = re.compile(r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d")
+
+
+class ImportRefused(Exception):
+    """The source cannot be imported at all (not found, not a zip, over the limits)."""
+
+
+class LmsFileNameCollector(FileNameCollectorPlugin):
+    """nbgrader's file-name collector; with no ``named_regexp`` configured it recognises
+    the bulk-download names of Canvas, Moodle and Blackboard (`LMS_NAMES`)."""
+
+    def _match(self, filename):
+        if self.named_regexp:
+            return super()._match(filename)
+        for pattern in LMS_NAMES.values():
+            if match := re.match(pattern, filename):
+                return match.groupdict()
+        return None
+
+
+@dataclass
+class Member:
+    """One file of a download: its path inside it, its bytes and its modification time."""
+
+    name: str
+    data: bytes
+    modified: datetime | None = None
+
+
+@dataclass
+class Copy:
+    """One student's file as found in the download, with what says how recent it is."""
+
+    student: str
+    file_name: str
+    member: Member
+    timestamp: datetime | None = None  # from the file name (Blackboard) or timestamp.txt
+    copy_number: int = 0  # Canvas's -1, -2 suffix: a later upload of the same file
+
+
+@dataclass
+class ImportReport:
+    imported: dict = field(default_factory=dict)  # student -> file names written
+    unchanged: list = field(default_factory=list)  # already there, same files
+    replaced: dict = field(default_factory=dict)  # student -> backup folder
+    not_imported: list = field(default_factory=list)  # lines: a student left as they were
+    left_out: list = field(default_factory=list)  # lines: files not used, and why
+    notes: list = field(default_factory=list)  # lines: imported, but worth a look
+
+    @property
+    def complete(self):
+        """Whether everything that looked like a submission was imported or already there."""
+        return not self.not_imported and not any(
+            line.startswith("refused") for line in self.left_out
+        )
+
+
+def import_submissions(source, root, assignment, *, force=False, config=None, now=None):
+    """Copy the submissions in `source` into root/submitted/<student>/<assignment>/.
+
+    Parameters
+    ----------
+    source : path
+        A .zip bulk download, its unpacked folder, or a folder in submitted/ layout.
+    root : path
+        The course folder.
+    force : bool
+        Replace a student's different existing submission; the old one is moved to
+        .convgrade/backups/<time>/ first. Without it, that student is left as they were.
+    config : traitlets Config, optional
+        The course configuration (c.Intake limits, c.FileNameCollectorPlugin).
+
+    Returns
+    -------
+    ImportReport
+    """
+    source, root = Path(source).expanduser(), Path(root)
+    limits = Intake(config=config) if config is not None else Intake()
+    report = ImportReport()
+    if source.is_dir() and _submitted_layout(source, assignment):
+        candidates = _from_collect(source, assignment, limits, report)
+    else:
+        members = _read_download(source, limits, report)
+        collector = (
+            LmsFileNameCollector(config=config) if config is not None else LmsFileNameCollector()
+        )
+        candidates = _from_lms(members, collector, report)
+    expected = {p.name for p in (root / "source" / assignment).glob("*.ipynb")}
+    stamp = (now or datetime.now()).strftime("%Y-%m-%dT%H-%M-%S")
+    for student in sorted(candidates):
+        files = candidates[student]
+        odd = sorted(n for n in files if n.endswith(".ipynb") and n not in expected)
+        if odd and expected:
+            report.notes.append(
+                f"{plain(student, 80)}: notebook named {', '.join(plain(n, 80) for n in odd)}, "
+                f"expected {', '.join(sorted(expected))}: grading will say so"
+            )
+        _place(root, assignment, student, files, force, stamp, report)
+    shutil.rmtree(root / STAGING_DIR, ignore_errors=True)
+    return report
+
+
+# ---- reading a download -------------------------------------------------------------------
+def _submitted_layout(folder, assignment):
+    """Whether `folder` looks like nbgrader's submitted/ (<student>/<assignment>/)."""
+    return any((entry / assignment).is_dir() for entry in folder.iterdir() if entry.is_dir())
+
+
+def _read_download(source, limits, report):
+    if zipfile.is_zipfile(source):
+        return _read_zip(source, limits, report)
+    if source.is_dir():
+        return _read_folder(source, limits, report)
+    if not source.exists():
+        raise ImportRefused(f"{source} does not exist")
+    raise ImportRefused(f"{source} is neither a .zip download nor a folder")
+
+
+def _member_limit(name, limits):
+    return limits.max_notebook_bytes if name.endswith(".ipynb") else limits.max_file_bytes
+
+
+def _size(limit):
+    return f"{limit / (1 << 20):g} MiB" if limit >= 1 << 20 else f"{limit} byte"
+
+
+def _unsafe_name(name):
+    """Why an archive member's name cannot become a path under submitted/ (None if it can)."""
+    if problem := name_problem(name):
+        return problem
+    posix = name.replace("\\", "/")  # zips made on Windows may use backslashes
+    if posix.startswith("/") or re.match(r"[A-Za-z]:", posix):
+        return "an absolute path"
+    if ".." in PurePosixPath(posix).parts:
+        return "a path leading out of the download (..)"
+    return None
+
+
+def _read_zip(source, limits, report):
+    members, total = [], 0
+    with zipfile.ZipFile(source) as archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ARCHIVE_ENTRIES:
+            raise ImportRefused(
+                f"{source} holds {len(entries)} entries, over the {MAX_ARCHIVE_ENTRIES} limit"
+            )
+        for info in entries:
+            shown = plain(info.filename, 120)
+            if info.is_dir():
+                continue
+            if problem := _unsafe_name(info.filename):
+                report.left_out.append(f"refused {shown}: {problem}")
+                continue
+            kind = stat.S_IFMT(info.external_attr >> 16)
+            if kind and kind != stat.S_IFREG:
+                what = "a symbolic link" if kind == stat.S_IFLNK else "not a regular file"
+                report.left_out.append(f"refused {shown}: {what}")
+                continue
+            if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
+                report.left_out.append(
+                    f"refused {shown}: an archive inside the download; unpack it by hand"
+                )
+                continue
+            limit = _member_limit(info.filename, limits)
+            # The size in the header is the archive's claim: read at most one byte past the
+            # limit, whatever it says.
+            try:
+                with archive.open(info) as stream:
+                    data = stream.read(limit + 1)
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ) as error:
+                # damaged (a CRC or size mismatch), encrypted, or compressed an unknown way
+                report.left_out.append(f"refused {shown}: unreadable in the archive ({error})")
+                continue
+            if len(data) > limit:
+                report.left_out.append(
+                    f"refused {shown}: over the {_size(limit)} limit for one file"
+                )
+                continue
+            total += len(data)
+            if total > MAX_ARCHIVE_BYTES:
+                raise ImportRefused(f"{source} unpacks to more than {MAX_ARCHIVE_BYTES >> 30} GiB")
+            name = info.filename.replace("\\", "/")
+            members.append(Member(name, data, datetime(*info.date_time)))
+    return members
+
+
+def _read_folder(source, limits, report):
+    """Every regular file under `source`; links and special files are refused, never followed."""
+    members = []
+    for folder, subfolders, names in os.walk(source):  # os.walk does not follow links
+        for name in sorted(names) + [d for d in subfolders if Path(folder, d).is_symlink()]:
+            path = Path(folder, name)
+            relative = path.relative_to(source).as_posix()
+            shown = plain(relative, 120)
+            if problem := name_problem(relative):
+                report.left_out.append(f"refused {shown}: {problem}")
+                continue
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+                report.left_out.append(f"refused {shown}: {what}")
+                continue
+            limit = _member_limit(name, limits)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as stream:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the lstat
+                    report.left_out.append(f"refused {shown}: not a regular file")
+                    continue
+                data = stream.read(limit + 1)
+            if len(data) > limit:
+                report.left_out.append(
+                    f"refused {shown}: over the {_size(limit)} limit for one file"
+                )
+                continue
+            members.append(Member(relative, data, datetime.fromtimestamp(info.st_mtime)))
+    return members
+
+
+# ---- who submitted what ---------------------------------------------------------------------
+def _from_lms(members, collector, report):
+    """{student: {file name: bytes}}, keeping the latest copy of each file (others reported)."""
+    copies = {}
+    for member in members:
+        found = collector.collect(member.name)
+        if not found:
+            if member.name.endswith(tuple(collector.valid_ext)):
+                report.left_out.append(
+                    f"refused {plain(member.name, 120)}: its name does not say whose it is "
+                    "(set c.FileNameCollectorPlugin.named_regexp for your LMS's names)"
+                )
+            else:
+                report.left_out.append(f"skipped {plain(member.name, 120)}: not a notebook")
+            continue
+        student = found.get("student_id") or ""
+        if not STUDENT_ID.fullmatch(student):
+            report.left_out.append(
+                f"refused {plain(member.name, 120)}: {plain(repr(student), 60)} "
+                "cannot be a student folder name"
+            )
+            continue
+        file_name = PurePosixPath(found["file_id"]).name + PurePosixPath(member.name).suffix
+        timestamp = _timestamp(found.get("timestamp"), member.name, report)
+        copy = Copy(student, file_name, member, timestamp, int(found.get("copy") or 0))
+        copies.setdefault((student, file_name), []).append(copy)
+    candidates, newest, in_doubt = {}, {}, set()
+    for (student, file_name), found in sorted(copies.items()):
+        kept = _latest(found, report)
+        if kept is None:
+            in_doubt.add(student)
+            report.not_imported.append(
+                f"{plain(student, 80)}: {len(found)} different copies of "
+                f"{plain(file_name, 80)} and nothing says which is later; import one by hand"
+            )
+            continue
+        candidates.setdefault(student, {})[file_name] = kept.member.data
+        if kept.timestamp:
+            newest[student] = max(kept.timestamp, newest.get(student, kept.timestamp))
+    for student in in_doubt:  # half a submission would be graded as if it were whole
+        candidates.pop(student, None)
+    for student, when in newest.items():
+        if student in candidates:  # nbgrader's own timestamp.txt, as ZipCollectApp writes it
+            candidates[student][TIMESTAMP] = when.isoformat(" ").encode()
+    return candidates
+
+
+def _timestamp(text, name, report):
+    if not text:
+        return None
+    try:
+        # Blackboard's YYYY-MM-DD-HH-MM-SS: dateutil (parse_utc) reads "-30-00" as a
+        # time-zone offset and returns the wrong hour, so this form is read exactly.
+        if BLACKBOARD_TIME.fullmatch(text):
+            return datetime.strptime(text, "%Y-%m-%d-%H-%M-%S")
+        return parse_utc(text)
+    except (ValueError, OverflowError):
+        report.notes.append(f"{plain(name, 120)}: unreadable time {plain(text, 40)}; ignored")
+        return None
+
+
+def _latest(copies, report):
+    """The latest of several copies of one file, or None when nothing says which it is.
+
+    Later means: a later time in the name, else a higher LMS copy number, else a later
+    modification time in the archive. Identical copies are one.
+    """
+    distinct = {c.member.data: c for c in copies}.values()
+    if len(distinct) == 1:
+        return copies[-1]
+
+    def when(copy):
+        return (copy.timestamp or datetime.min, copy.copy_number, copy.member.modified)
+
+    ranked = sorted(distinct, key=when)
+    if when(ranked[-1]) == when(ranked[-2]):
+        return None
+    kept = ranked[-1]
+    for other in ranked[:-1]:
+        report.left_out.append(
+            f"skipped {plain(other.member.name, 120)}: an earlier copy; kept "
+            f"{plain(kept.member.name, 120)}"
+        )
+    return kept
+
+
+def _from_collect(source, assignment, limits, report):
+    """{student: {file name: bytes}} from a folder in submitted/ layout, through the intake."""
+    candidates = {}
+    for folder in sorted(source.glob(f"*/{assignment}")):
+        student = folder.parent.name
+        if not STUDENT_ID.fullmatch(student):
+            report.left_out.append(
+                f"refused {plain(student, 80)}/: cannot be a student folder name"
+            )
+            continue
+        vetted = vet_submission(source, student, assignment, limits=limits)
+        for refusal in vetted.refused:
+            report.left_out.append(f"refused {plain(student, 80)}/{assignment}/{refusal}")
+        if vetted.files:
+            candidates[student] = vetted.files
+    return candidates
+
+
+# ---- writing submitted/ ---------------------------------------------------------------------
+def _place(root, assignment, student, files, force, stamp, report):
+    """Write one student's files as submitted/<student>/<assignment>/, never silently over
+    a different submission: without `force` that student is left as they were; with it,
+    the old folder is moved to the backups first."""
+    student_folder = root / "submitted" / student
+    destination = student_folder / assignment
+    if student_folder.is_symlink() or destination.is_symlink():
+        report.not_imported.append(f"{plain(student, 80)}: submitted/ holds a link there")
+        return
+    if destination.exists():
+        present = vet_submission(root / "submitted", student, assignment).files
+        if present == files:
+            report.unchanged.append(student)
+            return
+        if not force:
+            report.not_imported.append(
+                f"{plain(student, 80)}: a different submission is already in "
+                f"submitted/{plain(student, 80)}/{assignment}/; kept (FORCE=1 replaces it, "
+                "with a backup)"
+            )
+            return
+    staging = root / STAGING_DIR / student / assignment
+    shutil.rmtree(staging, ignore_errors=True)
+    for name, data in files.items():
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if destination.exists():
+        backup = root / BACKUP_DIR / stamp / student / assignment
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        destination.rename(backup)
+        report.replaced[student] = backup.relative_to(root)
+    student_folder.mkdir(parents=True, exist_ok=True)
+    staging.rename(destination)
+    report.imported[student] = sorted(files)
+
+
+def format_report(report):
+    """What an import did, for the instructor: one line each, student text made inert."""
+    lines = [
+        f"imported {len(report.imported)} submission(s) into submitted/"
+        + (f": {', '.join(plain(s, 60) for s in report.imported)}" if report.imported else "")
+    ]
+    if report.unchanged:
+        lines.append(f"already there, unchanged: {len(report.unchanged)}")
+    for student, backup in report.replaced.items():
+        lines.append(f"replaced {plain(student, 80)}; the old submission is in {backup}")
+    lines += [f"not imported: {line}" for line in report.not_imported]
+    lines += report.left_out
+    lines += [f"note: {line}" for line in report.notes]
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""What a command is asked to work on exists in this course: checked before anything is written."""
+
+import difflib
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+from convgrade.plain_text import plain
+
+
+class NotFound(Exception):
+    """The course folder, assignment or student asked for is not there; one line says why."""
+
+
+def course_folder(root="."):
+    """The course folder `root`, resolved, if it holds nbgrader_config.py and a gradebook.
+
+    Checked by looking only: a command run in the wrong folder must not leave a
+    gradebook.db (or anything else) behind there, as opening nbgrader's Gradebook would.
+    """
+    root = Path(root).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        raise NotFound(
+            f"{root} is not a course folder: no nbgrader_config.py here. "
+            "Run convgrade in the folder holding nbgrader_config.py, source/ and submitted/."
+        )
+    if not gradebook_path(root).is_file():
+        raise NotFound(
+            f"no gradebook.db in {root}: generate the assignment first "
+            "(`make release`, or `nbgrader generate_assignment ASSIGNMENT`)."
+        )
+    return root
+
+
+def gradebook_path(root):
+    """The course's SQLite gradebook, where nbgrader puts it by default."""
+    return Path(root) / "gradebook.db"
+
+
+def gradebook_assignments(root):
+    """Assignment names in the gradebook, read without writing to it (SQLite read-only mode)."""
+    uri = f"file:{quote(str(gradebook_path(root)))}?mode=ro"
+    try:
+        with sqlite3.connect(uri, uri=True) as db:
+            return sorted(name for (name,) in db.execute("SELECT name FROM assignment"))
+    except sqlite3.Error as error:
+        raise NotFound(f"cannot read {gradebook_path(root)}: {error}") from None
+
+
+def known_assignment(root, assignment):
+    """`assignment` if the gradebook has it; otherwise NotFound naming the ones there are."""
+    recorded = gradebook_assignments(root)
+    if assignment in recorded:
+        return assignment
+    sources = sorted(p.name for p in (Path(root) / "source").glob("*") if p.is_dir())
+    if assignment in sources:
+        raise NotFound(
+            f"assignment {plain(repr(assignment), 80)} is in source/ but not in the gradebook: "
+            f"run `nbgrader generate_assignment {assignment}` first."
+        )
+    raise NotFound(
+        f"no assignment {plain(repr(assignment), 80)}: the gradebook has {_listed(recorded)}; "
+        f"source/ has {_listed(sources)}."
+    )
+
+
+def submitted_students(root, assignment):
+    """Students with a submitted/<student>/<assignment>/ folder, sorted."""
+    submitted = Path(root) / "submitted"
+    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+
+
+def known_students(root, assignment, students):
+    """`students` if each submitted `assignment`; otherwise NotFound naming near matches."""
+    present = submitted_students(root, assignment)
+    unknown = [s for s in students if s not in present]
+    if not unknown:
+        return list(students)
+    near = sorted({m for s in unknown for m in difflib.get_close_matches(s, present, n=3)})
+    hint = f"; did you mean {_listed(near)}?" if near else ""
+    raise NotFound(
+        f"no submission of {plain(assignment, 80)} from {_listed(unknown)} in submitted/ "
+        f"({len(present)} students submitted it){hint}"
+    )
+
+
+def _listed(names, most=10):
+    """Names for one line of text: folder names are whatever someone made them, so shown inert."""
+    if not names:
+        return "none"
+    shown = ", ".join(plain(name, 80) for name in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")

@@ -1,0 +1,217 @@
+"""Does `convgrade` behave like an nbgrader command: positional assignment, help on every
+option, one-line errors with what was found, nothing written where nothing could be done,
+and a Ctrl-C that stops cleanly and says how to resume?"""
+
+import argparse
+import csv
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+from graded_sample import copy_graded_sample
+from support import BIN, HIDDEN, REPO, convgrade
+
+from convgrade import cli
+
+
+def tree_digest(root):
+    """{relative path: content hash} for every file under root (what a command changed)."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A copy of the graded sample class with its hidden checks and class report."""
+    root = copy_graded_sample(tmp_path / "course")
+    shutil.copytree(HIDDEN, root / "tests" / "hidden")
+    shutil.copytree(REPO / "reports", root / "reports")
+    return root
+
+
+def one_line_error(run):
+    """The message of a failed command: exactly one line on stderr, and no traceback."""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
+    return lines[0]
+
+
+def subparsers(parser):
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action
+
+
+def test_every_command_and_option_has_help():
+    """Does every command, argument and option say what it is for?"""
+    commands = subparsers(cli.build_parser())
+    for listed in commands._choices_actions:
+        assert listed.help, f"command {listed.dest} has no help"
+    assert set(commands.choices) >= {"grade", "report", "summary", "problems", "import"}
+    for name, parser in commands.choices.items():
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+
+
+@pytest.mark.parametrize("command", ["grade", "report", "summary", "import"])
+def test_the_assignment_is_positional_and_an_option(command):
+    """Is `convgrade grade convolutions` accepted, as is the older --assignment, and the
+    same assignment given both ways?"""
+    parser = cli.build_parser()
+    before = ["some.zip"] if command == "import" else []
+    positional = vars(parser.parse_args([command, *before, "convolutions"]))
+    option = vars(parser.parse_args([command, *before, "--assignment", "convolutions"]))
+    assert positional["assignment"] == "convolutions" == option["assignment_option"]
+
+
+def test_two_different_assignments_are_refused(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.run(["grade", "one", "--assignment", "two"])
+    assert stopped.value.code == 2
+    assert "two assignments given: one, two" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", [["grade"], ["report"], ["summary"], ["problems"], ["import", "x.zip"]]
+)
+def test_the_wrong_folder_is_named_and_left_empty(tmp_path, command):
+    """Run outside a course, does each command say so in one line, exit non-zero and leave
+    no gradebook.db (or anything else) behind?"""
+    run = convgrade(tmp_path, *command, timeout=120)
+    assert run.returncode != 0
+    message = one_line_error(run)
+    assert "nbgrader_config.py" in message or "nothing was graded yet" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_course_without_gradebook_says_to_generate_the_assignment(tmp_path):
+    shutil.copy(REPO / "nbgrader_config.py", tmp_path)
+    run = convgrade(tmp_path, "grade", timeout=120)
+    assert run.returncode == 2
+    assert "generate_assignment" in one_line_error(run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbgrader_config.py"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["grade", "nope"],
+        ["grade", "--assignment", "nope"],
+        ["report", "--assignment", "nope"],
+        ["summary", "nope"],
+        ["import", "x.zip", "nope"],
+    ],
+)
+def test_an_unknown_assignment_names_those_there_are(course, command):
+    """One line naming the assignments in the gradebook and source/; no file changed (the
+    report is not overwritten with an empty one)."""
+    before = tree_digest(course)
+    run = convgrade(course, *command, timeout=120)
+    assert run.returncode == 2
+    message = one_line_error(run)
+    assert "'nope'" in message and "convolutions" in message
+    assert tree_digest(course) == before
+
+
+def test_an_unknown_student_is_refused_with_near_names(course):
+    before = tree_digest(course)
+    run = convgrade(course, "grade", "--student", "complet", timeout=120)
+    assert run.returncode == 2
+    message = one_line_error(run)
+    assert "'complete'" not in message and "complet" in message
+    assert "5 students" in message and "did you mean complete?" in message
+    assert tree_digest(course) == before
+
+
+def test_an_assignment_only_in_source_says_to_generate_it(course):
+    shutil.copytree(course / "source" / "convolutions", course / "source" / "draft")
+    run = convgrade(course, "grade", "draft", timeout=120)
+    assert run.returncode == 2
+    assert "nbgrader generate_assignment draft" in one_line_error(run)
+
+
+def canvas_download(path, student_id, notebook):
+    """A Canvas bulk download holding one submission."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"newstudent_{student_id}_70001_convolutions.ipynb", notebook)
+    return path
+
+
+@pytest.mark.e2e
+def test_ctrl_c_stops_cleanly_and_a_second_run_finishes(course):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) mid-run: one line
+    saying how many were graded and how to resume, exit 130, no traceback. Run again: the
+    rest is graded, including a student imported since, and grades.csv and the report are
+    brought up to date without `make grades` or `make report`."""
+    complete = course / "submitted" / "complete" / "convolutions" / "convolutions.ipynb"
+    imported = convgrade(
+        course,
+        "import",
+        str(canvas_download(course.parent / "dl.zip", "4242", complete.read_bytes())),
+    )
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "convgrade.cli", "grade", "convolutions", "--force", "-j", "2"],
+        cwd=course,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    started = time.time()
+    deadline = time.monotonic() + 300
+    autograded = course / "autograded"
+    while time.monotonic() < deadline and run.poll() is None:
+        if any(f.stat().st_mtime >= started for f in autograded.glob("*/convolutions")):
+            break
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGINT)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 130, out + err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    stops = [line for line in err.splitlines() if "interrupted" in line]
+    assert len(stops) == 1, err
+    graded = int(stops[0].split("(graded ")[1].split()[0])
+    assert stops[0].endswith(f"interrupted; run again to finish (graded {graded} so far)")
+    assert 1 <= graded < 6
+
+    report_before = (course / "reports" / "convolutions.html").stat().st_mtime
+    again = convgrade(course, "grade", "-j", "2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"graded {6 - graded}, skipped {graded} unchanged, failed 0" in again.stdout
+    assert "wrote grades.csv" in again.stdout
+    assert "wrote reports/convolutions.html" in again.stdout
+    with open(course / "grades.csv", newline="") as table:
+        rows = {row["student_id"]: row for row in csv.DictReader(table)}
+    assert "4242" in rows and float(rows["4242"]["score"]) == float(rows["complete"]["score"])
+    assert (course / "reports" / "convolutions.html").stat().st_mtime > report_before
+    assert "4242" in (course / "reports" / "convolutions.html").read_text()
+
+
+@pytest.mark.e2e
+def test_a_misnamed_notebook_is_reported_naming_what_was_found(course):
+    """A notebook saved as "convolutions (1).ipynb" scores zero as missing, and the problem
+    list, the student's feedback and the report say which notebook was found instead."""
+    folder = course / "submitted" / "renamed" / "convolutions"
+    folder.mkdir(parents=True)
+    complete = course / "submitted" / "complete" / "convolutions" / "convolutions.ipynb"
+    shutil.copy(complete, folder / "convolutions (1).ipynb")
+    run = convgrade(course, "grade", "--student", "renamed", "-j", "1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    found = "convolutions.ipynb is missing; found: convolutions (1).ipynb"
+    assert found in run.stdout
+    feedback = course / "feedback" / "renamed" / "convolutions" / "convolutions.html"
+    assert found in feedback.read_text()
+    assert "found: convolutions (1).ipynb" in (course / "reports" / "convolutions.html").read_text()

@@ -1,0 +1,226 @@
+"""Does `make import` bring an LMS download or a collected folder into submitted/ safely:
+odd names refused, the latest copy kept, nothing overwritten silently?"""
+
+import os
+import shutil
+import stat
+import zipfile
+from datetime import datetime
+
+import pytest
+from nbgrader.utils import parse_utc
+from support import REPO, SOURCE, convgrade
+from traitlets.config import Config
+
+from convgrade.intake.collect import (
+    BACKUP_DIR,
+    LMS_NAMES,
+    format_report,
+    import_submissions,
+)
+
+ASSIGNMENT = "convolutions"
+EARLY, LATE = (2026, 1, 10, 9, 0, 0), (2026, 1, 12, 18, 30, 0)
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course folder as far as importing needs: the source notebook names."""
+    root = tmp_path / "course"
+    (root / "source" / ASSIGNMENT).mkdir(parents=True)
+    (root / "source" / ASSIGNMENT / "convolutions.ipynb").write_bytes(
+        (SOURCE / "convolutions.ipynb").read_bytes()
+    )
+    return root
+
+
+def write_zip(path, members):
+    """members: [(name, bytes, date_time or None, mode or None)]"""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data, when, mode in members:
+            info = zipfile.ZipInfo(name, when or EARLY)
+            if mode is not None:
+                info.external_attr = mode << 16
+            archive.writestr(info, data)
+    return path
+
+
+def everything_under(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def submitted(root, student, name="convolutions.ipynb"):
+    return (root / "submitted" / student / ASSIGNMENT / name).read_bytes()
+
+
+def test_a_canvas_download_with_odd_members(course, tmp_path):
+    """Path traversal, absolute paths, links, nested archives and oversized members are
+    refused and named; a later copy (Canvas's -1) wins over the first; a misnamed notebook is
+    imported with a note; nothing is written outside submitted/<student>/<assignment>/."""
+    download = write_zip(
+        tmp_path / "canvas.zip",
+        [
+            ("smithjane_4101_9001_convolutions.ipynb", b"first", None, None),
+            ("smithjane_LATE_4101_9002_convolutions-1.ipynb", b"second", None, None),
+            ("doejohn_4102_9003_convolutions (1).ipynb", b"renamed", None, None),
+            ("doejohn_4102_9003_photo.png", b"png", None, None),
+            ("../evil_4103_9004_convolutions.ipynb", b"x", None, None),
+            ("/etc/abs_4104_9005_convolutions.ipynb", b"x", None, None),
+            ("C:\\abs_4106_9008_convolutions.ipynb", b"x", None, None),
+            ("link_4105_9006_convolutions.ipynb", b"/etc/passwd", None, stat.S_IFLNK | 0o777),
+            ("nested_4107_9009_work.zip", b"PK", None, None),
+            ("huge_4108_9010_convolutions.ipynb", b"x" * 2000, None, None),
+            ("readme.ipynb", b"whose?", None, None),
+        ],
+    )
+    config = Config({"Intake": {"max_notebook_bytes": 1000}})
+    report = import_submissions(download, course, ASSIGNMENT, config=config)
+
+    assert sorted(report.imported) == ["4101", "4102"]
+    assert submitted(course, "4101") == b"second"
+    assert submitted(course, "4102", "convolutions (1).ipynb") == b"renamed"
+    assert everything_under(course) == [
+        "source/convolutions/convolutions.ipynb",
+        "submitted/4101/convolutions/convolutions.ipynb",
+        "submitted/4102/convolutions/convolutions (1).ipynb",
+    ]
+    text = format_report(report)
+    for expected in [
+        "refused ../evil_4103_9004_convolutions.ipynb: a path leading out of the download",
+        "refused /etc/abs_4104_9005_convolutions.ipynb: an absolute path",
+        "refused C:\\abs_4106_9008_convolutions.ipynb: an absolute path",
+        "refused link_4105_9006_convolutions.ipynb: a symbolic link",
+        "refused nested_4107_9009_work.zip: an archive inside the download",
+        "refused huge_4108_9010_convolutions.ipynb: over the 1000 byte limit for one file",
+        "refused readme.ipynb: its name does not say whose it is",
+        "skipped doejohn_4102_9003_photo.png: not a notebook",
+        "skipped smithjane_4101_9001_convolutions.ipynb: an earlier copy; "
+        "kept smithjane_LATE_4101_9002_convolutions-1.ipynb",
+        "note: 4102: notebook named convolutions (1).ipynb, expected convolutions.ipynb",
+    ]:
+        assert expected in text, expected
+    assert not report.complete
+
+
+def test_a_zip_bomb_is_unpacked_only_to_the_limit(course, tmp_path):
+    """A member that inflates far past its compressed size is read one byte past the limit,
+    then refused; one whose header lies about its size is refused as damaged."""
+    download = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(download, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb_4109_1_convolutions.ipynb", b"0" * 5_000_000)
+        archive.writestr("liar_4110_2_convolutions.ipynb", b"1" * 5_000)
+    with zipfile.ZipFile(download) as archive:
+        assert archive.infolist()[0].compress_size < 10_000  # a zip bomb in miniature
+    # The liar's headers (local and central) claim 50 bytes instead of 5000.
+    data = download.read_bytes()
+    claimed = (5_000).to_bytes(4, "little") + b"\x1e\x00"  # size, then the name's length
+    assert data.count(claimed) == 2
+    download.write_bytes(data.replace(claimed, (50).to_bytes(4, "little") + b"\x1e\x00"))
+
+    config = Config({"Intake": {"max_notebook_bytes": 100_000}})
+    report = import_submissions(download, course, ASSIGNMENT, config=config)
+    assert report.imported == {} and not (course / "submitted").exists()
+    text = format_report(report)
+    assert "refused bomb_4109_1_convolutions.ipynb: over the 100000 byte limit" in text
+    assert "refused liar_4110_2_convolutions.ipynb: unreadable in the archive" in text
+
+
+def test_an_existing_submission_is_kept_unless_forced_then_backed_up(course, tmp_path):
+    first = write_zip(tmp_path / "a.zip", [("ana_4201_1_convolutions.ipynb", b"v1", None, None)])
+    second = write_zip(tmp_path / "b.zip", [("ana_4201_2_convolutions.ipynb", b"v2", None, None)])
+    assert import_submissions(first, course, ASSIGNMENT).imported == {
+        "4201": ["convolutions.ipynb"]
+    }
+    again = import_submissions(first, course, ASSIGNMENT)
+    assert again.unchanged == ["4201"] and again.complete
+
+    kept = import_submissions(second, course, ASSIGNMENT)
+    assert submitted(course, "4201") == b"v1" and not kept.complete
+    assert "a different submission is already in submitted/4201/convolutions/; kept" in (
+        format_report(kept)
+    )
+
+    now = datetime(2026, 2, 1, 8, 0, 0)
+    replaced = import_submissions(second, course, ASSIGNMENT, force=True, now=now)
+    assert submitted(course, "4201") == b"v2" and replaced.complete
+    backup = course / BACKUP_DIR / "2026-02-01T08-00-00" / "4201" / ASSIGNMENT
+    assert replaced.replaced == {"4201": backup.relative_to(course)}
+    assert (backup / "convolutions.ipynb").read_bytes() == b"v1"
+    assert str(backup.relative_to(course)) in format_report(replaced)
+
+
+def test_blackboard_times_pick_the_latest_and_become_timestamp_txt(course, tmp_path):
+    download = write_zip(
+        tmp_path / "bb.zip",
+        [
+            ("Convolutions_bitdiddle_attempt_2026-01-12-18-30-00_convolutions.ipynb", b"new",
+             EARLY, None),
+            ("Convolutions_bitdiddle_attempt_2026-01-10-09-00-00_convolutions.ipynb", b"old",
+             LATE, None),
+        ],
+    )  # fmt: skip
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert submitted(course, "bitdiddle") == b"new"
+    stamp = submitted(course, "bitdiddle", "timestamp.txt").decode()
+    assert parse_utc(stamp) == datetime(2026, 1, 12, 18, 30, 0)
+    assert "an earlier copy" in format_report(report)
+
+
+def test_copies_with_nothing_to_order_them_leave_the_student_out(course, tmp_path):
+    download = write_zip(
+        tmp_path / "moodle.zip",
+        [
+            ("Ana Lima_77_assignsubmission_file_/convolutions.ipynb", b"one", EARLY, None),
+            ("Ana Lima_77_assignsubmission_file_/sub/convolutions.ipynb", b"two", EARLY, None),
+            ("Bo Chen_78_assignsubmission_file_/convolutions.ipynb", b"bo", EARLY, None),
+        ],
+    )
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["78"] and submitted(course, "78") == b"bo"
+    assert not (course / "submitted" / "77").exists()
+    assert "77: 2 different copies of convolutions.ipynb and nothing says which is later" in (
+        format_report(report)
+    )
+
+
+def test_a_folder_from_nbgrader_collect_goes_through_the_intake(course, tmp_path):
+    """submitted/ layout: links and FIFOs refused, timestamp.txt kept as written."""
+    collected = tmp_path / "collected"
+    ana = collected / "ana" / ASSIGNMENT
+    ana.mkdir(parents=True)
+    (ana / "convolutions.ipynb").write_bytes(b"ana's")
+    (ana / "timestamp.txt").write_text("2026-01-11 10:00:00.000000 UTC")
+    (ana / "secrets").symlink_to("/etc/passwd")
+    os.mkfifo(ana / "pipe")
+    report = import_submissions(collected, course, ASSIGNMENT)
+    assert list(report.imported) == ["ana"]
+    assert sorted(os.listdir(course / "submitted" / "ana" / ASSIGNMENT)) == [
+        "convolutions.ipynb",
+        "timestamp.txt",
+    ]
+    text = format_report(report)
+    assert "refused ana/convolutions/secrets: a symbolic link" in text
+    assert "refused ana/convolutions/pipe: a named pipe (FIFO)" in text
+
+
+def test_every_lms_pattern_names_a_student_and_a_notebook():
+    import re
+
+    names = {
+        "Canvas": "smithjane_LATE_4101_9002_convolutions-1.ipynb",
+        "Moodle": "Ana Lima_77_assignsubmission_file_/convolutions.ipynb",
+        "Blackboard": "Conv_bitdiddle_attempt_2026-01-12-18-30-00_convolutions.ipynb",
+    }
+    for lms, pattern in LMS_NAMES.items():
+        found = re.match(pattern, names[lms]).groupdict()
+        assert found["file_id"] == "convolutions" and found["student_id"], lms
+
+
+def test_make_import_refuses_outside_a_course_and_a_missing_download(course, tmp_path):
+    run = convgrade(tmp_path, "import", "nowhere.zip", timeout=120)
+    assert run.returncode == 2 and "not a course folder" in run.stderr
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    shutil.copy(REPO / "gradebook.db", course)
+    run = convgrade(course, "import", "nowhere.zip", timeout=120)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip() == "convgrade: cannot import: nowhere.zip does not exist"
