@@ -1,9 +1,11 @@
 """Returns a 4000 x 4000 uint8 array for every photo (16 MB, under the reply cap): the
 grader must fail it by its shape, without converting, diagnosing or drawing it whole.
-A zero-size array with enormous sides stands in for the kernels."""
+A zero-size array with enormous sides stands in for the kernels. convolve_color stacks
+three such arrays (48 MB, over the reply cap) and loses its checks on colour photos."""
 # attack: resources
 # expect: loses=check_convolve_photos
 # expect: loses=check_kernels
+# expect: loses=check_convolve_color
 # %% convolve
 import numpy as np
 
