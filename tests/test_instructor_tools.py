@@ -203,6 +203,9 @@ def test_grading_finishes_and_no_forgery_earns_or_costs_a_point(graded):
             assert set(scores.values()) == {0.0}, scenario.name
         if scenario.expects_full_marks:
             assert scores == POINTS, scenario.name
+        if scenario.lost_cells:  # forged records on a wrong answer: exactly those cells lost
+            lost = {cell for cell, points in scores.items() if points < POINTS[cell]}
+            assert lost == scenario.lost_cells, scenario.name
 
 
 @pytest.mark.e2e
