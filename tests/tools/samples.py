@@ -38,7 +38,7 @@ def write_samples(course_root=REPO_ROOT):
             f" and {len(others) - 10} more" if len(others) > 10 else ""
         )
         raise NotASampleClass(
-            f"submitted/ holds {len(others)} that are not sample students: {shown}. "
+            f"submitted/ holds {len(others)} entries that are not sample students: {shown}. "
             "Nothing was deleted. Grade a real class in a copy of the course outside git; "
             "to rebuild the samples here, move those folders out of submitted/ first."
         )
