@@ -98,6 +98,8 @@ def make_course(root):
     """A course folder with source/ and the real config, ready for nbgrader."""
     shutil.copytree(SOURCE, root / "source" / "convolutions")
     shutil.copy(REPO / "nbgrader_config.py", root)
+    # Where c.HiddenChecks.hidden_dir finds them by default: in the course root.
+    shutil.copytree(HIDDEN, root / "tests" / "hidden")
     return root
 
 

@@ -4,8 +4,9 @@ import os
 import time
 
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float, Unicode
+from traitlets import Float, Unicode, default, validate
 
+from convgrade import course_folders
 from convgrade.checks import cell_report, runner
 from convgrade.checks.failures import clean_text
 from convgrade.checks.notebook_code import is_test_cell
@@ -28,7 +29,9 @@ class HiddenChecks(NbGraderPreprocessor):
     """
 
     hidden_dir = Unicode(
-        str(runner.HIDDEN_DIR), help="Folder of the hidden pytest checks (never released)."
+        help="Folder of the hidden pytest checks (never released). A relative path is taken "
+        "from the course root (CourseDirectory.root); by default "
+        f"{course_folders.DEFAULT_HIDDEN_DIR} there."
     ).tag(config=True)
     call_timeout = Float(
         10.0, help="Seconds one call of a student function may take before it is stopped."
@@ -39,6 +42,15 @@ class HiddenChecks(NbGraderPreprocessor):
     load_timeout = Float(
         30.0, help="Seconds a submission's cells may take to load before its checks score 0."
     ).tag(config=True)
+
+    @default("hidden_dir")
+    def _hidden_dir_default(self):
+        return str(course_folders.hidden_checks_dir(self.config))
+
+    @validate("hidden_dir")
+    def _hidden_dir_in_course(self, proposal):
+        # Resolved once, here: the working folder may change while grading runs.
+        return str(course_folders.in_course(self.config, proposal.value))
 
     def preprocess(self, nb, resources):
         unreadable = read_notebook_record(nb).unreadable

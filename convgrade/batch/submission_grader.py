@@ -62,8 +62,8 @@ from sqlalchemy.exc import SAWarning  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader  # noqa: E402
 
+from convgrade import course_folders  # noqa: E402
 from convgrade.autograde.exporter import placeholder  # noqa: E402
-from convgrade.checks.runner import HIDDEN_DIR  # noqa: E402
 from convgrade.contract import read_notebook_record  # noqa: E402
 from convgrade.intake.vetting import (  # noqa: E402
     RESOURCES_KEY,
@@ -206,6 +206,9 @@ class CourseBundle:
     fingerprint: str = ""
     # Configuration nbgrader loads besides the course's file ([(path, text)], site_config_files).
     site_config: list = field(default_factory=list)
+    # The configured hidden checks' files (c.HiddenChecks.hidden_dir), so that every worker
+    # grades with exactly the suite the fingerprint hashed, wherever its course copy is.
+    hidden_checks: dict = field(default_factory=dict)
 
     @classmethod
     def from_course(cls, root, assignment):
@@ -221,16 +224,28 @@ class CourseBundle:
             notebooks,
             site_config=site_config_files(cwd=root),
         )
+        # The hidden checks as `nbgrader autograde` in this course would find them; `root` is
+        # the course root here, as for the GradebookWriter.
+        config = load_config(root, bundle.site_config)
+        config.merge(Config({"CourseDirectory": {"root": str(root.resolve())}}))
+        hidden = read_folder(course_folders.hidden_checks_dir(config))
+        bundle.hidden_checks = {k: v for k, v in hidden.items() if not _is_bytecode(k)}
         # What grading depends on besides the submission: if any of it changes, regrade all.
-        grader = read_folder(HIDDEN_DIR) | read_folder(Path(__file__).parents[1])
+        grader = read_folder(course_folders.PACKAGE_DIR)
         bundle.fingerprint = digest_files(
             {
                 "config": bundle.config_text.encode(),
                 **{f"source/{k}": v for k, v in source.items()},
-                **{f"grader/{k}": v for k, v in grader.items() if not k.endswith(".pyc")},
+                **{f"hidden/{k}": v for k, v in bundle.hidden_checks.items()},
+                **{f"grader/{k}": v for k, v in grader.items() if not _is_bytecode(k)},
             }
         )
         return bundle
+
+
+def _is_bytecode(name):
+    """Python's cache files: rewritten by imports, never a change in what grades."""
+    return name.endswith(".pyc") or "__pycache__" in Path(name).parts
 
 
 @dataclass
@@ -280,6 +295,9 @@ class SubmissionGrader:
         (self.root / "nbgrader_config.py").write_text(bundle.config_text)
         (self.root / "gradebook.db").write_bytes(bundle.gradebook)
         self.config = load_config(self.root, bundle.site_config)
+        # Grade with the hidden checks the coordinator fingerprinted, not this machine's.
+        _write_folder(self.root / "hidden_checks", bundle.hidden_checks)
+        self.config.HiddenChecks.hidden_dir = str(self.root / "hidden_checks")
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         course = configured_autograde(self.config, self.root)
         self.ignore = [*course.coursedir.ignore, "*.ipynb"]

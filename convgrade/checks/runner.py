@@ -9,12 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from convgrade import course_folders
 from convgrade.checks.failures import MAX_MESSAGE, CheckFailure, clean_text
 from convgrade.contract import Mistake
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-HIDDEN_DIR = REPO_ROOT / "tests" / "hidden"
-SOURCE_NOTEBOOK = REPO_ROOT / "source" / "convolutions" / "convolutions.ipynb"
 SUBMISSION_KEY = pytest.StashKey()
 COLLECTOR_NAME = "convgrade-results"
 
@@ -116,19 +114,22 @@ def register_collector(config):
         config.pluginmanager.register(ResultCollector(), COLLECTOR_NAME)
 
 
-def run_hidden_checks(submission, hidden_dir=HIDDEN_DIR):
+def run_hidden_checks(submission, hidden_dir=None):
     """Run every hidden check against `submission` in this process.
 
     Parameters
     ----------
     submission : convgrade.checks.submission.Submission
-    hidden_dir : path
-        The hidden suite.
+    hidden_dir : path, optional
+        The hidden suite; by default the one configured for the course in the working
+        folder (c.HiddenChecks.hidden_dir, see convgrade.course_folders).
 
     Returns
     -------
     dict of str to GroupResult, keyed by group (the graded cell's grade_id)
     """
+    if hidden_dir is None:
+        hidden_dir = course_folders.hidden_checks_dir(course_folders.course_config())
     collector = ResultCollector()
     # Plugins that cost time and give nothing here: the unraisable-exception one alone runs
     # a full gc.collect() per session.
@@ -177,8 +178,11 @@ def group_results(results):
     return groups
 
 
-def group_points(notebook_path=SOURCE_NOTEBOOK):
-    """Points of each autograded test cell, keyed by grade_id, from the source notebook."""
+def group_points(notebook_path=None):
+    """Points of each autograded test cell, keyed by grade_id, from the source notebook
+    (by default the one of the course in the working folder, as nbgrader finds it)."""
+    if notebook_path is None:
+        notebook_path = course_folders.source_notebook(course_folders.course_config())
     notebook = nbformat.read(str(notebook_path), as_version=4)
     points = {}
     for cell in notebook.cells:

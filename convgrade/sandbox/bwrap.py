@@ -25,6 +25,7 @@ from pathlib import Path
 from traitlets import Bool, Enum, Integer, List, Unicode
 from traitlets.config import LoggingConfigurable
 
+from convgrade import course_folders
 from convgrade.contract import FORBIDDEN
 
 # The system folders bound read-only; on merged-usr systems most of them are symlinks.
@@ -201,9 +202,14 @@ class Sandbox(LoggingConfigurable):
         return args
 
     def _hidden_inside_binds(self):
-        """The course, this grader and extra_hidden_paths, where a bound folder holds them."""
-        grader_root = Path(__file__).resolve().parents[2]
-        candidates = [Path(p) for p in self.extra_hidden_paths] + [self.course_root, grader_root]
+        """The course, its hidden checks, this grader's package and extra_hidden_paths, where a
+        bound folder holds them (a course under /usr, the package in the venv's site-packages)."""
+        candidates = [Path(p) for p in self.extra_hidden_paths] + [
+            self.course_root,
+            course_folders.course_root(self.config),
+            course_folders.hidden_checks_dir(self.config),
+            course_folders.PACKAGE_DIR,
+        ]
         shown = _shown_roots()
         hidden = []
         for folder in dict.fromkeys(candidates):

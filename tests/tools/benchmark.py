@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from convgrade.checks.runner import REPO_ROOT
 from tools import scenarios
+from tools.repo import HIDDEN_DIR, REPO_ROOT, SOURCE_NOTEBOOK
 
 BARE_CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "convolutions"
@@ -39,6 +39,7 @@ MIXED = [
 def _course(base, name, config_text, jobs):
     root = base / name
     shutil.copytree(REPO_ROOT / "source", root / "source")
+    shutil.copytree(HIDDEN_DIR, root / "tests" / "hidden")  # c.HiddenChecks.hidden_dir's default
     (root / "nbgrader_config.py").write_text(config_text)
     for student, scenario in jobs:
         scenarios.write_submission(scenario, root, student)
@@ -71,14 +72,14 @@ def hidden_checks_cpu(repeats=3):
     """CPU seconds of all hidden checks on the instructor's two-loop solution, per run."""
     import resource
 
-    from convgrade.checks.runner import SOURCE_NOTEBOOK, run_hidden_checks
+    from convgrade.checks.runner import run_hidden_checks
     from convgrade.checks.submission import Submission
 
     runs = []
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_SELF)
         with Submission.from_notebook(SOURCE_NOTEBOOK, files_dir=SOURCE_NOTEBOOK.parent) as sub:
-            groups = run_hidden_checks(sub)
+            groups = run_hidden_checks(sub, HIDDEN_DIR)
         after = resource.getrusage(resource.RUSAGE_SELF)
         grader = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         runs.append(

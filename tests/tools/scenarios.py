@@ -58,8 +58,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from convgrade.checks.runner import REPO_ROOT, SOURCE_NOTEBOOK
 from convgrade.contract import MISTAKE_NAMES, Mistake
+from tools.repo import REPO_ROOT, SOURCE_NOTEBOOK
 
 RELEASE_NOTEBOOK = REPO_ROOT / "release" / "convolutions" / "convolutions.ipynb"
 CATALOG_DIR = REPO_ROOT / "tests" / "catalog"
@@ -439,7 +439,7 @@ def main(argv=None):
     print(f"{scenario.name}: {scenario.description}\nexpects: {scenario.expect}")
     notebook = nbformat.reads(build(scenario).decode(), as_version=4)
     with Submission.from_notebook(notebook, files_dir=RELEASE_NOTEBOOK.parent) as submission:
-        groups = runner.run_hidden_checks(submission)
+        groups = runner.run_hidden_checks(submission, REPO_ROOT / "tests" / "hidden")
     print("\n".join(runner.format_groups(groups, runner.group_points(SOURCE_NOTEBOOK))))
 
 
