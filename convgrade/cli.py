@@ -231,15 +231,15 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
     previous = signal.signal(signal.SIGINT, _interrupt_once)
     try:
         code = _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_feedback)
+        if code != REFUSED and not no_report:
+            code = max(code, _bring_results_up_to_date(root, assignment))
     except KeyboardInterrupt:
         graded = len(_graded_since(root, assignment, started))
         print(f"interrupted; run again to finish (graded {graded} so far)", file=sys.stderr)
         return INTERRUPTED
     finally:
         signal.signal(signal.SIGINT, previous)
-    if code == REFUSED or no_report:
-        return code
-    return max(code, _bring_results_up_to_date(root, assignment))
+    return code
 
 
 def _interrupt_once(signum, frame):
