@@ -1,5 +1,6 @@
 """Helpers shared by the project's tests: paths, and running real nbgrader."""
 
+import functools
 import os
 import shutil
 import subprocess
@@ -147,8 +148,12 @@ CATALOG_KINDS = ("correct", "faulty", "partial", "hostile")
 SUBMITTED_AT = {False: "2026-01-10 09:00:00.000000 UTC", True: "2026-03-01 09:00:00.000000 UTC"}
 
 
+@functools.cache
 def catalog_class():
     """{student id: scenario} for the sample class and every scenario in the catalog.
+
+    Read once per session, so both doors grade the same submissions even if a scenario
+    file is edited while the first door is grading.
 
     Hostile students are named after their scenario (the hostile tests look them up so);
     the others carry their kind too, so no two ids collide."""

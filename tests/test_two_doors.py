@@ -159,9 +159,22 @@ def compare(doors):
     return differences
 
 
+def comment_rows(root, student):
+    """What else the gradebook holds per graded cell: needs-manual-grade flags and comments."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        notebooks = submission.notebooks
+        flags = sorted((n.name, g.name, g.needs_manual_grade) for n in notebooks for g in n.grades)
+        comments = sorted((n.name, c.name, c.auto_comment) for n in notebooks for c in n.comments)
+        return flags, comments
+
+
 @pytest.mark.e2e
 def test_same_gradebook_rows(compare):
     assert compare(grade_rows) == {}
+    assert compare(comment_rows) == {}
 
 
 @pytest.mark.e2e
