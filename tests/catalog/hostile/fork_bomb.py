@@ -18,7 +18,7 @@ def _fork_until_refused(limit=400):
             pid = os.fork()
             if pid == 0:
                 try:
-                    time.sleep(60)
+                    time.sleep(10)  # an orphan, if any, ends soon and frees its cgroup
                 finally:
                     os._exit(0)
             children.append(pid)

@@ -1,7 +1,10 @@
 """Slow added cells, and a convolve that dawdles just under the call timeout on every
-photo: the notebook budget and the checks' budget together bound the time it takes."""
+photo: the notebook budget and the checks' budget together bound the time it takes. With
+the hostile test's limits (3 s a call, 30 s for all), the four photo calls and six colour
+channels sleep 28 s: the budget runs out during the colour checks, which lose their points;
+the photo checks, run before them, keep theirs."""
 # attack: resources
-# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_color
 # %% convolve
 import time
 
