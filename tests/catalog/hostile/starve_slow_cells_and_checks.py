@@ -1,8 +1,9 @@
-"""Slow added cells, and a convolve that dawdles just under the call timeout on every
-photo: the notebook budget and the checks' budget together bound the time it takes. With
-the hostile test's limits (3 s a call, 30 s for all), the four photo calls and six colour
-channels sleep 28 s: the budget runs out during the colour checks, which lose their points;
-the photo checks, run before them, keep theirs."""
+"""Slow added cells, and a convolve that dawdles under the call timeout: the notebook
+budget and the checks' budget together bound the time it takes. With the hostile test's
+limits (3 s a call, 30 s for all), the four photo calls sleep 10 s in all, well inside the
+budget; every call after them (the colour checks, which run last) sleeps 2.5 s, so the
+budget surely runs out during the colour checks, however fast the machine: those lose
+their points, the photo checks keep theirs."""
 # attack: resources
 # expect: loses=check_convolve_color
 # %% convolve
@@ -11,9 +12,14 @@ import time
 import numpy as np
 
 
+_photo_calls = 0
+
+
 def convolve(image, kernel):
-    if image.size > 1000:
-        time.sleep(2.8)  # just under the hostile test's 3 s call timeout
+    global _photo_calls
+    if _photo_calls >= 4 or image.size > 1000:
+        time.sleep(2.5)  # under the hostile test's 3 s call timeout, with room under load
+    _photo_calls += image.size > 1000
     kh, kw = kernel.shape
     out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
     for i in range(kh):
