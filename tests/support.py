@@ -179,7 +179,8 @@ def fingerprint(paths):
 
 def course_files(root):
     """Everything in the course except what grading the students may write."""
-    skip = ("autograded", "feedback", ".convgrade")
+    # `convgrade grade` ends by rewriting grades.csv and the class report: its own outputs.
+    skip = ("autograded", "feedback", ".convgrade", "reports", "grades.csv")
     return [
         p
         for p in root.rglob("*")
