@@ -15,7 +15,7 @@ JOBS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-all: setup release grade summary ## set up, release, grade the sample class, write feedback, grades.csv and the report
+all: setup release grade export summary ## set up, release, grade the sample class: feedback, grades.csv, the report and the LMS exports
 
 DEBIAN_PACKAGES := bubblewrap chromium chromium-driver
 system-deps: ## install Debian packages: bubblewrap (sandbox), chromium + driver (browser tests)
