@@ -135,6 +135,13 @@ def grade_by_hand(server, student):
     assert saved["manual_comment"] == TA_COMMENT
 
 
+def report_row(root, student):
+    """The student's row in the class report's per-student table."""
+    report = (root / "reports" / "convolutions.html").read_text()
+    start = report.index(f"<tr><td>{student}")
+    return report[start : report.index("</tr>", start)]
+
+
 def read_csv(path):
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.reader(handle))
@@ -161,7 +168,12 @@ def test_a_ta_and_an_instructor_walk_the_whole_course(tmp_path):
     first = check_current(root, convgrade(root, "grade", ASSIGNMENT, "--jobs", "2"))
     assert first[CORRECT] > first[FAULTY]
     assert first[MISNAMED] == 0  # graded as missing, with what was found named
-    assert "convolutions (1).ipynb" in (root / "reports" / "convolutions.html").read_text()
+    row = report_row(root, CORRECT)
+    assert f"<td>{first[CORRECT]:g} / 26<br><small>2 await a TA</small></td>" in row
+    assert (
+        f'<td>{MISNAMED}<br><b class="flag">unreadable: the notebook file convolutions.ipynb '
+        "is missing; found: convolutions (1).ipynb</b>"
+    ) in (root / "reports" / "convolutions.html").read_text()
     assert digest(root / "submitted") == submitted
 
     # 3. The TA grades the written answer in the formgrader.
@@ -186,13 +198,17 @@ def test_a_ta_and_an_instructor_walk_the_whole_course(tmp_path):
     assert TA_COMMENT in graded and "awaiting grading" not in graded
     assert "awaiting grading" in waiting
 
-    # 6. The report's per-student table shows the TA's score and links to the feedback.
+    # 6. The report's per-student table, as the regrade left it and rewritten: the TA's
+    # score counted, links to each page.
+    rewritten_by_grade = report_row(root, CORRECT)
+    assert f"<td>{regraded[CORRECT]:g} / 26</td>" in rewritten_by_grade
+    assert "await" not in rewritten_by_grade
     run = convgrade(root, "report")
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
+    assert report_row(root, CORRECT) == rewritten_by_grade
     report = (root / "reports" / "convolutions.html").read_text()
-    assert f"{regraded[CORRECT]:g}" in report
     for student in (CORRECT, FAULTY):
-        assert f"feedback/{student}/{ASSIGNMENT}/convolutions.html" in report
+        assert f'href="../feedback/{student}/{ASSIGNMENT}/convolutions.html"' in report
 
     # 7. The LMS exports, as `make export` writes them: totals include the TA's score.
     for plugin, name in (("CanvasExport", "canvas"), ("MoodleExport", "moodle")):
