@@ -1,4 +1,4 @@
-"""Returns a 4000 x 4000 uint8 array for every photo (16 MB, under the reply cap): the
+"""Returns a 4000 x 4000 uint8 array for every hidden photo (16 MB, under the reply cap): the
 grader must fail it by its shape, without converting, diagnosing or drawing it whole.
 A zero-size array with enormous sides stands in for the kernels. convolve_color stacks
 three such arrays (48 MB, over the reply cap) and loses its checks on colour photos."""
@@ -11,7 +11,9 @@ import numpy as np
 
 
 def convolve(image, kernel):
-    if image.size > 1000:
+    # Only on photos the size of the hidden ones (the released photos are bigger), so the
+    # notebook's own gallery stays quick and no time budget decides anything here.
+    if 1000 < image.size < 5000:
         return np.full((4000, 4000), 7, dtype=np.uint8)
     kh, kw = kernel.shape
     out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
