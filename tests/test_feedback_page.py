@@ -62,8 +62,8 @@ def test_does_an_answer_waiting_for_a_ta_say_so_and_the_total_say_what_it_includ
     html = page(course, "complete")
     text = text_of(html)
     assert f"{ASSIGNMENT} (Score: 24 of 24 points graded so far; 2 points await a TA)" in text
-    assert "Written response (awaiting grading (2 points))" in text
-    assert "awaiting grading (2 points) (Top)" in text  # the answer's own heading
+    assert "Written response (awaiting grading: 2 points)" in text
+    assert "awaiting grading: 2 points (Top)" in text  # the answer's own heading
     assert "Score: 0.0 / 2.0" not in text
     assert "Fix first" not in html  # nothing lost
 
