@@ -15,6 +15,7 @@ import re
 import signal
 import threading
 import time
+import traceback
 import tracemalloc
 from dataclasses import dataclass
 
@@ -315,9 +316,14 @@ def test_killing_a_grading_process_mid_batch_spares_every_submission(tmp_path):
         scenarios.write_submission(correct, root, student)
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     result = {}
-    thread = threading.Thread(
-        target=lambda: result.update(report=grade_class(root, jobs=2, progress=False))
-    )
+
+    def grade():
+        try:
+            result["report"] = grade_class(root, jobs=2, progress=False)
+        except BaseException:  # shown below, not lost in the thread
+            result["error"] = traceback.format_exc()
+
+    thread = threading.Thread(target=grade)
     thread.start()
     state = root / STATE_FILE
     killed = None
@@ -335,6 +341,7 @@ def test_killing_a_grading_process_mid_batch_spares_every_submission(tmp_path):
         time.sleep(0.2)
     thread.join(600)
     assert killed is not None, "no grading process was found busy"
+    assert "error" not in result, result["error"]
     report = result["report"]
     assert report.failed == {}
     assert sorted(report.graded) == students

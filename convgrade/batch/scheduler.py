@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
@@ -251,11 +251,11 @@ def run_jobs(executor, todo, done):
     while queue or suspects or pending:
         if suspects and not pending:  # a suspect runs alone, so a crash names it
             job, key = suspects.pop(0)
-            pending[executor.submit(job)] = (job, key, True)
+            pending[_submit(executor, job)] = (job, key, True)
         elif not suspects and not any(alone for *_, alone in pending.values()):
             while queue and len(pending) < executor.slots:
                 job, key = queue.pop(0)
-                pending[executor.submit(job)] = (job, key, False)
+                pending[_submit(executor, job)] = (job, key, False)
         finished = next(executor.as_completed(list(pending)))
         job, key, alone = pending.pop(finished)
         if not isinstance(finished.exception(), BrokenProcessPool):
@@ -274,6 +274,18 @@ def run_jobs(executor, todo, done):
                 suspects.append((other, other_key))
         pending = {}
         executor.rebuild()
+
+
+def _submit(executor, job):
+    """executor.submit(job); if a grading process died since the last look, the pool refuses
+    new work, so hand back a future holding that refusal: run_jobs then treats the job like
+    any other the crash caught (graded again once the pool is rebuilt)."""
+    try:
+        return executor.submit(job)
+    except BrokenProcessPool as refusal:
+        future = Future()
+        future.set_exception(refusal)
+        return future
 
 
 class _Failed:
