@@ -133,6 +133,13 @@ class Mistake(Enum):
         "channels mixed up",
         "the colour channels came back in the wrong order or axis.",
     )
+    FIX_CONVOLVE_FIRST = (
+        "fix convolve first",
+        "convolve_color calls your convolve, so a mistake in convolve makes the colour checks "
+        "fail too. They were run again with the grader's convolve in place of yours: each one "
+        "that then passes counts as passed, since your colour code is right. Fix convolve and "
+        "they pass with yours.",
+    )
     TRUNCATED_INSTEAD_OF_ROUNDED = (
         "truncated instead of rounded",
         "values were cut to integers (astype) without rounding first.",

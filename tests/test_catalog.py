@@ -30,7 +30,8 @@ def lost_cells(groups):
 
 
 def named_mistakes(groups):
-    return {r.misconception for g in groups.values() for r in g.failures if r.misconception}
+    """Mistakes named by failed checks, and by passed ones' notes (a forgiven knock-on)."""
+    return {r.misconception for g in groups.values() for r in g.results if r.misconception}
 
 
 def grader_errors(groups):

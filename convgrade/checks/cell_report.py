@@ -13,6 +13,8 @@ from nbformat.v4 import new_output
 from convgrade.checks.runner import score
 
 MAX_MESSAGES = 4
+# Notes of passed checks shown: the knock-on notes of one cell all say much the same.
+MAX_NOTES = 2
 
 
 def cell_outputs(group, points):
@@ -31,6 +33,7 @@ def cell_outputs(group, points):
     earned = score(group, points)
     total = len(group.results)
     failures = group.failures
+    notes = group.notes
     if failures:
         headline = (
             f"✗ {len(failures)} of {total} hidden checks failed: {earned:g} / {points:g} points"
@@ -40,12 +43,15 @@ def cell_outputs(group, points):
     lines = [headline] + [_text_line(f) for f in failures[:MAX_MESSAGES]]
     if len(failures) > MAX_MESSAGES:
         lines.append(f"... and {len(failures) - MAX_MESSAGES} more failed checks.")
-    lines += [f"How to fix {m.value}: {m.hint}" for m in _mistakes(failures)]
+    lines += [f"  - passed, with a note: {_text_line(n).lstrip(' -')}" for n in notes[:MAX_NOTES]]
+    if len(notes) > MAX_NOTES:
+        lines.append(f"... and {len(notes) - MAX_NOTES} more passed with the same kind of note.")
+    lines += [f"How to fix {m.value}: {m.hint}" for m in _mistakes(failures + notes)]
     report = new_output(
         "display_data",
         data={
             "text/plain": "\n".join(lines),
-            "text/html": _html(headline, failures),
+            "text/html": _html(headline, failures, notes),
         },
     )
     result = new_output("execute_result", data={"text/plain": repr(earned)}, execution_count=None)
@@ -62,7 +68,7 @@ def _text_line(failure):
     return f"  - {name}{failure.message}"
 
 
-def _html(headline, failures):
+def _html(headline, failures, notes=()):
     color = "#b3261e" if failures else "#1e7b34"
     parts = [
         f'<div class="convgrade-feedback"><p style="color:{color};font-weight:bold">'
@@ -85,6 +91,25 @@ def _html(headline, failures):
                 f"<p><b>How to fix {html.escape(mistake.value)}:</b> "
                 f"{html.escape(mistake.hint)}</p>"
             )
+    if notes:
+        parts.append("<ul>")
+        for note in notes[:MAX_NOTES]:
+            parts.append(
+                f"<li><b>Passed, with a note: {html.escape(note.misconception.value)}.</b> "
+                f"{html.escape(note.message)}</li>"
+            )
+        if len(notes) > MAX_NOTES:
+            parts.append(
+                f"<li>... and {len(notes) - MAX_NOTES} more passed with the same kind of note.</li>"
+            )
+        parts.append("</ul>")
+        for mistake in _mistakes(notes):
+            if mistake not in _mistakes(failures):
+                parts.append(
+                    f"<p><b>How to fix {html.escape(mistake.value)}:</b> "
+                    f"{html.escape(mistake.hint)}</p>"
+                )
+    if failures:
         picture = next((f.picture for f in failures if f.picture), None)
         if picture:
             encoded = base64.b64encode(picture).decode()

@@ -8,6 +8,7 @@ vocabulary, with a few small numbers, reach the feedback; the rest is left out.
 
 import builtins
 import re
+from dataclasses import dataclass
 
 from convgrade.contract import Mistake
 
@@ -124,6 +125,8 @@ _TEMPLATES = [
     r"(?:np\.)?[a-z_.]{1,40} is not allowed in this assignment: write the convolution yourself "
     r"with loops\.",
     r"importing [a-z_.]{1,40} a second time is not allowed",
+    r"the grader's [a-z_]{1,20} was used after its check ended",
+    r"the grader's [a-z_]{1,20} answers only image\[:, :, c\] with the kernel as given",
     r"[a-z_]{1,20} is a [a-z_]{1,20}, not a function",
     r"unknown op",
     r"No module named Q",
@@ -281,6 +284,21 @@ class CheckFailure(AssertionError):
 def explain(misconception):
     """The sentence that names a mistake (a Mistake) and says what to fix."""
     return f"This looks like a known mistake, {misconception.value}: {misconception.hint}"
+
+
+@dataclass(frozen=True)
+class CheckNote:
+    """What a check that passed has to say anyway: a knock-on it forgave, and why.
+
+    A check appends ``(NOTE_PROPERTY, note)`` to its pytest item's user_properties; the
+    runner keeps it on the passed result, and the test cell's report shows it.
+    """
+
+    message: str
+    misconception: Mistake
+
+
+NOTE_PROPERTY = "convgrade-note"
 
 
 class StudentCodeError(CheckFailure):

@@ -10,7 +10,13 @@ import nbformat
 import pytest
 
 from convgrade import course_folders
-from convgrade.checks.failures import MAX_MESSAGE, CheckFailure, clean_text
+from convgrade.checks.failures import (
+    MAX_MESSAGE,
+    NOTE_PROPERTY,
+    CheckFailure,
+    CheckNote,
+    clean_text,
+)
 from convgrade.contract import Mistake
 
 SUBMISSION_KEY = pytest.StashKey()
@@ -49,6 +55,11 @@ class GroupResult:
     def failures(self):
         return [r for r in self.results if not r.passed]
 
+    @property
+    def notes(self):
+        """Passed checks that carry a note (a forgiven knock-on, see checks.knock_on)."""
+        return [r for r in self.results if r.passed and r.message]
+
 
 class ResultCollector:
     """pytest plugin: records each check's outcome, with the CheckFailure's details."""
@@ -78,6 +89,11 @@ class ResultCollector:
 
 def _result(name, group, report, call):
     if report.passed:
+        # A passed check may still have something to say: a knock-on it forgave.
+        note = dict(report.user_properties).get(NOTE_PROPERTY)
+        if isinstance(note, CheckNote):
+            message = clean_text(note.message, MAX_MESSAGE)
+            return CheckResult(name, group, True, message, note.misconception)
         return CheckResult(name, group, True)
     error = call.excinfo.value if call.excinfo else None
     if isinstance(error, CheckFailure):
@@ -212,6 +228,10 @@ def format_groups(groups, points):
         for failure in group.failures:
             tag = f" [{failure.misconception}]" if failure.misconception else ""
             lines.append(f"- {name} :: {failure.name}{tag}: {failure.message}")
+        for noted in group.notes:
+            lines.append(
+                f"- {name} :: {noted.name} passed [{noted.misconception}]: {noted.message}"
+            )
     return lines
 
 

@@ -57,11 +57,11 @@ class Submission:
             self._started = True
             self.process.start()
 
-    def call(self, name, *args):
+    def call(self, name, *args, stand_in=None):
         """Call the student's `name`; see StudentProcess.call."""
         self._refuse_forbidden(name)
         self._start()
-        return self.process.call(name, *args)
+        return self.process.call(name, *args, stand_in=stand_in)
 
     def get(self, name):
         self._start()

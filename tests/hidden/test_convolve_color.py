@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from cases import cases, photo
 
-from convgrade.checks import expect, reference
+from convgrade.checks import expect, knock_on, reference
 from convgrade.checks.compare import describe_shape, values_match
 from convgrade.checks.failures import CheckFailure
 from convgrade.checks.misconceptions import diagnose_convolve, diagnose_convolve_shape
@@ -37,45 +37,56 @@ def diagnose_color(image, kernel):
     return diagnose
 
 
-def check_color(student, image, kernel, call):
-    result = student.call("convolve_color", image, kernel)
+def check_color(student, image, kernel, call, request):
+    """Compare convolve_color with the reference; a knock-on of convolve is judged apart."""
     expected = reference.convolve_color(image, kernel)
-    expect.expect_convolution(
-        result.value, image, kernel, call, expected=expected, diagnose=diagnose_color(image, kernel)
-    )
-    return result
+
+    def check(result):
+        expect.expect_convolution(
+            result.value,
+            image,
+            kernel,
+            call,
+            expected=expected,
+            diagnose=diagnose_color(image, kernel),
+        )
+
+    knock_on.judge_color(student, image, kernel, check, call, request.node)
 
 
 @pytest.mark.group("check_convolve_color")
 @pytest.mark.parametrize("kernel_name", sorted(COFFEE_KERNELS))
-def test_color_photo(student, kernel_name):
+def test_color_photo(student, kernel_name, request):
     image = photo("coffee")
     call = (
         f"convolve_color with a {kernel_name} kernel on a {image.shape[0]} x {image.shape[1]} "
         "colour photo"
     )
-    check_color(student, image, COFFEE_KERNELS[kernel_name], call)
+    check_color(student, image, COFFEE_KERNELS[kernel_name], call, request)
 
 
 @pytest.mark.group("check_convolve_color")
-def test_four_channels_and_nonsquare_kernel(student):
+def test_four_channels_and_nonsquare_kernel(student, request):
     case = cases("color")[0]
     call = expect.describe_call("convolve_color", case.image, case.kernel)
-    check_color(student, case.image, case.kernel, call)
+    check_color(student, case.image, case.kernel, call, request)
 
 
 @pytest.mark.group("check_convolve_color")
 @pytest.mark.parametrize("dtype", ["uint8", "float64"])
-def test_color_returns_float_and_leaves_input(student, dtype):
+def test_color_returns_float_and_leaves_input(student, dtype, request):
     case = cases("color")[0]
     image = case.image.astype(dtype)
     call = expect.describe_call("convolve_color", image, case.kernel)
-    result = student.call("convolve_color", image, case.kernel)
-    expect.expect_float_ndarray(result.value, call)
     expected_shape = reference.convolve_color(image, case.kernel).shape
-    if result.value.array.shape != expected_shape:
-        raise CheckFailure(
-            f"{call} returned shape {describe_shape(result.value.array.shape)}; expected "
-            f"{describe_shape(expected_shape)}."
-        )
-    expect.expect_unchanged(image, result.args_after[0], "image", call)
+
+    def check(result):
+        expect.expect_float_ndarray(result.value, call)
+        if result.value.array.shape != expected_shape:
+            raise CheckFailure(
+                f"{call} returned shape {describe_shape(result.value.array.shape)}; expected "
+                f"{describe_shape(expected_shape)}."
+            )
+        expect.expect_unchanged(image, result.args_after[0], "image", call)
+
+    knock_on.judge_color(student, image, case.kernel, check, call, request.node)

@@ -1,0 +1,67 @@
+"""Knock-on failures: colour code judged with the grader's convolve when the student's is wrong.
+
+convolve_color calls the student's convolve, so one mistake in convolve would fail every
+colour check too and cost points twice. The scoring rule: a colour check that fails is run
+again with the student's convolve replaced, for that one call, by a stand-in that answers
+from the reference results for exactly this check's channels (inside.StandIn: results, never
+the reference code). If the check then passes, the colour code is right: the check counts as
+passed, with a note naming "fix convolve first" and what failed with the student's convolve.
+If it fails again, the first failure stands, as if nothing had been retried.
+"""
+
+import numpy as np
+
+from convgrade.checks import reference
+from convgrade.checks.failures import NOTE_PROPERTY, CheckFailure, CheckNote
+from convgrade.contract import Mistake
+from convgrade.sandbox.inside import stand_in_key
+
+
+def reference_answers(image, kernel):
+    """{stand_in_key(channel, kernel): reference convolve of it} for each channel of `image`."""
+    image = np.asarray(image)
+    answers = {}
+    for c in range(image.shape[2]):
+        channel = image[:, :, c]
+        answers[stand_in_key(channel, kernel)] = reference.convolve(channel, kernel)
+    return answers
+
+
+def judge_color(student, image, kernel, check, call, node):
+    """Check convolve_color(image, kernel) as called; on failure, again with the grader's convolve.
+
+    Parameters
+    ----------
+    student : Submission
+    image : ndarray of shape (H, W, C)
+    kernel : ndarray of shape (kh, kw)
+    check : callable
+        Takes the CallResult and raises CheckFailure if it is wrong.
+    call : str
+        How messages name the call ("convolve_color on a (6, 7, 4) ...").
+    node : pytest.Item
+        The check's test item (``request.node``): its user_properties carry the note of a
+        forgiven knock-on to the runner (pytest's record_property lives in the junitxml
+        plugin, which the runner turns off).
+    """
+    try:
+        check(student.call("convolve_color", image, kernel))
+        return
+    except CheckFailure as failure:
+        if failure.misconception is Mistake.LIBRARY_ROUTINE:
+            # A library routine reached from convolve_color is refused whichever function
+            # holds it; the static scan cannot tell the colour code's share apart.
+            raise
+        first = failure
+    try:
+        stand_in = ("convolve", reference_answers(image, kernel))
+        check(student.call("convolve_color", image, kernel, stand_in=stand_in))
+    except CheckFailure:
+        raise first from None
+    seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
+    note = CheckNote(
+        f"{call} is right with the grader's convolve in place of yours, so this check "
+        f"counts as passed. With your convolve it fails{seen}: {first.message}",
+        Mistake.FIX_CONVOLVE_FIRST,
+    )
+    node.user_properties.append((NOTE_PROPERTY, note))

@@ -1,0 +1,234 @@
+"""Knock-on failures: a right convolve_color on a wrong convolve is judged with the grader's.
+
+The stand-in (convgrade/sandbox/inside.py) answers only the inputs it was given answers for,
+and only during its call; the rule (convgrade/checks/knock_on.py) forgives a colour check
+only if it passes with the stand-in; the runner and the cell report keep the note.
+"""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from convgrade.checks import knock_on, reference, runner
+from convgrade.checks.cell_report import cell_outputs
+from convgrade.checks.failures import (
+    NOTE_PROPERTY,
+    CheckFailure,
+    StudentCodeError,
+    safe_message,
+)
+from convgrade.contract import Mistake
+from convgrade.sandbox import inside
+from convgrade.sandbox.student_process import CallResult, Returned, StudentProcess
+
+RNG = np.random.default_rng(12)
+IMAGE = RNG.integers(0, 256, size=(9, 11, 3)).astype(np.uint8)
+KERNEL = np.array([[1.0, 0.0, -2.0], [0.5, 1.0, 0.0]])
+
+# A convolve that doubles every sum (wrong everywhere), under an alias too, and two colour
+# functions: one right (reaching convolve through the alias), one that keeps whatever it was
+# given as convolve and whose convolve then tries the kept one first.
+STUDENT = textwrap.dedent(
+    """
+    import numpy as np
+
+    def convolve(image, kernel):
+        kh, kw = kernel.shape
+        out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+        for r in range(out.shape[0]):
+            for c in range(out.shape[1]):
+                out[r, c] = 2 * np.sum(image[r:r + kh, c:c + kw] * kernel)
+        return out
+
+    conv = convolve
+    KEPT = []
+
+    def convolve_color(image, kernel):
+        return np.stack([conv(image[:, :, c], kernel) for c in range(image.shape[2])], axis=2)
+
+    def keep_and_convolve_color(image, kernel):
+        KEPT.append(conv)
+        return convolve_color(image, kernel)
+
+    def convolve_with_kept(image, kernel):
+        return KEPT[-1](image, kernel)
+
+    def transposed_channels(image, kernel):
+        return np.stack([conv(image[:, :, c].T, kernel) for c in range(image.shape[2])], axis=2)
+    """
+)
+
+
+@pytest.fixture
+def code():
+    student = inside.StudentCode()
+    header, _ = student.load([{"index": 0, "source": STUDENT, "answer": True}])
+    assert header["errors"] == []
+    return student
+
+
+def call_value(reply):
+    header, blobs = reply
+    assert header["ok"], header
+    return inside.array_from_bytes(blobs[0])
+
+
+def test_stand_in_answers_the_channels_and_is_removed_after_the_call(code):
+    original = code.namespace["convolve"]
+    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    assert not np.allclose(
+        call_value(code.call("convolve_color", [IMAGE, KERNEL])),
+        reference.convolve_color(IMAGE, KERNEL),
+    )
+    value = call_value(
+        code.call_with_stand_in("convolve_color", [IMAGE, KERNEL], "convolve", answers)
+    )
+    np.testing.assert_allclose(value, reference.convolve_color(IMAGE, KERNEL))
+    # The name and its alias are the student's own again.
+    assert code.namespace["convolve"] is original and code.namespace["conv"] is original
+
+
+def test_kept_stand_in_answers_nothing_after_its_call(code):
+    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    reply = code.call_with_stand_in("keep_and_convolve_color", [IMAGE, KERNEL], "convolve", answers)
+    call_value(reply)
+    kept = code.namespace["KEPT"][-1]
+    assert isinstance(kept, inside.StandIn)
+    # Even on the very channel it answered during the call.
+    header, _ = code.call("convolve_with_kept", [IMAGE[:, :, 0], KERNEL])
+    assert header["error"]["type"] == "LookupError"
+    assert "used after its check ended" in header["error"]["message"]
+    assert kept._answers is None and answers  # the grader's own table is untouched
+
+
+def test_stand_in_refuses_other_inputs_with_a_message_the_feedback_keeps(code):
+    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    header, _ = code.call_with_stand_in("transposed_channels", [IMAGE, KERNEL], "convolve", answers)
+    assert header["error"]["type"] == "LookupError"
+    message = header["error"]["message"]
+    assert safe_message(message) == message.strip()
+    assert "answers only image[:, :, c]" in message
+
+
+def test_key_ignores_the_dtype_a_channel_is_passed_in():
+    channel = IMAGE[:, :, 1]
+    assert inside.stand_in_key(channel, KERNEL) == inside.stand_in_key(
+        channel.astype(np.float32), KERNEL.tolist()
+    )
+    assert inside.stand_in_key(channel, KERNEL) != inside.stand_in_key(channel.T, KERNEL)
+    assert inside.stand_in_key(channel, KERNEL) != inside.stand_in_key(channel, KERNEL.T)
+
+
+def test_stand_in_travels_through_the_sandboxed_worker():
+    cells = [{"index": 0, "source": STUDENT, "answer": True, "label": "your code"}]
+    with StudentProcess(cells, call_timeout=5.0) as process:
+        stand_in = ("convolve", knock_on.reference_answers(IMAGE, KERNEL))
+        result = process.call("convolve_color", IMAGE, KERNEL, stand_in=stand_in)
+        np.testing.assert_allclose(result.value.array, reference.convolve_color(IMAGE, KERNEL))
+        np.testing.assert_array_equal(result.args_after[0], IMAGE)
+        again = process.call("convolve_color", IMAGE, KERNEL)  # the student's convolve again
+        np.testing.assert_allclose(again.value.array, 2 * reference.convolve_color(IMAGE, KERNEL))
+
+
+class FakeStudent:
+    """Answers convolve_color from `plain` and, with a stand-in, from `substituted`."""
+
+    def __init__(self, plain, substituted):
+        self.plain, self.substituted, self.stand_ins = plain, substituted, []
+
+    def call(self, name, image, kernel, stand_in=None):
+        self.stand_ins.append(stand_in)
+        function = self.plain if stand_in is None else self.substituted
+        return CallResult(Returned("ndarray", function(image, kernel)))
+
+
+class Node:
+    def __init__(self):
+        self.user_properties = []
+
+
+def check_values(result):
+    if not np.allclose(result.value.array, reference.convolve_color(IMAGE, KERNEL)):
+        raise CheckFailure("wrong values", misconception=Mistake.FLIPPED_KERNEL)
+
+
+def wrong(image, kernel):
+    return 2 * reference.convolve_color(image, kernel)
+
+
+def test_rule_forgives_a_check_that_passes_with_the_graders_convolve():
+    student, node = FakeStudent(wrong, reference.convolve_color), Node()
+    knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
+    ((name, note),) = node.user_properties
+    assert name == NOTE_PROPERTY and note.misconception is Mistake.FIX_CONVOLVE_FIRST
+    assert "counts as passed" in note.message and "(flipped kernel, it seems): wrong values" in (
+        note.message
+    )
+    table = student.stand_ins[1][1]
+    assert student.stand_ins[1][0] == "convolve" and len(table) == IMAGE.shape[2]
+
+
+def test_rule_keeps_the_first_failure_when_the_colour_code_is_wrong_too():
+    student, node = (
+        FakeStudent(wrong, lambda i, k: reference.convolve_color(i, k)[:, :, ::-1]),
+        Node(),
+    )
+    with pytest.raises(CheckFailure, match="wrong values"):
+        knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
+    assert node.user_properties == []
+
+
+def test_rule_does_not_retry_a_right_answer_or_a_library_routine():
+    student, node = FakeStudent(reference.convolve_color, wrong), Node()
+    knock_on.judge_color(student, IMAGE, KERNEL, check_values, "call", node)
+    assert student.stand_ins == [None] and node.user_properties == []
+
+    def refused(result):
+        raise StudentCodeError("uses scipy", misconception=Mistake.LIBRARY_ROUTINE)
+
+    student = FakeStudent(wrong, reference.convolve_color)
+    with pytest.raises(StudentCodeError, match="uses scipy"):
+        knock_on.judge_color(student, IMAGE, KERNEL, refused, "call", node)
+    assert student.stand_ins == [None]
+
+
+def test_runner_keeps_the_note_and_the_cell_report_shows_it(tmp_path):
+    (tmp_path / "test_noted.py").write_text(
+        textwrap.dedent(
+            f"""
+            import pytest
+            from convgrade.checks.failures import CheckNote
+            from convgrade.contract import Mistake
+
+            @pytest.mark.group("colour")
+            def test_noted(request):
+                request.node.user_properties.append(
+                    ({NOTE_PROPERTY!r}, CheckNote("right with the grader's convolve",
+                                                  Mistake.FIX_CONVOLVE_FIRST))
+                )
+
+            @pytest.mark.group("colour")
+            def test_plain():
+                pass
+            """
+        )
+    )
+    (tmp_path / "conftest.py").write_text(
+        "from convgrade.checks import runner\n"
+        "def pytest_configure(config):\n"
+        "    config.addinivalue_line('markers', 'group(name): graded cell')\n"
+        "    runner.register_collector(config)\n"
+    )
+    groups = runner.run_hidden_checks(object(), tmp_path)
+    group = groups["colour"]
+    assert group.passed == 2 and group.failures == []
+    (noted,) = group.notes
+    assert noted.misconception is Mistake.FIX_CONVOLVE_FIRST
+    report, score = cell_outputs(group, 2.0)
+    assert score["data"]["text/plain"] == "2.0"
+    text, page = report["data"]["text/plain"], report["data"]["text/html"]
+    assert "passed, with a note: [fix convolve first] right with the grader's convolve" in text
+    assert f"How to fix fix convolve first: {Mistake.FIX_CONVOLVE_FIRST.hint}" in text
+    assert "Passed, with a note: fix convolve first.</b>" in page
+    assert "How to fix fix convolve first:" in page
