@@ -28,11 +28,18 @@ from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
 from convgrade.tempdirs import PrivateFolder
 
 SANDBOX_DIR = Path("/tmp/convgrade")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MAX_STARTS = 6
 # The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
 MAX_REPLY_BYTES = 1 << 25
 # Raised in the worker when student code reaches a forbidden routine at run time.
 FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError")
+# Time limits count the worker's CPU time, so a busy machine never fails slow but correct
+# code. Wall-clock time is only the backstop, this many times the limit: it stops code that
+# waits without computing (sleep, a blocked read) and code that hides its work elsewhere.
+WALL_CLOCK_FACTOR = 3.0
+# How often a call still running is checked against its CPU-time limit.
+POLL_SECONDS = 0.1
 
 
 @dataclass
@@ -63,6 +70,14 @@ class WorkerFailed(Exception):
         self.reason = reason
 
 
+class TimedOut(WorkerFailed):
+    """A request used up its time limit (`limit` CPU seconds) and the worker was killed."""
+
+    def __init__(self, limit):
+        super().__init__(f"it did not finish within {limit:g} s of CPU time")
+        self.limit = limit
+
+
 class StudentProcess:
     """Start the student's code in a sandbox and call its functions with plain arrays.
 
@@ -74,11 +89,13 @@ class StudentProcess:
     files_dir : path, optional
         Files the code may read (the assignment's images), copied into its working folder.
     call_timeout : float
-        Seconds one call may take before the worker is killed.
+        CPU seconds one call may use before the worker is killed (or WALL_CLOCK_FACTOR
+        times as many seconds of wall-clock time). A function stopped once is not called
+        again: its later calls fail at once, naming the input it did not finish.
     budget : float
-        Seconds all calls together may take; past it, calls fail at once.
+        CPU seconds the loading and all calls together may use; past it, calls fail at once.
     load_timeout : float
-        Seconds the student's cells may take to load (top-level code runs then).
+        CPU seconds the student's cells may use to load (top-level code runs then).
     preload : sequence of str
         Modules to import before the student's code runs.
     policy : ForbiddenPolicy
@@ -108,6 +125,7 @@ class StudentProcess:
         self.spent = 0.0
         self.load_errors = []
         self.timeouts = {}
+        self.hangs = {}  # function -> the input it did not finish on, by shape only
         self.crashes = []
         self.starts = 0
         self.load_failure = None
@@ -126,13 +144,13 @@ class StudentProcess:
         started = time.monotonic()
         try:
             header, _ = self._request(
-                {"op": "load", "cells": self.cells, "input": True}, timeout=self.load_timeout
+                {"op": "load", "cells": self.cells, "input": True},
+                timeout=min(self.load_timeout, max(self.budget - self.spent, 0.0)),
             )
         except WorkerFailed as failure:
             self.load_failure = f"running your notebook's code stopped: {failure.reason}"
             return self
         finally:
-            self.spent += time.monotonic() - started
             self.call_seconds += time.monotonic() - started
         errors = header.get("errors")
         errors = errors[:20] if isinstance(errors, list) else []
@@ -157,19 +175,24 @@ class StudentProcess:
     # ---- protocol --------------------------------------------------------------------------
     # ---- protocol --------------------------------------------------------------------------
     def _request(self, header, blobs=(), *, timeout):
-        """Send one request and wait for its reply, killing the worker if it misbehaves."""
-        process = self._worker.process
+        """Send one request and wait for its reply, killing the worker if it misbehaves.
+
+        `timeout` is in CPU seconds of the worker; what the request used counts in `spent`.
+        """
+        worker = self._worker
+        process = worker.process
         request_id = secrets.token_hex(8)
+        cpu_before = worker.student_cpu_seconds()
         try:
             inside.write_message(process.stdin, dict(header, id=request_id), blobs)
-            reply, reply_blobs = self._read_reply(process, timeout)
+            reply, reply_blobs = self._read_reply(process, timeout, cpu_before)
             if reply.get("id") != request_id:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
                 raise ValueError("a reply to a request the grader never made")
             return reply, reply_blobs
         except TimeoutError:
             self._kill()
-            raise WorkerFailed(f"it took longer than {timeout:g} s") from None
+            raise TimedOut(timeout) from None
         except (EOFError, ValueError, OSError) as error:
             try:  # a closed pipe usually means the process is exiting: give it a moment
                 code = process.wait(timeout=2)
@@ -182,9 +205,15 @@ class StudentProcess:
                     f"your code sent malformed data to the grader ({error})"
                 ) from None
             raise WorkerFailed(_describe_exit(code, detail)) from None
+        finally:
+            # Counted even for a worker just killed: its CPU time was read before the kill.
+            self.spent += max(worker.student_cpu_seconds() - cpu_before, 0.0)
 
-    def _read_reply(self, process, timeout):
-        deadline = time.monotonic() + timeout
+    def _read_reply(self, process, timeout, cpu_before):
+        """The reply, or TimeoutError once the worker has used `timeout` CPU seconds since
+        `cpu_before`, or WALL_CLOCK_FACTOR times as many seconds have passed."""
+        deadline = time.monotonic() + timeout * WALL_CLOCK_FACTOR
+        worker = self._worker
         fd = process.stdout.fileno()
         buffer = bytearray()
         with selectors.DefaultSelector() as selector:
@@ -193,8 +222,12 @@ class StudentProcess:
             def read_exactly(size):
                 while len(buffer) < size:
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0 or not selector.select(remaining):
+                    if remaining <= 0:
                         raise TimeoutError
+                    if not selector.select(min(remaining, POLL_SECONDS)):
+                        if worker.student_cpu_seconds() - cpu_before >= timeout:
+                            raise TimeoutError
+                        continue
                     chunk = os.read(fd, max(size - len(buffer), 1 << 16))
                     if not chunk:
                         raise EOFError
@@ -231,15 +264,16 @@ class StudentProcess:
 
         Raises StudentCodeError when the function is missing, raises, hangs or crashes.
         """
-        if self.timeouts.get(name, 0) >= 2:
+        if name in self.hangs:
+            # A hang costs once: calling it again would only spend the budget again.
             raise StudentCodeError(
-                f"{name} was not called again: it already ran past the time limit twice "
-                f"({self.call_timeout:g} s). Is there an infinite loop?"
+                f"{name} was not called again: earlier, {self.hangs[name]}. "
+                "Is there an infinite loop, or a loop far slower than it needs to be?"
             )
         if self.spent >= self.budget:
             raise StudentCodeError(
                 f"{name} was not called: your code used up the grading time budget "
-                f"({self.budget:g} s in total)."
+                f"({self.budget:g} s of CPU time in total)."
             )
         args = [np.array(a) for a in args]
         request, answers = {"op": "call", "name": name}, []
@@ -255,17 +289,28 @@ class StudentProcess:
                 [inside.array_to_bytes(a) for a in args] + answers,
                 timeout=min(self.call_timeout, self.budget - self.spent),
             )
+        except TimedOut as failure:
+            self.timeouts[name] = self.timeouts.get(name, 0) + 1
+            if failure.limit < self.call_timeout:  # what was left of the budget ran out
+                raise StudentCodeError(
+                    f"{name} was stopped on {describe_inputs(args)}: your code used up the "
+                    f"grading time budget ({self.budget:g} s of CPU time in total)."
+                ) from None
+            self.hangs[name] = (
+                f"{name} did not finish within {failure.limit:g} s of CPU time "
+                f"on {describe_inputs(args)}"
+            )
+            raise StudentCodeError(
+                f"{self.hangs[name]}, so the grader stopped it; later checks of {name} "
+                "fail at once."
+            ) from None
         except WorkerFailed as failure:
-            if failure.reason.startswith("it took longer"):
-                self.timeouts[name] = self.timeouts.get(name, 0) + 1
-            else:
-                self.crashes.append(failure.reason)
+            self.crashes.append(failure.reason)
             raise StudentCodeError(
                 f"Calling {name} stopped the grader's run of your code: {failure.reason}."
             ) from None
         finally:
             # A call that hangs or crashes is the student's time too, not the grader's.
-            self.spent += time.monotonic() - started
             self.call_seconds += time.monotonic() - started
         seconds = time.monotonic() - started
         self._raise_for_error(name, header)
@@ -366,6 +411,8 @@ class _WorkerProcess:
                 CONVGRADE_INPUT=str(self.input_dir),
             )
         kwargs, self.cgroup = sandbox.popen_kwargs()
+        self._student_stat = None  # found on first use: bwrap starts Python a moment later
+        self._last_cpu = 0.0
         self.stderr = open(self.host_dir / "stderr", "w+b")
         self.process = subprocess.Popen(
             command,
@@ -389,6 +436,39 @@ class _WorkerProcess:
             text = ""
         return text.splitlines()[-1] if text else ""
 
+    def student_cpu_seconds(self):
+        """CPU time of the process running the student's code, and of the children it has
+        waited for: one read of /proc, cheap enough for every request. Once the worker is
+        gone, the last reading."""
+        if self._student_stat is None:
+            self._student_stat = self._find_student_stat()
+        try:
+            with open(self._student_stat, "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError, TypeError):
+            return self._last_cpu
+        # utime, stime, cutime, cstime: fields 14-17 of proc(5), counted after the ")".
+        ticks = sum(int(value) for value in fields[11:15])
+        self._last_cpu = max(self._last_cpu, ticks / CLOCK_TICKS)
+        return self._last_cpu
+
+    def _find_student_stat(self):
+        """/proc/<pid>/stat of the Python process inside the sandbox: bwrap's descendant."""
+        import psutil
+
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                tree = psutil.Process(self.process.pid)
+                candidates = [tree] + tree.children(recursive=True)
+                pythons = [p for p in candidates if p.name().startswith("python")]
+            except psutil.Error:
+                return None
+            if pythons or not self.alive() or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)  # bwrap has not started the interpreter yet
+        return f"/proc/{(pythons or candidates)[0].pid}/stat"
+
     def cpu_seconds(self):
         """CPU time used so far by the worker and everything it started."""
         import psutil
@@ -408,6 +488,7 @@ class _WorkerProcess:
         return total
 
     def kill(self):
+        self.student_cpu_seconds()  # the last reading, for the request that ends with this
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -467,6 +548,37 @@ def _decode_value(description, blobs):
     if array.dtype.kind not in "biuf" or array.ndim > 4:
         return Returned(type_name=type_name, text=f"array of dtype {array.dtype.name}")
     return Returned(type_name=type_name, array=array)
+
+
+def describe_inputs(args):
+    """The inputs of a call by shape and kind only, never their values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> describe_inputs([np.zeros((48, 36)), np.ones((3, 3))])
+    'a 48×36 image with a 3×3 kernel'
+    >>> describe_inputs([np.zeros((20, 30, 3)), np.ones((5, 5))])
+    'a 20×30 colour image with a 5×5 kernel'
+    """
+    if not args:
+        return "no input"
+
+    def size(array):
+        return "×".join(str(n) if n <= 99_999 else "more than 99999" for n in np.shape(array))
+
+    first = args[0]
+    if np.ndim(first) == 2:
+        text = f"a {size(first)} image"
+    elif np.ndim(first) == 3:
+        text = f"a {size(first[..., 0])} colour image"
+    elif np.ndim(first) <= 1:
+        text = f"an array of {np.size(first)} values"
+    else:
+        text = f"a {size(first)} array"
+    if len(args) > 1 and np.ndim(args[1]) == 2:
+        text += f" with a {size(args[1])} kernel"
+    return text
 
 
 def _describe_exit(code, detail):

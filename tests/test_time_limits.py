@@ -1,0 +1,126 @@
+"""Do time limits count CPU time, does a hang cost once, and is one submission's time bounded?
+
+Small limits, real sandboxed workers: each test takes a few seconds.
+"""
+
+import multiprocessing
+import time
+
+import numpy as np
+import pytest
+
+from convgrade.checks.failures import StudentCodeError
+from convgrade.sandbox import student_process
+from convgrade.sandbox.student_process import StudentProcess, describe_inputs
+
+CODE = """
+import time
+import numpy as np
+def convolve(image, kernel):
+    if image.shape[0] > 40:
+        while True:
+            pass
+    return image * 1.0
+def convolve_color(image, kernel):
+    return image * 2.0
+def nap(image):
+    time.sleep(1.5)
+    return image
+def spin(image, seconds):
+    end = time.process_time() + float(seconds.ravel()[0])
+    while time.process_time() < end:
+        pass
+    return image
+"""
+IMAGE = np.ones((4, 5))
+KERNEL = np.ones((3, 3))
+
+
+def cells(source=CODE):
+    return [{"index": 0, "source": source, "answer": True, "label": "answer"}]
+
+
+def spin_forever():
+    while True:
+        pass
+
+
+@pytest.fixture
+def cpu_hog():
+    """Three processes spinning on this machine's cores, so wall-clock time runs ahead of CPU."""
+    hogs = [multiprocessing.Process(target=spin_forever, daemon=True) for _ in range(3)]
+    for hog in hogs:
+        hog.start()
+    yield
+    for hog in hogs:
+        hog.kill()
+        hog.join()
+
+
+def test_a_hang_costs_once_and_names_the_input_by_shape():
+    with StudentProcess(cells(), call_timeout=1.0, budget=30.0) as process:
+        assert process.call("convolve", IMAGE, KERNEL).value.array.shape == (4, 5)
+        with pytest.raises(StudentCodeError) as hung:
+            process.call("convolve", np.full((48, 36), 7.0), KERNEL)
+        assert hung.value.message.startswith(
+            "convolve did not finish within 1 s of CPU time on a 48×36 image with a 3×3 kernel"
+        )
+        assert "7" not in hung.value.message.split("kernel")[1], "no values, only shapes"
+        started = time.monotonic()
+        with pytest.raises(StudentCodeError, match="was not called again") as again:
+            process.call("convolve", IMAGE, KERNEL)  # an input it would finish on: not tried
+        assert time.monotonic() - started < 0.2, "a known hang must fail at once"
+        assert "on a 48×36 image" in again.value.message
+        # The hang killed the worker; the other functions still run in a fresh one.
+        assert process.call("convolve_color", IMAGE, KERNEL).value.array.max() == 2.0
+        assert process.timeouts == {"convolve": 1}
+        assert process.spent < 1.0 + 1.0, "the hang's CPU time, plus a reload"
+
+
+def test_waiting_is_not_computing_but_wall_clock_is_the_backstop(monkeypatch):
+    """A call that sleeps uses no CPU: it finishes under a CPU limit shorter than its sleep,
+    and is stopped only when the wall-clock backstop (WALL_CLOCK_FACTOR times) runs out."""
+    with StudentProcess(cells(), call_timeout=1.0, budget=30.0) as process:
+        assert process.call("nap", IMAGE).value.array.shape == (4, 5)
+        assert process.spent < 0.5, "sleeping costs no budget"
+    monkeypatch.setattr(student_process, "WALL_CLOCK_FACTOR", 1.2)
+    with StudentProcess(cells(), call_timeout=1.0, budget=30.0) as process:
+        with pytest.raises(StudentCodeError, match="did not finish within 1 s"):
+            process.call("nap", IMAGE)
+
+
+def test_cpu_time_limit_is_fair_under_load(cpu_hog):
+    """With three spinning processes on two cores, a call needing 0.8 s of CPU takes well over
+    its 1 s limit in wall-clock time, and still finishes: the limit counts CPU time.
+    (With WALL_CLOCK_FACTOR = 1 this test fails: the call is stopped at 1 s of wall clock.)"""
+    with StudentProcess(cells(), call_timeout=1.0, budget=30.0) as process:
+        started = time.monotonic()
+        result = process.call("spin", IMAGE, 0.8)
+        wall = time.monotonic() - started
+        assert result.value.array.shape == (4, 5)
+        assert wall > 1.0, f"the hog did not slow the call down ({wall:.2f} s): test is moot"
+        assert 0.75 < process.spent < 1.0, "the budget counts the CPU time used"
+
+
+def test_the_budget_bounds_the_whole_submission():
+    """Calls that each stay under the per-call limit stop once their CPU time together
+    reaches the budget, and every later call fails at once."""
+    with StudentProcess(cells(), call_timeout=1.0, budget=1.5) as process:
+        process.call("spin", IMAGE, 0.6)
+        process.call("spin", IMAGE, 0.6)
+        with pytest.raises(StudentCodeError, match="used up the grading time budget"):
+            process.call("spin", IMAGE, 0.6)
+        assert "spin" not in process.hangs, "running out of budget is not a hang"
+        with pytest.raises(StudentCodeError, match=r"budget \(1.5 s of CPU time in total\)"):
+            process.call("convolve_color", IMAGE, KERNEL)
+        assert process.spent < 1.5 + 2 * student_process.POLL_SECONDS + 0.1
+
+
+def test_inputs_are_described_by_shape_only():
+    assert describe_inputs([np.zeros((48, 36)), np.ones((3, 3))]) == (
+        "a 48×36 image with a 3×3 kernel"
+    )
+    assert describe_inputs([np.zeros((6, 7, 3)), np.ones((1, 5))]) == (
+        "a 6×7 colour image with a 1×5 kernel"
+    )
+    assert describe_inputs([np.arange(5.0)]) == "an array of 5 values"
