@@ -48,6 +48,8 @@ URL_ATTRIBUTES = {
 }
 INERT_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
 INERT_TAGS |= {"svg", "math", "frame", "frameset", "applet", "input", "button", "template"}
+# MathML that can act, link or carry other markup: never allowed, even where formulas are.
+INERT_TAGS |= {"maction", "semantics", "annotation", "annotation-xml", "mglyph"}
 # Classes the formgrader's own scripts select on: student content must not pose as them.
 FORMGRADER_HOOKS = {"full-credit", "no-credit", "score", "extra-credit", "comment", "tabbable"}
 
@@ -55,27 +57,29 @@ FORMGRADER_HOOKS = {"full-credit", "no-credit", "score", "extra-credit", "commen
 class Active(HTMLParser):
     """Everything in an HTML fragment that could run script, load a page or restyle it."""
 
-    def __init__(self, classes=True):
+    def __init__(self, classes=True, mathml=False):
         super().__init__(convert_charrefs=True)
         self.found = set()
         self.classes = classes
+        self.mathml = mathml  # formulas rendered as MathML are expected
         self._script = None
 
     def handle_starttag(self, tag, attrs):
-        if tag in INERT_TAGS - {"script"}:
+        if tag in INERT_TAGS - {"script"} and not (self.mathml and tag == "math"):
             self.found.add(f"<{tag}>")
         if tag == "script":
             self._script = f"<script src={dict(attrs).get('src')}>"
         for key, value in attrs:
             value = value or ""
-            if key.startswith("on"):
+            if key.startswith("on") or key in ("actiontype", "mathbackground", "mathcolor"):
                 self.found.add(f"{tag} {key}=")
             if key in URL_ATTRIBUTES and not SAFE_URL.match(re.sub(r"[\x00-\x20]", "", value)):
                 self.found.add(f"{tag} {key}={value[:50]}")
             if key == "style" and re.search(r"url|expression|position|@import", value, re.I):
                 self.found.add(f"{tag} style={value[:50]}")
             if key in ("width", "height") and not re.fullmatch(r"[0-9]+%?", value):
-                self.found.add(f"{tag} {key}={value[:50]}")
+                if not (self.mathml and re.fullmatch(r"-?[0-9.]+(?:em|ex)", value)):
+                    self.found.add(f"{tag} {key}={value[:50]}")
             if self.classes and key == "class" and set(value.split()) & FORMGRADER_HOOKS:
                 self.found.add(f"{tag} class={value}")
 
@@ -89,8 +93,8 @@ class Active(HTMLParser):
             self._script = None
 
 
-def active(html, classes=True):
-    parser = Active(classes)
+def active(html, classes=True, mathml=False):
+    parser = Active(classes, mathml)
     parser.feed(html)
     parser.close()
     if parser._script is not None:  # an unclosed script still counts
@@ -179,8 +183,9 @@ MARKDOWN_PAYLOADS = [
 def test_no_html_payload_survives_cleaning(payload):
     """Does any tag, handler, URL, style or class that could act survive clean_fragment?"""
     assert active(safe_html.clean_fragment(payload)) == set()
-    # The feedback page's body keeps the template's classes; it has no script to hook.
-    assert active(safe_html.clean_page_body(payload), classes=False) == set()
+    # The feedback page's body keeps the template's classes (it has no script to hook) and
+    # formulas' MathML, but none of MathML's links, actions or foreign content.
+    assert active(safe_html.clean_page_body(payload), classes=False, mathml=True) == set()
 
 
 @pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
@@ -230,10 +235,71 @@ def test_lesson_blockquote_renders_as_a_blockquote():
     assert safe_html.render_markdown("> quoted\n\nplain").startswith("<blockquote>")
 
 
-def test_markdown_keeps_math_for_mathjax():
-    """Formulas reach MathJax as text ($...$ kept; < escaped, not stripped)."""
+def test_formulas_in_outputs_stay_text():
+    """Markdown printed by code keeps its formulas as text ($...$ kept; < escaped)."""
     html = safe_html.render_markdown("The sum $\\sum_{i<3} w_i$ is zero.")
-    assert "$\\sum_{i&lt;3} w_i$" in html
+    assert "$\\sum_{i&lt;3} w_i$" in html and "<math" not in html
+
+
+def test_lesson_formula_becomes_mathml():
+    """Is the lesson's $$...$$ MathML (no script, no network), subscripts and all?"""
+    notebook = read_notebook(SOURCE / "convolutions.ipynb")
+    formulas = [c.source for c in notebook.cells if c.cell_type == "markdown" and "$$" in c.source]
+    assert formulas, "the lesson should have a display formula"
+    html = safe_html.render_markdown(formulas[0], formulas=True)
+    assert '<math display="block">' in html and "$$" not in html
+    assert "<msub><mi>k</mi><mi>h</mi></msub>" in html
+    assert active(html, mathml=True) == set()
+
+
+FORMULA_PAYLOADS = [
+    f"$\\href{{javascript:{JS}}}{{x}}$",
+    "$<script>alert(1)</script>$",
+    "$\\style{background-image:url(https://evil.example/x.png)}{x}$",
+    "$\\class{full-credit score}{x}$",
+    "$\\color{red}{x} \\colorbox{red}{y}$",
+    "$\\toggle{a}{b}\\endtoggle$",
+    f"$x</math><img src=x onerror={JS}>$",
+    f"<math href='javascript:{JS}'><mi>x</mi></math>",
+    f"<math><maction actiontype='statusline'><mi>x</mi><mtext>{JS}</mtext></maction></math>",
+    f"<math><semantics><mi>x</mi><annotation-xml encoding='text/html'>"
+    f"<img src=x onerror={JS}></annotation-xml></semantics></math>",
+    "<math><mglyph src='https://evil.example/x.png'></mglyph></math>",
+    f"<math><mi style='background:url(javascript:{JS})' class='full-credit'>x</mi></math>",
+    f"<math><mtext><table><mglyph><style><img src=x onerror={JS}>",
+]
+
+
+@pytest.mark.parametrize("payload", FORMULA_PAYLOADS + MARKDOWN_PAYLOADS)
+def test_no_formula_payload_survives_rendering(payload):
+    """Markdown cells (student-controlled) with formulas on: nothing can act, link or restyle."""
+    html = safe_html.render_markdown(payload, formulas=True)
+    assert active(html, mathml=True) == set()
+    assert not re.search(r"<m\w+[^>]*\b(?:style|class|id|href|mathcolor)=", html)
+
+
+@pytest.mark.parametrize(
+    "latex",
+    ["\\frac{1}{", "\\begin{matrix} a", "\\undefinedcommand x", "\\sqrt{" * 600 + "x" + "}" * 600],
+)
+def test_a_malformed_formula_is_shown_as_its_source(latex):
+    html = safe_html.render_markdown(f"before ${latex}$ after", formulas=True)
+    assert "<math" not in html and "before $" in html and "$ after" in html
+
+
+def test_formulas_are_bounded():
+    """A huge formula stays text; thousands of formulas cost a bounded, quick page."""
+    from convgrade.feedback import formulas
+
+    huge = "x+" * formulas.MAX_FORMULA_CHARS
+    assert "<math" not in safe_html.render_markdown(f"${huge}$", formulas=True)
+    many = " ".join(f"$x_{{{i}}}$" for i in range(20_000))
+    started = time.process_time()
+    html = safe_html.render_markdown(many, formulas=True)
+    assert time.process_time() - started < 10
+    assert "too large to show" not in html
+    shown = html.count("<math")
+    assert 100 < shown < 20_000 and "$x_{19999}$" in html
 
 
 # ------------------------------------------------------------------------- size and time
@@ -612,10 +678,10 @@ def test_real_feedback_pages_carry_no_script(graded_course, name):
     """`nbgrader generate_feedback`: only the template's scripts; no handler, no bad URL."""
     page = (graded_course / "feedback" / name / "convolutions" / "convolutions.html").read_text()
     head, body = page[: page.find("<body")], page[page.find("<body") :]
-    assert len(page_scripts(head)) == 2  # MathJax (with its Safe extension) and its settings
-    assert "latest.js?config=TeX-AMS_CHTML-full,Safe" in head
+    assert page_scripts(head) == []  # formulas are MathML: no MathJax, nothing from a CDN
     assert page_scripts(body) == []
-    assert active(body, classes=False) == set()
+    assert '<math display="block">' in body  # the lesson's formula
+    assert active(body, classes=False, mathml=True) == set()
     assert "<blockquote>" in body
 
 
@@ -651,7 +717,8 @@ def test_written_answer_blockquote_and_links_in_real_feedback(graded_course):
     assert "<blockquote>\n<p>A quoted line from the lesson" in page
     answer = page[page.find("A quoted line") : page.find("Look-ahead")]
     assert "<a " in answer and 'href="' not in answer.replace('href="#top"', "")
-    assert active(answer) == set()
+    assert active(answer, mathml=True) == set()
+    assert "<math" in answer and "click the formula" in answer  # the formula, without its link
 
 
 @pytest.mark.parametrize(

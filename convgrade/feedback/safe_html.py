@@ -11,7 +11,8 @@ before the sanitiser sees it (nh3 is linear in its input).
 - `clean_fragment` cleans what a student wrote or printed; ids are prefixed and classes
   limited, so the content cannot stand in for the formgrader's own score boxes.
 - `markdown2html` is the Jinja filter that replaces nbconvert's in every HTMLExporter
-  (the formgrader's too): render, then `clean_fragment`.
+  (the formgrader's too): render (formulas as MathML, convgrade/feedback/formulas.py), then
+  `clean_fragment` with the MathML allow-list. Formulas elsewhere (outputs, code) stay text.
 - `SafeFeedbackExporter` writes feedback pages: the template's head is trusted, the body is
   cleaned whole with `clean_page_body`.
 """
@@ -23,6 +24,7 @@ import nh3
 from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter
 
+from convgrade.feedback.formulas import MAX_MATHML_CHARS, FormulaRenderer
 from convgrade.feedback.summary import summary_for
 
 # What a fragment may hold before it is cleaned; inline base64 pictures do not count
@@ -51,6 +53,64 @@ FRAGMENT_CLASS = re.compile(
 TAGS = (set(nh3.ALLOWED_TAGS) - {"area", "map"}) | {"figure", "figcaption", "tfoot"}
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
+# Presentation MathML, as latex2mathml writes it, and nothing that can link, act or carry
+# markup of another kind: no maction (actiontype), no semantics/annotation-xml (HTML inside
+# MathML), no mglyph (a picture URL), no href, style, class, id, mathcolor or mathbackground.
+MATHML_ATTRIBUTES = {
+    "math": {"display"},
+    "mi": {"mathvariant"},
+    "mn": {"mathvariant"},
+    "mo": {
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "form",
+        "lspace",
+        "rspace",
+        "minsize",
+        "maxsize",
+        "largeop",
+        "movablelimits",
+        "accent",
+        "symmetric",
+    },
+    "ms": {"mathvariant"},
+    "mtext": {"mathvariant"},
+    "mspace": {"width", "height", "depth", "linebreak"},
+    "mrow": set(),
+    "msub": set(),
+    "msup": set(),
+    "msubsup": set(),
+    "mfrac": {"linethickness"},
+    "msqrt": set(),
+    "mroot": set(),
+    "munder": {"accentunder"},
+    "mover": {"accent"},
+    "munderover": {"accent", "accentunder"},
+    "mtable": {
+        "columnalign",
+        "rowalign",
+        "columnspacing",
+        "rowspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "displaystyle",
+    },
+    "mtr": {"columnalign", "rowalign"},
+    "mtd": {"columnalign", "rowalign", "columnspan", "rowspan"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathsize", "mathvariant"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+    "mphantom": set(),
+    "menclose": {"notation"},
+    "merror": set(),
+}
+MATHML_TAGS = frozenset(MATHML_ATTRIBUTES)
+# MathML attribute values are keywords and lengths ("true", "0.278em", "center left"):
+# nothing that could hold a URL, a quote or a CSS function.
+MATHML_VALUE = re.compile(r"[A-Za-z0-9.%+\- ]{1,64}")
+
 
 def _attributes():
     attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
@@ -60,6 +120,8 @@ def _attributes():
     for tag in HEADINGS:
         attributes.setdefault(tag, set()).add("id")
     attributes["*"] = {"class", "style", "title", "lang", "dir"}
+    for tag, names in MATHML_ATTRIBUTES.items():
+        attributes[tag] = set(names)
     return attributes
 
 
@@ -97,7 +159,16 @@ def _url_ok(tag, value):
     return True
 
 
+def _mathml_attribute(tag, attribute, value):
+    """Only the attribute's own allow-list, with a keyword or length value (no "*" ones)."""
+    if attribute in MATHML_ATTRIBUTES[tag] and MATHML_VALUE.fullmatch(value.strip()):
+        return value
+    return None
+
+
 def _fragment_filter(tag, attribute, value):
+    if tag in MATHML_TAGS:
+        return _mathml_attribute(tag, attribute, value)
     if attribute in URL_ATTRIBUTES:
         if not _url_ok(tag, value):
             return None
@@ -115,6 +186,8 @@ def _fragment_filter(tag, attribute, value):
 
 
 def _page_filter(tag, attribute, value):
+    if tag in MATHML_TAGS:
+        return _mathml_attribute(tag, attribute, value)
     if attribute in URL_ATTRIBUTES:
         return value if _url_ok(tag, value) else None
     if attribute in ("width", "height"):
@@ -122,10 +195,10 @@ def _page_filter(tag, attribute, value):
     return value
 
 
-def _clean(text, attribute_filter):
+def _clean(text, attribute_filter, tags=TAGS):
     return nh3.clean(
         text,
-        tags=TAGS,
+        tags=tags,
         clean_content_tags={"script", "style"},
         attributes=ATTRIBUTES,
         attribute_filter=attribute_filter,
@@ -136,7 +209,7 @@ def _clean(text, attribute_filter):
     )
 
 
-def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
+def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output", *, mathml=False):
     """Sanitise HTML a student wrote or printed, for any page.
 
     Parameters
@@ -146,6 +219,9 @@ def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
         Characters of markup accepted; a larger fragment is replaced by a short note.
     what : str
         How the note names the fragment.
+    mathml : bool
+        Keep the MathML allow-list (MATHML_ATTRIBUTES): only for markdown whose formulas
+        were rendered by convgrade/feedback/formulas.py. Outputs keep none.
 
     Returns
     -------
@@ -165,20 +241,24 @@ def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
         check_size(html, limit)
     except TooLarge as error:
         return too_large_note(what, error)
-    return _clean(html, _fragment_filter)
+    return _clean(html, _fragment_filter, TAGS | MATHML_TAGS if mathml else TAGS)
 
 
 def clean_page_body(html):
     """Sanitise a whole feedback page's body (template classes, ids and anchors kept).
 
     Student content in it was already cleaned with `clean_fragment`; this second pass
-    guards everything else the template put in the body.
+    guards everything else the template put in the body. Formulas (MathML) are kept.
     """
-    return _clean(html, _page_filter)
+    return _clean(html, _page_filter, TAGS | MATHML_TAGS)
 
 
-def render_markdown(source, attachments=None, path=""):
-    """Markdown to HTML as nbconvert renders it (math left for MathJax), then cleaned."""
+def render_markdown(source, attachments=None, path="", *, formulas=False):
+    """Markdown to HTML as nbconvert renders it, then cleaned.
+
+    With `formulas`, ``$...$``, ``$$...$$`` and LaTeX environments become MathML (within
+    the bounds of convgrade/feedback/formulas.py); without, they stay text, as in outputs.
+    """
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
     source = "" if source is None else str(source)
@@ -186,10 +266,12 @@ def render_markdown(source, attachments=None, path=""):
         check_size(source)
     except TooLarge as error:
         return too_large_note("Markdown", error)
-    renderer = IPythonRenderer(
-        escape=False, attachments=attachments or {}, embed_images=False, path=path
-    )
-    return clean_fragment(MarkdownWithMath(renderer=renderer).render(source), what="Markdown")
+    options = dict(escape=False, attachments=attachments or {}, embed_images=False, path=path)
+    if not formulas:
+        rendered = MarkdownWithMath(renderer=IPythonRenderer(**options)).render(source)
+        return clean_fragment(rendered, what="Markdown")
+    rendered = MarkdownWithMath(renderer=FormulaRenderer(**options)).render(source)
+    return clean_fragment(rendered, MAX_HTML_CHARS + MAX_MATHML_CHARS, what="Markdown", mathml=True)
 
 
 @pass_context
@@ -198,11 +280,13 @@ def markdown2html(context, source):
 
     Set in nbgrader_config.py as ``c.HTMLExporter.filters``, so every HTML page made with
     the course configuration (feedback, the formgrader's submission pages) uses it.
+    Formulas in markdown cells and comments are written as MathML.
     """
     cell = context.get("cell") or {}
     attachments = cell.get("attachments") if hasattr(cell, "get") else None
     path = (context.get("resources") or {}).get("metadata", {}).get("path", "")
-    return render_markdown(source, attachments if isinstance(attachments, dict) else {}, path)
+    attachments = attachments if isinstance(attachments, dict) else {}
+    return render_markdown(source, attachments, path, formulas=True)
 
 
 BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.DOTALL | re.IGNORECASE)
@@ -218,8 +302,8 @@ SUMMARY_TEMPLATE = "convgrade_feedback"
 class SafeFeedbackExporter(HTMLExporter):
     """nbgrader's feedback exporter, with the page body cleaned whole by `clean_page_body`.
 
-    The head comes from the template (styles, MathJax with its Safe extension, a title
-    from the gradebook); the body holds the notebook and is cleaned. Set it with
+    The head comes from the template (styles and a title from the gradebook; no script:
+    formulas are MathML already); the body holds the notebook and is cleaned. Set it with
     ``c.GenerateFeedback.exporter_class`` in nbgrader_config.py.
 
     Where nbgrader would use its own ``feedback`` template, the page is made with
@@ -260,6 +344,7 @@ __all__ = [
     "MAX_HTML_CHARS",
     "MAX_IMAGE_CHARS",
     "MAX_TEXT_CHARS",
+    "MATHML_TAGS",
     "SafeFeedbackExporter",
     "TooLarge",
     "check_size",
