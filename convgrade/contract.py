@@ -79,6 +79,46 @@ class Mistake(Enum):
         "the image was padded with zeros so the output keeps its size. Only positions where "
         "the kernel fits entirely count.",
     )
+    EDGE_PADDED_SAME_SIZE = (
+        "edge-padded same-size output",
+        "the image was padded by repeating its border pixels (np.pad mode 'edge') so the "
+        "output keeps its size. Only positions where the kernel fits entirely count: no padding.",
+    )
+    REFLECT_PADDED_SAME_SIZE = (
+        "mirror-padded same-size output",
+        "the image was padded with its own mirror image (np.pad mode 'reflect' or "
+        "'symmetric') so the output keeps its size. Only positions where the kernel fits "
+        "entirely count: no padding.",
+    )
+    WRAP_PADDED_SAME_SIZE = (
+        "circular-padded same-size output",
+        "the image was wrapped around its edges (np.pad mode 'wrap', or indices taken modulo "
+        "the image size) so the output keeps its size. Only positions where the kernel fits "
+        "entirely count: no padding.",
+    )
+    IMAGE_ASSUMED_SQUARE = (
+        "image assumed square",
+        "one image size is used for both directions. Loop over rows with the image's height "
+        "(image.shape[0]) and over columns with its width (image.shape[1]).",
+    )
+    RUNNING_TOTAL_NOT_RESET = (
+        "running total not reset",
+        "the running total is set to 0 only once (before the loops, or once per row), so each "
+        "value also holds the sums of the windows before it. Set it to 0 inside the loop over "
+        "columns, just before summing one window.",
+    )
+    KERNEL_LOOP_ONE_SHORT = (
+        "kernel loop one short",
+        "the loops over the kernel miss its last row or column: range(kh - 1), or "
+        "range(-1, 1) for a 3 x 3 neighbourhood, which covers only 2 x 2. Use range(kh) and "
+        "range(kw) (range(-1, 2) for offsets around a centre).",
+    )
+    PATCH_TRANSPOSED = (
+        "patch transposed",
+        "the image patch was transposed before multiplying (patch.T * kernel), which pairs "
+        "patch[j, i] with kernel[i, j]. Multiply image[r:r + kh, c:c + kw] by the kernel as "
+        "it is.",
+    )
     KERNEL_ROWS_COLUMNS_SWAPPED = (
         "kernel rows and columns swapped",
         "the loops use the kernel's width for rows and its height for columns.",

@@ -49,40 +49,54 @@ def a_type(type_name):
 def expect_shape(value, expected_shape, call, *, image, kernel):
     actual = array_of(value, call)
     if actual.shape != tuple(expected_shape):
-        name = misconceptions.diagnose_convolve(
+        names = misconceptions.diagnose_convolve_all(
             actual, image, kernel
-        ) or misconceptions.diagnose_convolve_shape(actual.shape, image.shape, kernel.shape)
+        ) or misconceptions.diagnose_convolve_shape_all(actual.shape, image.shape, kernel.shape)
         message = (
             f"{call} returned shape {describe_shape(actual.shape)}; expected "
             f"{describe_shape(expected_shape)}."
         )
-        raise CheckFailure(message, misconception=name)
+        raise CheckFailure(message, **named(names))
+
+
+def named(names):
+    """CheckFailure's keywords for a diagnosis: a Mistake, a list of them (likeliest first)
+    or None."""
+    if isinstance(names, Mistake) or names is None:
+        return {"misconception": names}
+    names = list(names)
+    return {"misconception": names[0] if names else None, "also": names[1:]}
 
 
 def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=None):
     """Fail unless `value` equals convolve(image, kernel) (or `expected`), naming the mistake."""
     expected = reference.convolve(image, kernel) if expected is None else expected
-    diagnose = diagnose or (lambda actual: misconceptions.diagnose_convolve(actual, image, kernel))
+    diagnose = diagnose or (
+        lambda actual: misconceptions.diagnose_convolve_all(actual, image, kernel)
+    )
     actual = array_of(value, call)
     if values_match(actual, expected):
         return
     plausible = actual.size <= PICTURE_MAX_RATIO * max(expected.size, np.size(image))
-    name = diagnose(actual) if plausible else None
+    # `diagnose` may give one Mistake or every fitting one, likeliest first.
+    names = named(diagnose(actual) if plausible else None)
     if actual.shape != expected.shape:
         message = (
             f"{call} returned shape {describe_shape(actual.shape)}; expected "
             f"{describe_shape(expected.shape)}."
         )
-        if name is None and expected.ndim == 2:
-            name = misconceptions.diagnose_convolve_shape(
-                actual.shape, np.shape(image), np.shape(kernel)
+        if names["misconception"] is None and expected.ndim == 2:
+            names = named(
+                misconceptions.diagnose_convolve_shape_all(
+                    actual.shape, np.shape(image), np.shape(kernel)
+                )
             )
     else:
         message = f"{call}: {describe_difference(actual, expected)}"
     picture = None
     if expected.size >= PICTURE_MIN_PIXELS and actual.ndim == expected.ndim and plausible:
         picture = lambda: comparison_png(expected, actual)  # noqa: E731 - drawn only if shown
-    raise CheckFailure(message, misconception=name, picture=picture)
+    raise CheckFailure(message, picture=picture, **names)
 
 
 def expect_float_ndarray(value, call):

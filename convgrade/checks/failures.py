@@ -269,16 +269,33 @@ class CheckFailure(AssertionError):
     picture : bytes or callable returning bytes, optional
         A PNG comparing the expected and the student's image; a callable is drawn only if
         the feedback will show it (one picture per graded cell).
+    also : sequence of Mistake, optional
+        Other mistakes that give the very same result. The message names them, so the
+        record and the feedback say every name that fits, not a guess among them.
     """
 
-    def __init__(self, message, *, misconception=None, picture=None):
-        if misconception is not None and not isinstance(misconception, Mistake):
-            # A plain string here would be a name no hint or report knows: fail the check run.
-            raise TypeError(f"misconception must be a Mistake, not {misconception!r}")
+    def __init__(self, message, *, misconception=None, picture=None, also=()):
+        also = tuple(m for m in dict.fromkeys(also) if m != misconception)
+        for mistake in (misconception, *also):
+            if mistake is not None and not isinstance(mistake, Mistake):
+                # A plain string here would be a name no hint or report knows: fail the run.
+                raise TypeError(f"misconception must be a Mistake, not {mistake!r}")
+        if also and misconception is None:
+            raise TypeError("`also` names alternatives to a misconception; give it first")
+        message += also_fits(also)
         super().__init__(message + (f" {explain(misconception)}" if misconception else ""))
         self.message = message
         self.misconception = misconception
+        self.also = also
         self.picture = picture
+
+
+def also_fits(alternatives):
+    """' The same result also fits: patch transposed.' for mistakes no input here separates."""
+    if not alternatives:
+        return ""
+    names = ", ".join(m.value for m in alternatives)
+    return f" The same result also fits: {names}."
 
 
 def explain(misconception):

@@ -9,32 +9,86 @@ from convgrade.contract import Mistake
 NEAR_MATCH_SHARE = 0.95
 
 
+# np.pad modes a "same-size" convolution uses, and the mistake each one is.
+PADDING_MISTAKES = {
+    "constant": Mistake.ZERO_PADDED_SAME_SIZE,
+    "edge": Mistake.EDGE_PADDED_SAME_SIZE,
+    "reflect": Mistake.REFLECT_PADDED_SAME_SIZE,
+    "symmetric": Mistake.REFLECT_PADDED_SAME_SIZE,
+    "wrap": Mistake.WRAP_PADDED_SAME_SIZE,
+}
+# Mistakes that only change the last digits: a float's side of .5 or of an integer decides
+# them, so they need only agree on nearly every pixel (see _reproduces).
+ROUNDING_MISTAKES = frozenset(
+    {
+        Mistake.TRUNCATED_TO_INTEGERS,
+        Mistake.ROUNDED,
+        Mistake.UINT8_WRAP_AROUND,
+        Mistake.CLIPPED,
+    }
+)
+
+
 def _same_size(values, image_shape, row, col):
     out = np.zeros(image_shape)
     out[row : row + values.shape[0], col : col + values.shape[1]] = values
     return out
 
 
-def _zero_padded(image, kernel, symmetric=False):
-    """'same'-style output; `symmetric` pads kh // 2 on both sides, as np.pad usually is."""
+def _padded(image, kernel, mode="constant", placement="centred"):
+    """The image's size, computed on a padded image, as np.pad-then-slide code does.
+
+    `placement` says where the first window sits: "centred" pads (kh - 1) // 2 above (the
+    rest below), "half" pads kh // 2 on both sides (one too many for an even kernel; the
+    student's loop over the image's size drops the extra row), "top-left" pads only below
+    and to the right, so output[0, 0] is the window whose corner is the image's corner.
+    """
     kh, kw = kernel.shape
-    top, left = (kh // 2, kw // 2) if symmetric else ((kh - 1) // 2, (kw - 1) // 2)
-    bottom, right = (kh // 2, kw // 2) if symmetric else (kh - 1 - top, kw - 1 - left)
-    padded = np.pad(np.asarray(image, dtype=float), ((top, bottom), (left, right)))
-    return reference.convolve(padded, kernel)
+    height, width = image.shape
+    if placement == "half":
+        widths = ((kh // 2, kh // 2), (kw // 2, kw // 2))
+    else:
+        top, left = (0, 0) if placement == "top-left" else ((kh - 1) // 2, (kw - 1) // 2)
+        widths = ((top, kh - 1 - top), (left, kw - 1 - left))
+    padded = np.pad(np.asarray(image, dtype=float), widths, mode=mode)
+    return reference.convolve(padded, kernel)[:height, :width]
+
+
+def _with_zeros_after(values, rows, cols):
+    """`values` with every row from `rows` and every column from `cols` on left at zero."""
+    out = np.array(values, dtype=float)
+    out[rows:, :] = 0
+    out[:, cols:] = 0
+    return out
+
+
+def _running_totals(right):
+    """What a total set to 0 once gives: cumulative sums in the loops' order."""
+    yield np.cumsum(right.ravel()).reshape(right.shape)  # once, rows then columns
+    yield np.cumsum(right.T.ravel()).reshape(right.T.shape).T  # once, columns then rows
+    yield np.cumsum(right, axis=1)  # reset at the start of each row only
+    yield np.cumsum(right, axis=0)  # reset at the start of each column only
 
 
 def convolve_variants(image, kernel):
-    """Yield (name, function computing the wrong output) for classic mistakes, likeliest first."""
+    """Yield (name, function computing the wrong output) for classic mistakes, likeliest first.
+
+    A name may come more than once, for the different ways code makes that mistake.
+    """
     image = np.asarray(image)
     kernel = np.asarray(kernel, dtype=float)
     right = reference.convolve(image, kernel)
     kh, kw = kernel.shape
+    height, width = image.shape
+    rows, cols = right.shape
     yield Mistake.FLIPPED_KERNEL, lambda: reference.convolve(image, kernel[::-1, ::-1])
     yield Mistake.KERNEL_FLIPPED_UPSIDE_DOWN, lambda: reference.convolve(image, kernel[::-1, :])
     yield Mistake.KERNEL_FLIPPED_LEFT_TO_RIGHT, lambda: reference.convolve(image, kernel[:, ::-1])
     if kh == kw:
+        # sum(patch.T * kernel) == sum(patch * kernel.T) for every input: no input tells these
+        # two apart, so both are always named together.
         yield Mistake.TRANSPOSED_KERNEL, lambda: reference.convolve(image, kernel.T)
+        yield Mistake.PATCH_TRANSPOSED, lambda: reference.convolve(image, kernel.T)
     yield Mistake.TRANSPOSED_OUTPUT, lambda: right.T
     yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:-1, :-1]
     yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:-1, :]
@@ -44,8 +98,47 @@ def convolve_variants(image, kernel):
         lambda: _same_size(right, image.shape, kh // 2, kw // 2),
     )
     yield Mistake.SAME_SIZE_ZERO_BORDER, lambda: _same_size(right, image.shape, 0, 0)
-    yield Mistake.ZERO_PADDED_SAME_SIZE, lambda: _zero_padded(image, kernel)
-    yield Mistake.ZERO_PADDED_SAME_SIZE, lambda: _zero_padded(image, kernel, symmetric=True)
+    for mode, name in PADDING_MISTAKES.items():
+        for placement in ("centred", "half", "top-left"):
+            if placement == "half" and kh % 2 and kw % 2:
+                continue  # the same padding as "centred" for an odd kernel
+            yield (
+                name,
+                lambda mode=mode, placement=placement: _padded(image, kernel, mode, placement),
+            )
+    for total in _running_totals(right):
+        yield Mistake.RUNNING_TOTAL_NOT_RESET, lambda total=total: total
+    # Kernel loops that stop one early: range(kh - 1), or range(-1, 1) around a 3 x 3 centre.
+    if kh > 1 and kw > 1:
+        yield (
+            Mistake.KERNEL_LOOP_ONE_SHORT,
+            lambda: reference.convolve(image, kernel[:-1, :-1])[:rows, :cols],
+        )
+    if kh > 1:
+        yield (
+            Mistake.KERNEL_LOOP_ONE_SHORT,
+            lambda: reference.convolve(image, kernel[:-1, :])[:rows, :cols],
+        )
+    if kw > 1:
+        yield (
+            Mistake.KERNEL_LOOP_ONE_SHORT,
+            lambda: reference.convolve(image, kernel[:, :-1])[:rows, :cols],
+        )
+    if kh != kw:
+        # Loops over range(k) for both kernel directions with k the smaller size (the larger
+        # one raises IndexError): the kernel's square corner, slid over the image.
+        side = min(kh, kw)
+        yield Mistake.KERNEL_ASSUMED_SQUARE, lambda: reference.convolve(image, kernel[:side, :side])
+    if kh >= 3 and kw >= 3 and (kh, kw) != (3, 3):
+        yield Mistake.KERNEL_ASSUMED_3X3, lambda: reference.convolve(image, kernel[:3, :3])
+    # The image's height used for both loops (or its width): the shorter side's count of
+    # positions, either as the output's size or as a loop over a right-sized output.
+    if height < width and height - kw + 1 > 0:
+        yield Mistake.IMAGE_ASSUMED_SQUARE, lambda: right[:, : height - kw + 1]
+        yield Mistake.IMAGE_ASSUMED_SQUARE, lambda: _with_zeros_after(right, rows, height - kw + 1)
+    if width < height and width - kh + 1 > 0:
+        yield Mistake.IMAGE_ASSUMED_SQUARE, lambda: right[: width - kh + 1, :]
+        yield Mistake.IMAGE_ASSUMED_SQUARE, lambda: _with_zeros_after(right, width - kh + 1, cols)
     # Snap float noise first: a student's 60.0000001 and our 59.9999999 both truncate to 60.
     snapped = np.round(right, 6)
     # Within 0..255 a wrap-around changes nothing, so the plainer names come first.
@@ -64,42 +157,63 @@ def convolve_variants(image, kernel):
         yield Mistake.MEAN_INSTEAD_OF_SUM, lambda: right / kernel.size
 
 
-def _reproduces(actual, candidate):
-    """Does `candidate` reproduce `actual`? Integer mistakes get slack at float boundaries.
+def _reproduces(actual, candidate, slack=False):
+    """Does `candidate` reproduce `actual`? With `slack`, nearly every pixel is enough.
 
     A student's 59.9999999 truncates to 59 where the reference's 60.0000001 gives 60, so
-    integer-valued variants need only agree on nearly every pixel.
+    the rounding mistakes need only agree on nearly every pixel. No other mistake gets this
+    slack: on a photo, zero and edge padding differ only in the thin border.
     """
     if values_match(actual, candidate):
         return True
-    if not np.array_equal(candidate, np.round(candidate)) or candidate.size < 20:
+    if not slack or not np.array_equal(candidate, np.round(candidate)) or candidate.size < 20:
         return False
     agree = np.isclose(actual, candidate, rtol=0, atol=1e-6)
     return bool(np.mean(agree) >= NEAR_MATCH_SHARE)
 
 
-def diagnose_convolve(actual, image, kernel):
-    """The name of the first classic mistake that reproduces `actual`, or None."""
+def diagnose_convolve_all(actual, image, kernel):
+    """Every classic mistake that reproduces `actual`, likeliest first (empty if none).
+
+    Several names can fit one output (a transposed patch and a transposed kernel always
+    agree; a flip and a transpose agree on some kernels): the feedback says all of them.
+    """
     # Every classic mistake is at most the image's size: anything larger is not copied.
-    if np.size(actual) > np.size(image) or np.ndim(actual) != 2:
-        return None
+    if np.size(actual) > np.size(image) or np.ndim(actual) != 2 or np.ndim(image) != 2:
+        return []
     actual = np.asarray(actual, dtype=float)
     right = reference.convolve(image, kernel)
+    names, rounded = [], []
     for name, wrong in convolve_variants(image, kernel):
+        if name in names:
+            continue
         candidate = wrong()
-        # An all-zero candidate explains nothing (a result that was never filled in, say).
+        # An all-zero candidate explains nothing (a result that was never filled in, say),
+        # and one equal to the right answer would name a correct result.
         if (
             candidate.shape == actual.shape
             and candidate.any()
             and not values_match(candidate, right)
+            and _reproduces(actual, candidate, slack=name in ROUNDING_MISTAKES)
         ):
-            if _reproduces(actual, candidate):
-                return name
-    return None
+            if name in ROUNDING_MISTAKES:
+                # Within 0..255 a wrap-around or a clip of truncated sums is the truncation
+                # itself: the plainer name, found first, is the whole story.
+                if any(np.array_equal(candidate, earlier) for earlier in rounded):
+                    continue
+                rounded.append(candidate)
+            names.append(name)
+    return names
 
 
-def diagnose_convolve_shape(shape, image_shape, kernel_shape):
-    """Name the mistake behind a wrong output shape, or None."""
+def diagnose_convolve(actual, image, kernel):
+    """The likeliest classic mistake that reproduces `actual`, or None."""
+    names = diagnose_convolve_all(actual, image, kernel)
+    return names[0] if names else None
+
+
+def diagnose_convolve_shape_all(shape, image_shape, kernel_shape):
+    """Every mistake that gives this wrong output shape, likeliest first."""
     (height, width), (kh, kw) = image_shape[:2], kernel_shape
     right = (height - kh + 1, width - kw + 1)
     candidates = [
@@ -115,11 +229,18 @@ def diagnose_convolve_shape(shape, image_shape, kernel_shape):
             {(height - kh + 1, width - kh + 1), (height - kw + 1, width - kw + 1)},
         ),
         (Mistake.KERNEL_ASSUMED_3X3, {(height - 2, width - 2)}),
+        (
+            Mistake.IMAGE_ASSUMED_SQUARE,
+            {(height - kh + 1, height - kw + 1), (width - kh + 1, width - kw + 1)},
+        ),
     ]
-    for name, shapes in candidates:
-        if tuple(shape) in shapes - {right}:
-            return name
-    return None
+    return [name for name, shapes in candidates if tuple(shape) in shapes - {right}]
+
+
+def diagnose_convolve_shape(shape, image_shape, kernel_shape):
+    """The likeliest mistake behind a wrong output shape, or None."""
+    names = diagnose_convolve_shape_all(shape, image_shape, kernel_shape)
+    return names[0] if names else None
 
 
 def diagnose_exception(error_type, message):

@@ -1,0 +1,265 @@
+"""Named mistakes: each known-wrong convention is reproduced by code written that way, named,
+never named for a right answer, and every name that fits one output is said."""
+
+import numpy as np
+import pytest
+from support import hidden_cases as hidden_cases_module
+
+from convgrade.checks import expect, misconceptions, reference
+from convgrade.checks.compare import values_match
+from convgrade.checks.failures import CheckFailure
+from convgrade.contract import Mistake
+
+GROUPS = ("shape", "small", "nonsquare", "asym", "size", "uint8", "dtype")
+
+
+def grading_cases(one_per_group=False):
+    """The convolve cases grading uses (tests/hidden/data), or the first of each group."""
+    cases = hidden_cases_module().cases
+    return [case for group in GROUPS for case in cases(group)[: 1 if one_per_group else None]]
+
+
+RNG = np.random.default_rng(12)
+# A non-square image and an asymmetric non-square kernel: no flip, transpose or padding
+# coincides with another on these, so each student-style function below has one name.
+IMAGE = RNG.integers(0, 10, size=(9, 11)).astype(float)
+KERNEL = np.array([[1.0, -2.0, 0.5, 3.0], [2.0, 0.0, -1.0, 1.5], [-3.0, 1.0, 4.0, -0.5]])
+SQUARE_KERNEL = np.array([[1.0, -2.0, 0.5], [2.0, 0.0, -1.0], [-3.0, 1.0, 4.0]])
+
+
+def padded_loops(mode, placement="centred"):
+    def convolve(image, kernel):
+        kh, kw = kernel.shape
+        top, left = ((kh - 1) // 2, (kw - 1) // 2) if placement == "centred" else (0, 0)
+        widths = ((top, kh - 1 - top), (left, kw - 1 - left))
+        padded = np.pad(image.astype(float), widths, mode=mode)
+        out = np.zeros(image.shape)
+        for r in range(image.shape[0]):
+            for c in range(image.shape[1]):
+                out[r, c] = np.sum(padded[r : r + kh, c : c + kw] * kernel)
+        return out
+
+    return convolve
+
+
+def circular_indices(image, kernel):
+    """Wraps around with modulo indices instead of np.pad."""
+    kh, kw = kernel.shape
+    height, width = image.shape
+    return np.array(
+        [
+            [
+                sum(
+                    image[(r + i - kh // 2) % height, (c + j - kw // 2) % width] * kernel[i, j]
+                    for i in range(kh)
+                    for j in range(kw)
+                )
+                for c in range(width)
+            ]
+            for r in range(height)
+        ]
+    )
+
+
+def total_set_once(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    total = 0.0
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            for i in range(kh):
+                for j in range(kw):
+                    total += image[r + i, c + j] * kernel[i, j]
+            out[r, c] = total
+    return out
+
+
+def total_reset_per_row(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    r = 0
+    while r < out.shape[0]:
+        total = 0.0
+        c = 0
+        while c < out.shape[1]:
+            total += np.sum(image[r : r + kh, c : c + kw] * kernel)
+            out[r, c] = total
+            c += 1
+        r += 1
+    return out
+
+
+def kernel_loops_one_short(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = sum(
+                image[r + i, c + j] * kernel[i, j] for i in range(kh - 1) for j in range(kw)
+            )
+    return out
+
+
+def neighbourhood_minus_one_to_one(image, kernel):
+    """Centred-window code for a 3 x 3 kernel with range(-1, 1): a 2 x 2 window."""
+    out = np.zeros((image.shape[0] - 2, image.shape[1] - 2))
+    for y in range(1, image.shape[0] - 1):
+        for x in range(1, image.shape[1] - 1):
+            out[y - 1, x - 1] = sum(
+                image[y + dy, x + dx] * kernel[dy + 1, dx + 1]
+                for dy in range(-1, 1)
+                for dx in range(-1, 1)
+            )
+    return out
+
+
+def height_for_both_loops(image, kernel):
+    kh, kw = kernel.shape
+    size = image.shape[0]
+    out = np.zeros((size - kh + 1, size - kw + 1))
+    for r in range(size - kh + 1):
+        for c in range(size - kw + 1):
+            out[r, c] = np.sum(image[r : r + kh, c : c + kw] * kernel)
+    return out
+
+
+def patch_transposed(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[r : r + kh, c : c + kw].T * kernel)
+    return out
+
+
+def square_kernel_loops(image, kernel):
+    """k = len(kernel[0]) used for both kernel loops (the kernel is wider than tall here)."""
+    k = min(kernel.shape)
+    out = np.zeros((image.shape[0] - k + 1, image.shape[1] - k + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = sum(image[r + i, c + j] * kernel[i, j] for i in range(k) for j in range(k))
+    return out
+
+
+STUDENT_CODE = [
+    (padded_loops("constant"), KERNEL, Mistake.ZERO_PADDED_SAME_SIZE),
+    (padded_loops("constant", "top-left"), KERNEL, Mistake.ZERO_PADDED_SAME_SIZE),
+    (padded_loops("edge"), KERNEL, Mistake.EDGE_PADDED_SAME_SIZE),
+    (padded_loops("edge", "top-left"), KERNEL, Mistake.EDGE_PADDED_SAME_SIZE),
+    (padded_loops("reflect"), KERNEL, Mistake.REFLECT_PADDED_SAME_SIZE),
+    (padded_loops("symmetric"), KERNEL, Mistake.REFLECT_PADDED_SAME_SIZE),
+    (padded_loops("wrap"), KERNEL, Mistake.WRAP_PADDED_SAME_SIZE),
+    (padded_loops("wrap", "top-left"), KERNEL, Mistake.WRAP_PADDED_SAME_SIZE),
+    (circular_indices, SQUARE_KERNEL, Mistake.WRAP_PADDED_SAME_SIZE),
+    (total_set_once, KERNEL, Mistake.RUNNING_TOTAL_NOT_RESET),
+    (total_reset_per_row, KERNEL, Mistake.RUNNING_TOTAL_NOT_RESET),
+    (kernel_loops_one_short, KERNEL, Mistake.KERNEL_LOOP_ONE_SHORT),
+    (neighbourhood_minus_one_to_one, SQUARE_KERNEL, Mistake.KERNEL_LOOP_ONE_SHORT),
+    (height_for_both_loops, KERNEL, Mistake.IMAGE_ASSUMED_SQUARE),
+    # 2 x 4: on the 3 x 4 KERNEL a square corner is also the 3 x 3 assumption.
+    (square_kernel_loops, KERNEL[:2], Mistake.KERNEL_ASSUMED_SQUARE),
+]
+
+
+@pytest.mark.parametrize(
+    "student, kernel, mistake", STUDENT_CODE, ids=[m.value for _, _, m in STUDENT_CODE]
+)
+def test_code_written_with_the_convention_is_named(student, kernel, mistake):
+    assert misconceptions.diagnose_convolve_all(student(IMAGE, kernel), IMAGE, kernel) == [mistake]
+
+
+def test_a_transposed_patch_is_named_with_the_transposed_kernel_it_always_equals():
+    result = patch_transposed(IMAGE, SQUARE_KERNEL)
+    names = misconceptions.diagnose_convolve_all(result, IMAGE, SQUARE_KERNEL)
+    assert names == [Mistake.TRANSPOSED_KERNEL, Mistake.PATCH_TRANSPOSED]
+    with pytest.raises(CheckFailure) as failure:
+        expect.expect_convolution(_Returned(result), IMAGE, SQUARE_KERNEL, "convolve")
+    assert failure.value.misconception is Mistake.TRANSPOSED_KERNEL
+    assert failure.value.also == (Mistake.PATCH_TRANSPOSED,)
+    # The message is what the record keeps and the feedback shows: it names both.
+    assert "also fits: patch transposed" in failure.value.message
+
+
+def test_a_flip_that_equals_a_transpose_on_this_kernel_names_both():
+    kernel = np.array([[1.0, 2.0], [3.0, 1.0]])  # kernel[::-1, ::-1] == kernel.T
+    flipped = reference.convolve(IMAGE, kernel[::-1, ::-1])
+    names = misconceptions.diagnose_convolve_all(flipped, IMAGE, kernel)
+    assert names[:3] == [
+        Mistake.FLIPPED_KERNEL,
+        Mistake.TRANSPOSED_KERNEL,
+        Mistake.PATCH_TRANSPOSED,
+    ]
+
+
+def test_a_truncation_is_not_also_called_a_wrap_around_or_a_clip():
+    image = RNG.integers(0, 50, size=(8, 8))
+    kernel = np.full((3, 3), 1 / 9)
+    truncated = np.trunc(reference.convolve(image, kernel))
+    assert misconceptions.diagnose_convolve_all(truncated, image, kernel) == [
+        Mistake.TRUNCATED_TO_INTEGERS
+    ]
+
+
+def test_padding_is_told_apart_on_a_photo_sized_image():
+    """Zero and edge padding differ only in the border: no near-match slack may join them."""
+    image = RNG.integers(0, 256, size=(48, 48)).astype(np.uint8)
+    kernel = np.full((3, 3), 1 / 9)
+    zero = padded_loops("constant")(image, kernel)
+    assert misconceptions.diagnose_convolve_all(zero, image, kernel) == [
+        Mistake.ZERO_PADDED_SAME_SIZE
+    ]
+
+
+@pytest.mark.parametrize("case", grading_cases(), ids=repr)
+def test_a_right_answer_or_nothing_is_never_named(case):
+    right = reference.convolve(case.image, case.kernel)
+    assert misconceptions.diagnose_convolve_all(right, case.image, case.kernel) == []
+    assert misconceptions.diagnose_convolve_all(right + 1e-9, case.image, case.kernel) == []
+    assert misconceptions.diagnose_convolve_all(np.zeros_like(right), case.image, case.kernel) == []
+
+
+@pytest.mark.parametrize("case", grading_cases(one_per_group=True), ids=repr)
+def test_every_variant_is_named_on_the_hidden_inputs(case):
+    """On the inputs grading uses, each mistake's output gets its own name (maybe with
+    others that give the very same output), or it is the right answer or all zero."""
+    right = reference.convolve(case.image, case.kernel)
+    for name, wrong in misconceptions.convolve_variants(case.image, case.kernel):
+        candidate = wrong()
+        if not candidate.any() or values_match(candidate, right):
+            continue
+        names = misconceptions.diagnose_convolve_all(candidate, case.image, case.kernel)
+        if (
+            name in misconceptions.ROUNDING_MISTAKES
+            and names[0] in misconceptions.ROUNDING_MISTAKES
+        ):
+            continue  # a wrap-around within 0..255 is the plain truncation or rounding
+        assert name in names, (name, names)
+        for other in names:
+            if other is not name:
+                assert misconceptions.diagnose_convolve_all(
+                    _variant_output(other, case, candidate), case.image, case.kernel
+                ), other
+
+
+def _variant_output(name, case, like):
+    """An output of the variant `name` equal to `like`: the coincidence is real."""
+    for other, wrong in misconceptions.convolve_variants(case.image, case.kernel):
+        candidate = wrong()
+        if other is name and candidate.shape == like.shape and values_match(candidate, like):
+            return candidate
+    raise AssertionError(f"{name} was named but none of its outputs equals this one")
+
+
+def test_shapes_of_an_image_assumed_square_are_named():
+    assert misconceptions.diagnose_convolve_shape_all((8, 5), (9, 11), (2, 5)) == [
+        Mistake.IMAGE_ASSUMED_SQUARE
+    ]
+    assert misconceptions.diagnose_convolve_shape_all((8, 10), (9, 11), (2, 2)) == []
+
+
+class _Returned:
+    """What expect_convolution reads from a student's call: the returned array."""
+
+    def __init__(self, array):
+        self.array = array
