@@ -132,6 +132,12 @@ class Mistake(Enum):
         "the code uses one kernel size for both directions; use both kernel.shape[0] and "
         "kernel.shape[1].",
     )
+    KERNEL_ASSUMED_ODD = (
+        "kernel assumed odd-sized",
+        "the window is built around a centre pixel, k // 2 on each side, which is one too "
+        "wide for an even kernel size. Slice the window from its top-left corner: "
+        "image[r:r + kh, c:c + kw].",
+    )
     UINT8_WRAP_AROUND = (
         "uint8 wrap-around",
         "the sums were computed or stored as uint8, which wraps around past 255 and below 0 "

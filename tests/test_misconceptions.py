@@ -263,3 +263,40 @@ class _Returned:
 
     def __init__(self, array):
         self.array = array
+
+
+def broadcast(first, second):
+    return f"operands could not be broadcast together with shapes {first} {second}"
+
+
+@pytest.mark.parametrize(
+    "shapes, names",
+    [
+        # image[r:r + kh, c:c + kh] * kernel on a 2 x 5 kernel
+        (("(2,2)", "(2,5)"), [Mistake.KERNEL_ASSUMED_SQUARE]),
+        # image[r:r + kw, c:c + kh] * kernel on a 2 x 3 kernel
+        (("(3,2)", "(2,3)"), [Mistake.KERNEL_ROWS_COLUMNS_SWAPPED]),
+        # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel
+        (("(3,5)", "(2,5)"), [Mistake.KERNEL_ASSUMED_ODD]),
+        # a 3 x 2 kernel: a square window and an odd-centred one are both 3 x 3
+        (("(3,3)", "(3,2)"), [Mistake.KERNEL_ASSUMED_SQUARE, Mistake.KERNEL_ASSUMED_ODD]),
+        # kernel * window, the window too wide
+        (("(2,5)", "(3,5)"), []),
+        # a window cut short at the image's edge, in either order: a loop that runs too far
+        (("(2,3)", "(3,3)"), []),
+        (("(3,2)", "(3,3)"), []),
+    ],
+)
+def test_a_broadcast_error_names_the_window_slice_behind_it(shapes, names):
+    assert misconceptions.diagnose_exception_all("ValueError", broadcast(*shapes)) == names
+
+
+def test_a_broadcast_error_names_every_fitting_mistake_in_the_message():
+    failure = CheckFailure(
+        "convolve raised ValueError.", **expect.named([Mistake.KERNEL_ASSUMED_SQUARE])
+    )
+    assert failure.message == "convolve raised ValueError."
+    both = [Mistake.KERNEL_ASSUMED_SQUARE, Mistake.KERNEL_ASSUMED_ODD]
+    failure = CheckFailure("convolve raised ValueError.", **expect.named(both))
+    assert failure.misconception is Mistake.KERNEL_ASSUMED_SQUARE
+    assert failure.message.endswith("also fits: kernel assumed odd-sized.")

@@ -1,5 +1,7 @@
 """Known-wrong versions of convolve and friends, to name the mistake behind a wrong answer."""
 
+import re
+
 import numpy as np
 
 from convgrade.checks import reference
@@ -243,13 +245,53 @@ def diagnose_convolve_shape(shape, image_shape, kernel_shape):
     return names[0] if names else None
 
 
-def diagnose_exception(error_type, message):
-    """Name the mistake behind an exception from student code, or None."""
+_BROADCAST = re.compile(
+    r"operands could not be broadcast together with shapes \((\d+),(\d+)\) \((\d+),(\d+)\)"
+)
+
+
+def _window_mistakes(window, kernel):
+    """Mistakes that slice a window of shape `window` to multiply with `kernel`."""
+    (wh, ww), (kh, kw) = window, kernel
+    if window == kernel:
+        return
+    if (wh, ww) == (kw, kh) and kh != kw:  # image[r:r + kw, c:c + kh]
+        yield Mistake.KERNEL_ROWS_COLUMNS_SWAPPED
+    if wh == ww and kh != kw and wh in (kh, kw):  # image[r:r + kh, c:c + kh]
+        yield Mistake.KERNEL_ASSUMED_SQUARE
+    # image[y - k // 2:y + k // 2 + 1]: k + 1 wide for an even k, right for an odd one.
+    odd = [w == k + 1 if k % 2 == 0 else w == k for w, k in ((wh, kh), (ww, kw))]
+    if all(odd):
+        yield Mistake.KERNEL_ASSUMED_ODD
+
+
+def _fits(inner, outer):
+    return inner[0] <= outer[0] and inner[1] <= outer[1]
+
+
+def diagnose_exception_all(error_type, message):
+    """Every mistake that explains an exception from student code, likeliest first."""
     if error_type == "OverflowError" and "uint8" in message:
-        return Mistake.UINT8_WRAP_AROUND
+        return [Mistake.UINT8_WRAP_AROUND]
     if "not allowed in this assignment" in message:  # the sandbox's block on library routines
-        return Mistake.LIBRARY_ROUTINE
-    return None
+        return [Mistake.LIBRARY_ROUTINE]
+    match = _BROADCAST.search(message) if error_type == "ValueError" else None
+    if match is None:
+        return []
+    first, second = tuple(map(int, match.groups()[:2])), tuple(map(int, match.groups()[2:]))
+    # The message lists the operands in code order: window * kernel, as the lesson writes it.
+    names = list(_window_mistakes(first, second))
+    # kernel * window too, unless one operand fits inside the other: then it could be a
+    # window cut short by the image's edge (a loop that runs too far), no slicing convention.
+    if not names and not (_fits(first, second) or _fits(second, first)):
+        names = list(_window_mistakes(second, first))
+    return list(dict.fromkeys(names))
+
+
+def diagnose_exception(error_type, message):
+    """The likeliest mistake behind an exception from student code, or None."""
+    names = diagnose_exception_all(error_type, message)
+    return names[0] if names else None
 
 
 def diagnose_to_uint8(actual, values):

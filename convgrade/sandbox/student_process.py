@@ -21,7 +21,7 @@ from convgrade.checks.failures import (
     describe_error,
 )
 from convgrade.checks.failures import type_name as safe_type_name
-from convgrade.checks.misconceptions import diagnose_exception
+from convgrade.checks.misconceptions import diagnose_exception_all
 from convgrade.contract import FORBIDDEN, Mistake
 from convgrade.sandbox import inside
 from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
@@ -359,8 +359,8 @@ class StudentProcess:
         if error.get("type") in FORBIDDEN_ERRORS:
             self.forbidden_calls.append(clean_text(message, 200))
             raise StudentCodeError(message, misconception=Mistake.LIBRARY_ROUTINE)
-        mistake = diagnose_exception(str(error.get("type")), str(error.get("message")))
-        raise StudentCodeError(message, misconception=mistake)
+        mistakes = diagnose_exception_all(str(error.get("type")), str(error.get("message")))
+        raise StudentCodeError(message, misconception=next(iter(mistakes), None), also=mistakes[1:])
 
     def _load_error_hint(self):
         if not self.load_errors:
