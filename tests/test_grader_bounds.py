@@ -36,7 +36,7 @@ from convgrade.checks.failures import (
     exception_name,
     safe_message,
 )
-from convgrade.checks.pictures import MAX_SIDE, comparison_png
+from convgrade.checks.pictures import GAP, LABEL_BAND, MAX_SIDE, comparison_png
 from convgrade.sandbox.student_process import Returned
 
 LEAKS = [s for s in scenarios.catalog("hostile") if s.name.startswith("leak_")]
@@ -266,7 +266,7 @@ def test_a_picture_of_a_huge_result_is_capped():
     import imageio.v3 as iio
 
     height, width = iio.imread(pictures[0]).shape[:2]
-    assert height <= MAX_SIDE and width <= 2 * MAX_SIDE + 10
+    assert height <= LABEL_BAND + MAX_SIDE + 2 and width <= 2 * (MAX_SIDE + 2) + GAP
 
 
 # ---- a grading process that dies ----------------------------------------------------------

@@ -116,8 +116,8 @@ def _html(headline, failures, notes=()):
             parts.append(
                 f'<figure><img alt="expected, yours and their difference" '
                 f'src="data:image/png;base64,{encoded}"/><figcaption>Left to right: '
-                "expected, yours, and where they differ (brighter means a larger "
-                "error).</figcaption></figure>"
+                "expected, yours, and yours minus expected (red where yours is higher, "
+                "blue where it is lower, white where they agree).</figcaption></figure>"
             )
     parts.append("</div>")
     return "".join(parts)
