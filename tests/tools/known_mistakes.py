@@ -12,6 +12,7 @@ Run it with ``make known-mistakes`` (``make release`` runs it first).
 
 import contextlib
 import importlib.util
+import io
 import json
 import os
 import sys
@@ -63,30 +64,60 @@ def _recording(function, name, calls):
     return recorder
 
 
-def visible_calls(notebook_path=SOURCE_NOTEBOOK, functions=("convolve", "to_uint8")):
-    """Every (function name, args) that the notebook's visible check cells call, in order.
+def run_in_process(notebook_path=SOURCE_NOTEBOOK, answers=None, record=()):
+    """Run the notebook's code cells in this process; return {check grade_id: error or None}.
 
-    Runs the instructor notebook's code cells in this process (its answers are the
-    instructor's solutions), with the figures module replaced by one that draws nothing.
+    `answers` replaces answer cells' source by grade_id (a student's code); by default the
+    instructor's solutions run. The figures module is replaced by one that draws nothing.
+    While a check cell (grade_id ``check_...``) runs, each function named in `record` is
+    wrapped so that its calls are recorded; they are returned as ``outcomes.calls``, a list
+    of (function name, args). What the cells print is ``outcomes.printed``.
     """
     notebook = nbformat.read(notebook_path, as_version=4)
-    calls, namespace = [], {"__name__": "__notebook__"}
-    with _notebook_folder(notebook_path.parent):
+    answers = answers or {}
+    outcomes, calls, namespace = CheckOutcomes(), [], {"__name__": "__notebook__"}
+    printed = io.StringIO()
+    with _notebook_folder(notebook_path.parent), contextlib.redirect_stdout(printed):
         for cell in notebook.cells:
             if cell.cell_type != "code":
                 continue
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            code = compile(cell.source, f"<cell {grade_id or 'unnamed'}>", "exec")
+            source = answers.get(grade_id, cell.source)
+            code = compile(source, f"<cell {grade_id or 'unnamed'}>", "exec")
             if not grade_id.startswith("check_"):
-                exec(code, namespace)
+                with contextlib.suppress(Exception):  # as Run All does: later cells still run
+                    exec(code, namespace)
                 continue
-            answers = {name: namespace[name] for name in functions if name in namespace}
-            namespace.update({n: _recording(f, n, calls) for n, f in answers.items()})
+            originals = {name: namespace[name] for name in record if name in namespace}
+            namespace.update({n: _recording(f, n, calls) for n, f in originals.items()})
             try:
                 exec(code, namespace)
+                outcomes[grade_id] = None
+            except Exception as error:  # a failing check, as the student would see it
+                outcomes[grade_id] = error
             finally:
-                namespace.update(answers)
-    return calls
+                namespace.update(originals)
+    outcomes.calls, outcomes.printed = calls, printed.getvalue()
+    return outcomes
+
+
+class CheckOutcomes(dict):
+    """{grade_id: the exception a check cell raised, or None}, the recorded calls, the prints."""
+
+    calls = ()
+    printed = ""
+
+
+def visible_calls(notebook_path=SOURCE_NOTEBOOK, functions=("convolve", "to_uint8")):
+    """Every (function name, args) that the notebook's visible check cells call, in order.
+
+    The instructor's answers run, so every check passes and reaches all of its calls.
+    """
+    outcomes = run_in_process(notebook_path, record=functions)
+    failed = {grade_id: error for grade_id, error in outcomes.items() if error is not None}
+    if failed:
+        raise RuntimeError(f"the instructor notebook fails its own checks: {failed}")
+    return outcomes.calls
 
 
 def _stored(values):
@@ -99,7 +130,7 @@ def _entry(mistake, shape, values=None):
     return {"mistake": mistake.value, "shape": list(shape), "values": values}
 
 
-def convolve_variants(image, kernel):
+def convolve_outputs(image, kernel):
     """The catalogue's wrong outputs for convolve(image, kernel), as entries for the file."""
     right = reference.convolve(image, kernel)
     entries, seen = [], set()
@@ -134,11 +165,41 @@ def convolve_variants(image, kernel):
     return entries
 
 
-VARIANTS = {"convolve": convolve_variants}
+def convolve_windows(image, kernel, broadcast_key):
+    """{numpy's broadcast shapes: mistake names} for windows a wrong slice can cut here.
+
+    Every slicing mistake the catalogue knows cuts at most one row or column more than the
+    kernel's larger side (a centred window on an even kernel), and never more than the image.
+    numpy names the operands in either order.
+    """
+    windows = {}
+    kernel_shape = f"({kernel.shape[0]},{kernel.shape[1]})"
+    side = max(kernel.shape) + 1
+    for rows in range(1, min(image.shape[0], side) + 1):
+        for cols in range(1, min(image.shape[1], side) + 1):
+            window = f"({rows},{cols})"
+            for shapes in (f"{window} {kernel_shape}", f"{kernel_shape} {window}"):
+                message = f"operands could not be broadcast together with shapes {shapes} "
+                names = misconceptions.diagnose_exception_all("ValueError", message)
+                if names:
+                    windows[broadcast_key(message)] = [name.value for name in names]
+    return windows
+
+
+def convolve_known(image, kernel, selfcheck):
+    return {
+        "outputs": convolve_outputs(image, kernel),
+        "windows": convolve_windows(image, kernel, selfcheck.broadcast_key),
+    }
+
+
+KNOWN = {"convolve": convolve_known}
+# numpy 2's error when a uint8 array meets a Python int it cannot hold.
+UINT8_OVERFLOW = "Python integer -1 out of bounds for uint8"
 
 
 def load_selfcheck(folder=SOURCE_NOTEBOOK.parent):
-    """The notebook's selfcheck module, loaded from its file: its fingerprint is the key."""
+    """The notebook's selfcheck module, loaded from its file: it reads what this writes."""
     spec = importlib.util.spec_from_file_location("notebook_selfcheck", folder / "selfcheck.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -146,28 +207,39 @@ def load_selfcheck(folder=SOURCE_NOTEBOOK.parent):
 
 
 def build(notebook_path=SOURCE_NOTEBOOK):
-    """The file's content: hints by mistake name, and wrong outputs by call fingerprint."""
-    fingerprint = load_selfcheck(notebook_path.parent).fingerprint
+    """The file's content: hints by mistake name, and what is known by call fingerprint."""
+    selfcheck = load_selfcheck(notebook_path.parent)
     calls = {}
-    for name, args in visible_calls(notebook_path, functions=tuple(VARIANTS)):
-        key = fingerprint(name, args)
+    for name, args in visible_calls(notebook_path, functions=tuple(KNOWN)):
+        key = selfcheck.fingerprint(name, args)
         if key not in calls:
-            calls[key] = VARIANTS[name](*args)
-    used = {entry["mistake"] for entries in calls.values() for entry in entries}
+            calls[key] = KNOWN[name](*args, selfcheck)
+    overflow = [
+        m.value for m in misconceptions.diagnose_exception_all("OverflowError", UINT8_OVERFLOW)
+    ]
+    used = set(overflow)
+    for known in calls.values():
+        used |= {entry["mistake"] for entry in known.get("outputs", [])}
+        used |= {name for names in known.get("windows", {}).values() for name in names}
     # Hints follow "because" in the grader's messages; here each one is a sentence of its own.
     hints = {m.value: m.hint[0].upper() + m.hint[1:] for m in Mistake if m.value in used}
-    return {"hints": dict(sorted(hints.items())), "calls": calls}
+    return {"hints": dict(sorted(hints.items())), "uint8_overflow": overflow, "calls": calls}
 
 
 def dumps(content):
     """JSON with one wrong output a line, so a regenerated file diffs readably."""
-    lines = ["{", ' "hints": ' + json.dumps(content["hints"], indent=2).replace("\n", "\n ") + ","]
+    lines = ["{"]
+    for field in ("hints", "uint8_overflow"):
+        lines.append(f" {json.dumps(field)}: {json.dumps(content[field], indent=1)},")
     lines.append(' "calls": {')
-    for position, (key, entries) in enumerate(content["calls"].items()):
-        lines.append(f"  {json.dumps(key)}: [")
-        lines += [f"   {json.dumps(entry)}," for entry in entries]
+    for position, (key, known) in enumerate(content["calls"].items()):
+        lines.append(f"  {json.dumps(key)}: {{")
+        lines.append(f'   "windows": {json.dumps(known["windows"])},')
+        lines.append('   "outputs": [')
+        lines += [f"    {json.dumps(entry)}," for entry in known["outputs"]]
         lines[-1] = lines[-1].rstrip(",")
-        lines.append("  ]," if position < len(content["calls"]) - 1 else "  ]")
+        lines.append("   ]")
+        lines.append("  }," if position < len(content["calls"]) - 1 else "  }")
     lines += [" }", "}"]
     return "\n".join(lines) + "\n"
 
@@ -175,7 +247,7 @@ def dumps(content):
 def main():
     content = build()
     KNOWN_MISTAKES.write_text(dumps(content))
-    count = sum(len(entries) for entries in content["calls"].values())
+    count = sum(len(known["outputs"]) for known in content["calls"].values())
     print(
         f"wrote {KNOWN_MISTAKES.relative_to(REPO_ROOT)}: {count} wrong outputs of "
         f"{len(content['hints'])} named mistakes on {len(content['calls'])} visible inputs"
