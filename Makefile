@@ -10,10 +10,10 @@ JOBS ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all help setup system-deps release import grade autograde feedback grades export report summary \
-        test test-quick lab bench samples hidden-inputs lint clean
+        test test-quick lab bench bench-500 samples hidden-inputs lint clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 all: setup release grade export summary ## set up, release, grade the sample class: feedback, grades.csv, the report and the LMS exports
 
@@ -71,8 +71,11 @@ test-quick: setup ## the test suite without the slow end-to-end tests (kernels, 
 lab: setup ## start JupyterLab here (formgrader at /formgrader, Nbgrader menu in JupyterLab)
 	$(VENV)/bin/jupyter lab --no-browser
 
-bench: setup ## benchmark `make grade` against plain sequential nbgrader (prints figures)
-	PYTHONPATH=tests $(PY) -m tools.benchmark $(if $(N),--submissions $(N))
+bench: setup ## time `make grade` against nbgrader autograde + generate_feedback: all-correct and mixed class (N=students)
+	PYTHONPATH=tests $(PY) -m tools.benchmark $(if $(N),--submissions $(N)) $(if $(JOBS),--jobs $(JOBS))
+
+bench-500: setup ## grade 500 submissions (N=), kill at 50%, resume: speed, memory, gradebook size
+	PYTHONPATH=tests $(PY) -m tools.bench_scale --submissions $(or $(N),500) $(if $(JOBS),--jobs $(JOBS))
 
 samples: setup ## rebuild the sample students in submitted/ (refuses if anyone else is there)
 	PYTHONPATH=tests $(PY) -m tools.samples

@@ -1,14 +1,19 @@
-"""`make bench`: our grader against plain sequential nbgrader, on the same submissions, in one run.
+"""`make bench`: the whole job, `convgrade grade` against plain sequential nbgrader, in one run.
 
-Two rounds, each graded by both:
-- "correct": N correct submissions in varied styles; the throughput ratio is measured here;
-- "mixed": buggy, hanging and hostile submissions, to show what they cost.
-Plain nbgrader runs with a bare config (its default pipeline, no sandbox, no hidden
-checks) and the same cell timeout. Figures are printed; nothing is asserted.
+Two rounds, each graded by both tools on the same submissions, same machine, same run:
+- "all-correct": N correct submissions in varied styles;
+- "mixed": drawn from the scenario catalog, about 60% correct, 20% faulty, 10% hanging and
+  10% crashing (exit, exception, memory): what a real class looks like.
+Ours is `convgrade grade` as `make grade` runs it: grades, feedback pages, grades.csv and the
+class report, with the course's nbgrader_config.py. Plain is `nbgrader autograde` followed by
+`nbgrader generate_feedback`, sequential, with nbgrader's default settings (a bare config:
+its default pipeline and cell timeout, no sandbox, no hidden checks). Then the cost beyond
+the student's own compute, and profiles of the coordinator and of one worker. Figures are
+printed; nothing is asserted. `make bench-500` (tools.bench_scale) grades a large class.
 """
 
-import itertools
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -17,37 +22,30 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools import scenarios
+from tools import bench_class, bench_profile, scenarios
 from tools.repo import HIDDEN_DIR, REPO_ROOT, SOURCE_NOTEBOOK
 
 BARE_CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "convolutions"
-c.Execute.timeout = {timeout}
 """
-MIXED = [
-    "faulty/flipped_kernel",
-    "faulty/uint8_output_array",
-    "faulty/output_one_short_rows",
-    "partial/half_done",
-    "hostile/loop_ignores_interrupt",
-    "hostile/infinite_loop_top_level",
-    "hostile/hard_exit",
-    "hostile/numpy_comparison_patch",
-]
+# convgrade grade's own summary line: how long grading took, before feedback and reports.
+GRADED_LINE = re.compile(r"graded (\d+), skipped (\d+) unchanged, failed (\d+) in ([\d.]+) s")
 
 
-def _course(base, name, config_text, jobs):
+def course(base, name, config_text, students):
+    """A course folder with the source, the hidden checks, `config_text` and `students`
+    ([(student, catalog name)]) submitted, the assignment generated."""
     root = base / name
     shutil.copytree(REPO_ROOT / "source", root / "source")
     shutil.copytree(HIDDEN_DIR, root / "tests" / "hidden")  # c.HiddenChecks.hidden_dir's default
     (root / "nbgrader_config.py").write_text(config_text)
-    for student, scenario in jobs:
-        scenarios.write_submission(scenario, root, student)
-    _run(root, "nbgrader", "generate_assignment", "convolutions", "--force")
+    bench_class.write_class(root, students)
+    run_tool(root, "nbgrader", "generate_assignment", "convolutions", "--force")
     return root
 
 
-def _run(root, *command):
+def run_tool(root, *command):
+    """Run nbgrader or convgrade in the course `root`; returns (seconds, stdout)."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     if command[0] == "convgrade":
         command = (sys.executable, "-m", "convgrade.cli") + command[1:]
@@ -58,7 +56,7 @@ def _run(root, *command):
     seconds = time.monotonic() - started
     if result.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
-    return seconds
+    return seconds, result.stdout
 
 
 def _timings(root):
@@ -128,107 +126,168 @@ def sandbox_overhead(repeats=6):
     }
 
 
-def run(submissions=24, timeout=10, jobs=None, keep=False):
-    """Run both rounds and print the figures; returns them as a dict."""
-    correct = scenarios.catalog("correct")
-    correct_jobs = [
-        (f"correct-{i:02d}", s) for i, s in zip(range(submissions), itertools.cycle(correct))
-    ]
-    mixed_jobs = [
-        (name.replace("/", "-"), scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"))
-        for name in MIXED
-    ]
-    base = Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
-    real_config = (REPO_ROOT / "nbgrader_config.py").read_text() + (
-        f"\nc.Execute.timeout = {timeout}\nc.HiddenChecks.call_timeout = {timeout}\n"
-    )
-    figures = {"hidden_checks": hidden_checks_cpu(), "sandbox": sandbox_overhead()}
-    try:
-        for round_name, round_jobs in [("correct", correct_jobs), ("mixed", mixed_jobs)]:
-            plain = _course(
-                base, f"{round_name}-plain", BARE_CONFIG.format(timeout=timeout), round_jobs
-            )
-            ours = _course(base, f"{round_name}-ours", real_config, round_jobs)
-            plain_seconds = _run(plain, "nbgrader", "autograde", "convolutions")
-            grade = ["convgrade", "grade", "--no-feedback"] + (
-                ["--jobs", str(jobs)] if jobs else []
-            )
-            ours_seconds = _run(ours, *grade)
-            figures[round_name] = _report(
-                round_name, len(round_jobs), plain_seconds, ours_seconds, ours
-            )
-    finally:
-        if not keep:
-            shutil.rmtree(base, ignore_errors=True)
-    return figures
+def grade_command(jobs=None, extra=()):
+    """`convgrade grade` as `make grade` runs it (JOBS=N adds --jobs)."""
+    return ["convgrade", "grade", "convolutions", *(["--jobs", str(jobs)] if jobs else []), *extra]
 
 
-def _report(name, count, plain_seconds, ours_seconds, ours_root):
-    rows = _timings(ours_root)
+def whole_job_round(base, name, students, real_config, jobs=None):
+    """Grade `students` with both tools, the whole job each; print and return the figures."""
+    plain = course(base, f"{name}-plain", BARE_CONFIG, students)
+    ours = course(base, f"{name}-ours", real_config, students)
+    autograde_seconds, _ = run_tool(plain, "nbgrader", "autograde", "convolutions")
+    feedback_seconds, _ = run_tool(plain, "nbgrader", "generate_feedback", "convolutions")
+    ours_seconds, output = run_tool(ours, *grade_command(jobs))
+    grading = GRADED_LINE.search(output)
+    figures = {
+        "count": len(students),
+        "plain_autograde": autograde_seconds,
+        "plain_feedback": feedback_seconds,
+        "plain_seconds": autograde_seconds + feedback_seconds,
+        "ours_seconds": ours_seconds,
+        "ours_grading": float(grading.group(4)) if grading else None,
+        "ours_failed": int(grading.group(3)) if grading else None,
+        "feedback_pages": len(list((ours / "feedback").glob("*/convolutions/*.html"))),
+        "plain_feedback_pages": len(list((plain / "feedback").glob("*/convolutions/*.html"))),
+    }
+    figures["ratio"] = figures["plain_seconds"] / ours_seconds
+    figures.update(per_submission_costs(_timings(ours), ours_seconds, len(students), jobs))
+    print_round(name, figures, jobs)
+    return figures, ours
+
+
+def per_submission_costs(rows, wall_seconds, count, jobs=None):
+    """Mean seconds per submission of each phase a worker reports, and what is beyond the
+    student's own compute: in the workers and coordinator's database writes ("worker"),
+    and for the whole job, every worker-second of the run shared out ("whole job")."""
 
     def mean(key):
         return statistics.fmean([r.get(key, 0.0) for r in rows]) if rows else 0.0
 
-    workers = os.cpu_count() or 1
-    student = mean("execute_student") + mean("checks_student")
-    busy = mean("total") + mean("record") + mean("startup")
-    per_submission = ours_seconds / count
-    print(f"\n== {name}: {count} submissions, {workers} cores ==")
+    phases = ("startup", "sanitize", "execute", "execute_student", "checks", "checks_student")
+    costs = {key: mean(key) for key in (*phases, "record", "total")}
+    student = costs["execute_student"] + costs["checks_student"]
+    workers = jobs or os.cpu_count() or 1
+    costs["student"] = student
+    costs["beyond_student"] = costs["total"] + costs["record"] + costs["startup"] - student
+    costs["beyond_student_whole_job"] = wall_seconds * workers / count - student
+    return costs
+
+
+def print_round(name, f, jobs=None):
+    workers = jobs or os.cpu_count() or 1
+    count = f["count"]
+    print(f"\n== {name}: {count} submissions, {workers} workers on {os.cpu_count()} cores ==")
     print(
-        f"plain nbgrader autograde (sequential, bare config): {plain_seconds:7.1f} s  "
-        f"{60 * count / plain_seconds:5.1f} submissions/min"
+        f"plain nbgrader autograde + generate_feedback (sequential, defaults): "
+        f"{f['plain_seconds']:7.1f} s ({f['plain_autograde']:.1f} + {f['plain_feedback']:.1f})"
+        f"  {60 * count / f['plain_seconds']:5.1f} submissions/min"
     )
+    grading = f"grading {f['ours_grading']:.1f} s, " if f["ours_grading"] is not None else ""
     print(
-        f"convgrade grade (parallel, sandbox + hidden checks): {ours_seconds:7.1f} s  "
-        f"{60 * count / ours_seconds:5.1f} submissions/min"
+        f"convgrade grade (make grade: grades, feedback, grades.csv, report): "
+        f"{f['ours_seconds']:7.1f} s ({grading}the rest "
+        f"{f['ours_seconds'] - (f['ours_grading'] or 0):.1f})"
+        f"  {60 * count / f['ours_seconds']:5.1f} submissions/min"
     )
-    print(f"throughput ratio: {plain_seconds / ours_seconds:.2f}x")
+    print(f"whole-job throughput ratio: {f['ratio']:.2f}x plain nbgrader")
+    print(
+        f"feedback pages: ours {f['feedback_pages']}, plain {f['plain_feedback_pages']}; "
+        f"not graded by ours: {f['ours_failed']}"
+    )
     print("one submission, mean, as a worker spends it:")
-    print(f"  start-up (worker spawn + nbgrader import, shared) {mean('startup'):6.2f} s")
-    print(f"  sanitize (read, repair, restore cells)            {mean('sanitize'):6.2f} s")
+    print(f"  start-up (worker spawn + nbgrader import, shared) {f['startup']:6.2f} s")
+    print(f"  sanitize (read, repair, restore cells)            {f['sanitize']:6.2f} s")
     print(
-        f"  execution in the sandboxed kernel                 {mean('execute'):6.2f} s"
-        f"  of which student cells {mean('execute_student'):.2f} s"
+        f"  execution in the sandboxed kernel                 {f['execute']:6.2f} s"
+        f"  of which student cells {f['execute_student']:.2f} s"
     )
     print(
-        f"  hidden checks                                     {mean('checks'):6.2f} s"
-        f"  of which student calls {mean('checks_student'):.2f} s"
+        f"  hidden checks                                     {f['checks']:6.2f} s"
+        f"  of which student calls {f['checks_student']:.2f} s"
     )
-    print(f"  database writes (coordinator)                     {mean('record'):6.2f} s")
+    print(f"  database writes (coordinator)                     {f['record']:6.2f} s")
     print(
-        f"  beyond the student's own compute: {busy - student:.2f} s per submission; "
-        f"wall {per_submission:.2f} s per submission across {workers} workers"
+        f"  beyond the student's own compute ({f['student']:.2f} s): "
+        f"{f['beyond_student']:.2f} s in the worker and database; "
+        f"{f['beyond_student_whole_job']:.2f} s for the whole job "
+        f"(wall x workers / submissions, minus the student's compute)"
     )
+
+
+def profiles(base, real_config, count=4):
+    """cProfile of the coordinator (`convgrade grade`, one worker) and of one worker grading
+    a small class in this process; prints the top entries of each. No hangs in this class:
+    the question is where the time around ordinary submissions goes."""
+    students = bench_class.class_list(count, bench_class.SCALE)
+    root = course(base, "profile", real_config, students)
+    run_tool(root, *grade_command(jobs=1))  # warm caches: the profiled run is a regrade
+    coordinator = bench_profile.profile_coordinator(root, base / "coordinator.prof", jobs=1)
+    title = f"coordinator, convgrade grade --force, {count} submissions"
+    bench_profile.print_top(title, coordinator)
+    worker = bench_profile.profile_worker(root, [s for s, _ in students])
+    bench_profile.print_top(f"one worker grading {count} submissions in a row", worker)
     return {
-        "plain_seconds": plain_seconds,
-        "ours_seconds": ours_seconds,
-        "ratio": plain_seconds / ours_seconds,
-        "beyond_student": busy - student,
-        **{
-            key: mean(key)
-            for key in (
-                "startup",
-                "sanitize",
-                "execute",
-                "execute_student",
-                "checks",
-                "checks_student",
-                "record",
-            )
-        },
+        "coordinator": bench_profile.top_entries(coordinator),
+        "worker": bench_profile.top_entries(worker),
     }
 
 
+def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True):
+    """Run both rounds and print the figures; returns them as a dict."""
+    base = Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
+    real_config = (REPO_ROOT / "nbgrader_config.py").read_text()
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    figures = {"hidden_checks": hidden_checks_cpu(), "sandbox": sandbox_overhead()}
+    try:
+        for name, count, recipe in [
+            ("all-correct", submissions, bench_class.ALL_CORRECT),
+            ("mixed", mixed, bench_class.MIXED),
+        ]:
+            if count:
+                students = bench_class.class_list(count, recipe)
+                figures[name], _ = whole_job_round(base, name, students, real_config, jobs)
+        if profile:
+            figures["profiles"] = profiles(base, real_config)
+    finally:
+        if keep:
+            print(f"course folders kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    print("\n== summary ==")
+    for name in ("all-correct", "mixed"):
+        if name in figures:
+            f = figures[name]
+            print(
+                f"{name:12s} {f['count']:4d} submissions: {f['ratio']:.2f}x plain nbgrader "
+                f"(whole job); beyond the student's compute {f['beyond_student']:.2f} s "
+                f"(worker) / {f['beyond_student_whole_job']:.2f} s (whole job) per submission"
+            )
+    print(f"sandbox adds {figures['sandbox']['overhead']:.2f} s per submission")
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return figures
+
+
 def main(argv=None):
-    """`python -m tools.benchmark`: time our grader against plain sequential nbgrader."""
+    """`python -m tools.benchmark`: time the whole job against plain sequential nbgrader."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m tools.benchmark", description=main.__doc__)
-    parser.add_argument("--submissions", type=int, default=24, help="students in the round")
+    parser.add_argument("--submissions", type=int, default=24, help="students, all-correct round")
+    parser.add_argument("--mixed", type=int, default=20, help="students in the mixed round")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for ours")
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
     args = parser.parse_args(argv)
-    run(submissions=args.submissions, jobs=args.jobs, keep=args.keep)
+    run(
+        submissions=args.submissions,
+        mixed=args.mixed,
+        jobs=args.jobs,
+        keep=args.keep,
+        profile=not args.no_profile,
+    )
 
 
 if __name__ == "__main__":

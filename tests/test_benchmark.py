@@ -1,0 +1,163 @@
+"""Do the benchmark's pieces measure what they say? (The benchmark itself runs only by hand.)"""
+
+import cProfile
+import doctest
+import pstats
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from support import REPO
+from tools import bench_class, bench_profile, bench_scale, benchmark, memory_watch
+
+
+def test_does_the_apportion_example_still_run():
+    failed, tried = doctest.testmod(bench_class)
+    assert tried > 0 and failed == 0
+
+
+@pytest.mark.parametrize("count", [1, 3, 7, 20, 24, 30, 499, 500])
+@pytest.mark.parametrize("recipe", [bench_class.MIXED, bench_class.SCALE, bench_class.ALL_CORRECT])
+def test_is_every_student_given_a_kind_close_to_the_recipe(count, recipe):
+    counts = bench_class.apportion(count, recipe)
+    assert sum(counts.values()) == count
+    for kind, share in recipe.items():
+        assert abs(counts[kind] - count * share) < 1
+
+
+def test_is_the_mixed_class_sixty_twenty_ten_ten():
+    assert bench_class.apportion(20, bench_class.MIXED) == {
+        "correct": 12,
+        "faulty": 4,
+        "hanging": 2,
+        "crashing": 2,
+    }
+
+
+def test_does_every_student_of_a_mixed_class_have_a_catalog_scenario():
+    students = bench_class.class_list(40, bench_class.MIXED)
+    assert len({student for student, _ in students}) == 40
+    for _, name in students:
+        assert (bench_class.scenarios.CATALOG_DIR / f"{name}.py").is_file(), name
+
+
+def test_are_the_named_hanging_and_crashing_scenarios_in_the_catalog():
+    for kind in ("hanging", "crashing"):
+        for name in bench_class.KINDS[kind]:
+            assert (bench_class.scenarios.CATALOG_DIR / f"{name}.py").is_file(), name
+
+
+def test_does_a_small_kind_spread_over_the_catalog_without_repeats():
+    faulty = [name for _, name in bench_class.class_list(10, {"faulty": 1.0})]
+    assert len(set(faulty)) == 10
+    # Not just the alphabetically first ten, which are nearly all colour mistakes.
+    assert faulty != bench_class.scenario_names("faulty")[:10]
+
+
+def test_does_a_large_class_cycle_through_every_scenario():
+    correct = bench_class.scenario_names("correct")
+    names = [name for _, name in bench_class.class_list(3 * len(correct), {"correct": 1.0})]
+    assert set(names) == set(correct)
+
+
+def test_does_the_memory_watch_see_a_child_allocate():
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; x = bytearray(80 * 2**20); time.sleep(1.5)"]
+    )
+    with memory_watch.MemoryWatch(child.pid, interval=0.1) as watch:
+        child.wait()
+    assert max(watch.by_role()["coordinator"]) >= 80 * 1024
+    assert watch.timeline and watch.timeline[0][2] > 0
+
+
+def test_does_the_watch_find_children_and_tell_workers_from_sandboxes():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess; subprocess.run(['sleep', '5'])"]
+    )
+    try:
+        deadline, seen = time.monotonic() + 5, []
+        while not any(c.startswith("sleep") for c in seen) and time.monotonic() < deadline:
+            seen = list(memory_watch.descendants(parent.pid).values())
+            time.sleep(0.05)
+        assert any(cmdline.startswith("sleep") for cmdline in seen), seen
+    finally:
+        parent.kill()
+        parent.wait()
+    spawn = "python -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)"
+    assert memory_watch.role_of(11, 10, spawn) == "worker"
+    assert memory_watch.role_of(12, 10, "bwrap --unshare-all python -m ipykernel") == "sandbox"
+    assert memory_watch.role_of(10, 10, "") == "coordinator"
+
+
+def test_does_the_proc_fallback_find_the_same_children(monkeypatch):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    try:
+        time.sleep(0.2)
+        monkeypatch.setattr(memory_watch, "psutil", None)
+        import os
+
+        assert child.pid in memory_watch.descendants(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_does_the_resume_check_catch_a_student_graded_twice():
+    everyone = ["a", "b", "c", "d"]
+    done, mtimes = {"a", "b"}, {"a": 1, "b": 2}
+    right = {"graded": ["c", "d"], "skipped": ["a", "b"]}
+    assert bench_scale.resume_check(done, mtimes, mtimes, right, everyone) == []
+    regraded = {"graded": ["b", "c", "d"], "skipped": ["a"]}
+    problems = bench_scale.resume_check(done, mtimes, {"a": 1, "b": 3}, regraded, everyone)
+    assert any("graded again" in p for p in problems)
+    assert any("rewritten" in p for p in problems)
+    assert any("not skipped" in p for p in problems)
+    lost = {"graded": ["c"], "skipped": ["a", "b"]}
+    assert bench_scale.resume_check(done, mtimes, mtimes, lost, everyone) == [
+        "1 neither graded nor skipped, e.g. d"
+    ]
+
+
+def test_is_memory_read_at_the_first_sample_past_each_share():
+    timeline = [(0.5, 0, 100, 10), (1.0, 12, 110, 20), (2.0, 55, 120, 30), (3.0, 95, 130, 40)]
+    assert bench_scale.flatness(timeline, 100) == [
+        (0.1, 110, 20),
+        (0.5, 120, 30),
+        (0.9, 130, 40),
+    ]
+
+
+def _busy(seconds=0.05):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_does_the_profile_name_the_costly_function_and_leave_out_wrappers():
+    profiler = cProfile.Profile()
+    profiler.runcall(_busy)
+    stats = pstats.Stats(profiler)
+    entries = bench_profile.top_entries(stats, 5)
+    assert "_busy" in entries[0][3]
+    assert all("cProfile" not in where for *_, where in entries)
+    by_own = bench_profile.top_entries(stats, 5, by="own")
+    assert [row[1] for row in by_own] == sorted((row[1] for row in by_own), reverse=True)
+
+
+def test_does_the_benchmark_read_convgrade_grades_summary_as_the_readme_shows_it():
+    example = re.search(r"`graded \d+, skipped .*? s`", (REPO / "README.md").read_text())
+    match = benchmark.GRADED_LINE.search(example.group(0))
+    assert match and float(match.group(4)) > 0
+
+
+def test_is_the_cost_beyond_the_students_compute_what_is_left_of_the_workers_time():
+    rows = [
+        {"startup": 2.0, "total": 5.0, "record": 0.2, "execute_student": 2.0},
+        {"total": 3.0, "record": 0.2, "execute_student": 1.0, "checks_student": 0.0},
+    ]
+    costs = benchmark.per_submission_costs(rows, wall_seconds=10.0, count=2, jobs=2)
+    assert costs["student"] == pytest.approx(1.5)
+    assert costs["beyond_student"] == pytest.approx(4.0 + 0.2 + 1.0 - 1.5)
+    assert costs["beyond_student_whole_job"] == pytest.approx(10.0 * 2 / 2 - 1.5)
