@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import html
 import re
 
 from nbconvert.preprocessors import Preprocessor
@@ -9,7 +10,6 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from traitlets import Bool, Integer
 
-from convgrade.plain_text import plain
 from convgrade.feedback.safe_html import (
     MAX_HTML_CHARS,
     MAX_IMAGE_CHARS,
@@ -17,10 +17,13 @@ from convgrade.feedback.safe_html import (
     clean_fragment,
     render_markdown,
 )
+from convgrade.plain_text import plain
 
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 STREAM_NAMES = ("stdout", "stderr")
-IMAGE_TYPES = ("image/png", "image/jpeg")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
+# A GIF is shown only if its bytes start like one: other data labelled GIF is not passed on.
+GIF_SIGNATURES = (b"GIF87a", b"GIF89a")
 # Shown in pages; everything else (SVG, JavaScript, widgets, LaTeX, PDF, unknown) is dropped.
 MIME_TYPES = ("text/plain", "text/html", "text/markdown", *IMAGE_TYPES)
 IMAGE_METADATA = ("width", "height", "alt", "unconfined")
@@ -39,7 +42,7 @@ LANGUAGE_INFO = (
 SIMPLE_NAME = re.compile(r"[A-Za-z0-9_.+\-/ ]{0,64}")
 CELL_FLAGS = ("deletable", "editable", "collapsed")
 CELL_METADATA = ("nbgrader", "convgrade", *CELL_FLAGS, "scrolled", "tags", "jupyter")
-ATTACHMENT_TYPES = (*IMAGE_TYPES, "image/gif")
+ATTACHMENT_TYPES = IMAGE_TYPES
 
 
 def _text(value):
@@ -83,6 +86,23 @@ def strict_base64(value, limit=MAX_IMAGE_CHARS):
     return text
 
 
+def picture_base64(mime, value, limit=MAX_IMAGE_CHARS):
+    """`value` as strict base64 (see `strict_base64`), and for a GIF only with a GIF header.
+
+    Examples
+    --------
+    >>> picture_base64("image/gif", "R0lGODlhAQABAAAAACw=")
+    'R0lGODlhAQABAAAAACw='
+    >>> picture_base64("image/gif", "iVBORw0KGgo=") is None  # PNG bytes labelled GIF
+    True
+    """
+    encoded = strict_base64(value, limit)
+    if encoded is None or mime != "image/gif":
+        return encoded
+    head = base64.b64decode(encoded[:8])
+    return encoded if head.startswith(GIF_SIGNATURES) else None
+
+
 def positive_int(value):
     """`value` as a positive int if it is one (or a string of digits), else None.
 
@@ -113,8 +133,11 @@ class SafeOutputs(Preprocessor):
 
     - outputs: only streams (stdout, stderr), errors and display data or results of the
       types text/plain, text/html and text/markdown (both cleaned with nh3 after
-      rendering), image/png and image/jpeg (strict base64). Other types are dropped, with
-      a note when nothing else of the output is left;
+      rendering), image/png, image/jpeg and image/gif (strict base64; a GIF must start
+      with a GIF header). Other types are dropped, with a note when nothing else of the
+      output is left. nbconvert's page templates cannot draw a GIF, so in a page (an
+      HTML export) an output's GIF is also given as cleaned HTML, an ``<img>`` of it;
+      a notebook keeps the GIF alone, which JupyterLab plays itself;
     - output metadata: only ``width`` and ``height`` (positive integers), ``alt`` (text)
       and ``unconfined`` (true), so nothing reaches an unquoted attribute;
     - cell metadata, markdown attachments and notebook metadata: allow-lists;
@@ -138,7 +161,10 @@ class SafeOutputs(Preprocessor):
         MAX_TEXT_CHARS, help="Characters of plain text in one output kept; the rest is cut."
     ).tag(config=True)
 
+    _for_page = False  # set per call: whether the notebook is being made into a page
+
     def preprocess(self, nb, resources):
+        self._for_page = (resources or {}).get("output_extension") == ".html"
         nb.metadata = NotebookNode(_notebook_metadata(nb.get("metadata")))
         for cell in nb.cells:
             cell.metadata = NotebookNode(_cell_metadata(cell.get("metadata")))
@@ -182,6 +208,8 @@ class SafeOutputs(Preprocessor):
             shown = ", ".join(plain(m, 60) for m in dropped[:5]) or "no data"
             data = {"text/plain": f"[convgrade: output not shown ({shown})]"}
         metadata = _output_metadata(output.get("metadata"), data)
+        if self._for_page and "image/gif" in data and "text/html" not in data:
+            data["text/html"] = self._gif_html(data["image/gif"], metadata)
         if kind == "execute_result":
             count = output.get("execution_count")
             return [
@@ -194,6 +222,12 @@ class SafeOutputs(Preprocessor):
             ]
         return [new_output(kind, data=data, metadata=metadata)]
 
+    def _gif_html(self, encoded, metadata):
+        """An <img> of a checked GIF, cleaned like any HTML output (it plays without script)."""
+        alt = metadata.get("image/gif", {}).get("alt", metadata.get("alt", ""))
+        tag = f'<img alt="{html.escape(alt)}" src="data:image/gif;base64,{encoded}">'
+        return clean_fragment(tag, self.max_html_chars)
+
     def _data(self, bundle):
         """The allow-listed part of a mime bundle, cleaned; and the types left out."""
         if not isinstance(bundle, dict):
@@ -203,9 +237,9 @@ class SafeOutputs(Preprocessor):
             data["text/plain"] = _cut(_text(bundle["text/plain"]), self.max_text_chars)
         for mime in IMAGE_TYPES:
             if mime in bundle:
-                encoded = strict_base64(bundle[mime], self.max_image_chars)
+                encoded = picture_base64(mime, bundle[mime], self.max_image_chars)
                 if encoded is None:
-                    dropped.append(f"{mime} that is not base64 or too large")
+                    dropped.append(f"{mime} that is not base64 of that type, or too large")
                 else:
                     data[mime] = encoded
         if "text/html" in bundle:
@@ -305,7 +339,7 @@ def _attachments(attachments):
         if not isinstance(bundle, dict) or not SIMPLE_NAME.fullmatch(str(name)):
             continue
         for mime in ATTACHMENT_TYPES:
-            if mime in bundle and (encoded := strict_base64(bundle[mime])) is not None:
+            if mime in bundle and (encoded := picture_base64(mime, bundle[mime])) is not None:
                 kept[name] = {mime: encoded}
                 break
     return kept
