@@ -85,8 +85,9 @@ def test_is_the_body_cleaned_whole_and_the_templates_head_kept(generate_feedback
     head, body = split(page)
     assert "<script" not in body and "onclick" not in body and "alert(1)" not in body
     assert "<b>my answer</b>" in body
-    assert re.search(r"<script[^>]*>", head)  # MathJax and nbconvert's own, trusted
-    assert "<style" in head
+    assert "<style" in head and "<title>hw</title>" in head
+    # Formulas are MathML already: the head loads no MathJax, from a CDN or anywhere.
+    assert not re.search(r"<script[^>]*>", head) and "MathJax.Hub" not in head
 
 
 def test_is_no_summary_computed_without_a_gradebook(generate_feedback, summary_calls):

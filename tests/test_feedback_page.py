@@ -7,10 +7,14 @@ import nbformat
 import pytest
 from graded_sample import copy_graded_sample
 from nbgrader.api import Gradebook
-from support import nbgrader
+from nbgrader.converters import GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
+from support import REPO, nbgrader
+from traitlets.config.loader import PyFileConfigLoader
 
 from convgrade.contract import Mistake
 from convgrade.feedback import summary
+from convgrade.feedback.safe_html import SafeFeedbackExporter
 from convgrade.feedback.writer import write_feedback
 from convgrade.reports import results
 
@@ -102,3 +106,41 @@ def test_does_a_ta_grade_replace_awaiting_grading_through_both_doors(course):
     assert "awaiting grading" not in text
     assert "6. Why does the edge kernel find edges? 1.5 / 2" in text
     assert "Fix first: 6. Why does the edge kernel find edges?: 0.5 of 2 points lost." in text
+
+
+# ---- formulas and pictures: a page read offline, within the window's width ------------------
+
+
+def page_without_grading(student, tmp_path):
+    """The feedback page of a committed autograded notebook, made by the course's exporter."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    app = GenerateFeedback(coursedir=CourseDirectory(root=str(tmp_path)), config=config)
+    notebook = nbformat.read(
+        str(REPO / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 4
+    )
+    for cell in notebook.cells:
+        grader = cell.metadata.get("nbgrader", {})
+        if grader.get("grade") or grader.get("task"):
+            grader["score"] = grader.get("points", 0)  # what nbgrader's GetGrades adds
+    found = {"total": "", "tasks": [], "fix_first": "", "mistakes": [], "awaiting": []}
+    grades = {"notebook": ASSIGNMENT, "assignment": ASSIGNMENT, "student": student}
+    resources = {
+        "nbgrader": grades | {"score": 0.0, "max_score": 26.0, "late_penalty": 0},
+        "convgrade": found,
+    }
+    html, _ = SafeFeedbackExporter(parent=app, config=app.config).from_notebook_node(
+        notebook, resources
+    )
+    return html
+
+
+def test_does_the_page_show_formulas_with_no_script_and_fit_its_pictures(tmp_path):
+    """The lesson's $$...$$ is MathML; no MathJax from a CDN; pictures shrink to the page."""
+    html = page_without_grading("flipped-kernel", tmp_path)
+    head, body = html.split("<body", 1)
+    assert "<script" not in html.lower() and "cdnjs" not in html
+    assert '<math display="block">' in body and "$$" not in text_of(body)
+    assert "expected, yours and their difference" in body  # the grader's comparison figure
+    rules = " ".join(head.split())
+    assert ".panel-body img { max-width: 100%; height: auto; }" in rules
+    assert ".panel-body .container { width: 100%;" in rules
