@@ -256,15 +256,23 @@ def _graded_since(root, assignment, started):
 def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_feedback):
     from convgrade.autograde.config_check import ConfigProblem
     from convgrade.batch.scheduler import grade_class
+    from convgrade.feedback.writer import UnsafeFeedbackConfig
     from convgrade.plain_text import plain
     from convgrade.reports.gradebook_table import format_problems, problems
     from convgrade.sandbox.bwrap import SandboxUnavailable
 
     try:
+        # Each worker writes its student's feedback page right after grading.
         result = grade_class(
-            root, assignment, jobs=jobs, force=force, scheduler=scheduler, students=student
+            root,
+            assignment,
+            jobs=jobs,
+            force=force,
+            scheduler=scheduler,
+            students=student,
+            feedback=not no_feedback,
         )
-    except (ConfigProblem, SandboxUnavailable) as problem:
+    except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig) as problem:
         print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
         return REFUSED
     print(
@@ -273,16 +281,10 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
     )
     for name, reason in result.failed.items():
         print(f"  not graded: {plain(name, 60)}: {plain(reason)}")
-    missing_feedback = {}
-    if result.graded and not no_feedback:
-        from convgrade.feedback.writer import write_feedback
-
-        missing_feedback = write_feedback(root, assignment, result.graded)
-        for name, error in missing_feedback.items():
-            last = (str(error).strip().splitlines() or [""])[-1]
-            print(f"  no feedback for {plain(name, 60)}: {plain(last)}")
+    for name, reason in result.no_feedback.items():
+        print(f"  no feedback for {plain(name, 60)}: {plain(reason)}")
     print(format_problems(problems(root / "autograded")))
-    return PARTLY_DONE if result.failed or missing_feedback else 0
+    return PARTLY_DONE if result.failed or result.no_feedback else 0
 
 
 def _bring_results_up_to_date(root, assignment):

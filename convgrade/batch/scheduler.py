@@ -2,9 +2,16 @@
 
 Workers are long-lived processes, each holding one `SubmissionGrader` (nbgrader imported once,
 a sandboxed kernel always launched ahead). The coordinator hands out submissions, and is
-the only process that writes the gradebook and the autograded folders. A submission whose
+the only process that writes the gradebook and the autograded folders. With feedback, each
+worker also makes its student's feedback page right after grading, so pages are made in
+parallel; the coordinator puts it in place after recording the grades, or makes it itself
+when its gradebook says something else (convgrade/feedback/writer.py). A submission whose
 files and grader are unchanged since it was last recorded is skipped, so a run that was
 killed halfway finishes the rest when started again.
+
+Local worker processes are replaced after `TASKS_PER_WORKER` submissions, so whatever a
+long-lived grading process accumulates (nbconvert's and traitlets' caches, fragmentation)
+cannot grow with the class.
 """
 
 import json
@@ -37,12 +44,21 @@ from convgrade.batch.submission_grader import (  # noqa: E402
     unsupported_settings,
     warm_up,
 )
+from convgrade.feedback.writer import (  # noqa: E402
+    FeedbackPlacer,
+    UnsafeFeedbackConfig,
+    gradebook_facts,
+    write_feedback,
+)
 from convgrade.intake.vetting import Intake, vet_submission  # noqa: E402
 from convgrade.plain_text import plain  # noqa: E402
 from convgrade.sandbox.bwrap import Sandbox, SandboxUnavailable  # noqa: E402
 from convgrade.tempdirs import remove_stale  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
+# A fresh process after this many submissions: its warm-up (about 3 s) then costs under
+# 0.05 s per submission, and memory stays what the first few submissions needed.
+TASKS_PER_WORKER = 64
 DIED = (
     "the grading process died while grading this submission alone (out of memory?); "
     "the others were graded"
@@ -74,6 +90,9 @@ class BatchReport:
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)  # student -> reason
+    no_feedback: dict = field(default_factory=dict)  # graded, but no page: student -> reason
+    # Pages the coordinator made itself: the worker's could not be used (see _record).
+    feedback_here: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # student -> {phase: seconds}
     seconds: float = 0.0
 
@@ -132,6 +151,7 @@ def grade_class(
     scheduler=None,
     students=None,
     progress=True,
+    feedback=False,
 ):
     """Grade every submission in root/submitted/ and record the results.
 
@@ -147,6 +167,10 @@ def grade_class(
         Address of a Dask scheduler (tcp://HOST:PORT) whose workers do the grading.
     students : iterable of str, optional
         Grade only these.
+    feedback : bool
+        Also write each graded student's feedback page, as `nbgrader generate_feedback`
+        (made by the workers); a submission whose grading fails loses a page that describes
+        an older submission.
 
     Returns
     -------
@@ -167,10 +191,12 @@ def grade_class(
         writer = GradebookWriter(root, assignment)
         if refused := unsupported_settings(writer.config):
             raise ConfigProblem("; ".join(refused))
-    except (ConfigProblem, SandboxUnavailable):
+        pages = FeedbackPlacer(root, assignment, writer.config) if feedback else None
+    except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig):
         executor.__exit__(None, None, None)
         raise
     bundle = CourseBundle.from_course(root, assignment)
+    bundle.feedback = feedback
     state = GradingState(root)
     report = BatchReport()
     todo = []
@@ -192,12 +218,24 @@ def grade_class(
     with executor:
         executor.bundle = bundle
 
+        later = []  # (job, key): pages the coordinator makes itself, after grading
+
         def done(future, job, key):
-            _record(future, job, key, writer, state, report)
+            _record(future, job, key, writer, state, report, pages, later)
             bar.update()
 
         run_jobs(executor, todo, done)
     bar.close()
+    if later:
+        errors = write_feedback(root, assignment, [job.student for job, _ in later])
+        for job, key in later:
+            if job.student in errors or "*" in errors:
+                error = errors.get(job.student, errors.get("*"))
+                report.no_feedback[job.student] = (str(error).strip().splitlines() or [""])[-1]
+                pages.remove(job.student)
+            else:  # recorded as done only once its page exists, so a kill makes it again
+                report.feedback_here.append(job.student)
+                state.record(job.student, key)
     remove_stale()  # what a worker killed mid-run left in the temporary folder
     report.seconds = time.monotonic() - started
     _save_timings(root, report)
@@ -301,7 +339,10 @@ class _Failed:
         return self._error
 
 
-def _record(future, job, key, writer, state, report):
+def _record(future, job, key, writer, state, report, pages=None, later=None):
+    """Record one finished job: its grades, then (with `pages`) its feedback page, then the
+    state that lets a resumed run skip it. A job whose page is left to the coordinator goes
+    to `later`, and is marked done there once its page exists."""
     try:
         graded = future.result()
     except Exception as error:  # the worker itself died: nothing recorded, retried next run
@@ -309,18 +350,43 @@ def _record(future, job, key, writer, state, report):
         report.failed[job.student] = (
             DIED if failed else f"worker failed: {type(error).__name__}: {error}"
         )
+        _take_down_stale_page(pages, state, job)
         return
     if graded.error:
         report.failed[job.student] = graded.error
+        _take_down_stale_page(pages, state, job)
         return
     try:
         graded.timings["record"] = writer.record(job, graded)
     except Exception as error:  # not recorded: say why, keep going, retry on the next run
         report.failed[job.student] = f"could not record: {type(error).__name__}: {error}"
+        _take_down_stale_page(pages, state, job)
         return
-    state.record(job.student, key)
     report.graded.append(job.student)
     report.timings[job.student] = graded.timings
+    if pages is not None:
+        started = time.monotonic()
+        agreed = graded.feedback is not None and graded.feedback_facts == gradebook_facts(
+            writer.db_url, writer.assignment, job.student
+        )
+        try:
+            if not agreed:
+                raise ValueError(graded.feedback_error or "the worker's gradebook disagrees")
+            pages.place(job.student, graded.feedback)
+        except Exception:  # the old page would show the old grade: down, and made here later
+            pages.remove(job.student)
+            later.append((job, key))
+            return
+        finally:
+            graded.timings["place_feedback"] = time.monotonic() - started
+    state.record(job.student, key)
+
+
+def _take_down_stale_page(pages, state, job):
+    """A failed student keeps no page made for a different submission than theirs now."""
+    recorded = state.entries.get(job.student, "")
+    if pages is not None and not recorded.endswith(f":{job.digest}"):
+        pages.remove(job.student)
 
 
 class _executor:
@@ -371,6 +437,7 @@ class _executor:
             )
             for _ in range(self.slots):  # spawn them all now, not on demand
                 self.pool.submit(int)
+            self._handed_out = 0
         finally:
             if main_thread:  # only the main thread may set signal handlers
                 signal.signal(signal.SIGINT, previous)
@@ -388,6 +455,13 @@ class _executor:
             if self._scattered is None:  # send the course to every worker once
                 self._scattered = self.client.scatter(self.bundle, broadcast=True)
             return self.client.submit(_grade, self._scattered, job, pure=False)
+        if self._handed_out >= self.slots * TASKS_PER_WORKER:
+            # Python 3.11's max_tasks_per_child deadlocks with spawned processes (measured:
+            # a pool of 2 never finished 40 tasks), so whole pools take turns instead: this
+            # one finishes what it holds and its processes exit, while a fresh pool warms up.
+            self.pool.shutdown(wait=False)
+            self._spawn()
+        self._handed_out += 1
         return self.pool.submit(self.function, self.bundle, job)
 
     def __exit__(self, *exc):

@@ -9,6 +9,11 @@ same configuration, run in two places:
 - the `GradebookWriter` (the coordinator, alone) creates the submission rows, writes the
   autograded folder and runs nbgrader's SaveAutoGrades and AssignLatePenalties.
 
+A worker asked for feedback pages (`CourseBundle.feedback`) also records each submission in
+its private gradebook copy with its own `GradebookWriter`, and makes the page there with
+nbgrader's GenerateFeedback (convgrade/feedback/writer.py); the coordinator keeps the page
+only if its real gradebook agrees.
+
 The rows and files that come out are the ones `nbgrader autograde` writes
 (tests/test_two_doors.py grades the whole catalog both ways and compares).
 
@@ -70,6 +75,7 @@ from convgrade.intake.vetting import (  # noqa: E402
     intake_record,
     missing_notebook,
 )
+from convgrade.reports.tasks import instructor_notebook  # noqa: E402
 from convgrade.tempdirs import PrivateFolder  # noqa: E402
 
 WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
@@ -209,6 +215,12 @@ class CourseBundle:
     # The configured hidden checks' files (c.HiddenChecks.hidden_dir), so that every worker
     # grades with exactly the suite the fingerprint hashed, wherever its course copy is.
     hidden_checks: dict = field(default_factory=dict)
+    # The instructor's notebooks ({source/ASSIGNMENT/NAME.ipynb: bytes}): feedback pages name
+    # the tasks from them (convgrade/reports/tasks.py), so workers that write pages need them.
+    instructor_notebooks: dict = field(default_factory=dict)
+    # Whether workers also write each graded student's feedback page; not in the fingerprint
+    # (pages are an output of grading, not an input).
+    feedback: bool = False
 
     @classmethod
     def from_course(cls, root, assignment):
@@ -230,6 +242,11 @@ class CourseBundle:
         config.merge(Config({"CourseDirectory": {"root": str(root.resolve())}}))
         hidden = read_folder(course_folders.hidden_checks_dir(config))
         bundle.hidden_checks = {k: v for k, v in hidden.items() if not _is_bytecode(k)}
+        for name in notebooks:  # the copy the coordinator's own feedback pages would read
+            path = instructor_notebook(root, assignment, name)
+            if path is not None:
+                copy = Path("source") / assignment / f"{name}.ipynb"
+                bundle.instructor_notebooks[str(copy)] = path.read_bytes()
         # What grading depends on besides the submission: if any of it changes, regrade all.
         grader = read_folder(course_folders.PACKAGE_DIR)
         bundle.fingerprint = digest_files(
@@ -276,6 +293,12 @@ class GradedSubmission:
     files: dict = field(default_factory=dict)  # the autograded folder's other files
     timings: dict = field(default_factory=dict)
     error: str | None = None
+    # With CourseBundle.feedback: the student's feedback folder ({relative path: bytes}) and
+    # what it shows from the worker's gradebook copy (feedback.writer.gradebook_facts), or
+    # why no page was made.
+    feedback: dict | None = None
+    feedback_facts: str | None = None
+    feedback_error: str | None = None
 
 
 class SubmissionGrader:
@@ -306,7 +329,17 @@ class SubmissionGrader:
         self.autograde = self._exporter(
             course, [p for p in course.autograde_preprocessors if _name(p) not in WRITERS]
         )
+        self._feedback = self._feedback_makers(bundle) if bundle.feedback else None
         self.setup_seconds = time.monotonic() - started
+
+    def _feedback_makers(self, bundle):
+        """This copy's own gradebook writer and nbgrader's feedback generator: a page is made
+        here exactly as the coordinator would make it after recording the submission."""
+        from convgrade.feedback.writer import FeedbackRenderer
+
+        _write_folder(self.root, bundle.instructor_notebooks)
+        writer = GradebookWriter(self.root, bundle.assignment, config=self.config)
+        return writer, FeedbackRenderer(self.root, self.config)
 
     def _exporter(self, course, preprocessors):
         exporter = course.exporter_class(config=self.config)
@@ -328,12 +361,31 @@ class SubmissionGrader:
             for name in self.bundle.notebooks:
                 result.notebooks[name] = self._grade_notebook(job, folder, name, result.timings)
             result.files = {k: v for k, v in result.files.items() if not k.endswith(".ipynb")}
+            if self._feedback:
+                self._write_feedback(job, result)
         except Exception as error:  # one broken submission must not stop the worker
             result.error = f"{type(error).__name__}: {error}"
         finally:
             shutil.rmtree(folder.parent, ignore_errors=True)
         result.timings["total"] = time.monotonic() - started
         return result
+
+    def _write_feedback(self, job, result):
+        """Record the submission in this copy's gradebook and make its feedback page; a
+        failure is sent back (the coordinator then makes the page itself)."""
+        from convgrade.feedback.writer import gradebook_facts
+
+        started = time.monotonic()
+        writer, renderer = self._feedback
+        try:
+            writer.record(job, result)
+            result.feedback = renderer.render(self.bundle.assignment, job.student)
+            result.feedback_facts = gradebook_facts(
+                self.db_url, self.bundle.assignment, job.student
+            )
+        except Exception as error:
+            result.feedback, result.feedback_error = None, f"{type(error).__name__}: {error}"
+        result.timings["feedback"] = time.monotonic() - started
 
     def _stage(self, folder, job):
         """The autograded folder before its notebooks are graded, as nbgrader's
@@ -390,10 +442,10 @@ class SubmissionGrader:
 class GradebookWriter:
     """The only writer of the gradebook and the autograded folder (see module docstring)."""
 
-    def __init__(self, root, assignment):
+    def __init__(self, root, assignment, config=None):
         self.root = Path(root)
         self.assignment = assignment
-        self.config = load_config(self.root)
+        self.config = config if config is not None else load_config(self.root)
         self.converter = configured_autograde(self.config, self.root)
         self.coursedir = self.converter.coursedir
         self.db_url = self.coursedir.db_url

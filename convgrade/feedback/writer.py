@@ -1,16 +1,28 @@
-"""Write feedback HTML with nbgrader's own GenerateFeedback, in this process.
+"""Write feedback HTML with nbgrader's own GenerateFeedback, in grading workers or here.
 
 The pages are made by the course's ``c.GenerateFeedback.exporter_class``, which must be
 convgrade.feedback.safe_html.SafeFeedbackExporter (body cleaned with nh3), as for
 `nbgrader generate_feedback`; feedback is refused with any other exporter.
+
+`convgrade grade` has each worker make its student's page right after grading, in the
+worker's private course copy (`FeedbackRenderer`), so pages are made in parallel. The page
+shows what the gradebook holds, and only the coordinator's gradebook is the real one: the
+worker sends its page with `gradebook_facts` from its copy, and the coordinator places the
+page (`FeedbackPlacer`) only if its own gradebook says the same after recording. Otherwise
+(say a TA graded a cell during the run) the page is made here, by `write_feedback`.
 """
 
+import json
+import os
+import shutil
 from pathlib import Path
 
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.api import NbGraderAPI
+from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 
-from convgrade.batch.submission_grader import load_config
+from convgrade.batch.submission_grader import load_config, read_folder
 from convgrade.feedback.safe_html import SafeFeedbackExporter
 
 
@@ -18,10 +30,12 @@ class UnsafeFeedbackConfig(RuntimeError):
     """The course config would write feedback pages without cleaning them."""
 
 
-def write_feedback(root, assignment, students):
-    """`nbgrader generate_feedback` for these students; returns {student: error} for failures."""
-    root = Path(root).resolve()
-    config = load_config(root)
+class FeedbackFailed(RuntimeError):
+    """nbgrader's GenerateFeedback reported a failure for one student."""
+
+
+def require_safe_exporter(config):
+    """Refuse a configuration whose feedback pages would not be cleaned."""
     exporter = config.GenerateFeedback.get("exporter_class")
     if not (isinstance(exporter, type) and issubclass(exporter, SafeFeedbackExporter)):
         raise UnsafeFeedbackConfig(
@@ -29,6 +43,13 @@ def write_feedback(root, assignment, students):
             f"SafeFeedbackExporter (found {exporter!r}): feedback pages would show "
             "submissions' HTML uncleaned"
         )
+
+
+def write_feedback(root, assignment, students):
+    """`nbgrader generate_feedback` for these students; returns {student: error} for failures."""
+    root = Path(root).resolve()
+    config = load_config(root)
+    require_safe_exporter(config)
     coursedir = CourseDirectory(config=config, root=str(root))
     api = NbGraderAPI(coursedir=coursedir, config=config)
     everyone = {p.parent.name for p in (root / "autograded").glob(f"*/{assignment}")}
@@ -39,3 +60,106 @@ def write_feedback(root, assignment, students):
         if not result.get("success"):
             errors[student or "*"] = result.get("error", "unknown error")
     return errors
+
+
+def gradebook_facts(db_url, assignment, student):
+    """What a feedback page shows from the gradebook for one submission, as JSON text:
+    each grade's scores and flags, each comment, the late penalty. Row ids are left out
+    (each gradebook copy makes its own); None when there is no such submission."""
+    with Gradebook(db_url) as gradebook:
+        try:
+            submission = gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return None
+        notebooks = {
+            notebook.name: {
+                "grades": sorted(
+                    [g.name, g.auto_score, g.manual_score, g.extra_credit, g.max_score]
+                    + [g.needs_manual_grade]
+                    for g in notebook.grades
+                ),
+                "comments": sorted(
+                    [c.name, c.auto_comment, c.manual_comment] for c in notebook.comments
+                ),
+            }
+            for notebook in submission.notebooks
+        }
+        facts = {
+            "notebooks": notebooks,
+            "late_penalty": submission.late_submission_penalty,
+            "timestamp": str(submission.timestamp),
+        }
+    return json.dumps(facts, sort_keys=True, default=str)
+
+
+class FeedbackRenderer:
+    """Makes feedback pages in a worker's private course copy, with nbgrader's own API.
+
+    Parameters
+    ----------
+    root : Path
+        The private course folder: its gradebook already holds the student's rows and
+        its autograded/ folder the student's graded notebooks.
+    config : traitlets Config
+        The course's configuration, as the worker loaded it.
+    """
+
+    def __init__(self, root, config):
+        require_safe_exporter(config)
+        self.root = Path(root)
+        coursedir = CourseDirectory(config=config, root=str(self.root))
+        self.api = NbGraderAPI(coursedir=coursedir, config=config)
+        self.feedback_dir = coursedir.feedback_directory
+
+    def render(self, assignment, student):
+        """{relative path: bytes} of the student's feedback folder; the copy is removed."""
+        folder = self.root / self.feedback_dir / student
+        try:
+            result = self.api.generate_feedback(assignment, student_id=student, force=True)
+            if not result.get("success"):
+                lines = str(result.get("error", "")).strip().splitlines() or ["unknown error"]
+                raise FeedbackFailed(lines[-1])
+            return read_folder(folder / assignment)
+        finally:
+            _remove(folder)  # a worker grades hundreds: keep its private copy small
+
+
+class FeedbackPlacer:
+    """Puts a worker's feedback folder into the course, where and as `nbgrader
+    generate_feedback` would write it (GenerateFeedback's folder and permissions)."""
+
+    def __init__(self, root, assignment, config):
+        require_safe_exporter(config)
+        self.assignment = assignment
+        self.coursedir = CourseDirectory(config=config, root=str(Path(root).resolve()))
+        self.converter = GenerateFeedback(coursedir=self.coursedir, config=config)
+
+    def folder(self, student):
+        return Path(
+            self.coursedir.format_path(self.coursedir.feedback_directory, student, self.assignment)
+        )
+
+    def place(self, student, files):
+        """Replace the student's feedback folder by `files`, whole or not at all."""
+        folder = self.folder(student)
+        staging = folder.with_name(f".{self.assignment}.partial")
+        _remove(staging)
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        _remove(folder)
+        staging.rename(folder)
+        self.converter.set_permissions(self.assignment, student)
+
+    def remove(self, student):
+        """Take down a page that no longer describes the student's submission."""
+        _remove(self.folder(student))
+
+
+def _remove(folder):
+    """Remove a folder nbgrader may have made read-only."""
+    if Path(folder).exists():
+        for path in Path(folder).rglob("*"):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(folder)
