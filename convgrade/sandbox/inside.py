@@ -226,7 +226,9 @@ class StandIn:
 
     It holds results, never the reference code: it answers exactly the inputs the grader
     computed for this call (a colour check's channels) and refuses any other. Retired when
-    the call ends, it answers nothing more, so keeping it for a later check gains nothing.
+    the call ends, it answers nothing more. Student code in this process can still copy its
+    answers and revive it, but all it would hold is what a correct call returned anyway, for
+    inputs no convolve check uses (tests/catalog/hostile/knock_on_keeps_stand_in.py).
     """
 
     def __init__(self, name, answers):

@@ -1,7 +1,11 @@
 """Right colour code (np.stack of one convolve call per channel) on a convolve that flips the kernel: only the convolve checks lose, the colour checks pass with "fix convolve first"."""
 # expect: misconception=flipped kernel
 # expect: misconception=fix convolve first
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_nonsquare
 # expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_uint8
 # %% convolve
 def convolve(image, kernel):
     flipped = kernel[::-1, ::-1]
