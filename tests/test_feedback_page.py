@@ -144,3 +144,51 @@ def test_does_the_page_show_formulas_with_no_script_and_fit_its_pictures(tmp_pat
     rules = " ".join(head.split())
     assert ".panel-body img { max-width: 100%; height: auto; }" in rules
     assert ".panel-body .container { width: 100%;" in rules
+
+
+LAYOUT_JS = """
+const width = window.innerWidth;
+const math = document.querySelector('math[display="block"]');
+const box = math ? math.getBoundingClientRect() : null;
+return {
+  width: width,
+  page: document.documentElement.scrollWidth,
+  math: box ? [box.width, box.height] : null,
+  images: [...document.querySelectorAll('img')].map(img => {
+    const r = img.getBoundingClientRect();
+    return [r.right, r.width, r.height, img.naturalWidth, img.naturalHeight];
+  }),
+};
+"""
+
+
+@pytest.mark.e2e
+def test_in_a_browser_formulas_render_and_pictures_fit_the_window(tmp_path):
+    """Chromium, 800 px wide, no network: a laid-out <math>; nothing wider than the window.
+
+    The control is the same page without the template's styles: the gallery overflows.
+    """
+    from browser_support import chromium, screenshot
+
+    html = page_without_grading("flipped-kernel", tmp_path)
+    styled = tmp_path / "styled.html"
+    styled.write_text(html)
+    unstyled = tmp_path / "unstyled.html"
+    unstyled.write_text(
+        re.sub(r"<style[^>]*>\s*/\* nbgrader's styles select.*?</style>", "", html, flags=re.S)
+    )
+    assert unstyled.read_text() != html
+    with chromium(tmp_path / "profile", width=800, height=900) as browser:
+        browser.get(unstyled.as_uri())
+        control = browser.execute_script(LAYOUT_JS)
+        browser.get(styled.as_uri())
+        layout = browser.execute_script(LAYOUT_JS)
+        screenshot(browser, "feedback-page-800px")
+    assert control["page"] > control["width"], "the control should overflow the window"
+    assert layout["page"] <= layout["width"], layout["page"]
+    math_width, math_height = layout["math"]
+    assert math_width > 100 and math_height > 10  # laid out as mathematics, not hidden
+    assert len(layout["images"]) >= 3  # the gallery, the colour pictures, the comparison
+    for right, width, height, natural_width, natural_height in layout["images"]:
+        assert 0 < width and right <= layout["width"]
+        assert abs(width / height - natural_width / natural_height) < 0.02 * width / height
