@@ -279,3 +279,34 @@ def screenshot(driver, name):
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def gif_frame_count(src):
+    """The number of frames of a `data:image/gif;base64,...` picture (0 if it is not one)."""
+    import base64
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    prefix = "data:image/gif;base64,"
+    if not src.startswith(prefix):
+        return 0
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(src[len(prefix) :]))) as picture:
+            return picture.n_frames if picture.format == "GIF" else 0
+    except (ValueError, UnidentifiedImageError):
+        return 0
+
+
+def element_changes(element, pause=0.9, attempts=4):
+    """Whether screenshots of a displayed element differ when taken `pause` seconds apart:
+    a GIF that plays changes; a still picture, or one the browser does not animate, does not.
+    Several tries, so that two shots a whole animation loop apart cannot fool it."""
+    before = element.screenshot_as_png
+    for _ in range(attempts):
+        time.sleep(pause)
+        after = element.screenshot_as_png
+        if after != before:
+            return True
+        before = after
+    return False

@@ -13,6 +13,8 @@ import pytest
 from browser_support import (
     HELPERS,
     chromium,
+    element_changes,
+    gif_frame_count,
     lab_server,
     make_browser_course,
     screenshot,
@@ -252,6 +254,24 @@ def test_student_sees_the_lesson_in_a_fresh_release(lab, browser):
     assert all(image["loaded"] for image in shown), "a picture did not load in the page"
     scroll_to_output_image(browser, cell_index(lab.root / path, "gallery"))
     screenshot(browser, "student-release-gallery")
+    assert_the_animation_plays(browser, cell_index(lab.root / path, "sliding_window"))
+
+
+def assert_the_animation_plays(driver, cell):
+    """The sliding window's first output is an animated GIF shown in the page, and it moves."""
+    gif = driver.execute_script(
+        "return document.querySelectorAll('.jp-NotebookPanel .jp-Cell')[arguments[0]]"
+        ".querySelector('.jp-OutputArea-output img');",
+        cell,
+    )
+    assert gif is not None, "the sliding window cell shows no picture"
+    src = gif.get_attribute("src")
+    assert src.startswith("data:image/gif;base64,"), src[:40]
+    assert gif_frame_count(src) > 1, "the GIF has a single frame"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", gif)
+    assert gif.is_displayed() and gif.size["width"] > 300, gif.size
+    assert element_changes(gif), "the animation did not change on screen"
+    screenshot(driver, "student-release-animation")
 
 
 def test_student_finished_work_passes_every_visible_check(lab, browser):
