@@ -161,3 +161,26 @@ def test_is_the_cost_beyond_the_students_compute_what_is_left_of_the_workers_tim
     assert costs["student"] == pytest.approx(1.5)
     assert costs["beyond_student"] == pytest.approx(4.0 + 0.2 + 1.0 - 1.5)
     assert costs["beyond_student_whole_job"] == pytest.approx(10.0 * 2 / 2 - 1.5)
+
+
+def test_do_the_benchmarks_tools_import_the_frozen_copy_of_the_grader(tmp_path, monkeypatch):
+    monkeypatch.setattr(benchmark, "_frozen", {})
+    assert "convgrade at" in benchmark.freeze_package(tmp_path)
+    found = subprocess.run(
+        [sys.executable, "-c", "import convgrade; print(convgrade.__file__)"],
+        env=benchmark.tool_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert found.stdout.startswith(str(tmp_path / "frozen-package" / "convgrade"))
+
+
+def test_is_a_regrade_after_a_grader_edit_told_apart_from_a_resume_failure(tmp_path):
+    before = {"a": "grader1:x", "b": "grader1:y"}
+    assert not bench_scale.grader_changed(before, {**before, "c": "grader1:z"})
+    assert bench_scale.grader_changed(before, {"a": "grader2:x", "b": "grader1:y"})
+    state = tmp_path / ".convgrade" / "graded.json"
+    state.parent.mkdir()
+    state.write_text('{"a": "grader1:x", "b": "grader2:y", "c": "grader2:z"}')
+    assert bench_scale.recorded_since(tmp_path, before) == 2

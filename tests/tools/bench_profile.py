@@ -1,7 +1,6 @@
 """Where the grader's time goes: cProfile of the coordinator and of one worker."""
 
 import cProfile
-import os
 import pstats
 import subprocess
 import sys
@@ -45,12 +44,11 @@ def print_top(title, stats, count=20, own_count=12):
             print(f"{cumulative:9.2f}s {own:7.2f}s {calls:8d}  {where}")
 
 
-def profile_coordinator(course_root, out_path, jobs=None):
+def profile_coordinator(course_root, out_path, env, jobs=None):
     """Run `convgrade grade` (the whole job, as `make grade`) under cProfile in the course;
     the worker processes are not in this profile, only what the coordinator does itself."""
     command = [sys.executable, "-m", "cProfile", "-o", str(out_path), "-m", "convgrade.cli"]
     command += ["grade", "convolutions", "--force"] + (["--jobs", str(jobs)] if jobs else [])
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     subprocess.run(command, cwd=course_root, env=env, capture_output=True, text=True)
     return pstats.Stats(str(out_path))
 

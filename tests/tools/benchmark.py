@@ -28,6 +28,8 @@ from tools.repo import HIDDEN_DIR, REPO_ROOT, SOURCE_NOTEBOOK
 BARE_CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "convolutions"
 """
+# Where the run's frozen copy of the grader package lives (see freeze_package).
+_frozen = {}
 # convgrade grade's own summary line: how long grading took, before feedback and reports.
 GRADED_LINE = re.compile(r"graded (\d+), skipped (\d+) unchanged, failed (\d+) in ([\d.]+) s")
 
@@ -44,9 +46,39 @@ def course(base, name, config_text, students):
     return root
 
 
+def freeze_package(base):
+    """Copy the convgrade package as it is now into `base`; every tool run by this benchmark
+    imports that copy. The grader's fingerprint hashes its own code, so an edit made in the
+    checkout during a long run would otherwise make a resumed run regrade everyone, and one
+    run could mix two versions of the grader. Returns a line naming what was copied."""
+    target = Path(base) / "frozen-package"
+    shutil.copytree(
+        REPO_ROOT / "convgrade",
+        target / "convgrade",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    _frozen["path"] = str(target)
+    git = ["git", "-C", str(REPO_ROOT)]
+    commit = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(git + ["status", "--porcelain", "convgrade"], capture_output=True)
+    edits = " with uncommitted edits" if dirty.stdout.strip() else ""
+    return f"grader: convgrade at {commit.stdout.strip() or '?'}{edits}, copied to {target}"
+
+
+def tool_env():
+    """The environment for nbgrader and convgrade runs: this venv first on PATH (nbgrader
+    runs alembic from PATH), and the frozen copy of the package if there is one."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    if "path" in _frozen:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_frozen["path"], os.environ.get("PYTHONPATH")) if p
+        )
+    return env
+
+
 def run_tool(root, *command):
     """Run nbgrader or convgrade in the course `root`; returns (seconds, stdout)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    env = tool_env()
     if command[0] == "convgrade":
         command = (sys.executable, "-m", "convgrade.cli") + command[1:]
     else:
@@ -222,7 +254,9 @@ def profiles(base, real_config, count=4):
     students = bench_class.class_list(count, bench_class.SCALE)
     root = course(base, "profile", real_config, students)
     run_tool(root, *grade_command(jobs=1))  # warm caches: the profiled run is a regrade
-    coordinator = bench_profile.profile_coordinator(root, base / "coordinator.prof", jobs=1)
+    coordinator = bench_profile.profile_coordinator(
+        root, base / "coordinator.prof", tool_env(), jobs=1
+    )
     title = f"coordinator, convgrade grade --force, {count} submissions"
     bench_profile.print_top(title, coordinator)
     worker = bench_profile.profile_worker(root, [s for s, _ in students])
@@ -237,6 +271,7 @@ def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True):
     """Run both rounds and print the figures; returns them as a dict."""
     base = Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
     real_config = (REPO_ROOT / "nbgrader_config.py").read_text()
+    print(freeze_package(base))
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     figures = {"hidden_checks": hidden_checks_cpu(), "sandbox": sandbox_overhead()}
