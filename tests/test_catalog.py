@@ -31,7 +31,8 @@ def lost_cells(groups):
 
 def named_mistakes(groups):
     """Mistakes named by failed checks, and by passed ones' notes (a forgiven knock-on)."""
-    return {r.misconception for g in groups.values() for r in g.results if r.misconception}
+    # With the mistakes said to give the very same result (CheckResult.also).
+    return {m for g in groups.values() for r in g.results for m in (r.misconception, *r.also) if m}
 
 
 def grader_errors(groups):

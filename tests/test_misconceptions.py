@@ -274,8 +274,8 @@ def broadcast(first, second):
     [
         # image[r:r + kh, c:c + kh] * kernel on a 2 x 5 kernel
         (("(2,2)", "(2,5)"), [Mistake.KERNEL_ASSUMED_SQUARE]),
-        # image[r:r + kw, c:c + kh] * kernel on a 2 x 3 kernel
-        (("(3,2)", "(2,3)"), [Mistake.KERNEL_ROWS_COLUMNS_SWAPPED]),
+        # image[r:r + kw, c:c + kh] * kernel on a 2 x 3 kernel, or patch.T * kernel
+        (("(3,2)", "(2,3)"), [Mistake.KERNEL_ROWS_COLUMNS_SWAPPED, Mistake.PATCH_TRANSPOSED]),
         # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel
         (("(3,5)", "(2,5)"), [Mistake.KERNEL_ASSUMED_ODD]),
         # a 3 x 2 kernel: a square window and an odd-centred one are both 3 x 3

@@ -255,8 +255,9 @@ def _window_mistakes(window, kernel):
     (wh, ww), (kh, kw) = window, kernel
     if window == kernel:
         return
-    if (wh, ww) == (kw, kh) and kh != kw:  # image[r:r + kw, c:c + kh]
+    if (wh, ww) == (kw, kh) and kh != kw:  # image[r:r + kw, c:c + kh], or patch.T
         yield Mistake.KERNEL_ROWS_COLUMNS_SWAPPED
+        yield Mistake.PATCH_TRANSPOSED
     if wh == ww and kh != kw and wh in (kh, kw):  # image[r:r + kh, c:c + kh]
         yield Mistake.KERNEL_ASSUMED_SQUARE
     # image[y - k // 2:y + k // 2 + 1]: k + 1 wide for an even k, right for an odd one.

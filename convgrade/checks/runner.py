@@ -34,6 +34,8 @@ class CheckResult:
     misconception: Mistake | None = None
     picture: bytes | None = None
     grader_error: str | None = None  # a bug in the check itself, for the instructor
+    # Other mistakes that give the very same result (the message names them too).
+    also: tuple = ()
 
 
 @dataclass
@@ -99,7 +101,7 @@ def _result(name, group, report, call):
     if isinstance(error, CheckFailure):
         # The last gate before feedback and records: one line, bounded, no escapes.
         message = clean_text(error.message, MAX_MESSAGE)
-        return CheckResult(name, group, False, message, error.misconception)
+        return CheckResult(name, group, False, message, error.misconception, also=error.also)
     # Not a CheckFailure: the check itself broke. The student sees a neutral line; the
     # instructor sees the details in the grading log.
     detail = f"{type(error).__name__}: {error}" if error else report.longreprtext[-500:]

@@ -1,6 +1,12 @@
 """Loops over window centres with half = k // 2 and slices [y - half, y + half + 1], which only works for odd kernel sizes."""
-# expect: loses=check_convolve_small_values
+# expect: misconception=kernel assumed odd-sized
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_uint8
 # %% convolve
 def convolve(image, kernel):
     kh, kw = kernel.shape

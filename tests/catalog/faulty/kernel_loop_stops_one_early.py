@@ -1,6 +1,11 @@
 """Four nested loops whose kernel loops run over range(kh - 1) and range(kw - 1), leaving out the kernel's last row and column."""
-# expect: loses=check_convolve_small_values
+# expect: misconception=kernel loop one short
+# expect: loses=check_convolve_asymmetric_kernel
 # expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_uint8
 # %% convolve
 def convolve(image, kernel):
     kh, kw = kernel.shape

@@ -1,5 +1,11 @@
 """Sets total = 0 once, before the loops, so each output value also contains the sums of all earlier windows."""
+# expect: misconception=running total not reset
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_photos
 # expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_uint8
 # %% convolve
 def convolve(image, kernel):
     kh, kw = kernel.shape

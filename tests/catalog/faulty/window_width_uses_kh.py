@@ -1,5 +1,9 @@
 """A copy-paste slip in the window slice, image[r:r+kh, c:c+kh]: the window's width is the kernel's height."""
+# expect: misconception=kernel assumed square
+# expect: loses=check_convolve_edge_sizes
 # expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_uint8
 # %% convolve
 def convolve(image, kernel):
     kh, kw = kernel.shape

@@ -1,0 +1,18 @@
+"""Wraps the image around its edges with np.pad(mode="wrap"), as for a periodic signal, so the output keeps its size."""
+# expect: misconception=circular-padded same-size output
+# expect: loses=check_convolve_asymmetric_kernel
+# expect: loses=check_convolve_dtype
+# expect: loses=check_convolve_edge_sizes
+# expect: loses=check_convolve_input_unchanged
+# expect: loses=check_convolve_nonsquare
+# expect: loses=check_convolve_photos
+# expect: loses=check_convolve_shape
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_uint8
+# %% convolve
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    top, left = (kh - 1) // 2, (kw - 1) // 2
+    padded = np.pad(image.astype(float), ((top, kh - 1 - top), (left, kw - 1 - left)), mode="wrap")
+    H, W = image.shape
+    return np.array([[np.sum(padded[r:r + kh, c:c + kw] * kernel) for c in range(W)] for r in range(H)])
