@@ -252,6 +252,17 @@ def test_lesson_formula_becomes_mathml():
     assert active(html, mathml=True) == set()
 
 
+@pytest.mark.parametrize("template", ["formgrade", "classic", "lab"])
+def test_formgrader_pages_show_the_lessons_formula_as_mathml(template):
+    """The formgrader's submission view uses the same filter: MathML, no $$ left for MathJax."""
+    notebook = read_notebook(SOURCE / "convolutions.ipynb")
+    html, _ = exporter(course_config(), template).from_notebook_node(
+        notebook, resources=FORMGRADE_RESOURCES
+    )
+    assert '<math display="block">' in html
+    assert "$$\\text{image" not in html
+
+
 FORMULA_PAYLOADS = [
     f"$\\href{{javascript:{JS}}}{{x}}$",
     "$<script>alert(1)</script>$",
