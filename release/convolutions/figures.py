@@ -103,6 +103,7 @@ def animate_sliding_window(convolve, image, kernel, seconds_per_step=0.8, dpi=64
     _draw_grid(ax_image, image, "image", highlight=(0, 0, kh, kw))
     window = ax_image.patches[-1]
     title = fig.suptitle("")
+    fig.subplots_adjust(top=0.84)  # room for the step line above the panels' titles
     if result is None:
         _placeholder(ax_output, "write convolve\nto fill in\nthe output")
     else:

@@ -15,6 +15,7 @@ import numpy as np
 KNOWN_MISTAKES = Path(__file__).with_name("known_mistakes.json")
 # numpy's words when two arrays of different shapes meet in `*` or `+`.
 BROADCAST_ERROR = re.compile(r"operands could not be broadcast together with shapes (.*)")
+SHAPE = re.compile(r"\(([\d, ]*)\)")
 _known = None
 
 
@@ -31,6 +32,11 @@ def fingerprint(function_name, args):
     return digest.hexdigest()[:16]
 
 
+def broadcast_key(message):
+    """The shapes in numpy's broadcast error, as known_mistakes.json writes them: "3,2 2,3"."""
+    return " ".join(shape.replace(" ", "") for shape in SHAPE.findall(message))
+
+
 def known_mistakes():
     """The stored table of what each classic mistake gives on these checks' inputs."""
     global _known
@@ -38,20 +44,27 @@ def known_mistakes():
         try:
             _known = json.loads(KNOWN_MISTAKES.read_text())
         except (OSError, ValueError):
-            _known = {"hints": {}, "calls": {}}  # the checks still work, only unnamed
+            _known = {}  # the checks still work; they only cannot name the mistake
     return _known
+
+
+def _known_for(function, args):
+    """What the table knows about function(*args): {"outputs": [...], "windows": {...}}."""
+    try:
+        key = fingerprint(getattr(function, "__name__", ""), args)
+    except (TypeError, ValueError):
+        return {}
+    return known_mistakes().get("calls", {}).get(key, {})
 
 
 def likely_mistakes(function, args, result):
     """Names of the known mistakes that give exactly `result` for function(*args)."""
-    name = getattr(function, "__name__", "")
     try:
         result = np.asarray(result, dtype=np.float64)
-        key = fingerprint(name, args)
     except (TypeError, ValueError):
         return []  # not numbers at all: the shape or type message says enough
     found = []
-    for variant in known_mistakes()["calls"].get(key, []):
+    for variant in _known_for(function, args).get("outputs", []):
         if variant["mistake"] in found or list(result.shape) != variant["shape"]:
             continue
         # A variant stored without values is known only by its wrong shape.
@@ -61,37 +74,53 @@ def likely_mistakes(function, args, result):
     return found
 
 
-def explain(mistakes):
-    """The sentence that names the mistakes and says how to fix them ("" if none)."""
-    hints = known_mistakes()["hints"]
+def explain(mistakes, after_error=False):
+    """The sentence that names the mistakes and says how to fix them ("" if none).
+
+    A wrong result is "exactly what" a mistake gives; an error is only likely to come from one.
+    """
+    hints = known_mistakes().get("hints", {})
+    lead = "The likely mistake is" if after_error else "This is exactly what the mistake"
     if len(mistakes) == 1:
-        return f'\nThis is exactly what the mistake "{mistakes[0]}" gives: {hints[mistakes[0]]}'
+        ending = ":" if after_error else " gives:"
+        return f'\n{lead} "{mistakes[0]}"{ending} {hints[mistakes[0]]}'
     if mistakes:
-        lines = [f'- "{name}": {hints[name]}' for name in mistakes]
-        return (
-            "\nThis is exactly what each of these mistakes gives (these inputs cannot tell "
-            "them apart):\n" + "\n".join(lines)
+        lead = (
+            "One of these mistakes"
+            if after_error
+            else "This is exactly what each of these mistakes gives"
         )
+        lines = [f'- "{name}": {hints[name]}' for name in mistakes]
+        return f"\n{lead} (these inputs cannot tell them apart):\n" + "\n".join(lines)
     return ""
 
 
 def run(function, *args):
-    """Call function(*args), turning numpy's broadcast error into a sentence about the window.
+    """Call function(*args); numpy's errors about shapes and uint8 become a sentence.
 
-    The original error stays attached below the sentence (raise ... from).
+    The original error stays attached below the sentence (raise ... from), with its traceback.
     """
+    name = getattr(function, "__name__", "your function")
     try:
         return function(*args)
     except ValueError as error:
-        shapes = BROADCAST_ERROR.search(str(error))
-        if not shapes:
+        if not BROADCAST_ERROR.search(str(error)):
+            raise
+        shapes = broadcast_key(str(error)).replace(" ", ") and (")
+        windows = _known_for(function, args).get("windows", {})
+        raise AssertionError(
+            f"{name}: numpy could not multiply arrays of shapes ({shapes}): a window cut "
+            "from the image does not have the kernel's shape. The window under the kernel is "
+            "image[row:row + kh, col:col + kw], with kh, kw = kernel.shape: rows first, then "
+            "columns. Check also that your loops stop where the whole kernel still fits."
+            + explain(windows.get(broadcast_key(str(error)), []), after_error=True)
+        ) from error
+    except OverflowError as error:
+        if "uint8" not in str(error):
             raise
         raise AssertionError(
-            f"{function.__name__}: a window and the kernel had different shapes "
-            f"({shapes.group(1).strip()}), so numpy could not multiply them. The window under "
-            "the kernel is image[row:row + kh, col:col + kw], with kh, kw = kernel.shape: "
-            "rows first (kh), then columns (kw). Check also that your loops stop where the "
-            "kernel still fits."
+            f"{name}: {error}. A uint8 holds only 0..255, so sums of uint8 pixels do not fit."
+            + explain(known_mistakes().get("uint8_overflow", []), after_error=True)
         ) from error
 
 
@@ -104,7 +133,9 @@ def check_call(function, args, expected, call, *, atol=1e-6):
     try:
         check_array(result, expected, call, atol=atol)
     except AssertionError as wrong:
-        raise AssertionError(str(wrong) + explain(likely_mistakes(function, args, result))) from None
+        raise AssertionError(
+            str(wrong) + explain(likely_mistakes(function, args, result))
+        ) from None
     return result
 
 
