@@ -247,6 +247,53 @@ def print_round(name, f, jobs=None):
     )
 
 
+# Run in the course folder, with the frozen grader: one timed regrade on a local Dask cluster.
+DASK_SCRIPT = """
+import dataclasses, json, sys
+from convgrade.batch.scale_out import cluster_throughput
+throughput, report = cluster_throughput(".", "convolutions", workers=int(sys.argv[1]))
+print(json.dumps(dataclasses.asdict(throughput)))
+"""
+
+
+def dask_round(ours_root, plain_seconds, workers=2):
+    """Regrade the course at `ours_root` on a local Dask cluster of `workers` processes (the
+    grader's convgrade.batch.scale_out), the whole job; print and return its throughput.
+    Returns None when the grader has no such option."""
+    import json
+
+    env = tool_env()
+    probe = "import importlib.util as u; print(bool(u.find_spec('convgrade.batch.scale_out')))"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=ours_root
+    )
+    if found.stdout.strip() != "True":
+        print("\n(no Dask option in this grader: convgrade.batch.scale_out is missing)")
+        return None
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", DASK_SCRIPT, str(workers)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ours_root,
+    )
+    seconds = time.monotonic() - started
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        print(f"\nDask round failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+        return None
+    figures = json.loads(lines[-1])
+    print(
+        f"\n== mixed class on a local Dask cluster, {workers} worker processes ==\n"
+        f"graded {figures['graded']}, failed {figures['failed']} in {figures['seconds']:.1f} s "
+        f"({seconds:.1f} s with interpreter start): "
+        f"{60 * figures['graded'] / figures['seconds']:.1f} submissions/min, "
+        f"{plain_seconds / figures['seconds']:.2f}x plain nbgrader"
+    )
+    return figures
+
+
 def profiles(base, real_config, count=4):
     """cProfile of the coordinator (`convgrade grade`, one worker) and of one worker grading
     a small class in this process; prints the top entries of each. No hangs in this class:
@@ -267,7 +314,7 @@ def profiles(base, real_config, count=4):
     }
 
 
-def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True):
+def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True, dask=True):
     """Run both rounds and print the figures; returns them as a dict."""
     base = Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
     real_config = (REPO_ROOT / "nbgrader_config.py").read_text()
@@ -282,7 +329,9 @@ def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True):
         ]:
             if count:
                 students = bench_class.class_list(count, recipe)
-                figures[name], _ = whole_job_round(base, name, students, real_config, jobs)
+                figures[name], ours = whole_job_round(base, name, students, real_config, jobs)
+                if name == "mixed" and dask:
+                    figures["dask"] = dask_round(ours, figures[name]["plain_seconds"])
         if profile:
             figures["profiles"] = profiles(base, real_config)
     finally:
@@ -299,6 +348,11 @@ def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True):
                 f"(whole job); beyond the student's compute {f['beyond_student']:.2f} s "
                 f"(worker) / {f['beyond_student_whole_job']:.2f} s (whole job) per submission"
             )
+    if dask_figures := figures.get("dask"):
+        print(
+            f"mixed on Dask ({dask_figures['workers']} workers): "
+            f"{60 * dask_figures['graded'] / dask_figures['seconds']:.1f} submissions/min"
+        )
     print(f"sandbox adds {figures['sandbox']['overhead']:.2f} s per submission")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -314,6 +368,7 @@ def main(argv=None):
     parser.add_argument("--mixed", type=int, default=20, help="students in the mixed round")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for ours")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster round")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
     args = parser.parse_args(argv)
     run(
@@ -322,6 +377,7 @@ def main(argv=None):
         jobs=args.jobs,
         keep=args.keep,
         profile=not args.no_profile,
+        dask=not args.no_dask,
     )
 
 
