@@ -110,7 +110,9 @@ def test_forbidden_libraries_are_blocked_at_run_time(worker):
 
 
 def test_a_hang_is_stopped_and_the_worker_restarts(worker):
-    with pytest.raises(StudentCodeError, match="did not finish within 2 s of CPU time"):
+    with pytest.raises(
+        StudentCodeError, match="did not finish within (2 s of CPU|6 s of wall-clock) time"
+    ):
         worker.call("loop_forever", np.ones(1))
     assert worker.call("double", np.ones(1)).value.array.tolist() == [2.0]
 

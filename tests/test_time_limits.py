@@ -4,6 +4,7 @@ Small limits, real sandboxed workers: each test takes a few seconds.
 """
 
 import multiprocessing
+import re
 import time
 
 import numpy as np
@@ -47,8 +48,9 @@ def spin_forever():
 
 @pytest.fixture
 def cpu_hog():
-    """Three processes spinning on this machine's cores, so wall-clock time runs ahead of CPU."""
-    hogs = [multiprocessing.Process(target=spin_forever, daemon=True) for _ in range(3)]
+    """Four processes spinning on this machine's two cores, so wall-clock time runs ahead of
+    CPU time: a process that wants a whole core gets at most two fifths of one."""
+    hogs = [multiprocessing.Process(target=spin_forever, daemon=True) for _ in range(4)]
     for hog in hogs:
         hog.start()
     yield
@@ -62,8 +64,11 @@ def test_a_hang_costs_once_and_names_the_input_by_shape():
         assert process.call("convolve", IMAGE, KERNEL).value.array.shape == (4, 5)
         with pytest.raises(StudentCodeError) as hung:
             process.call("convolve", np.full((48, 36), 7.0), KERNEL)
-        assert hung.value.message.startswith(
-            "convolve did not finish within 1 s of CPU time on a 48×36 image with a 3×3 kernel"
+        # On a machine busy enough, the wall-clock backstop (3 s) can come first.
+        assert re.match(
+            r"convolve did not finish within (1 s of CPU time|3 s of wall-clock time) "
+            "on a 48×36 image with a 3×3 kernel",
+            hung.value.message,
         )
         assert "7" not in hung.value.message.split("kernel")[1], "no values, only shapes"
         started = time.monotonic()
@@ -85,35 +90,41 @@ def test_waiting_is_not_computing_but_wall_clock_is_the_backstop(monkeypatch):
         assert process.spent < 0.5, "sleeping costs no budget"
     monkeypatch.setattr(student_process, "WALL_CLOCK_FACTOR", 1.2)
     with StudentProcess(cells(), call_timeout=1.0, budget=30.0) as process:
-        with pytest.raises(StudentCodeError, match="did not finish within 1 s"):
+        with pytest.raises(
+            StudentCodeError, match="did not finish within 1.2 s of wall-clock time"
+        ):
             process.call("nap", IMAGE)
 
 
 def test_cpu_time_limit_is_fair_under_load(cpu_hog):
-    """With three spinning processes on two cores, a call needing 0.8 s of CPU takes well over
-    its 1 s limit in wall-clock time, and still finishes: the limit counts CPU time.
-    (With WALL_CLOCK_FACTOR = 1 this test fails: the call is stopped at 1 s of wall clock.)"""
+    """Under the hog, a call needing 0.5 s of CPU takes over a second of wall-clock time,
+    past its 1 s limit, and still finishes: the limit counts CPU time. (With
+    WALL_CLOCK_FACTOR = 1 this test fails: the call is stopped at 1 s of wall clock.)"""
     with StudentProcess(cells(), call_timeout=1.0, budget=30.0) as process:
+        loaded = process.spent
         started = time.monotonic()
-        result = process.call("spin", IMAGE, 0.8)
+        result = process.call("spin", IMAGE, 0.5)
         wall = time.monotonic() - started
         assert result.value.array.shape == (4, 5)
         assert wall > 1.0, f"the hog did not slow the call down ({wall:.2f} s): test is moot"
-        assert 0.75 < process.spent < 1.0, "the budget counts the CPU time used"
+        assert 0.45 < process.spent - loaded < 0.7, "the budget counts the CPU time used"
 
 
 def test_the_budget_bounds_the_whole_submission():
-    """Calls that each stay under the per-call limit stop once their CPU time together
-    reaches the budget, and every later call fails at once."""
-    with StudentProcess(cells(), call_timeout=1.0, budget=1.5) as process:
-        process.call("spin", IMAGE, 0.6)
-        process.call("spin", IMAGE, 0.6)
+    """A call stopped by what is left of the budget is not a hang, and once the budget is
+    spent every later call fails at once; CPU and wall time stay within the budget's bounds."""
+    started = time.monotonic()
+    with StudentProcess(cells(), call_timeout=5.0, budget=1.0) as process:
+        process.call("spin", IMAGE, 0.3)
         with pytest.raises(StudentCodeError, match="used up the grading time budget"):
-            process.call("spin", IMAGE, 0.6)
-        assert "spin" not in process.hangs, "running out of budget is not a hang"
-        with pytest.raises(StudentCodeError, match=r"budget \(1.5 s of CPU time in total\)"):
+            process.call("convolve", np.zeros((48, 36)), KERNEL)
+        assert "convolve" not in process.hangs, "running out of budget is not a hang"
+        before = time.monotonic()
+        with pytest.raises(StudentCodeError, match=r"budget \(1 s of CPU time in total\)"):
             process.call("convolve_color", IMAGE, KERNEL)
-        assert process.spent < 1.5 + 2 * student_process.POLL_SECONDS + 0.1
+        assert time.monotonic() - before < 0.2
+        assert process.spent <= 1.0 + 2 * student_process.POLL_SECONDS
+    assert time.monotonic() - started < 1.0 * student_process.WALL_CLOCK_FACTOR + 3
 
 
 def test_inputs_are_described_by_shape_only():

@@ -25,10 +25,10 @@ from convgrade.checks.misconceptions import diagnose_exception_all
 from convgrade.contract import FORBIDDEN, Mistake
 from convgrade.sandbox import inside
 from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
+from convgrade.sandbox.cpu_clock import CpuClock
 from convgrade.tempdirs import PrivateFolder
 
 SANDBOX_DIR = Path("/tmp/convgrade")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MAX_STARTS = 6
 # The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
 MAX_REPLY_BYTES = 1 << 25
@@ -71,10 +71,16 @@ class WorkerFailed(Exception):
 
 
 class TimedOut(WorkerFailed):
-    """A request used up its time limit (`limit` CPU seconds) and the worker was killed."""
+    """A request used up its time limit (`limit` CPU seconds, or the wall-clock backstop)
+    and the worker was killed; `within` says which, for the student."""
 
-    def __init__(self, limit):
-        super().__init__(f"it did not finish within {limit:g} s of CPU time")
+    def __init__(self, limit, wall_clock=False):
+        self.within = (
+            f"{limit * WALL_CLOCK_FACTOR:g} s of wall-clock time"
+            if wall_clock
+            else f"{limit:g} s of CPU time"
+        )
+        super().__init__(f"it did not finish within {self.within}")
         self.limit = limit
 
 
@@ -190,9 +196,9 @@ class StudentProcess:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
                 raise ValueError("a reply to a request the grader never made")
             return reply, reply_blobs
-        except TimeoutError:
+        except TimeoutError as stopped:
             self._kill()
-            raise TimedOut(timeout) from None
+            raise TimedOut(timeout, wall_clock=stopped.args == ("wall",)) from None
         except (EOFError, ValueError, OSError) as error:
             try:  # a closed pipe usually means the process is exiting: give it a moment
                 code = process.wait(timeout=2)
@@ -223,7 +229,7 @@ class StudentProcess:
                 while len(buffer) < size:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise TimeoutError
+                        raise TimeoutError("wall")
                     if not selector.select(min(remaining, POLL_SECONDS)):
                         if worker.student_cpu_seconds() - cpu_before >= timeout:
                             raise TimeoutError
@@ -292,13 +298,14 @@ class StudentProcess:
         except TimedOut as failure:
             self.timeouts[name] = self.timeouts.get(name, 0) + 1
             if failure.limit < self.call_timeout:  # what was left of the budget ran out
+                # Also when the wall-clock backstop stopped it: the budget bounds wall time too.
+                self.spent = max(self.spent, self.budget)
                 raise StudentCodeError(
                     f"{name} was stopped on {describe_inputs(args)}: your code used up the "
                     f"grading time budget ({self.budget:g} s of CPU time in total)."
                 ) from None
             self.hangs[name] = (
-                f"{name} did not finish within {failure.limit:g} s of CPU time "
-                f"on {describe_inputs(args)}"
+                f"{name} did not finish within {failure.within} on {describe_inputs(args)}"
             )
             raise StudentCodeError(
                 f"{self.hangs[name]}, so the grader stopped it; later checks of {name} "
@@ -411,8 +418,6 @@ class _WorkerProcess:
                 CONVGRADE_INPUT=str(self.input_dir),
             )
         kwargs, self.cgroup = sandbox.popen_kwargs()
-        self._student_stat = None  # found on first use: bwrap starts Python a moment later
-        self._last_cpu = 0.0
         self.stderr = open(self.host_dir / "stderr", "w+b")
         self.process = subprocess.Popen(
             command,
@@ -423,6 +428,7 @@ class _WorkerProcess:
             env=env,
             **kwargs,
         )
+        self.cpu_clock = CpuClock(self.process.pid)
 
     def alive(self):
         return self.process.poll() is None
@@ -437,37 +443,8 @@ class _WorkerProcess:
         return text.splitlines()[-1] if text else ""
 
     def student_cpu_seconds(self):
-        """CPU time of the process running the student's code, and of the children it has
-        waited for: one read of /proc, cheap enough for every request. Once the worker is
-        gone, the last reading."""
-        if self._student_stat is None:
-            self._student_stat = self._find_student_stat()
-        try:
-            with open(self._student_stat, "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError, TypeError):
-            return self._last_cpu
-        # utime, stime, cutime, cstime: fields 14-17 of proc(5), counted after the ")".
-        ticks = sum(int(value) for value in fields[11:15])
-        self._last_cpu = max(self._last_cpu, ticks / CLOCK_TICKS)
-        return self._last_cpu
-
-    def _find_student_stat(self):
-        """/proc/<pid>/stat of the Python process inside the sandbox: bwrap's descendant."""
-        import psutil
-
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                tree = psutil.Process(self.process.pid)
-                candidates = [tree] + tree.children(recursive=True)
-                pythons = [p for p in candidates if p.name().startswith("python")]
-            except psutil.Error:
-                return None
-            if pythons or not self.alive() or time.monotonic() > deadline:
-                break
-            time.sleep(0.01)  # bwrap has not started the interpreter yet
-        return f"/proc/{(pythons or candidates)[0].pid}/stat"
+        """CPU time of the process running the student's code (see CpuClock)."""
+        return self.cpu_clock.seconds()
 
     def cpu_seconds(self):
         """CPU time used so far by the worker and everything it started."""
