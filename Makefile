@@ -10,7 +10,7 @@ JOBS ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all help setup system-deps release import grade autograde feedback grades export report summary \
-        test test-quick lab bench bench-500 samples hidden-inputs lint clean
+        test test-quick lab bench bench-500 samples hidden-inputs lint clean known-mistakes
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -31,8 +31,11 @@ $(VENV)/.installed: pyproject.toml
 
 setup: system-deps $(VENV)/.installed ## create .venv with pinned dependencies
 
-release: setup ## generate release/ from source/ (nbgrader generate_assignment)
+release: setup known-mistakes ## generate release/ from source/ (nbgrader generate_assignment)
 	nbgrader generate_assignment $(ASSIGNMENT) --force
+
+known-mistakes: setup ## precompute what classic mistakes give on the visible checks (known_mistakes.json)
+	PYTHONPATH=tests $(PY) -m tools.known_mistakes
 
 grade: setup ## grade submitted/ in parallel (JOBS=N), resumable; then grades.csv and the report
 	$(PY) -m convgrade.cli grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
