@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from support import hidden_cases as hidden_cases_module
 
-from convgrade.checks import expect, misconceptions, reference
+from convgrade.checks import cell_report, expect, misconceptions, reference, runner
 from convgrade.checks.compare import values_match
 from convgrade.checks.failures import CheckFailure
 from convgrade.contract import Mistake
@@ -203,8 +203,9 @@ def test_a_truncation_is_not_also_called_a_wrap_around_or_a_clip():
 
 def test_padding_is_told_apart_on_a_photo_sized_image():
     """Zero and edge padding differ only in the border: no near-match slack may join them."""
-    image = RNG.integers(0, 256, size=(48, 48)).astype(np.uint8)
-    kernel = np.full((3, 3), 1 / 9)
+    image = RNG.integers(0, 256, size=(128, 128)).astype(np.uint8)  # border: 3% of pixels
+    # Integer weights give integer sums, which the rounding mistakes' slack would accept.
+    kernel = np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
     zero = padded_loops("constant")(image, kernel)
     assert misconceptions.diagnose_convolve_all(zero, image, kernel) == [
         Mistake.ZERO_PADDED_SAME_SIZE
@@ -300,3 +301,19 @@ def test_a_broadcast_error_names_every_fitting_mistake_in_the_message():
     failure = CheckFailure("convolve raised ValueError.", **expect.named(both))
     assert failure.misconception is Mistake.KERNEL_ASSUMED_SQUARE
     assert failure.message.endswith("also fits: kernel assumed odd-sized.")
+
+
+def test_the_cell_report_says_how_to_fix_every_name_that_fits():
+    failure = CheckFailure("convolve: 20 of 20 values are wrong.", **expect.named(TRANSPOSES))
+    result = runner.CheckResult(
+        "test", "check_convolve_small_values", False, failure.message, failure.misconception
+    )
+    result.also = failure.also
+    report, _ = cell_report.cell_outputs(runner.GroupResult("g", [result]), 2.0)
+    text = report["data"]["text/plain"]
+    for mistake in TRANSPOSES:
+        assert f"How to fix {mistake.value}: {mistake.hint}" in text
+    assert "also fits: patch transposed" in text
+
+
+TRANSPOSES = [Mistake.TRANSPOSED_KERNEL, Mistake.PATCH_TRANSPOSED]

@@ -59,8 +59,10 @@ def cell_outputs(group, points):
 
 
 def _mistakes(failures):
-    """Each named mistake once, in the order they first appear."""
-    return list(dict.fromkeys(f.misconception for f in failures if f.misconception))
+    """Each named mistake once, in the order they first appear, with the others that give
+    the very same result (a result's `also`): each gets its "how to fix"."""
+    names = (m for f in failures for m in (f.misconception, *getattr(f, "also", ())) if m)
+    return list(dict.fromkeys(names))
 
 
 def _text_line(failure):
