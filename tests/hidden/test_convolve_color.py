@@ -1,4 +1,8 @@
-"""Hidden checks of convolve_color(image, kernel)."""
+"""Hidden checks of convolve_color(image, kernel).
+
+A check that fails only because the student's convolve is wrong is judged again with the
+grader's convolve in its place and then counts as passed, with a note (checks/knock_on.py).
+"""
 
 import itertools
 
