@@ -150,3 +150,104 @@ def test_class_report_shows_distribution_failures_and_mistakes(sequential, tmp_p
     page = write_report(sequential, tmp_path / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3
     assert "flipped kernel" in page and f"{len(CLASS)} submissions" in page
+
+
+class _Pages:
+    """A FeedbackPlacer stand-in that remembers what it was asked to do."""
+
+    def __init__(self):
+        self.placed, self.removed = {}, []
+
+    def place(self, student, files):
+        self.placed[student] = files
+
+    def remove(self, student):
+        self.removed.append(student)
+
+
+class _Writer:
+    db_url, assignment = "sqlite:///unused.db", "convolutions"
+
+    def record(self, job, graded):
+        return 0.01
+
+
+def _finished(value):
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(value)
+    return future
+
+
+def _record_one(tmp_path, monkeypatch, graded, coordinator_facts="facts", recorded=None):
+    from convgrade.batch import scheduler
+    from convgrade.batch.submission_grader import Job
+
+    monkeypatch.setattr(scheduler, "gradebook_facts", lambda *args: coordinator_facts)
+    job = Job("ada", {"convolutions.ipynb": b"{}"})
+    state = scheduler.GradingState(tmp_path)
+    if recorded is not None:
+        state.record("ada", recorded(job))
+    report, pages, later = scheduler.BatchReport(), _Pages(), []
+    scheduler._record(_finished(graded), job, "key", _Writer(), state, report, pages, later)
+    return report, pages, later, state
+
+
+def _graded(**fields):
+    from convgrade.batch.submission_grader import GradedSubmission
+
+    return GradedSubmission("ada", **fields)
+
+
+def test_a_workers_page_is_placed_when_the_gradebooks_agree(tmp_path, monkeypatch):
+    page = {"convolutions.html": b"<html>"}
+    report, pages, later, state = _record_one(
+        tmp_path, monkeypatch, _graded(feedback=page, feedback_facts="facts")
+    )
+    assert pages.placed == {"ada": page} and later == [] and report.graded == ["ada"]
+    assert state.is_current("ada", "key")
+
+
+@pytest.mark.parametrize(
+    "graded",
+    [
+        _graded(feedback={"convolutions.html": b"<html>"}, feedback_facts="a TA changed a score"),
+        _graded(feedback=None, feedback_error="FeedbackFailed: template missing"),
+    ],
+    ids=["gradebooks-disagree", "worker-made-none"],
+)
+def test_otherwise_the_old_page_comes_down_and_the_coordinator_makes_it(
+    tmp_path, monkeypatch, graded
+):
+    report, pages, later, state = _record_one(tmp_path, monkeypatch, graded)
+    assert pages.placed == {} and pages.removed == ["ada"]
+    assert [job.student for job, _ in later] == ["ada"] and report.graded == ["ada"]
+    # Done only once the coordinator's page exists: a kill before that makes it again.
+    assert not state.is_current("ada", "key")
+
+
+def test_a_failed_student_keeps_no_page_made_for_another_submission(tmp_path, monkeypatch):
+    failed = _graded(error="RuntimeError: kernel died")
+    _, pages, _, _ = _record_one(tmp_path, monkeypatch, failed, recorded=lambda job: "old:other")
+    assert pages.removed == ["ada"]
+    # A forced regrade of the very submission the page shows keeps it, though this run failed.
+    _, pages, _, _ = _record_one(
+        tmp_path, monkeypatch, failed, recorded=lambda job: f"old:{job.digest}"
+    )
+    assert pages.removed == []
+
+
+def test_local_worker_processes_are_replaced_after_their_quota(monkeypatch):
+    from worker_probe import process_id
+
+    from convgrade.batch import scheduler
+
+    monkeypatch.setattr(scheduler, "TASKS_PER_WORKER", 2)
+    with scheduler._executor("", 2, None, function=process_id, initializer=None) as executor:
+        pids = []
+        for job in range(12):  # one at a time: quota 2 per process, so 4 per pool of 2
+            pids.append(executor.submit(job).result())
+    pools = [set(pids[start : start + 4]) for start in (0, 4, 8)]
+    # Each pool's processes ran its four jobs and no others.
+    assert all(not (a & b) for a, b in itertools.combinations(pools, 2)), pids
