@@ -733,7 +733,12 @@ def test_written_answer_blockquote_and_links_in_real_feedback(graded_course):
 
 
 @pytest.mark.parametrize(
-    "module", ["convgrade.feedback.safe_html", "convgrade.feedback.safeoutputs"]
+    "module",
+    [
+        "convgrade.feedback.safe_html",
+        "convgrade.feedback.safeoutputs",
+        "convgrade.feedback.formulas",
+    ],
 )
 def test_docstring_examples(module):
     import doctest
