@@ -4,9 +4,11 @@ outputs the feedback shows and on the ExecuteRecord the report reads."""
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from convgrade.autograde import sandboxedexecute
 from convgrade.autograde.sandboxedexecute import (
     BUDGET_USED,
     NOT_RUN,
+    NOTEBOOK_CPU_KEY,
     NOTEBOOK_TRUNCATED,
     OVER_BUDGET,
     TRUNCATED,
@@ -105,3 +107,22 @@ def test_does_a_cell_that_ignores_the_interrupt_end_the_run_with_a_note(tmp_path
     assert nb.cells[0].outputs[-1].evalue == reason
     assert stdout(nb.cells[1]) == NOT_RUN + "\n"
     assert record.stopped == reason
+
+
+def test_does_the_notebook_budget_count_cpu_time_and_leave_its_use_for_the_checks(
+    tmp_path, monkeypatch
+):
+    """A spinning cell is interrupted once the kernel has used the budget's CPU seconds (not
+    by the wall-clock backstop or the cell's timeout); a sleeping one costs no CPU time."""
+    # However busy the machine is, the CPU limit must be what stops the cell here.
+    monkeypatch.setattr(sandboxedexecute, "WALL_CLOCK_FACTOR", 30)
+    cells = ["import time\ntime.sleep(1.5)", "while True:\n    pass", "print('never')"]
+    step = SandboxedExecute(notebook_budget=2.0, timeout=60)
+    notebook = new_notebook(cells=[new_code_cell(s) for s in cells])
+    nb, resources = step.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    assert [o.output_type for o in nb.cells[0].outputs] == [], "sleeping is within budget"
+    assert [(o.output_type, o.ename) for o in nb.cells[1].outputs] == [
+        ("error", "KeyboardInterrupt")
+    ], "interrupted for its CPU time, not by the wall-clock timeout"
+    assert stdout(nb.cells[2]) == OVER_BUDGET.format(budget=2.0) + "\n"
+    assert 2.0 <= resources[NOTEBOOK_CPU_KEY] < 2.0 + 0.5

@@ -1,6 +1,9 @@
 """nbgrader's Execute step, with the kernel in the sandbox and no way to sink the submission."""
 
 import math
+import os
+import signal
+import threading
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -9,7 +12,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 from convgrade.contract import ExecuteRecord, NotebookRecord
+from convgrade.sandbox.cpu_clock import CpuClock
 from convgrade.sandbox.kernel import KernelPool, SandboxedKernelManager, shut_down
+from convgrade.sandbox.student_process import POLL_SECONDS, WALL_CLOCK_FACTOR
 
 NOT_RUN = "Not run: grading stopped running this notebook at an earlier cell."
 TRUNCATED = "[output truncated: this cell printed more than {limit} kB]"
@@ -18,9 +23,12 @@ NOTEBOOK_TRUNCATED = (
 )
 BUDGET_USED = "notebook time budget used up"
 OVER_BUDGET = (
-    "Not run: this notebook's cells already took the {budget:g} s that grading allows "
-    "for running one notebook."
+    "Not run: this notebook's cells already took the {budget:g} s of CPU time that grading "
+    "allows for running one notebook."
 )
+# Where the CPU seconds the notebook's cells used are left for HiddenChecks, which gives the
+# checks what the submission's budget has left. In resources: student code cannot reach it.
+NOTEBOOK_CPU_KEY = "convgrade_notebook_cpu_seconds"
 
 
 class SandboxedExecute(Execute):
@@ -39,9 +47,11 @@ class SandboxedExecute(Execute):
     )
     notebook_budget = Float(
         120.0,
-        help="Seconds of wall-clock time one notebook's run may take, all cells together. "
-        "A cell still running when it is spent is interrupted, and later cells are not run "
-        "(the feedback says so). 0 means no limit beyond the per-cell Execute.timeout.",
+        help="CPU seconds the kernel may use for one notebook's run, all cells together "
+        f"(wall-clock time is a backstop at {WALL_CLOCK_FACTOR:g} times as long). A cell "
+        "still running when it is spent is interrupted, and later cells are not run (the "
+        "feedback says so). What the run used comes out of HiddenChecks.submission_budget. "
+        "0 means no limit beyond the per-cell Execute.timeout.",
     ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
@@ -57,8 +67,12 @@ class SandboxedExecute(Execute):
         self._cell_bytes = {}
         self._set_up = False
         self._cell_seconds = 0.0
+        self._clock = None
+        self._cpu_at_start = 0.0
         started = time.monotonic()
-        self._deadline = started + self.notebook_budget if self.notebook_budget > 0 else None
+        self._deadline = (
+            started + self.notebook_budget * WALL_CLOCK_FACTOR if self.notebook_budget > 0 else None
+        )
         km = KernelPool.take(parent=self)
         # Launch the next notebook's kernel now: its start-up overlaps this notebook's run.
         KernelPool.refill(parent=self)
@@ -73,6 +87,7 @@ class SandboxedExecute(Execute):
                 truncated=bool(self._truncated),
             )
             NotebookRecord(execute=execute).write(nb)
+            resources[NOTEBOOK_CPU_KEY] = round(self._cpu_used(), 3)
             return nb, resources
         finally:
             if self.kc is not None:
@@ -101,8 +116,31 @@ class SandboxedExecute(Execute):
         self._notebook_bytes += size
         return super().output(outs, msg, display_id, cell_index)
 
+    def _cpu_used(self):
+        """CPU seconds the kernel has used for this notebook's cells so far."""
+        if self._clock is None:
+            return 0.0
+        return max(self._clock.seconds() - self._cpu_at_start, 0.0)
+
+    def _over_budget(self):
+        if self.notebook_budget <= 0:
+            return False
+        return self._cpu_used() >= self.notebook_budget or time.monotonic() >= self._deadline
+
+    def _watch_cpu(self, cell_done):
+        """Interrupt the kernel once the notebook's CPU time is spent (a thread, while one
+        cell runs). SIGINT goes to the kernel's Python itself: ipykernel raises
+        KeyboardInterrupt in the running cell, as its interrupt message would."""
+        while not cell_done.wait(POLL_SECONDS):
+            if self._cpu_used() >= self.notebook_budget:
+                try:
+                    os.kill(self._clock.pid, signal.SIGINT)
+                except (ProcessLookupError, PermissionError, TypeError):
+                    pass  # the kernel is gone: the cell ends anyway
+                return
+
     def _get_timeout(self, cell):
-        """The cell's timeout, shortened to what is left of the notebook's budget."""
+        """The cell's timeout, shortened to what is left of the wall-clock backstop."""
         timeout = super()._get_timeout(cell)
         if self._deadline is None:
             return timeout
@@ -110,12 +148,7 @@ class SandboxedExecute(Execute):
         return left if timeout is None else min(timeout, left)
 
     def preprocess_cell(self, cell, resources, index):
-        if (
-            self._stopped is None
-            and cell.cell_type == "code"
-            and self._deadline is not None
-            and time.monotonic() >= self._deadline
-        ):
+        if self._stopped is None and cell.cell_type == "code" and self._over_budget():
             self._stopped = self._stop_reason = BUDGET_USED
             self.log.warning("Stopped executing at cell %d: %s", index, BUDGET_USED)
         if self._stopped is not None:
@@ -135,10 +168,17 @@ class SandboxedExecute(Execute):
                 )
                 if reply is None or reply["content"]["status"] != "ok":
                     raise RuntimeError("could not copy the notebook's files into the sandbox")
+                # Counted from here: the kernel's start-up is the grader's time, not the student's.
+                self._clock = CpuClock(self.km.provisioner.process.pid)
+                self._cpu_at_start = self._clock.seconds()
             started = time.monotonic()
+            cell_done = threading.Event()
+            if self.notebook_budget > 0 and cell.cell_type == "code":
+                threading.Thread(target=self._watch_cpu, args=(cell_done,), daemon=True).start()
             try:
                 return super().preprocess_cell(cell, resources, index)
             finally:
+                cell_done.set()
                 self._cell_seconds += time.monotonic() - started
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error
