@@ -280,7 +280,13 @@ def broadcast(first, second):
         # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel
         (("(3,5)", "(2,5)"), [Mistake.KERNEL_ASSUMED_ODD]),
         # a 3 x 2 kernel: a square window and an odd-centred one are both 3 x 3
-        (("(3,3)", "(3,2)"), [Mistake.KERNEL_ASSUMED_SQUARE, Mistake.KERNEL_ASSUMED_ODD]),
+        (
+            ("(3,3)", "(3,2)"),
+            [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_SQUARE, Mistake.KERNEL_ASSUMED_ODD],
+        ),
+        # image[r:r + 3, c:c + 3] * kernel on a 2 x 2 kernel: also what odd-centring gives
+        (("(3,3)", "(2,2)"), [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_ODD]),
+        (("(3,3)", "(4,4)"), [Mistake.KERNEL_ASSUMED_3X3]),
         # kernel * window, the window too wide
         (("(2,5)", "(3,5)"), []),
         # a window cut short at the image's edge, in either order: a loop that runs too far

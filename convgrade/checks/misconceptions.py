@@ -255,6 +255,8 @@ def _window_mistakes(window, kernel):
     (wh, ww), (kh, kw) = window, kernel
     if window == kernel:
         return
+    if window == (3, 3):  # image[r:r + 3, c:c + 3]: the lesson's kernels are all 3 x 3
+        yield Mistake.KERNEL_ASSUMED_3X3
     if (wh, ww) == (kw, kh) and kh != kw:  # image[r:r + kw, c:c + kh], or patch.T
         yield Mistake.KERNEL_ROWS_COLUMNS_SWAPPED
         yield Mistake.PATCH_TRANSPOSED
