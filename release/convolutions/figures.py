@@ -16,7 +16,8 @@ WINDOW_COLOR = "tab:orange"
 
 def _skipped_while_grading():
     """Lesson illustrations are not drawn while the class is autograded: they cost time
-    and show nothing about your work. Your gallery and colour pictures still are."""
+    and show nothing about your work. Your gallery, colour pictures and the sliding-window
+    animation still are."""
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         print("(This lesson figure is not drawn while grading.)")
         return True
