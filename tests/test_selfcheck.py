@@ -1,0 +1,248 @@
+"""Do the notebook's visible checks name the student's mistake, without giving anything away?
+
+The check cells run in this process (tools.known_mistakes.run_in_process) with a catalog
+scenario's answers in place of the instructor's: no kernel, about a second a scenario. One
+test runs a real kernel on the student release.
+"""
+
+import ast
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+from support import RELEASE, SOURCE, hidden_cases
+from tools import known_mistakes, scenarios
+
+from convgrade.checks import reference
+from convgrade.contract import MISTAKE_NAMES
+
+SLICE_SENTENCE = "image[row:row + kh, col:col + kw]"
+
+
+@pytest.fixture(scope="module")
+def selfcheck():
+    return known_mistakes.load_selfcheck(SOURCE)
+
+
+@pytest.fixture(scope="module")
+def stored():
+    return json.loads((SOURCE / "known_mistakes.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def visible_calls():
+    """Every call the visible check cells make to a function the table covers."""
+    return known_mistakes.visible_calls(functions=tuple(known_mistakes.KNOWN))
+
+
+def failures(scenario_name):
+    """{check grade_id: its error message} for a catalog scenario's failing visible checks."""
+    scenario = scenarios.load(next(scenarios.CATALOG_DIR.glob(f"*/{scenario_name}.py")))
+    outcomes = known_mistakes.run_in_process(answers=scenario.cells)
+    return {grade_id: str(error) for grade_id, error in outcomes.items() if error is not None}
+
+
+def named(message):
+    """The catalogue's mistake names quoted in a check's message."""
+    return {name for name in re.findall(r'"([^"]+)"', message) if name in MISTAKE_NAMES}
+
+
+@pytest.mark.parametrize(
+    "scenario, mistake, check",
+    [
+        ("flipped_kernel", "flipped kernel", "asymmetric_kernel"),
+        ("kernel_flipped_upside_down", "kernel flipped upside down", "nonsquare"),
+        (
+            "same_size_zero_border_centred",
+            "same-size output with a zero border",
+            "shape",
+        ),
+        ("zero_padded_same_size", "zero-padded same-size output", "small_values"),
+        ("uint8_output_array", "uint8 wrap-around", "uint8"),
+        ("uint8_python_int_weights", "uint8 wrap-around", "uint8"),
+        ("output_one_short_both_axes", "output one short", "shape"),
+        ("transposed_output", "transposed output", "shape"),
+        (
+            "kernel_width_height_swapped",
+            "kernel rows and columns swapped",
+            "nonsquare",
+        ),
+        ("kernel_assumed_square", "kernel assumed square", "nonsquare"),
+        ("mean_instead_of_sum", "mean instead of sum", "small_values"),
+        ("total_not_reset", "running total not reset", "small_values"),
+        ("clipped_to_pixel_range", "clipped", "uint8"),
+    ],
+)
+def test_a_visible_check_names_the_scenarios_mistake(scenario, mistake, check):
+    """Does the visible check where the mistake shows say its name, with the hint?"""
+    check = f"check_convolve_{check}"
+    failed = failures(scenario)
+    assert check in failed, f"{check} passed for {scenario}: {sorted(failed)}"
+    assert mistake in named(failed[check]), failed[check]
+
+
+def test_a_mixed_up_window_slice_gets_a_sentence_not_numpys_error():
+    """Does image[r:r + kh, c:c + kh] on a non-square kernel get the slicing sentence?"""
+    message = failures("window_width_uses_kh")["check_convolve_nonsquare"]
+    assert message.startswith("convolve: numpy could not multiply arrays of shapes (2,2) and (2,3)")
+    assert SLICE_SENTENCE in message
+    assert "operands could not be broadcast" not in message
+
+
+def test_the_broadcast_error_stays_attached_below_the_sentence(selfcheck):
+    """Is numpy's own error, with its traceback, chained to the sentence?"""
+
+    def convolve(image, kernel):
+        return image[0:2, 0:2] * kernel
+
+    with pytest.raises(AssertionError, match=re.escape(SLICE_SENTENCE)) as raised:
+        selfcheck.run(convolve, np.ones((4, 6)), np.ones((2, 3)))
+    assert isinstance(raised.value.__cause__, ValueError)
+    assert "could not be broadcast" in str(raised.value.__cause__)
+
+
+def test_other_errors_pass_through_unchanged(selfcheck):
+    """Is an error selfcheck cannot explain raised as the student's code raised it?"""
+
+    def convolve(image, kernel):
+        raise ValueError("my own message")
+
+    with pytest.raises(ValueError, match="my own message"):
+        selfcheck.run(convolve, np.ones((3, 3)), np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("scenario", ["instructor_solution", "four_loops_scalar_accumulator"])
+def test_a_correct_solution_passes_every_check_and_names_nothing(scenario):
+    """Do correct answers pass all twelve visible checks in process?"""
+    path = scenarios.CATALOG_DIR / "correct" / f"{scenario}.py"
+    outcomes = known_mistakes.run_in_process(answers=scenarios.load(path).cells)
+    assert {g: e for g, e in outcomes.items() if e is not None} == {}
+    assert outcomes.printed.count("✓") == 12
+
+
+def test_no_stored_mistake_matches_the_right_answer(selfcheck, visible_calls):
+    """Would a right result on any visible input be called a mistake?"""
+    for name, args in visible_calls:
+        function = getattr(reference, name)
+        assert selfcheck.likely_mistakes(function, args, function(*args)) == []
+
+
+def test_the_stored_table_is_what_the_generator_makes_today(stored):
+    """Is known_mistakes.json up to date with the check cells and the grader's catalogue?"""
+    assert stored == json.loads(known_mistakes.dumps(known_mistakes.build())), (
+        "source/convolutions/known_mistakes.json is stale: run `make known-mistakes`"
+    )
+
+
+def test_the_table_holds_only_the_visible_inputs(selfcheck, stored, visible_calls):
+    """Is every stored entry keyed by a call that a visible check cell makes?"""
+    visible = {selfcheck.fingerprint(name, args) for name, args in visible_calls}
+    assert set(stored["calls"]) == visible
+    for image, kernel in _hidden_pairs():
+        assert selfcheck.fingerprint("convolve", (image, kernel)) not in visible
+
+
+def test_the_table_holds_no_hidden_array_or_hidden_answer(stored):
+    """Does no stored output equal a hidden array, or a hidden case's right answer?"""
+    hidden = [np.asarray(array, dtype=float) for array in hidden_cases().arrays().values()]
+    for image, kernel in _hidden_pairs():
+        right = (reference.convolve_color if image.ndim == 3 else reference.convolve)(image, kernel)
+        hidden += (
+            [right[..., channel] for channel in range(right.shape[2])]
+            if right.ndim == 3
+            else [right]
+        )
+    # A constant or two-valued array (a kernel of ones, say) matches by chance and tells nothing.
+    hidden = [array for array in hidden if len(np.unique(array)) > 2]
+    for known in stored["calls"].values():
+        for entry in known["outputs"]:
+            if entry["values"] is None:
+                continue
+            values = np.asarray(entry["values"], dtype=float)
+            for array in hidden:
+                assert not (array.shape == values.shape and np.allclose(array, values)), entry
+
+
+def _hidden_pairs():
+    """Every (image, kernel) the hidden checks store in cases.npz."""
+    arrays = hidden_cases().arrays()
+    return [
+        (arrays[key], arrays[key.removesuffix("_image") + "_kernel"])
+        for key in sorted(arrays)
+        if key.endswith("_image") and key.removesuffix("_image") + "_kernel" in arrays
+    ]
+
+
+def _reference_code_lines():
+    """The code lines of the reference's functions, without docstrings and short generic lines.
+
+    A line like ``kh, kw = kernel.shape`` is in the lesson's own hint, so lines shorter than
+    25 characters are left out: they say nothing that the contract does not.
+    """
+    source = Path(reference.__file__).read_text()
+    lines = source.splitlines()
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            for line in lines[body[0].lineno - 1 : node.end_lineno]:
+                if len(line.strip()) >= 25 and not line.strip().startswith("#"):
+                    found.add(line.strip())
+    # The output's shape is the contract itself, stated in the lesson and drawn by figures.py.
+    return found - {"out_rows, out_cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1"}
+
+
+def test_the_release_carries_no_reference_code():
+    """Is no line of the grader's reference functions anywhere in the student release?"""
+    code_lines = _reference_code_lines()
+    assert len(code_lines) >= 5, "the reference module changed shape: update this test"
+    for path in RELEASE.rglob("*"):
+        if path.suffix in {".py", ".ipynb", ".json"}:
+            text = path.read_text()
+            leaked = [line for line in code_lines if line in text]
+            assert leaked == [], f"{path.name} holds reference code: {leaked}"
+            assert "convgrade" not in text, f"{path.name} mentions the grader"
+
+
+def test_the_release_ships_the_table_selfcheck_reads():
+    """Does the student get known_mistakes.json next to selfcheck.py, as generated?"""
+    assert (RELEASE / "known_mistakes.json").read_bytes() == (
+        SOURCE / "known_mistakes.json"
+    ).read_bytes()
+
+
+@pytest.mark.e2e
+def test_a_real_kernel_shows_the_name_in_the_check_cells_output(tmp_path):
+    """In a real kernel, does the flipped-kernel student see the name under the check?"""
+    folder = tmp_path / "convolutions"
+    shutil.copytree(RELEASE, folder)
+    scenario = scenarios.load(scenarios.CATALOG_DIR / "faulty" / "flipped_kernel.py")
+    notebook = scenarios.build(scenario)
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(folder)}},
+    ).execute()
+    errors = {
+        cell.metadata.get("nbgrader", {}).get("grade_id"): output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    }
+    error = errors["check_convolve_asymmetric_kernel"]
+    assert error.ename == "AssertionError"
+    assert 'the mistake "flipped kernel" gives' in error.evalue
+    assert set(errors) == {
+        "check_convolve_small_values",
+        "check_convolve_nonsquare",
+        "check_convolve_asymmetric_kernel",
+    }
+    nbformat.validate(notebook)
