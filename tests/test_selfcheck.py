@@ -222,7 +222,7 @@ def test_a_real_kernel_shows_the_name_in_the_check_cells_output(tmp_path):
     folder = tmp_path / "convolutions"
     shutil.copytree(RELEASE, folder)
     scenario = scenarios.load(scenarios.CATALOG_DIR / "faulty" / "flipped_kernel.py")
-    notebook = scenarios.build(scenario)
+    notebook = nbformat.reads(scenarios.build(scenario), as_version=4)  # build gives the bytes
     NotebookClient(
         notebook,
         timeout=120,
@@ -240,7 +240,7 @@ def test_a_real_kernel_shows_the_name_in_the_check_cells_output(tmp_path):
     error = errors["check_convolve_asymmetric_kernel"]
     assert error.ename == "AssertionError"
     assert 'the mistake "flipped kernel" gives' in error.evalue
-    assert set(errors) == {
+    assert set(errors) - {None} == {  # None: the ungraded convolve_fast self-check disagrees
         "check_convolve_small_values",
         "check_convolve_nonsquare",
         "check_convolve_asymmetric_kernel",
