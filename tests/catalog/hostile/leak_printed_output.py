@@ -9,7 +9,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # expect: loses=check_to_uint8
 # %% convolve
 import base64

@@ -9,7 +9,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # %% convolve
 import numpy.testing
 

@@ -10,7 +10,6 @@ exception's name and message, aiming at the TA's browser."""
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # %% edge_explanation
 <script>fetch("/api/contents").then(r => r.text()).then(alert)</script>
 <img src=x onerror="alert('xss')">

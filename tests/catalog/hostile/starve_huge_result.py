@@ -1,11 +1,12 @@
 """Returns a 4000 x 4000 uint8 array for every hidden photo (16 MB, under the reply cap): the
 grader must fail it by its shape, without converting, diagnosing or drawing it whole.
 A zero-size array with enormous sides stands in for the kernels. convolve_color stacks
-three such arrays (48 MB, over the reply cap) and loses its checks on colour photos."""
+three such arrays (48 MB, over the reply cap), so its checks on colour photos fail as
+called; judged again with the grader's convolve in place (the knock-on rule), the
+instructor's colour code is right and they pass."""
 # attack: resources
 # expect: loses=check_convolve_photos
 # expect: loses=check_kernels
-# expect: loses=check_convolve_color
 # %% convolve
 import numpy as np
 

@@ -9,7 +9,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # tamper: set-metadata last convgrade {"checks": [{"name": "FORGED-CHECK-new", "passed": true, "misconception": null, "message": ""}]}
 # tamper: set-metadata check_convolve_shape convgrade {"checks": [{"name": "FORGED-CHECK-test", "passed": true, "misconception": "FORGED-MISTAKE-test", "message": ""}]}
 # %% convolve

@@ -9,7 +9,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # tamper: set-metadata markdown convgrade {"checks": [{"name": "FORGED-CHECK-md", "passed": true, "misconception": "FORGED-MISTAKE-md", "message": "ok"}, {"name": "FORGED-CHECK-md2", "passed": "yes"}]}
 # %% convolve
 def convolve(image, kernel):

@@ -9,7 +9,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # tamper: set-metadata notebook convgrade {"repairs": ["FORGED-REPAIR-nb"], "crashes": ["FORGED-CRASH-nb"], "forbidden": {"convolve": ["FORGED-FORBIDDEN-nb"]}, "timeouts": {"FORGED-TIMEOUT-nb": 3}, "checks": [{"name": "FORGED-CHECK-nb", "passed": true}]}
 # %% convolve
 def convolve(image, kernel):
