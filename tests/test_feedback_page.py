@@ -6,6 +6,7 @@ import re
 import nbformat
 import pytest
 from graded_sample import copy_graded_sample
+from nbformat.v4 import new_code_cell, new_output
 from nbgrader.api import Gradebook
 from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
@@ -111,13 +112,32 @@ def test_does_a_ta_grade_replace_awaiting_grading_through_both_doors(course):
 # ---- formulas and pictures: a page read offline, within the window's width ------------------
 
 
+def wide_picture_output():
+    """A 1200x300 picture whose output metadata asks for 2400x50: wider than any window,
+    and squashed if the attributes were obeyed."""
+    import base64
+
+    import imageio.v3 as iio
+    import numpy as np
+
+    pixels = np.tile(np.linspace(0, 255, 1200, dtype=np.uint8), (300, 1))
+    encoded = base64.b64encode(iio.imwrite("<bytes>", pixels, extension=".png")).decode()
+    return new_output(
+        "display_data",
+        data={"image/png": encoded, "text/plain": "a wide picture"},
+        metadata={"image/png": {"width": 2400, "height": 50}},
+    )
+
+
 def page_without_grading(student, tmp_path):
-    """The feedback page of a committed autograded notebook, made by the course's exporter."""
+    """The feedback page of a committed autograded notebook, made by the course's exporter,
+    with a student's cell at the end that displays `wide_picture_output`."""
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     app = GenerateFeedback(coursedir=CourseDirectory(root=str(tmp_path)), config=config)
     notebook = nbformat.read(
         str(REPO / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 4
     )
+    notebook.cells.append(new_code_cell("show(wide)", outputs=[wide_picture_output()]))
     for cell in notebook.cells:
         grader = cell.metadata.get("nbgrader", {})
         if grader.get("grade") or grader.get("task"):
@@ -188,7 +208,8 @@ def test_in_a_browser_formulas_render_and_pictures_fit_the_window(tmp_path):
     assert layout["page"] <= layout["width"], layout["page"]
     math_width, math_height = layout["math"]
     assert math_width > 100 and math_height > 10  # laid out as mathematics, not hidden
-    assert len(layout["images"]) >= 3  # the gallery, the colour pictures, the comparison
+    assert len(layout["images"]) >= 4  # gallery, colour pictures, comparison, the wide one
+    assert [1200, 300] in [image[3:] for image in layout["images"]]
     for right, width, height, natural_width, natural_height in layout["images"]:
         assert 0 < width and right <= layout["width"]
         assert abs(width / height - natural_width / natural_height) < 0.02 * width / height

@@ -100,6 +100,9 @@ class StudentProcess:
         again: its later calls fail at once, naming the input it did not finish.
     budget : float
         CPU seconds the loading and all calls together may use; past it, calls fail at once.
+    wall_budget : float, optional
+        Wall-clock seconds they may take together, the backstop for code that waits instead
+        of computing; by default WALL_CLOCK_FACTOR times the budget.
     load_timeout : float
         CPU seconds the student's cells may use to load (top-level code runs then).
     preload : sequence of str
@@ -116,6 +119,7 @@ class StudentProcess:
         files_dir=None,
         call_timeout=10.0,
         budget=90.0,
+        wall_budget=None,
         load_timeout=30.0,
         preload=("numpy",),
         policy=FORBIDDEN,
@@ -125,6 +129,8 @@ class StudentProcess:
         self.files_dir = Path(files_dir) if files_dir else None
         self.call_timeout = call_timeout
         self.budget = budget
+        self.wall_budget = budget * WALL_CLOCK_FACTOR if wall_budget is None else wall_budget
+        self.wall_spent = 0.0
         self.load_timeout = load_timeout
         self.preload = preload
         self.policy = policy
@@ -189,9 +195,11 @@ class StudentProcess:
         process = worker.process
         request_id = secrets.token_hex(8)
         cpu_before = worker.student_cpu_seconds()
+        started = time.monotonic()
+        wall_limit = min(timeout * WALL_CLOCK_FACTOR, self.wall_budget - self.wall_spent)
         try:
             inside.write_message(process.stdin, dict(header, id=request_id), blobs)
-            reply, reply_blobs = self._read_reply(process, timeout, cpu_before)
+            reply, reply_blobs = self._read_reply(process, timeout, cpu_before, wall_limit)
             if reply.get("id") != request_id:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
                 raise ValueError("a reply to a request the grader never made")
@@ -214,11 +222,12 @@ class StudentProcess:
         finally:
             # Counted even for a worker just killed: its CPU time was read before the kill.
             self.spent += max(worker.student_cpu_seconds() - cpu_before, 0.0)
+            self.wall_spent += time.monotonic() - started
 
-    def _read_reply(self, process, timeout, cpu_before):
+    def _read_reply(self, process, timeout, cpu_before, wall_limit):
         """The reply, or TimeoutError once the worker has used `timeout` CPU seconds since
-        `cpu_before`, or WALL_CLOCK_FACTOR times as many seconds have passed."""
-        deadline = time.monotonic() + timeout * WALL_CLOCK_FACTOR
+        `cpu_before`, or `wall_limit` seconds have passed."""
+        deadline = time.monotonic() + wall_limit
         worker = self._worker
         fd = process.stdout.fileno()
         buffer = bytearray()
@@ -276,7 +285,7 @@ class StudentProcess:
                 f"{name} was not called again: earlier, {self.hangs[name]}. "
                 "Is there an infinite loop, or a loop far slower than it needs to be?"
             )
-        if self.spent >= self.budget:
+        if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
             raise StudentCodeError(
                 f"{name} was not called: your code used up the grading time budget "
                 f"({self.budget:g} s of CPU time in total)."
@@ -289,6 +298,7 @@ class StudentProcess:
             answers = [inside.array_to_bytes(np.asarray(a)) for a in table.values()]
         self._alive()
         started = time.monotonic()
+        wall_short = self.wall_budget - self.wall_spent < self.call_timeout * WALL_CLOCK_FACTOR
         try:
             header, blobs = self._request(
                 request,
@@ -297,7 +307,7 @@ class StudentProcess:
             )
         except TimedOut as failure:
             self.timeouts[name] = self.timeouts.get(name, 0) + 1
-            if failure.limit < self.call_timeout:  # what was left of the budget ran out
+            if failure.limit < self.call_timeout or wall_short:  # the budget's rest ran out
                 # Also when the wall-clock backstop stopped it: the budget bounds wall time too.
                 self.spent = max(self.spent, self.budget)
                 raise StudentCodeError(
