@@ -128,7 +128,7 @@ BYSTANDERS = {
 FAST_LIMITS = """
 c.Execute.timeout = 8
 c.HiddenChecks.call_timeout = 3.0
-c.HiddenChecks.budget = 30.0
+c.HiddenChecks.submission_budget = 25.0
 c.HiddenChecks.load_timeout = 8.0
 c.SandboxedExecute.notebook_budget = 15.0
 """

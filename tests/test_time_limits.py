@@ -135,3 +135,17 @@ def test_inputs_are_described_by_shape_only():
         "a 6×7 colour image with a 1×5 kernel"
     )
     assert describe_inputs([np.arange(5.0)]) == "an array of 5 values"
+
+
+def test_the_checks_get_what_the_notebook_run_left_of_one_submission_budget():
+    """Both doors run SandboxedExecute and then HiddenChecks with one resources dict: the
+    notebook run's CPU and wall time come out of the one submission budget."""
+    from convgrade.autograde.hiddenchecks import HiddenChecks
+    from convgrade.autograde.sandboxedexecute import NOTEBOOK_CPU_KEY, NOTEBOOK_WALL_KEY
+
+    checks = HiddenChecks(submission_budget=100.0)
+    after_run = {NOTEBOOK_CPU_KEY: 30.0, NOTEBOOK_WALL_KEY: 120.0}
+    assert checks.checks_budget(after_run) == 70.0
+    assert checks.checks_wall_budget(after_run) == 100.0 * student_process.WALL_CLOCK_FACTOR - 120
+    assert checks.checks_budget({NOTEBOOK_CPU_KEY: 500.0}) == 0.0, "never below nothing"
+    assert checks.checks_budget({}) == 100.0, "without a notebook run, all of it"

@@ -7,6 +7,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode, default, validate
 
 from convgrade import course_folders
+from convgrade.autograde.sandboxedexecute import NOTEBOOK_CPU_KEY, NOTEBOOK_WALL_KEY
 from convgrade.checks import cell_report, runner
 from convgrade.checks.failures import clean_text
 from convgrade.checks.notebook_code import is_test_cell
@@ -18,6 +19,7 @@ from convgrade.contract import (
     write_check_records,
 )
 from convgrade.sandbox.bwrap import Sandbox
+from convgrade.sandbox.student_process import WALL_CLOCK_FACTOR
 
 
 class HiddenChecks(NbGraderPreprocessor):
@@ -34,13 +36,19 @@ class HiddenChecks(NbGraderPreprocessor):
         f"{course_folders.DEFAULT_HIDDEN_DIR} there."
     ).tag(config=True)
     call_timeout = Float(
-        10.0, help="Seconds one call of a student function may take before it is stopped."
+        10.0,
+        help="CPU seconds one call of a student function may use before it is stopped "
+        f"(wall-clock time is a backstop at {WALL_CLOCK_FACTOR:g} times as long). A function "
+        "stopped once is not called again: its later checks fail at once, naming the input.",
     ).tag(config=True)
-    budget = Float(90.0, help="Seconds all calls for one submission may take together.").tag(
-        config=True
-    )
+    submission_budget = Float(
+        210.0,
+        help="CPU seconds one submission's student code may use in all: the notebook run "
+        "(at most SandboxedExecute.notebook_budget of it) and then the hidden checks, which "
+        "get what the run left.",
+    ).tag(config=True)
     load_timeout = Float(
-        30.0, help="Seconds a submission's cells may take to load before its checks score 0."
+        30.0, help="CPU seconds a submission's cells may use to load before its checks score 0."
     ).tag(config=True)
 
     @default("hidden_dir")
@@ -68,7 +76,8 @@ class HiddenChecks(NbGraderPreprocessor):
             sandbox=Sandbox(parent=self),
             files_dir=files_dir,
             call_timeout=self.call_timeout,
-            budget=self.budget,
+            budget=self.checks_budget(resources),
+            wall_budget=self.checks_wall_budget(resources),
             load_timeout=self.load_timeout,
         )
         try:
@@ -104,6 +113,19 @@ class HiddenChecks(NbGraderPreprocessor):
             student_seconds=round(process.call_seconds, 3),
         ).write(nb)
         return nb, resources
+
+    def checks_budget(self, resources):
+        """CPU seconds for the checks: what the notebook run (SandboxedExecute) left of the
+        submission's budget."""
+        used = resources.get(NOTEBOOK_CPU_KEY, 0.0)
+        return max(self.submission_budget - float(used), 0.0)
+
+    def checks_wall_budget(self, resources):
+        """The wall-clock backstop for the checks: what the notebook run left of
+        WALL_CLOCK_FACTOR times the submission's budget, so code that waits instead of
+        computing cannot hold a grading process longer than that either."""
+        used = resources.get(NOTEBOOK_WALL_KEY, 0.0)
+        return max(self.submission_budget * WALL_CLOCK_FACTOR - float(used), 0.0)
 
 
 def _forbidden_record(submission):
