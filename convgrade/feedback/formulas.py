@@ -1,12 +1,11 @@
-"""Formulas in markdown as MathML, made when the page is rendered: no script, no network.
+"""Formulas in markdown as MathML, made when the page is rendered: no script, no network."""
 
-Feedback pages are read offline, so MathJax from a CDN would leave ``$$...$$`` raw. Each
-formula nbconvert's markdown parser finds is converted with latex2mathml instead, and the
-page's sanitiser (convgrade/feedback/safe_html.py) keeps only an allow-list of MathML.
-Markdown cells come from the submission, so every formula is bounded: a formula that is
-too long, malformed, uses a command latex2mathml does not know, or comes after the
-fragment's budget is spent is shown as its LaTeX source, as text.
-"""
+# Feedback pages are read offline, so MathJax from a CDN would leave $$...$$ raw. Each
+# formula nbconvert's markdown parser finds is converted with latex2mathml instead, and the
+# page's sanitiser (convgrade/feedback/safe_html.py) keeps only an allow-list of MathML.
+# Markdown cells come from the submission, so every formula is bounded: one that is too
+# long, malformed, uses a command latex2mathml does not know, or comes after the fragment's
+# budget is spent is shown as its LaTeX source, as text.
 
 import re
 
