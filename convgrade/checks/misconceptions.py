@@ -297,18 +297,28 @@ def diagnose_exception(error_type, message):
     return names[0] if names else None
 
 
-def diagnose_to_uint8(actual, values):
-    """The name of the classic to_uint8 mistake that reproduces `actual`, or None."""
+def to_uint8_variants(values):
+    """[(name, wrong output)] for classic to_uint8 mistakes on `values`, likeliest first.
+
+    The notebook's visible checks store these outputs for their own inputs
+    (tests/tools/known_mistakes.py), as convolve_variants' outputs.
+    """
     values = np.asarray(values, dtype=float)
-    right = reference.to_uint8(values)
     with np.errstate(invalid="ignore", over="ignore"):
-        variants = [
+        return [
             (Mistake.TRUNCATED_INSTEAD_OF_ROUNDED, np.clip(np.trunc(values), 0, 255)),
             (Mistake.ROUNDING_HALF_AWAY_FROM_ZERO, np.clip(np.floor(values + 0.5), 0, 255)),
             (Mistake.WRAPPED_INSTEAD_OF_CLIPPED, np.mod(np.rint(values), 256)),
             (Mistake.WRAPPED_INSTEAD_OF_CLIPPED, np.mod(np.trunc(values), 256)),
             (Mistake.NOT_CLIPPED, np.rint(values)),
         ]
+
+
+def diagnose_to_uint8(actual, values):
+    """The name of the classic to_uint8 mistake that reproduces `actual`, or None."""
+    values = np.asarray(values, dtype=float)
+    right = reference.to_uint8(values)
+    variants = to_uint8_variants(values)
     if np.shape(actual) != values.shape:
         return None
     actual = np.asarray(actual, dtype=float)
