@@ -708,9 +708,18 @@ def test_real_autograded_notebook_keeps_only_allowed_outputs(graded_course):
                 "text/html",
                 "image/png",
                 "image/jpeg",
+                "image/gif",
             }
             for key, value in output.get("metadata", {}).items():
-                assert key in {"width", "height", "alt", "unconfined", "image/png", "image/jpeg"}
+                assert key in {
+                    "width",
+                    "height",
+                    "alt",
+                    "unconfined",
+                    "image/png",
+                    "image/jpeg",
+                    "image/gif",
+                }
                 if isinstance(value, dict):
                     assert set(value) <= {"width", "height", "alt", "unconfined"}
 
