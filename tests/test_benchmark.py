@@ -152,12 +152,19 @@ def test_does_the_benchmark_read_convgrade_grades_summary_as_the_readme_shows_it
     assert match and float(match.group(4)) > 0
 
 
+def test_does_the_coordinator_placing_feedback_pages_count_beyond_the_students_compute():
+    rows = [{"total": 5.0, "feedback": 1.0, "place_feedback": 0.5, "execute_student": 2.0}]
+    costs = benchmark.per_submission_costs(rows, wall_seconds=10.0, count=1, jobs=1)
+    assert costs["beyond_student"] == pytest.approx(5.0 + 0.5 - 2.0)
+
+
 def test_is_the_cost_beyond_the_students_compute_what_is_left_of_the_workers_time():
     rows = [
         {"startup": 2.0, "total": 5.0, "record": 0.2, "execute_student": 2.0},
         {"total": 3.0, "record": 0.2, "execute_student": 1.0, "checks_student": 0.0},
     ]
     costs = benchmark.per_submission_costs(rows, wall_seconds=10.0, count=2, jobs=2)
+    assert costs["feedback"] == 0.0 and costs["place_feedback"] == 0.0
     assert costs["student"] == pytest.approx(1.5)
     assert costs["beyond_student"] == pytest.approx(4.0 + 0.2 + 1.0 - 1.5)
     assert costs["beyond_student_whole_job"] == pytest.approx(10.0 * 2 / 2 - 1.5)

@@ -197,11 +197,16 @@ def per_submission_costs(rows, wall_seconds, count, jobs=None):
         return statistics.fmean([r.get(key, 0.0) for r in rows]) if rows else 0.0
 
     phases = ("startup", "sanitize", "execute", "execute_student", "checks", "checks_student")
-    costs = {key: mean(key) for key in (*phases, "record", "total")}
+    # "feedback" (in the worker, part of "total") and "place_feedback" (the coordinator
+    # copying pages into feedback/) exist once workers write the pages.
+    later = ("feedback", "record", "place_feedback", "total")
+    costs = {key: mean(key) for key in (*phases, *later)}
     student = costs["execute_student"] + costs["checks_student"]
     workers = jobs or os.cpu_count() or 1
     costs["student"] = student
-    costs["beyond_student"] = costs["total"] + costs["record"] + costs["startup"] - student
+    costs["beyond_student"] = (
+        costs["total"] + costs["record"] + costs["place_feedback"] + costs["startup"] - student
+    )
     costs["beyond_student_whole_job"] = wall_seconds * workers / count - student
     return costs
 
@@ -238,7 +243,11 @@ def print_round(name, f, jobs=None):
         f"  hidden checks                                     {f['checks']:6.2f} s"
         f"  of which student calls {f['checks_student']:.2f} s"
     )
+    print(f"  feedback page                                     {f['feedback']:6.2f} s")
+    other = f["total"] - f["sanitize"] - f["execute"] - f["checks"] - f["feedback"]
+    print(f"  the rest (staging files, reading results)         {other:6.2f} s")
     print(f"  database writes (coordinator)                     {f['record']:6.2f} s")
+    print(f"  placing the feedback page (coordinator)           {f['place_feedback']:6.2f} s")
     print(
         f"  beyond the student's own compute ({f['student']:.2f} s): "
         f"{f['beyond_student']:.2f} s in the worker and database; "
