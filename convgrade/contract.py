@@ -337,6 +337,10 @@ def _mistake_name(value):
     return value is None or (isinstance(value, str) and value in MISTAKE_NAMES)
 
 
+def _mistake_name_given(value):
+    return value is not None and _mistake_name(value)
+
+
 def _checked(spec, default=None):
     """A dataclass field whose stored value must pass `spec` to be read back."""
     return field(default=default, metadata={"check": spec})
@@ -436,6 +440,9 @@ class CheckRecord:
     passed: bool = _checked(_flag)
     misconception: Mistake | None = _checked(_mistake_name)
     message: str | None = _checked(_optional(_text))
+    # Other mistakes that give the very same result; records written before this field
+    # have none.
+    also: tuple = _checked(_list_of(_mistake_name_given), default=())
 
     def to_metadata(self):
         return {
@@ -443,6 +450,7 @@ class CheckRecord:
             "passed": self.passed,
             "misconception": self.misconception.value if self.misconception else None,
             "message": self.message,
+            "also": [mistake.value for mistake in self.also],
         }
 
     @classmethod
@@ -455,6 +463,7 @@ class CheckRecord:
             return None
         if valid.get("misconception") is not None:
             valid["misconception"] = Mistake(valid["misconception"])
+        valid["also"] = tuple(Mistake(name) for name in valid.get("also", ()))
         return cls(**valid)
 
 

@@ -8,7 +8,7 @@ from support import hidden_cases as hidden_cases_module
 from convgrade.checks import cell_report, expect, misconceptions, reference, runner
 from convgrade.checks.compare import values_match
 from convgrade.checks.failures import CheckFailure
-from convgrade.contract import Mistake
+from convgrade.contract import CheckRecord, Mistake
 
 GROUPS = ("shape", "small", "nonsquare", "asym", "size", "uint8", "dtype")
 
@@ -323,3 +323,11 @@ def test_the_cell_report_says_how_to_fix_every_name_that_fits():
 
 
 TRANSPOSES = [Mistake.TRANSPOSED_KERNEL, Mistake.PATCH_TRANSPOSED]
+
+
+def test_a_record_keeps_every_name_that_fits_and_reads_old_records():
+    record = CheckRecord("test_x", False, TRANSPOSES[0], "wrong", also=tuple(TRANSPOSES[1:]))
+    assert CheckRecord.from_metadata(record.to_metadata()) == record
+    old = {"name": "test_x", "passed": False, "misconception": "flipped kernel", "message": "m"}
+    assert CheckRecord.from_metadata(old).also == ()
+    assert CheckRecord.from_metadata(old | {"also": ["not a mistake"]}) is None

@@ -144,4 +144,6 @@ def _forbidden_record(submission):
 
 def _summary(result):
     """What the class report needs from one check, without the picture."""
-    return CheckRecord(result.name, result.passed, result.misconception, result.message)
+    return CheckRecord(
+        result.name, result.passed, result.misconception, result.message, also=result.also
+    )

@@ -88,11 +88,13 @@ def task_scores(grades, tasks):
 
 
 def notebook_mistakes(notebook):
-    """The named mistakes in an autograded notebook's records, in the order first named."""
+    """The named mistakes in an autograded notebook's records, in the order first named,
+    with those a record says give the very same result."""
     named = []
     for _, check in read_records(notebook).checks:
-        if isinstance(check.misconception, Mistake) and check.misconception not in named:
-            named.append(check.misconception)
+        for mistake in (check.misconception, *check.also):
+            if isinstance(mistake, Mistake) and mistake not in named:
+                named.append(mistake)
     return named
 
 
