@@ -55,32 +55,35 @@ def named(message):
 @pytest.mark.parametrize(
     "scenario, mistake, check",
     [
-        ("flipped_kernel", "flipped kernel", "asymmetric_kernel"),
-        ("kernel_flipped_upside_down", "kernel flipped upside down", "nonsquare"),
+        ("flipped_kernel", "flipped kernel", "convolve_asymmetric_kernel"),
+        ("kernel_flipped_upside_down", "kernel flipped upside down", "convolve_nonsquare"),
         (
             "same_size_zero_border_centred",
             "same-size output with a zero border",
-            "shape",
+            "convolve_shape",
         ),
-        ("zero_padded_same_size", "zero-padded same-size output", "small_values"),
-        ("uint8_output_array", "uint8 wrap-around", "uint8"),
-        ("uint8_python_int_weights", "uint8 wrap-around", "uint8"),
-        ("output_one_short_both_axes", "output one short", "shape"),
-        ("transposed_output", "transposed output", "shape"),
+        ("zero_padded_same_size", "zero-padded same-size output", "convolve_small_values"),
+        ("uint8_output_array", "uint8 wrap-around", "convolve_uint8"),
+        ("uint8_python_int_weights", "uint8 wrap-around", "convolve_uint8"),
+        ("output_one_short_both_axes", "output one short", "convolve_shape"),
+        ("transposed_output", "transposed output", "convolve_shape"),
         (
             "kernel_width_height_swapped",
             "kernel rows and columns swapped",
-            "nonsquare",
+            "convolve_nonsquare",
         ),
-        ("kernel_assumed_square", "kernel assumed square", "nonsquare"),
-        ("mean_instead_of_sum", "mean instead of sum", "small_values"),
-        ("total_not_reset", "running total not reset", "small_values"),
-        ("clipped_to_pixel_range", "clipped", "uint8"),
+        ("kernel_assumed_square", "kernel assumed square", "convolve_nonsquare"),
+        ("mean_instead_of_sum", "mean instead of sum", "convolve_small_values"),
+        ("total_not_reset", "running total not reset", "convolve_small_values"),
+        ("clipped_to_pixel_range", "clipped", "convolve_uint8"),
+        ("to_uint8_floor_plus_half", "rounding half away from zero", "to_uint8"),
+        ("to_uint8_plain_astype", "wrapped instead of clipped", "to_uint8"),
+        ("to_uint8_clip_then_astype", "truncated instead of rounded", "to_uint8"),
     ],
 )
 def test_a_visible_check_names_the_scenarios_mistake(scenario, mistake, check):
     """Does the visible check where the mistake shows say its name, with the hint?"""
-    check = f"check_convolve_{check}"
+    check = f"check_{check}"
     failed = failures(scenario)
     assert check in failed, f"{check} passed for {scenario}: {sorted(failed)}"
     assert mistake in named(failed[check]), failed[check]

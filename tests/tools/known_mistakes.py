@@ -122,20 +122,27 @@ def visible_calls(notebook_path=SOURCE_NOTEBOOK, functions=("convolve", "to_uint
 
 def _stored(values):
     """Rounded, with whole numbers written as integers: the file stays small and readable."""
-    rounded = np.round(np.asarray(values, dtype=float), DECIMALS)
-    return [[int(v) if v.is_integer() else float(v) for v in row] for row in rounded.tolist()]
+
+    def plain(value):
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return int(value) if value.is_integer() else value
+
+    return plain(np.round(np.asarray(values, dtype=float), DECIMALS).tolist())
 
 
 def _entry(mistake, shape, values=None):
     return {"mistake": mistake.value, "shape": list(shape), "values": values}
 
 
-def convolve_outputs(image, kernel):
-    """The catalogue's wrong outputs for convolve(image, kernel), as entries for the file."""
-    right = reference.convolve(image, kernel)
+def _outputs(variants, right):
+    """Entries for the file from the catalogue's (mistake, wrong output) pairs.
+
+    A wrong output may be given as a function that computes it (convolve_variants).
+    """
     entries, seen = [], set()
-    for mistake, wrong in misconceptions.convolve_variants(image, kernel):
-        candidate = np.asarray(wrong(), dtype=float)
+    for mistake, wrong in variants:
+        candidate = np.asarray(wrong() if callable(wrong) else wrong, dtype=float)
         # As the grader does: an all-zero output or the right answer names nothing.
         if not candidate.any() or (
             candidate.shape == right.shape and np.allclose(candidate, right)
@@ -151,6 +158,13 @@ def convolve_outputs(image, kernel):
         if key not in seen:
             seen.add(key)
             entries.append(entry)
+    return entries
+
+
+def convolve_outputs(image, kernel):
+    """The catalogue's wrong outputs for convolve(image, kernel), as entries for the file."""
+    right = reference.convolve(image, kernel)
+    entries = _outputs(misconceptions.convolve_variants(image, kernel), right)
     # Mistakes known by the shape alone (a kernel read as (kw, kh), say), for every shape
     # a mistake can give: none is larger than the image.
     named = {(e["mistake"], tuple(e["shape"])) for e in entries}
@@ -198,7 +212,12 @@ def convolve_known(image, kernel, selfcheck):
     }
 
 
-KNOWN = {"convolve": convolve_known}
+def to_uint8_known(values, selfcheck):
+    right = reference.to_uint8(values)
+    return {"outputs": _outputs(misconceptions.to_uint8_variants(values), right), "windows": {}}
+
+
+KNOWN = {"convolve": convolve_known, "to_uint8": to_uint8_known}
 # numpy 2's error when a uint8 array meets a Python int it cannot hold.
 UINT8_OVERFLOW = "Python integer -1 out of bounds for uint8"
 
