@@ -83,14 +83,14 @@ def explain(mistakes, after_error=False):
     lead = "The likely mistake is" if after_error else "This is exactly what the mistake"
     if len(mistakes) == 1:
         ending = ":" if after_error else " gives:"
-        return f'\n{lead} "{mistakes[0]}"{ending} {hints[mistakes[0]]}'
+        return f'\n{lead} "{mistakes[0]}"{ending} {hints.get(mistakes[0], "")}'
     if mistakes:
         lead = (
             "One of these mistakes"
             if after_error
             else "This is exactly what each of these mistakes gives"
         )
-        lines = [f'- "{name}": {hints[name]}' for name in mistakes]
+        lines = [f'- "{name}": {hints.get(name, "")}' for name in mistakes]
         return f"\n{lead} (these inputs cannot tell them apart):\n" + "\n".join(lines)
     return ""
 
