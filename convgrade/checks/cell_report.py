@@ -46,7 +46,11 @@ def cell_outputs(group, points):
     lines += [f"  - passed, with a note: {_text_line(n).lstrip(' -')}" for n in notes[:MAX_NOTES]]
     if len(notes) > MAX_NOTES:
         lines.append(f"... and {len(notes) - MAX_NOTES} more passed with the same kind of note.")
-    lines += [f"How to fix {m.value}: {m.hint}" for m in _mistakes(failures + notes)]
+    lines += [f"How to fix {m.value}: {m.hint}" for m in _mistakes(failures)]
+    # A note's name is already advice ("fix convolve first"), so it is not "how to fix" it.
+    lines += [
+        f"About {m.value}: {m.hint}" for m in _mistakes(notes) if m not in _mistakes(failures)
+    ]
     report = new_output(
         "display_data",
         data={
@@ -108,8 +112,7 @@ def _html(headline, failures, notes=()):
         for mistake in _mistakes(notes):
             if mistake not in _mistakes(failures):
                 parts.append(
-                    f"<p><b>How to fix {html.escape(mistake.value)}:</b> "
-                    f"{html.escape(mistake.hint)}</p>"
+                    f"<p><b>About {html.escape(mistake.value)}:</b> {html.escape(mistake.hint)}</p>"
                 )
     if failures:
         picture = next((f.picture for f in failures if f.picture), None)
