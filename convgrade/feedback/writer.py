@@ -17,10 +17,12 @@ import os
 import shutil
 from pathlib import Path
 
+from nbconvert.writers import FilesWriter
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
 
 from convgrade.batch.submission_grader import load_config, read_folder
 from convgrade.feedback.safe_html import SafeFeedbackExporter
@@ -92,8 +94,34 @@ def gradebook_facts(db_url, assignment, student):
     return json.dumps(facts, sort_keys=True, default=str)
 
 
+class _GenerateFeedbackOneExporter(GenerateFeedback):
+    """nbgrader's GenerateFeedback, keeping one exporter however often it is started, as one
+    `nbgrader generate_feedback` run keeps one for the whole class: a worker compiles the
+    page templates once, not once a page (a quarter of a second each).
+
+    `start` is nbgrader 0.9's BaseConverter.start but for building the exporter."""
+
+    _kept_exporter = None
+
+    def start(self):
+        self.init_notebooks()
+        self.writer = FilesWriter(parent=self, config=self.config)
+        if self._kept_exporter is None:
+            self._kept_exporter = self.exporter_class(parent=self, config=self.config)
+            for preprocessor in self.preprocessors:
+                self._kept_exporter.register_preprocessor(preprocessor)
+        self.exporter = self._kept_exporter
+        folder = os.getcwd()
+        os.chdir(self.coursedir.root)
+        try:
+            self.convert_notebooks()
+        finally:
+            os.chdir(folder)
+
+
 class FeedbackRenderer:
-    """Makes feedback pages in a worker's private course copy, with nbgrader's own API.
+    """Makes feedback pages in a worker's private course copy, with nbgrader's GenerateFeedback
+    configured as NbGraderAPI.generate_feedback configures it.
 
     Parameters
     ----------
@@ -107,18 +135,21 @@ class FeedbackRenderer:
     def __init__(self, root, config):
         require_safe_exporter(config)
         self.root = Path(root)
-        coursedir = CourseDirectory(config=config, root=str(self.root))
-        self.api = NbGraderAPI(coursedir=coursedir, config=config)
-        self.feedback_dir = coursedir.feedback_directory
+        self.coursedir = CourseDirectory(config=config, root=str(self.root))
+        self.app = _GenerateFeedbackOneExporter(coursedir=self.coursedir, config=config)
+        # As NbGraderAPI.generate_feedback: nbgrader's feedback template, pages always rewritten.
+        self.app.update_config(Config({"HTMLExporter": {"template_name": "feedback"}}))
+        self.app.force = True
 
     def render(self, assignment, student):
         """{relative path: bytes} of the student's feedback folder; the copy is removed."""
-        folder = self.root / self.feedback_dir / student
+        folder = self.root / self.coursedir.feedback_directory / student
+        self.coursedir.assignment_id, self.coursedir.student_id = assignment, student
         try:
-            result = self.api.generate_feedback(assignment, student_id=student, force=True)
-            if not result.get("success"):
-                lines = str(result.get("error", "")).strip().splitlines() or ["unknown error"]
-                raise FeedbackFailed(lines[-1])
+            self.app.start()
+        except Exception as error:  # nbgrader logs the cause and raises NbGraderException
+            raise FeedbackFailed(f"{type(error).__name__}: {error}") from error
+        try:
             return read_folder(folder / assignment)
         finally:
             _remove(folder)  # a worker grades hundreds: keep its private copy small
