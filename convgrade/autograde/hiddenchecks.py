@@ -7,7 +7,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode, default, validate
 
 from convgrade import course_folders
-from convgrade.autograde.sandboxedexecute import NOTEBOOK_CPU_KEY, NOTEBOOK_WALL_KEY
+from convgrade.autograde.sandboxedexecute import NOTEBOOK_CPU_KEY
 from convgrade.checks import cell_report, runner
 from convgrade.checks.failures import clean_text
 from convgrade.checks.notebook_code import is_test_cell
@@ -77,7 +77,6 @@ class HiddenChecks(NbGraderPreprocessor):
             files_dir=files_dir,
             call_timeout=self.call_timeout,
             budget=self.checks_budget(resources),
-            wall_budget=self.checks_wall_budget(resources),
             load_timeout=self.load_timeout,
         )
         try:
@@ -119,13 +118,6 @@ class HiddenChecks(NbGraderPreprocessor):
         submission's budget."""
         used = resources.get(NOTEBOOK_CPU_KEY, 0.0)
         return max(self.submission_budget - float(used), 0.0)
-
-    def checks_wall_budget(self, resources):
-        """The wall-clock backstop for the checks: what the notebook run left of
-        WALL_CLOCK_FACTOR times the submission's budget, so code that waits instead of
-        computing cannot hold a grading process longer than that either."""
-        used = resources.get(NOTEBOOK_WALL_KEY, 0.0)
-        return max(self.submission_budget * WALL_CLOCK_FACTOR - float(used), 0.0)
 
 
 def _forbidden_record(submission):

@@ -29,7 +29,6 @@ OVER_BUDGET = (
 # Where the CPU seconds the notebook's cells used are left for HiddenChecks, which gives the
 # checks what the submission's budget has left. In resources: student code cannot reach it.
 NOTEBOOK_CPU_KEY = "convgrade_notebook_cpu_seconds"
-NOTEBOOK_WALL_KEY = "convgrade_notebook_wall_seconds"
 
 
 class SandboxedExecute(Execute):
@@ -89,7 +88,6 @@ class SandboxedExecute(Execute):
             )
             NotebookRecord(execute=execute).write(nb)
             resources[NOTEBOOK_CPU_KEY] = round(self._cpu_used(), 3)
-            resources[NOTEBOOK_WALL_KEY] = round(time.monotonic() - started, 3)
             return nb, resources
         finally:
             if self.kc is not None:

@@ -1,8 +1,9 @@
 """The CPU time of the Python process that runs student code in a sandbox, read from outside.
 
 Time limits count CPU time, so a machine busy with other work does not fail slow but correct
-code: wall-clock time runs ahead of CPU time under load, CPU time does not. The reading
-comes from the kernel (/proc/<pid>/stat), so student code cannot change it.
+code: wall-clock time runs ahead of CPU time under load, CPU time does not. The wall-clock
+backstop leaves out the time the process waited for a CPU, for the same reason. The readings
+come from the kernel (/proc/<pid>/stat and schedstat), so student code cannot change them.
 """
 
 import os
@@ -24,6 +25,7 @@ class CpuClock:
         self.root_pid = root_pid
         self._pid = None
         self._last = 0.0
+        self._waited = 0.0
 
     @property
     def pid(self):
@@ -31,6 +33,18 @@ class CpuClock:
         if self._pid is None:
             self._pid = _python_under(self.root_pid)
         return self._pid
+
+    def waiting_seconds(self):
+        """Seconds the process has waited for a CPU while ready to run (the run-queue delay
+        of /proc/<pid>/schedstat): wall-clock time a busy machine took, not the process."""
+        if self.pid is None:
+            return self._waited
+        try:
+            with open(f"/proc/{self.pid}/schedstat", "rb") as schedstat:
+                self._waited = max(self._waited, int(schedstat.read().split()[1]) / 1e9)
+        except (OSError, IndexError, ValueError):
+            pass
+        return self._waited
 
     def seconds(self):
         if self.pid is None:

@@ -70,6 +70,20 @@ class WorkerFailed(Exception):
         self.reason = reason
 
 
+class _WallClock:
+    """Wall-clock seconds since it was made, less the time the worker waited for a CPU:
+    the backstop counts sleeping and blocking, not a machine too busy to run the worker."""
+
+    def __init__(self, cpu_clock):
+        self.cpu_clock = cpu_clock
+        self.started = time.monotonic()
+        self.waited = cpu_clock.waiting_seconds()
+
+    def elapsed(self):
+        waited = self.cpu_clock.waiting_seconds() - self.waited
+        return max(time.monotonic() - self.started - waited, 0.0)
+
+
 class TimedOut(WorkerFailed):
     """A request used up its time limit (`limit` CPU seconds, or the wall-clock backstop)
     and the worker was killed; `within` says which, for the student."""
@@ -195,11 +209,13 @@ class StudentProcess:
         process = worker.process
         request_id = secrets.token_hex(8)
         cpu_before = worker.student_cpu_seconds()
-        started = time.monotonic()
+        wall_clock = _WallClock(worker.cpu_clock)
         wall_limit = min(timeout * WALL_CLOCK_FACTOR, self.wall_budget - self.wall_spent)
         try:
             inside.write_message(process.stdin, dict(header, id=request_id), blobs)
-            reply, reply_blobs = self._read_reply(process, timeout, cpu_before, wall_limit)
+            reply, reply_blobs = self._read_reply(
+                process, timeout, cpu_before, wall_clock, wall_limit
+            )
             if reply.get("id") != request_id:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
                 raise ValueError("a reply to a request the grader never made")
@@ -222,12 +238,11 @@ class StudentProcess:
         finally:
             # Counted even for a worker just killed: its CPU time was read before the kill.
             self.spent += max(worker.student_cpu_seconds() - cpu_before, 0.0)
-            self.wall_spent += time.monotonic() - started
+            self.wall_spent += wall_clock.elapsed()
 
-    def _read_reply(self, process, timeout, cpu_before, wall_limit):
+    def _read_reply(self, process, timeout, cpu_before, wall_clock, wall_limit):
         """The reply, or TimeoutError once the worker has used `timeout` CPU seconds since
-        `cpu_before`, or `wall_limit` seconds have passed."""
-        deadline = time.monotonic() + wall_limit
+        `cpu_before`, or `wall_clock` has counted `wall_limit` seconds."""
         worker = self._worker
         fd = process.stdout.fileno()
         buffer = bytearray()
@@ -236,7 +251,7 @@ class StudentProcess:
 
             def read_exactly(size):
                 while len(buffer) < size:
-                    remaining = deadline - time.monotonic()
+                    remaining = wall_limit - wall_clock.elapsed()
                     if remaining <= 0:
                         raise TimeoutError("wall")
                     if not selector.select(min(remaining, POLL_SECONDS)):
@@ -475,7 +490,9 @@ class _WorkerProcess:
         return total
 
     def kill(self):
-        self.student_cpu_seconds()  # the last reading, for the request that ends with this
+        # The last readings, for the request that ends with this.
+        self.student_cpu_seconds()
+        self.cpu_clock.waiting_seconds()
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
