@@ -1,9 +1,10 @@
-"""Slow added cells, and a convolve that dawdles under the call timeout: the notebook
-budget and the checks' budget together bound the time it takes. With the hostile test's
-limits (3 s a call, 30 s for all), the four photo calls sleep 10 s in all, well inside the
-budget; every call after them (the colour checks, which run last) sleeps 2.5 s, so the
-budget surely runs out during the colour checks, however fast the machine: those lose
-their points, the photo checks keep theirs."""
+"""Slow added cells, and a convolve that dawdles under the call timeout: sleeping costs no
+CPU time, so the wall-clock backstops bound the time it takes. With the hostile test's
+limits (3 s of CPU time a call, so 9 s of wall-clock time for code that sleeps), each of the
+four photo calls sleeps 2.5 s, inside the backstop; every call after them sleeps 2.5 s too,
+so the colour check on a four-channel image (four convolve calls, 10 s) runs past it,
+however fast the machine: convolve_color is stopped there and its later checks fail at
+once, so the colour checks lose points, the photo checks keep theirs."""
 # attack: resources
 # expect: loses=check_convolve_color
 # %% convolve
