@@ -67,6 +67,8 @@ def local(tmp_path_factory):
     assert report.failed == {} and report.no_feedback == {}
     assert sorted(report.graded) == sorted(MIXED)
     assert report.feedback_here == [], "every page should come from a worker"
+    # Each grading process reports its peak memory, for `make bench` to show it stays flat.
+    assert report.worker_memory and all(mib > 20 for mib in report.worker_memory.values())
     return root
 
 

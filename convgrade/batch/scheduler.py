@@ -16,6 +16,7 @@ cannot grow with the class.
 
 import json
 import os
+import resource
 import signal
 import sys
 import threading
@@ -94,6 +95,8 @@ class BatchReport:
     # Pages the coordinator made itself: the worker's could not be used (see _record).
     feedback_here: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # student -> {phase: seconds}
+    # host:pid of each grading process -> its peak resident memory (MiB) at its last job
+    worker_memory: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -254,6 +257,9 @@ def _save_timings(root, report):
                 "graded": report.graded,
                 "skipped": report.skipped,
                 "failed": report.failed,
+                "worker_peak_rss_mib": report.worker_memory,
+                # The coordinator's (Linux reports ru_maxrss in KiB).
+                "grader_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             },
             indent=1,
         )
@@ -352,6 +358,9 @@ def _record(future, job, key, writer, state, report, pages=None, later=None):
         )
         _take_down_stale_page(pages, state, job)
         return
+    if graded.worker:
+        process, peak = graded.worker
+        report.worker_memory[process] = max(peak, report.worker_memory.get(process, 0.0))
     if graded.error:
         report.failed[job.student] = graded.error
         _take_down_stale_page(pages, state, job)

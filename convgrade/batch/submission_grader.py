@@ -49,7 +49,9 @@ import fnmatch
 import hashlib
 import json
 import os
+import resource
 import shutil
+import socket
 import tempfile
 import time
 import warnings
@@ -299,6 +301,8 @@ class GradedSubmission:
     feedback: dict | None = None
     feedback_facts: str | None = None
     feedback_error: str | None = None
+    # The grading process and its peak resident memory so far (MiB), to show it stays flat.
+    worker: tuple = ()
 
 
 class SubmissionGrader:
@@ -368,6 +372,7 @@ class SubmissionGrader:
         finally:
             shutil.rmtree(folder.parent, ignore_errors=True)
         result.timings["total"] = time.monotonic() - started
+        result.worker = (f"{socket.gethostname()}:{os.getpid()}", _peak_memory_mib())
         return result
 
     def _write_feedback(self, job, result):
@@ -501,6 +506,11 @@ class GradebookWriter:
         # nbgrader's own: Autograde.permissions (read-only unless CourseDirectory.groupshared).
         self.converter.set_permissions(self.assignment, job.student)
         return time.monotonic() - started
+
+
+def _peak_memory_mib():
+    """This process's peak resident memory (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _copy(resources):
