@@ -251,3 +251,35 @@ def test_local_worker_processes_are_replaced_after_their_quota(monkeypatch):
     pools = [set(pids[start : start + 4]) for start in (0, 4, 8)]
     # Each pool's processes ran its four jobs and no others.
     assert all(not (a & b) for a, b in itertools.combinations(pools, 2)), pids
+
+
+def test_a_worker_builds_a_new_grader_for_another_gradebook_or_feedback(monkeypatch):
+    """A long-lived Dask worker serves several runs: a TA's scores in between, or pages asked
+    for this time, must reach it."""
+    from dataclasses import replace
+
+    from convgrade.batch import scheduler
+    from convgrade.batch.submission_grader import CourseBundle
+
+    built = []
+
+    class Recorder:
+        def __init__(self, bundle, process_started=None):
+            self.bundle = bundle
+            built.append(bundle)
+
+        def grade(self, job):
+            return job
+
+    monkeypatch.setattr(scheduler, "SubmissionGrader", Recorder)
+    monkeypatch.setattr(scheduler, "_grader", None)
+    first = CourseBundle("convolutions", "", b"gradebook", {}, [], fingerprint="course")
+    runs = [
+        first,
+        replace(first),  # the same run's bundle, as received with the next job
+        replace(first, gradebook=b"a TA scored a cell"),
+        replace(first, gradebook=b"a TA scored a cell", feedback=True),
+    ]
+    for bundle in runs:
+        scheduler._grade(bundle, "job")
+    assert built == [runs[0], runs[2], runs[3]]

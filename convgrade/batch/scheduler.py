@@ -79,11 +79,18 @@ def _start_worker(config_text, site_config, spawned_at):
 def _grade(bundle, job):
     """Grade one job, keeping one SubmissionGrader per worker process and course, across tasks."""
     global _grader, _spawned_at
-    if _grader is None or _grader.bundle.fingerprint != bundle.fingerprint:
+    if _grader is None or _same_run(_grader.bundle) != _same_run(bundle):
         # Start-up counts from when the coordinator asked for this worker, if it did.
         started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
         _grader, _spawned_at = SubmissionGrader(bundle, process_started=started), None
     return _grader.grade(job)
+
+
+def _same_run(bundle):
+    """What a worker's SubmissionGrader was built for: a long-lived Dask worker serves
+    several runs, and one may differ from the last only in the gradebook (a TA's scores)
+    or in whether pages are wanted."""
+    return bundle.fingerprint, bundle.feedback, bundle.gradebook
 
 
 @dataclass
