@@ -57,8 +57,8 @@ from convgrade.sandbox.bwrap import Sandbox, SandboxUnavailable  # noqa: E402
 from convgrade.tempdirs import remove_stale  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
-# A fresh process after this many submissions: its warm-up (about 3 s) then costs under
-# 0.05 s per submission, and memory stays what the first few submissions needed.
+# A fresh process after this many submissions: its warm-up (imports and a first kernel, a
+# few seconds) is then shared by 64, and memory stays what the first few submissions needed.
 TASKS_PER_WORKER = 64
 DIED = (
     "the grading process died while grading this submission alone (out of memory?); "
@@ -382,10 +382,10 @@ def _record(future, job, key, writer, state, report, pages=None, later=None):
     report.timings[job.student] = graded.timings
     if pages is not None:
         started = time.monotonic()
-        agreed = graded.feedback is not None and graded.feedback_facts == gradebook_facts(
-            writer.db_url, writer.assignment, job.student
-        )
         try:
+            agreed = graded.feedback is not None and graded.feedback_facts == gradebook_facts(
+                writer.db_url, writer.assignment, job.student
+            )
             if not agreed:
                 raise ValueError(graded.feedback_error or "the worker's gradebook disagrees")
             pages.place(job.student, graded.feedback)
