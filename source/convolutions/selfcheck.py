@@ -58,40 +58,54 @@ def _known_for(function, args):
 
 
 def likely_mistakes(function, args, result):
-    """Names of the known mistakes that give exactly `result` for function(*args)."""
+    """The known mistakes that give `result` for function(*args), and how they were matched.
+
+    Returns (names, how): how is "values" when every name gives these very values, "shape"
+    when some are known only by the wrong shape they give (on a photo, say).
+    """
     try:
         result = np.asarray(result, dtype=np.float64)
     except (TypeError, ValueError):
-        return []  # not numbers at all: the shape or type message says enough
-    found = []
+        return [], "values"  # not numbers at all: the shape or type message says enough
+    found, how = [], "values"
     for variant in _known_for(function, args).get("outputs", []):
         if variant["mistake"] in found or list(result.shape) != variant["shape"]:
             continue
-        # A variant stored without values is known only by its wrong shape.
         values = variant["values"]
-        if values is None or np.allclose(result, values, rtol=0, atol=1e-4):
+        if values is None:  # stored without values: known only by its wrong shape
             found.append(variant["mistake"])
-    return found
+            how = "shape"
+        elif np.allclose(result, values, rtol=0, atol=1e-4):
+            found.append(variant["mistake"])
+    return found, how
 
 
-def explain(mistakes, after_error=False):
+LEADS = {
+    # how: (lead for one mistake, lead for several)
+    "values": (
+        'This is exactly what the mistake "{}" gives:',
+        "This is exactly what each of these mistakes gives (these inputs cannot tell them apart):",
+    ),
+    "shape": (
+        'This shape is what the mistake "{}" gives:',
+        "This shape is what each of these mistakes gives:",
+    ),
+    "error": ('The likely mistake is "{}":', "The likely mistake is one of these:"),
+}
+
+
+def explain(mistakes, how="values"):
     """The sentence that names the mistakes and says how to fix them ("" if none).
 
-    A wrong result is "exactly what" a mistake gives; an error is only likely to come from one.
+    `how` says what matched (see LEADS): the very values, only the shape, or an error.
     """
     hints = known_mistakes().get("hints", {})
-    lead = "The likely mistake is" if after_error else "This is exactly what the mistake"
+    one, several = LEADS[how]
     if len(mistakes) == 1:
-        ending = ":" if after_error else " gives:"
-        return f'\n{lead} "{mistakes[0]}"{ending} {hints.get(mistakes[0], "")}'
+        return "\n" + one.format(mistakes[0]) + " " + hints.get(mistakes[0], "")
     if mistakes:
-        lead = (
-            "One of these mistakes"
-            if after_error
-            else "This is exactly what each of these mistakes gives"
-        )
         lines = [f'- "{name}": {hints.get(name, "")}' for name in mistakes]
-        return f"\n{lead} (these inputs cannot tell them apart):\n" + "\n".join(lines)
+        return "\n" + several + "\n" + "\n".join(lines)
     return ""
 
 
@@ -113,14 +127,14 @@ def run(function, *args):
             "from the image does not have the kernel's shape. The window under the kernel is "
             "image[row:row + kh, col:col + kw], with kh, kw = kernel.shape: rows first, then "
             "columns. Check also that your loops stop where the whole kernel still fits."
-            + explain(windows.get(broadcast_key(str(error)), []), after_error=True)
+            + explain(windows.get(broadcast_key(str(error)), []), how="error")
         ) from error
     except OverflowError as error:
         if "uint8" not in str(error):
             raise
         raise AssertionError(
             f"{name}: {error}. A uint8 holds only 0..255, so sums of uint8 pixels do not fit."
-            + explain(known_mistakes().get("uint8_overflow", []), after_error=True)
+            + explain(known_mistakes().get("uint8_overflow", []), how="error")
         ) from error
 
 
@@ -134,7 +148,7 @@ def check_call(function, args, expected, call, *, atol=1e-6):
         check_array(result, expected, call, atol=atol)
     except AssertionError as wrong:
         raise AssertionError(
-            str(wrong) + explain(likely_mistakes(function, args, result))
+            str(wrong) + explain(*likely_mistakes(function, args, result))
         ) from None
     return result
 
@@ -145,7 +159,7 @@ def check_shape(function, args, expected_shape, call):
     if np.shape(result) != tuple(expected_shape):
         raise AssertionError(
             f"{call} returned shape {np.shape(result)}; expected {tuple(expected_shape)}."
-            + explain(likely_mistakes(function, args, result))
+            + explain(*likely_mistakes(function, args, result))
         )
     return result
 
