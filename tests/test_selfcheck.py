@@ -89,6 +89,14 @@ def test_a_visible_check_names_the_scenarios_mistake(scenario, mistake, check):
     assert mistake in named(failed[check]), failed[check]
 
 
+def test_a_name_known_only_by_shape_does_not_claim_the_very_values():
+    """On a photo only the wrong shape is stored: is the message honest about that?"""
+    message = failures("same_size_zero_border_centred")["check_convolve_photos"]
+    assert "This shape is what each of these mistakes gives" in message
+    assert "same-size output with a zero border" in named(message)
+    assert "exactly" not in message
+
+
 def test_a_mixed_up_window_slice_gets_a_sentence_not_numpys_error():
     """Does image[r:r + kh, c:c + kh] on a non-square kernel get the slicing sentence?"""
     message = failures("window_width_uses_kh")["check_convolve_nonsquare"]
