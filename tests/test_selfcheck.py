@@ -11,11 +11,12 @@ import re
 import shutil
 from pathlib import Path
 
+import imageio.v3 as iio
 import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
-from support import RELEASE, SOURCE, hidden_cases
+from support import HIDDEN, RELEASE, SOURCE, hidden_cases
 from tools import known_mistakes, scenarios
 
 from convgrade.checks import reference
@@ -157,6 +158,12 @@ def test_the_table_holds_only_the_visible_inputs(selfcheck, stored, visible_call
     assert set(stored["calls"]) == visible
     for image, kernel in _hidden_pairs():
         assert selfcheck.fingerprint("convolve", (image, kernel)) not in visible
+    for photo in (HIDDEN / "data").glob("*.png"):
+        pixels = iio.imread(photo)
+        channels = [pixels] if pixels.ndim == 2 else [pixels[..., c] for c in range(3)]
+        for channel in channels:
+            for kernel in reference.KERNELS.values():
+                assert selfcheck.fingerprint("convolve", (channel, kernel)) not in stored["calls"]
 
 
 def test_the_table_holds_no_hidden_array_or_hidden_answer(stored):
