@@ -338,9 +338,14 @@ def test_the_autograded_folder_is_staged_as_nbgrader_stages_it(released_course, 
     grader._stage(folder, job)
     staged = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     source = released_course / "source" / ASSIGNMENT
-    assert staged == {"convolutions.ipynb", "data/extra.txt", "selfcheck.py", "figures.py"} | {
-        str(p.relative_to(source)) for p in (source / "images").rglob("*") if p.is_file()
+    # Every file the instructor ships (helpers, pictures, data) plus what the student may add.
+    shipped = {
+        str(p.relative_to(source))
+        for p in source.rglob("*")
+        if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts
     }
+    assert {"figures.py", "selfcheck.py"} <= shipped
+    assert staged == {"convolutions.ipynb", "data/extra.txt"} | shipped
     assert (folder / "selfcheck.py").read_bytes() == b"the student's own"
     assert (folder / "figures.py").read_bytes() == (source / "figures.py").read_bytes()
 
