@@ -41,10 +41,25 @@ def gradebook_assignments(root):
     """Assignment names in the gradebook, read without writing to it (SQLite read-only mode)."""
     uri = f"file:{quote(str(gradebook_path(root)))}?mode=ro"
     try:
+        _roll_back_interrupted_write(gradebook_path(root))
         with sqlite3.connect(uri, uri=True) as db:
             return sorted(name for (name,) in db.execute("SELECT name FROM assignment"))
     except sqlite3.Error as error:
         raise NotFound(f"cannot read {gradebook_path(root)}: {error}") from None
+
+
+def _roll_back_interrupted_write(path):
+    """A grading run killed mid-write leaves a hot rollback journal next to the gradebook;
+    SQLite undoes that write on the next read, which a read-only connection cannot do
+    ("attempt to write a readonly database"), so restarting after a kill would be refused.
+    Reading once through an ordinary connection lets SQLite roll it back first."""
+    journal = path.with_name(path.name + "-journal")
+    if path.is_file() and journal.is_file() and journal.stat().st_size > 0:
+        db = sqlite3.connect(path)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            db.close()
 
 
 def known_assignment(root, assignment):

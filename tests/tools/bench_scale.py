@@ -128,7 +128,13 @@ def run(count=500, jobs=None, kill_at=0.5, keep=False):
         with MemoryWatch(process.pid, progress=progress) as second:
             process.wait()
         figures["resume_seconds"] = time.monotonic() - started
-    last_run = json.loads((root / ".convgrade" / "last-run.json").read_text())
+    last_run_path = root / ".convgrade" / "last-run.json"
+    if process.returncode not in (0, 1) or not last_run_path.exists():
+        said = (base / "resume.log").read_text().strip().splitlines() or ["(nothing)"]
+        print(f"RESUME FAILED: the restarted run exited {process.returncode}: {said[-1]}")
+        figures["resume_failed"] = said[-1]
+        return figures
+    last_run = json.loads(last_run_path.read_text())
     problems = resume_check(
         done_before, mtimes_before, notebook_mtimes(root, done_before), last_run, everyone
     )
