@@ -115,12 +115,19 @@ def test_is_each_test_cell_scored_by_its_share_of_passed_checks(hidden_dir, tmp_
         f"How to fix {mistake.value}: {mistake.hint}",
     ]
     assert cell.metadata[RECORD_KEY]["checks"] == [
-        {"name": "test_rounds_to_nearest", "passed": True, "misconception": None, "message": ""},
+        {
+            "name": "test_rounds_to_nearest",
+            "passed": True,
+            "misconception": None,
+            "message": "",
+            "also": [],
+        },
         {
             "name": "test_clips_to_255",
             "passed": False,
             "misconception": mistake.value,
             "message": "to_uint8 turned 300 into something other than 255.",
+            "also": [],
         },
     ]
 
