@@ -1,6 +1,167 @@
-"""Small helpers for the notebook's visible checks: each failure says what to fix."""
+"""Small helpers for the notebook's visible checks: each failure says what to fix.
+
+When a result is wrong, the checks look it up in known_mistakes.json: for each input the
+checks below use, it holds what the classic mistakes (a flipped kernel, a uint8 sum that
+wraps around...) give on that input. A match names the mistake and says how to fix it.
+"""
+
+import hashlib
+import json
+import re
+from pathlib import Path
 
 import numpy as np
+
+KNOWN_MISTAKES = Path(__file__).with_name("known_mistakes.json")
+# numpy's words when two arrays of different shapes meet in `*` or `+`.
+BROADCAST_ERROR = re.compile(r"operands could not be broadcast together with shapes (.*)")
+SHAPE = re.compile(r"\(([\d, ]*)\)")
+_known = None
+
+
+def fingerprint(function_name, args):
+    """A short key for a call: the function's name and the values of its array arguments.
+
+    Values are compared as float64, so the same pixels as uint8 or float share one key.
+    """
+    digest = hashlib.sha256(function_name.encode())
+    for arg in args:
+        values = np.ascontiguousarray(np.asarray(arg, dtype=np.float64))
+        digest.update(repr(values.shape).encode())
+        digest.update(values.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def broadcast_key(message):
+    """The shapes in numpy's broadcast error, as known_mistakes.json writes them: "3,2 2,3"."""
+    return " ".join(shape.replace(" ", "") for shape in SHAPE.findall(message))
+
+
+def known_mistakes():
+    """The stored table of what each classic mistake gives on these checks' inputs."""
+    global _known
+    if _known is None:
+        try:
+            _known = json.loads(KNOWN_MISTAKES.read_text())
+        except (OSError, ValueError):
+            _known = {}  # the checks still work; they only cannot name the mistake
+    return _known
+
+
+def _known_for(function, args):
+    """What the table knows about function(*args): {"outputs": [...], "windows": {...}}."""
+    try:
+        key = fingerprint(getattr(function, "__name__", ""), args)
+    except (TypeError, ValueError):
+        return {}
+    return known_mistakes().get("calls", {}).get(key, {})
+
+
+def likely_mistakes(function, args, result):
+    """The known mistakes that give `result` for function(*args), and how they were matched.
+
+    Returns (names, how): how is "values" when every name gives these very values, "shape"
+    when some are known only by the wrong shape they give (on a photo, say).
+    """
+    try:
+        result = np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError):
+        return [], "values"  # not numbers at all: the shape or type message says enough
+    found, how = [], "values"
+    for variant in _known_for(function, args).get("outputs", []):
+        if variant["mistake"] in found or list(result.shape) != variant["shape"]:
+            continue
+        values = variant["values"]
+        if values is None:  # stored without values: known only by its wrong shape
+            found.append(variant["mistake"])
+            how = "shape"
+        elif np.allclose(result, values, rtol=0, atol=1e-4):
+            found.append(variant["mistake"])
+    return found, how
+
+
+LEADS = {
+    # how: (lead for one mistake, lead for several)
+    "values": (
+        'This is exactly what the mistake "{}" gives:',
+        "This is exactly what each of these mistakes gives (these inputs cannot tell them apart):",
+    ),
+    "shape": (
+        'This shape is what the mistake "{}" gives:',
+        "This shape is what each of these mistakes gives:",
+    ),
+    "error": ('The likely mistake is "{}":', "The likely mistake is one of these:"),
+}
+
+
+def explain(mistakes, how="values"):
+    """The sentence that names the mistakes and says how to fix them ("" if none).
+
+    `how` says what matched (see LEADS): the very values, only the shape, or an error.
+    """
+    hints = known_mistakes().get("hints", {})
+    one, several = LEADS[how]
+    if len(mistakes) == 1:
+        return "\n" + one.format(mistakes[0]) + " " + hints.get(mistakes[0], "")
+    if mistakes:
+        lines = [f'- "{name}": {hints.get(name, "")}' for name in mistakes]
+        return "\n" + several + "\n" + "\n".join(lines)
+    return ""
+
+
+def run(function, *args):
+    """Call function(*args); numpy's errors about shapes and uint8 become a sentence.
+
+    The original error stays attached below the sentence (raise ... from), with its traceback.
+    """
+    name = getattr(function, "__name__", "your function")
+    try:
+        return function(*args)
+    except ValueError as error:
+        if not BROADCAST_ERROR.search(str(error)):
+            raise
+        shapes = broadcast_key(str(error)).replace(" ", ") and (")
+        windows = _known_for(function, args).get("windows", {})
+        raise AssertionError(
+            f"{name}: numpy could not multiply arrays of shapes ({shapes}): a window cut "
+            "from the image does not have the kernel's shape. The window under the kernel is "
+            "image[row:row + kh, col:col + kw], with kh, kw = kernel.shape: rows first, then "
+            "columns. Check also that your loops stop where the whole kernel still fits."
+            + explain(windows.get(broadcast_key(str(error)), []), how="error")
+        ) from error
+    except OverflowError as error:
+        if "uint8" not in str(error):
+            raise
+        raise AssertionError(
+            f"{name}: {error}. A uint8 holds only 0..255, so sums of uint8 pixels do not fit."
+            + explain(known_mistakes().get("uint8_overflow", []), how="error")
+        ) from error
+
+
+def check_call(function, args, expected, call, *, atol=1e-6):
+    """Run function(*args) and check it returns `expected`; name the likely mistake if not.
+
+    `call` says what was run, e.g. "convolve(example_image, example_kernel)". Returns the result.
+    """
+    result = run(function, *args)
+    try:
+        check_array(result, expected, call, atol=atol)
+    except AssertionError as wrong:
+        raise AssertionError(
+            str(wrong) + explain(*likely_mistakes(function, args, result))
+        ) from None
+    return result
+
+
+def check_shape(function, args, expected_shape, call):
+    """Run function(*args) and check the shape of its result; name the likely mistake if wrong."""
+    result = run(function, *args)
+    if np.shape(result) != tuple(expected_shape):
+        raise AssertionError(
+            f"{call} returned shape {np.shape(result)}; expected {tuple(expected_shape)}."
+            + explain(*likely_mistakes(function, args, result))
+        )
+    return result
 
 
 def check_array(result, expected, call, *, atol=1e-6):
@@ -10,8 +171,9 @@ def check_array(result, expected, call, *, atol=1e-6):
     """
     expected = np.asarray(expected)
     if not isinstance(result, np.ndarray):
-        raise AssertionError(f"{call} returned a {type(result).__name__}; "
-                             "return a numpy array (np.ndarray).")
+        raise AssertionError(
+            f"{call} returned a {type(result).__name__}; return a numpy array (np.ndarray)."
+        )
     if result.shape != expected.shape:
         raise AssertionError(f"{call} returned shape {result.shape}; expected {expected.shape}.")
     wrong = ~np.isclose(result, expected, atol=atol, rtol=1e-9)
@@ -19,14 +181,17 @@ def check_array(result, expected, call, *, atol=1e-6):
         row_col = tuple(int(i) for i in np.argwhere(wrong)[0])
         raise AssertionError(
             f"{call}: {int(wrong.sum())} of {wrong.size} values are wrong. "
-            f"First one at {row_col}: expected {expected[row_col]:g}, got {result[row_col]:g}.")
+            f"First one at {row_col}: expected {expected[row_col]:g}, got {result[row_col]:g}."
+        )
 
 
 def check_float(result, call):
     """Fail unless `result` holds floats, so that sums of uint8 pixels cannot wrap around."""
     if not np.issubdtype(np.asarray(result).dtype, np.floating):
-        raise AssertionError(f"{call} returned dtype {np.asarray(result).dtype}; "
-                             "expected a float dtype such as float64.")
+        raise AssertionError(
+            f"{call} returned dtype {np.asarray(result).dtype}; "
+            "expected a float dtype such as float64."
+        )
 
 
 def passed(what):

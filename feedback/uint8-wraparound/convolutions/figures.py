@@ -1,10 +1,14 @@
 """Pictures for the convolution lesson, drawn from the functions you write."""
 
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Image, display
+from matplotlib.animation import PillowWriter
 from matplotlib.patches import Rectangle
 
 WINDOW_COLOR = "tab:orange"
@@ -12,7 +16,8 @@ WINDOW_COLOR = "tab:orange"
 
 def _skipped_while_grading():
     """Lesson illustrations are not drawn while the class is autograded: they cost time
-    and show nothing about your work. Your gallery and colour pictures still are."""
+    and show nothing about your work. Your gallery, colour pictures and the sliding-window
+    animation still are."""
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         print("(This lesson figure is not drawn while grading.)")
         return True
@@ -72,16 +77,77 @@ def show_worked_example(image, kernel):
     plt.show()
 
 
+def _result_or_none(convolve, image, kernel):
+    """The student's result if it has the right shape; None while it is unwritten or wrong."""
+    kh, kw = kernel.shape
+    expected_shape = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
+    try:
+        result = np.asarray(convolve(image, kernel), dtype=float)
+    except NotImplementedError:
+        return None
+    return result if result.shape == expected_shape else None
+
+
+def animate_sliding_window(convolve, image, kernel, seconds_per_step=0.8, dpi=64):
+    """Play the kernel sliding over `image` while your output fills in, as an animated GIF.
+
+    A GIF is a plain picture, so it plays in JupyterLab and in the feedback page alike,
+    with no JavaScript and no extension. Unlike the other lesson figures it is drawn while
+    grading too (about half a second): it shows your own convolve at work in your feedback.
+    """
+    kh, kw = kernel.shape
+    out_rows, out_cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    steps = out_rows * out_cols
+    result = _result_or_none(convolve, image, kernel)
+    fig, (ax_image, ax_output) = plt.subplots(
+        1, 2, figsize=(8, 4.2), gridspec_kw={"width_ratios": [image.shape[1], out_cols + 1]})
+    _draw_grid(ax_image, image, "image", highlight=(0, 0, kh, kw))
+    window = ax_image.patches[-1]
+    title = fig.suptitle("")
+    fig.subplots_adjust(top=0.84)  # room for the step line above the panels' titles
+    if result is None:
+        _placeholder(ax_output, "write convolve\nto fill in\nthe output")
+    else:
+        # Draw the whole output once, then hide what the loop has not reached yet: moving
+        # artists is much cheaper than redrawing every frame.
+        _draw_grid(ax_output, result, "output so far", highlight=(0, 0, 1, 1))
+        cell, values = ax_output.patches[-1], ax_output.images[0]
+        numbers = ax_output.texts
+
+    def draw(step):
+        row, col = divmod(step, out_cols)
+        window.set_xy((col - 0.5, row - 0.5))
+        if result is None:
+            title.set_text(f"step {step + 1} of {steps}: the kernel sits at row {row}, col {col}")
+            return
+        reached = np.arange(result.size).reshape(result.shape) <= step
+        values.set_data(np.ma.masked_where(~reached, result))
+        for index, number in enumerate(numbers):
+            number.set_visible(index <= step)
+        cell.set_xy((col - 0.5, row - 0.5))
+        title.set_text(f"step {step + 1} of {steps}: output[{row}, {col}] = {result[row, col]:g}")
+
+    # Frame by frame with the writer: one drawing per frame (FuncAnimation.save draws twice).
+    writer = PillowWriter(fps=1 / seconds_per_step)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sliding_window.gif"
+        with writer.saving(fig, path, dpi):
+            for step in range(steps):
+                draw(step)
+                writer.grab_frame()
+        data = path.read_bytes()
+    plt.close(fig)  # only the GIF is shown, not the figure's last frame as well
+    display(Image(data=data, format="gif",
+                  alt="The kernel slides over the image while the output fills in."))
+
+
 def show_sliding_window(convolve, image, kernel):
     """Show every position of the window, with the output filling in as it goes."""
     if _skipped_while_grading():
         return
     kh, kw = kernel.shape
     out_rows, out_cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
-    try:
-        result = np.asarray(convolve(image, kernel), dtype=float)
-    except NotImplementedError:
-        result = None
+    result = _result_or_none(convolve, image, kernel)
     # One figure row per output row, so the figure reads in the same order as the loop.
     fig, axes = plt.subplots(out_rows, 2 * out_cols, figsize=(2.2 * 2 * out_cols, 2.3 * out_rows),
                              squeeze=False)
@@ -90,7 +156,7 @@ def show_sliding_window(convolve, image, kernel):
         ax_image, ax_output = axes[row, 2 * col], axes[row, 2 * col + 1]
         _draw_grid(ax_image, image, f"step {step + 1}", highlight=(row, col, kh, kw))
         filled = np.full((out_rows, out_cols), np.nan)
-        if result is not None and result.shape == filled.shape:
+        if result is not None:
             filled.flat[: step + 1] = result.flat[: step + 1]
             _draw_grid(ax_output, filled, "output so far", highlight=(row, col, 1, 1))
         else:
@@ -164,6 +230,21 @@ def _seconds(function, image, kernel, repeats=3):
     return best
 
 
+def _disagreement(convolve, convolve_fast, image, kernel):
+    """Why convolve_fast is not raced against convolve on `image`, or '' if they agree."""
+    try:
+        fast = np.asarray(convolve_fast(image, kernel), dtype=float)
+    except NotImplementedError:
+        return "not written yet"
+    try:
+        slow = np.asarray(convolve(image, kernel), dtype=float)
+    except NotImplementedError:
+        return "not timed until convolve is written"
+    if fast.shape != slow.shape or not np.allclose(fast, slow):
+        return "not timed: its answers differ from convolve's"
+    return ""
+
+
 def show_timing(convolve, convolve_fast, sizes=(16, 32, 48, 64, 96)):
     """Time both versions on square random images and plot seconds against image side."""
     if _skipped_while_grading():
@@ -173,7 +254,13 @@ def show_timing(convolve, convolve_fast, sizes=(16, 32, 48, 64, 96)):
     timings = {"convolve (loop over pixels)": convolve,
                "convolve_fast (loop over kernel offsets)": convolve_fast}
     fig, ax = plt.subplots(figsize=(6.5, 4))
+    # A fast wrong answer wins no race: time convolve_fast only once it agrees with convolve.
+    fast_problem = _disagreement(convolve, convolve_fast, rng.random((sizes[0], sizes[0] + 3)),
+                                 rng.normal(size=(3, 2)))
     for label, function in timings.items():
+        if function is convolve_fast and fast_problem:
+            ax.plot([], [], label=f"{label}: {fast_problem}")
+            continue
         try:
             seconds = [_seconds(function, rng.random((n, n)), kernel) for n in sizes]
         except NotImplementedError:
@@ -184,5 +271,6 @@ def show_timing(convolve, convolve_fast, sizes=(16, 32, 48, 64, 96)):
     ax.set_ylabel("seconds (best of 3)")
     ax.set_yscale("log")
     ax.legend()
-    ax.set_title("Same answer, very different speed")
+    ax.set_title("Same answers, very different speed" if not fast_problem
+                 else "The race starts once convolve_fast gives convolve's answers")
     plt.show()
