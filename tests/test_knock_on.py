@@ -233,3 +233,33 @@ def test_runner_keeps_the_note_and_the_cell_report_shows_it(tmp_path):
     assert "How to fix fix" not in text and "How to fix fix" not in page
     assert "Passed, with a note: fix convolve first.</b>" in page
     assert "About fix convolve first:</b>" in page
+
+
+def test_an_unwritten_convolve_is_not_called_an_unwritten_convolve_color():
+    """convolve_color on a convolve that still raises NotImplementedError: the message (and
+    so the knock-on note) points at the stub's cell, not at convolve_color."""
+    cells = [
+        {
+            "index": 0,
+            "label": "your convolve cell",
+            "answer": True,
+            "source": "def convolve(image, kernel):\n    raise NotImplementedError\n",
+        },
+        {
+            "index": 1,
+            "label": "your convolve_color cell",
+            "answer": True,
+            "source": "import numpy as np\n\n"
+            "def convolve_color(image, kernel):\n"
+            "    return np.stack([convolve(image[:, :, c], kernel) for c in range(3)], axis=2)\n"
+            "\n\ndef to_uint8(values):\n    raise NotImplementedError\n",
+        },
+    ]
+    with StudentProcess(cells, call_timeout=5.0) as process:
+        with pytest.raises(StudentCodeError) as colour:
+            process.call("convolve_color", IMAGE, KERNEL)
+        with pytest.raises(StudentCodeError) as own:
+            process.call("to_uint8", IMAGE)
+    assert str(colour.value).startswith("convolve_color calls code that is not written yet")
+    assert "your convolve cell, line 2: raise NotImplementedError" in str(colour.value)
+    assert str(own.value).startswith("to_uint8 is not written yet")

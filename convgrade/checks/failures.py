@@ -220,6 +220,26 @@ def error_location(where, cells):
     return ""
 
 
+def error_cell(where, cells):
+    """The student's code cell (as in `cells`) that `where` points into, or None.
+
+    Examples
+    --------
+    >>> cells = [{"label": "your convolve cell", "source": "def convolve(): pass"}]
+    >>> error_cell(" (your convolve cell, line 1: x)", cells)["source"]
+    'def convolve(): pass'
+    >>> error_cell(" (forged, line 1: x)", cells) is None
+    True
+    """
+    match = _WHERE.match(str(where)[:200])
+    for cell in (cells or ()) if match else ():
+        if isinstance(cell, dict) and (
+            cell.get("label") or f"cell {cell.get('index', 0) + 1}"
+        ) == match.group("label"):
+            return cell
+    return None
+
+
 def describe_error(error, cells=()):
     """'IndexError: index 7 is out of bounds ... (cell 3, line 4: ...)' from a worker's report.
 

@@ -19,6 +19,7 @@ from convgrade.checks.failures import (
     clean_error_record,
     clean_text,
     describe_error,
+    error_cell,
 )
 from convgrade.checks.failures import type_name as safe_type_name
 from convgrade.checks.misconceptions import diagnose_exception_all
@@ -393,9 +394,15 @@ class StudentProcess:
         error = header.get("error")
         error = error if isinstance(error, dict) else {}
         if error.get("type") == "NotImplementedError":
+            where = describe_error(error, self.cells).removeprefix("NotImplementedError")
+            cell = error_cell(error.get("where", ""), self.cells)
+            if cell and f"def {name}(" not in str(cell.get("source", "")):
+                # convolve_color on an unwritten convolve: the stub is convolve's, not its own.
+                raise StudentCodeError(
+                    f"{name} calls code that is not written yet: NotImplementedError{where}."
+                )
             raise StudentCodeError(
-                f"{name} is not written yet: it raises NotImplementedError"
-                f"{describe_error(error, self.cells).removeprefix('NotImplementedError')}."
+                f"{name} is not written yet: it raises NotImplementedError{where}."
             )
         # Only bounded, vetted parts of the report: student code saw the hidden inputs.
         message = f"{name} raised {describe_error(error, self.cells)}"
