@@ -283,3 +283,20 @@ def test_a_worker_builds_a_new_grader_for_another_gradebook_or_feedback(monkeypa
     for bundle in runs:
         scheduler._grade(bundle, "job")
     assert built == [runs[0], runs[2], runs[3]]
+
+
+def test_a_worker_never_opens_the_courses_own_gradebook(released_course, tmp_path):
+    """A course that names its gradebook (c.CourseDirectory.db_url): the worker's grading,
+    recording and page making all use its private copy, never the shared database."""
+    from dataclasses import replace
+
+    from convgrade.batch.submission_grader import CourseBundle, SubmissionGrader
+
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    bundle = CourseBundle.from_course(released_course, "convolutions")
+    config_text = bundle.config_text + f"\nc.CourseDirectory.db_url = {shared!r}\n"
+    grader = SubmissionGrader(replace(bundle, config_text=config_text, feedback=True))
+    writer, renderer = grader._feedback
+    private = f"sqlite:///{grader.root / 'gradebook.db'}"
+    assert grader.db_url == writer.db_url == renderer.coursedir.db_url == private
+    assert not (tmp_path / "shared.db").exists()

@@ -326,6 +326,9 @@ class SubmissionGrader:
         _write_folder(self.root / "hidden_checks", bundle.hidden_checks)
         self.config.HiddenChecks.hidden_dir = str(self.root / "hidden_checks")
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        # Everything in this process reads the private copy, whatever db_url the course sets:
+        # only the coordinator writes the real gradebook.
+        self.config.CourseDirectory.db_url = self.db_url
         course = configured_autograde(self.config, self.root)
         self.ignore = [*course.coursedir.ignore, "*.ipynb"]
         self.keep_students = set(course.exclude_overwriting.get(bundle.assignment, []))
