@@ -180,3 +180,44 @@ def test_does_the_histogram_count_whole_students_on_whole_points():
     for ticks in (ax.get_xticks(), ax.get_yticks()):
         assert all(float(t).is_integer() for t in ticks)
     assert max(ax.get_yticks()) >= 2  # the two 24s share a bar
+
+
+def test_a_forgiven_knock_on_is_not_counted_as_a_students_mistake():
+    """A colour check passed with the note "fix convolve first": the report names the
+    convolve mistake (from the failed check), not the note."""
+    from convgrade.contract import RECORD_KEY
+    from convgrade.reports.results import notebook_mistakes
+
+    def test_cell(grade_id, checks):
+        cell = nbformat.v4.new_code_cell("")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": grade_id}
+        cell.metadata[RECORD_KEY] = {"checks": checks}
+        return cell
+
+    def check(name, passed, mistake, also=()):
+        return {
+            "name": name,
+            "passed": passed,
+            "misconception": mistake,
+            "message": "m",
+            "also": list(also),
+        }
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            test_cell(
+                "check_convolve_small_values",
+                [
+                    check("test_values", False, "flipped kernel", ["transposed kernel"]),
+                ],
+            ),
+            test_cell(
+                "check_convolve_color",
+                [
+                    check("test_color", True, "fix convolve first"),
+                    check("test_plain", True, None),
+                ],
+            ),
+        ]
+    )
+    assert notebook_mistakes(notebook) == [Mistake.FLIPPED_KERNEL, Mistake.TRANSPOSED_KERNEL]

@@ -92,6 +92,10 @@ def notebook_mistakes(notebook):
     with those a record says give the very same result."""
     named = []
     for _, check in read_records(notebook).checks:
+        if check.passed:
+            # A passed check names only a note ("fix convolve first"): the mistake itself is
+            # named by the failed checks of the function that has it.
+            continue
         for mistake in (check.misconception, *check.also):
             if isinstance(mistake, Mistake) and mistake not in named:
                 named.append(mistake)
