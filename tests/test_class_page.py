@@ -221,3 +221,13 @@ def test_a_forgiven_knock_on_is_not_counted_as_a_students_mistake():
         ]
     )
     assert notebook_mistakes(notebook) == [Mistake.FLIPPED_KERNEL, Mistake.TRANSPOSED_KERNEL]
+    # On a second input the flip no longer looks like a transpose: only the flip is counted.
+    notebook.cells[0].metadata[RECORD_KEY]["checks"].append(
+        check("test_photo", False, "flipped kernel")
+    )
+    assert notebook_mistakes(notebook) == [Mistake.FLIPPED_KERNEL]
+    # A transposed patch is never told apart from a transposed kernel: both always counted.
+    notebook.cells[0].metadata[RECORD_KEY]["checks"] = [
+        check(f"test_{n}", False, "transposed kernel", ["patch transposed"]) for n in range(2)
+    ]
+    assert notebook_mistakes(notebook) == [Mistake.TRANSPOSED_KERNEL, Mistake.PATCH_TRANSPOSED]

@@ -88,17 +88,28 @@ def task_scores(grades, tasks):
 
 
 def notebook_mistakes(notebook):
-    """The named mistakes in an autograded notebook's records, in the order first named,
-    with those a record says give the very same result."""
-    named = []
+    """The named mistakes in an autograded notebook's records, in the order first named.
+
+    Each failed check names its likeliest mistake, and perhaps others that give the very same
+    result on that check's input (`also`). An "also" name counts only if it came with every
+    check that named the same likeliest mistake: a flipped 3 x 3 kernel looks transposed on a
+    symmetric kernel, but not on the others, whereas a transposed patch and a transposed kernel
+    can never be told apart.
+    """
+    companions = {}  # likeliest mistake -> the "also" names that came with each of its checks
     for _, check in read_records(notebook).checks:
-        if check.passed:
+        if check.passed or not isinstance(check.misconception, Mistake):
             # A passed check names only a note ("fix convolve first"): the mistake itself is
             # named by the failed checks of the function that has it.
             continue
-        for mistake in (check.misconception, *check.also):
-            if isinstance(mistake, Mistake) and mistake not in named:
-                named.append(mistake)
+        also = {m for m in check.also if isinstance(m, Mistake)}
+        seen = companions.setdefault(check.misconception, also)
+        seen &= also
+    named = []
+    for mistake, also in companions.items():
+        for name in (mistake, *sorted(also, key=list(Mistake).index)):
+            if name not in named:
+                named.append(name)
     return named
 
 
