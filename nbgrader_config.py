@@ -86,7 +86,9 @@ c.GenerateFeedback.exporter_class = SafeFeedbackExporter
 # The sandbox (see convgrade/sandbox.py for what it allows and denies).
 c.Sandbox.mode = "bwrap"
 c.Sandbox.memory_limit_mb = 2048  # all of one sandbox's processes and files together
-c.Sandbox.cpu_seconds = 120
+# Per process, by the kernel: above submission_budget, so the budget stops a slow worker
+# first (`convgrade check-config` refuses less).
+c.Sandbox.cpu_seconds = 240
 c.Sandbox.max_processes = 64
 c.Sandbox.scratch_mb = 256  # the writable /tmp: working folder, home, kernel sockets
 c.Sandbox.shm_mb = 16

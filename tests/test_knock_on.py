@@ -263,3 +263,33 @@ def test_an_unwritten_convolve_is_not_called_an_unwritten_convolve_color():
     assert str(colour.value).startswith("convolve_color calls code that is not written yet")
     assert "your convolve cell, line 2: raise NotImplementedError" in str(colour.value)
     assert str(own.value).startswith("to_uint8 is not written yet")
+
+
+def test_a_hanging_convolve_costs_once_and_the_colour_checks_are_judged_with_the_graders():
+    """convolve loops forever: the first colour check's plain call is stopped at its limit,
+    and its retry with the stand-in is not refused for that hang (the stand-in runs other
+    code). Every later colour check is refused the plain call at once and judged with the
+    grader's convolve, so the hang costs one time limit, and the note says where it was."""
+    source = (
+        "import numpy as np\n\n"
+        "def convolve(image, kernel):\n"
+        "    while True:\n"
+        "        pass\n\n"
+        "def convolve_color(image, kernel):\n"
+        "    return np.stack([convolve(image[:, :, c], kernel) for c in range(3)], axis=2)\n"
+    )
+    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+    notes = []
+    with StudentProcess(cells, call_timeout=1.0, budget=20.0) as process:
+        for _ in range(3):
+            node = Node()
+            knock_on.judge_color(process, IMAGE, KERNEL, check_values, "convolve_color", node)
+            notes += [note for _, note in node.user_properties]
+        assert process.timeouts == {"convolve_color": 1}, "stopped once, then refused at once"
+        assert process.spent < 1.0 + 1.5, "one time limit, plus reloads and stand-in calls"
+    assert len(notes) == 3
+    assert all(note.misconception is Mistake.FIX_CONVOLVE_FIRST for note in notes)
+    assert "the loop that does not end is in your convolve" in notes[0].message
+    assert "did not finish within" in notes[0].message
+    assert "was not called again" in notes[2].message
+    assert "costs its time limit once" in notes[2].message

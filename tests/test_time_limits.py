@@ -10,9 +10,11 @@ import time
 
 import numpy as np
 import pytest
+from support import REPO
 
 from convgrade.checks.failures import StudentCodeError
-from convgrade.sandbox import student_process
+from convgrade.sandbox import cpu_clock, student_process
+from convgrade.sandbox.cpu_clock import CpuClock
 from convgrade.sandbox.student_process import StudentProcess, describe_inputs
 
 CODE = """
@@ -125,7 +127,7 @@ def test_the_budget_bounds_the_whole_submission():
         process.call("spin", IMAGE, 0.3)
         with pytest.raises(StudentCodeError, match="used up the grading time budget"):
             process.call("convolve", np.zeros((48, 36)), KERNEL)
-        assert "convolve" not in process.hangs, "running out of budget is not a hang"
+        assert ("convolve", False) not in process.hangs, "running out of budget is not a hang"
         before = time.monotonic()
         with pytest.raises(StudentCodeError, match=r"budget \(1 s of CPU time in total\)"):
             process.call("convolve_color", IMAGE, KERNEL)
@@ -191,3 +193,137 @@ def test_a_slow_correct_solution_gets_full_marks_on_an_oversubscribed_machine(tm
     for student in students:
         scores = {cell: auto for _, cell, auto, _ in grade_rows(root, student) if cell in points}
         assert scores == points, f"{student} lost points to the load:\n{run.stdout[-2000:]}"
+
+
+# ---- the whole sandbox counts -----------------------------------------------------------
+FORKER = """
+import os
+def fork_and_spin(image, children):
+    for _ in range(int(children.ravel()[0])):
+        if os.fork() == 0:
+            while True:
+                pass
+    while True:
+        pass
+"""
+
+
+def test_children_spinning_in_the_sandbox_count_against_the_call():
+    """A call that forks spinning children (the sandbox allows up to max_processes) is
+    stopped at its CPU limit counted over every process in the sandbox: with only the first
+    process counted, twelve children on two cores let the call run about 6 times as long
+    (and the wait subtraction stretched the backstop as much)."""
+    limit = 1.0
+    with StudentProcess(cells(FORKER), call_timeout=limit, budget=30.0) as process:
+        started = time.monotonic()
+        with pytest.raises(StudentCodeError, match="did not finish within") as stopped:
+            process.call("fork_and_spin", IMAGE, 12)
+        wall = time.monotonic() - started
+        assert "1 s of CPU time" in stopped.value.message, stopped.value.message
+        assert process.spent >= limit
+    # The CPU limit over the whole tree: at least a core's worth per second of wall time,
+    # so well under the limit's own length, plus polling and the kill.
+    assert wall < limit + 1.0, f"stopped after {wall:.2f} s"
+
+
+def test_cpu_clock_sums_the_process_tree_and_its_reaped_children(tmp_path):
+    """Without a sandbox: a parent that sleeps while a child spins, then reaps it."""
+    script = (
+        "import os, time\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    end = time.process_time() + 0.6\n"
+        "    while time.process_time() < end: pass\n"
+        "    os._exit(0)\n"
+        f"open({str(tmp_path / 'forked')!r}, 'w').close()\n"
+        "os.waitpid(pid, 0)\n"
+        "time.sleep(5)\n"
+    )
+    import subprocess
+    import sys
+
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        clock = CpuClock(parent.pid)
+        deadline = time.monotonic() + 10
+        while clock.seconds() < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert clock.seconds() >= 0.5, "the child's CPU time is counted"
+        with open(f"/proc/{clock.pid}/stat", "rb") as stat:
+            own = stat.read().rsplit(b")", 1)[1].split()
+        own_seconds = (int(own[11]) + int(own[12])) / os.sysconf("SC_CLK_TCK")
+        assert own_seconds < 0.4, "the parent itself hardly computed: the test is not moot"
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def test_the_backstop_leaves_out_no_more_waiting_than_the_cpu_limit():
+    """A worker made to wait by its own sandbox's processes must not stretch the wall-clock
+    backstop without end: at most the request's CPU limit of waiting is left out."""
+
+    class Waiting:
+        def __init__(self):
+            self.waited = 0.0
+
+        def waiting_seconds(self):
+            return self.waited
+
+    clock = Waiting()
+    wall = student_process._WallClock(clock, max_subtracted=0.2)
+    time.sleep(0.5)
+    clock.waited = 100.0  # far more than could be real: it waited the whole time and more
+    assert 0.25 < wall.elapsed() < 0.5
+
+
+def test_no_python_under_the_root_is_warned_about_once(monkeypatch, caplog):
+    monkeypatch.setattr(cpu_clock, "FIND_SECONDS", 0.1)
+    import subprocess
+
+    sleeper = subprocess.Popen(["sleep", "5"])
+    try:
+        clock = CpuClock(sleeper.pid)
+        with caplog.at_level("WARNING", logger=cpu_clock.__name__):
+            assert clock.pid is None and clock.pid is None
+            clock.seconds()
+        assert len([r for r in caplog.records if "No Python process" in r.message]) == 1
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+# ---- what the student reads -------------------------------------------------------------
+def test_no_budget_left_for_loading_says_so_not_zero_seconds():
+    process = StudentProcess(cells(), budget=0.0).start()
+    assert "used up the grading time budget (0 s of CPU time in total)" in process.load_failure
+    assert "within 0 s" not in process.load_failure
+    assert process.starts == 0, "no worker is started for code that may not run"
+
+
+def test_a_worker_that_does_not_start_is_the_graders_problem(monkeypatch):
+    class Unstarted:
+        input_dir = None
+
+        def kill(self):
+            pass
+
+    def no_answer(self):
+        raise student_process.TimedOut(self.load_timeout)
+
+    monkeypatch.setattr(student_process.WorkerPool, "take", lambda *args: Unstarted())
+    monkeypatch.setattr(StudentProcess, "_wait_until_ready", no_answer)
+    process = StudentProcess(cells(), load_timeout=2.0).start()
+    assert "a problem of the grader, not of your code" in process.load_failure
+    assert "running your notebook's code stopped" not in process.load_failure
+
+
+# ---- the course config ------------------------------------------------------------------
+def test_check_config_refuses_a_cpu_cap_below_the_submission_budget(tmp_path):
+    from convgrade.autograde.config_check import ConfigProblem, verify_course_config
+
+    course = (REPO / "nbgrader_config.py").read_text()
+    config = verify_course_config(REPO / "nbgrader_config.py")
+    assert config.Sandbox.cpu_seconds >= config.HiddenChecks.submission_budget
+    (tmp_path / "nbgrader_config.py").write_text(course + "c.Sandbox.cpu_seconds = 200\n")
+    with pytest.raises(ConfigProblem, match="cpu_seconds .200. is below"):
+        verify_course_config(tmp_path / "nbgrader_config.py")

@@ -57,7 +57,29 @@ def verify_course_config(path="nbgrader_config.py"):
     if getattr(exporter, "__name__", str(exporter)) != "SubmissionExporter":
         raise ConfigProblem("c.Autograde.exporter_class must be SubmissionExporter")
     _verify_pages(config)
+    _verify_time_limits(config)
     return config
+
+
+def _verify_time_limits(config):
+    """The kernel's per-process CPU cap must not cut the submission budget short.
+
+    The hidden checks run in one worker process, so with a lower RLIMIT_CPU a correct but
+    slow solution would die of SIGXCPU (reported as a crash) before the budget stops it.
+    """
+    from convgrade.autograde.hiddenchecks import HiddenChecks
+    from convgrade.sandbox.bwrap import Sandbox
+
+    cap = config.Sandbox.get("cpu_seconds", Sandbox.class_traits()["cpu_seconds"].default_value)
+    budget = config.HiddenChecks.get(
+        "submission_budget", HiddenChecks.class_traits()["submission_budget"].default_value
+    )
+    if cap < budget:
+        raise ConfigProblem(
+            f"c.Sandbox.cpu_seconds ({cap:g}) is below c.HiddenChecks.submission_budget "
+            f"({budget:g}): the checks' worker would be killed by the kernel as a crash "
+            "before the budget stops it"
+        )
 
 
 def _verify_pages(config):

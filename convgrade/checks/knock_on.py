@@ -59,9 +59,27 @@ def judge_color(student, image, kernel, check, call, node):
     except CheckFailure:
         raise first from None
     seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
+    if _hung(student, "convolve_color"):
+        # It finished with the stand-in, so what never ended was the student's convolve.
+        # The plain call is stopped once at its time limit and refused at once after that;
+        # each retry answers from reference results, so the hang still costs one limit.
+        said = (
+            "With your convolve it did not finish, so the loop that does not end is in "
+            f"your convolve: {first.message} A hanging convolve costs its time limit once; "
+            "every later colour check is judged at once with the grader's convolve."
+        )
+    else:
+        said = f"With your convolve it fails{seen}: {first.message}"
     note = CheckNote(
         f"{call} is right with the grader's convolve in place of yours, so this check "
-        f"counts as passed. With your convolve it fails{seen}: {first.message}",
+        f"counts as passed. {said}",
         Mistake.FIX_CONVOLVE_FIRST,
     )
     node.user_properties.append((NOTE_PROPERTY, note))
+
+
+def _hung(student, name):
+    """Whether `name`, called plainly, was stopped at its time limit (`student` is a
+    Submission or the StudentProcess itself)."""
+    hangs = getattr(getattr(student, "process", student), "hangs", {})
+    return (name, False) in hangs

@@ -81,7 +81,9 @@ class Sandbox(LoggingConfigurable):
         "(memory cgroup), and the address-space cap of each process in it, in MiB.",
     ).tag(config=True)
     cpu_seconds = Integer(
-        120, help="CPU-time cap of each sandboxed process (one submission's worker or kernel)."
+        240,
+        help="CPU-time cap of each sandboxed process (one submission's worker or kernel); "
+        "above HiddenChecks.submission_budget, so the budget stops a slow worker first.",
     ).tag(config=True)
     max_processes = Integer(
         64, help="Cap on processes and threads in one sandbox (needs the pids cgroup)."

@@ -73,15 +73,21 @@ class WorkerFailed(Exception):
 
 class _WallClock:
     """Wall-clock seconds since it was made, less the time the worker waited for a CPU:
-    the backstop counts sleeping and blocking, not a machine too busy to run the worker."""
+    the backstop counts sleeping and blocking, not a machine too busy to run the worker.
 
-    def __init__(self, cpu_clock):
+    At most `max_subtracted` seconds of waiting are left out: the worker also waits while
+    its own sandbox's processes hold the CPUs, and that must not stretch the backstop
+    without end. With the request's CPU limit as the cap, a request ends within
+    (WALL_CLOCK_FACTOR + 1) times its limit of real time."""
+
+    def __init__(self, cpu_clock, max_subtracted):
         self.cpu_clock = cpu_clock
+        self.max_subtracted = max_subtracted
         self.started = time.monotonic()
         self.waited = cpu_clock.waiting_seconds()
 
     def elapsed(self):
-        waited = self.cpu_clock.waiting_seconds() - self.waited
+        waited = min(self.cpu_clock.waiting_seconds() - self.waited, self.max_subtracted)
         return max(time.monotonic() - self.started - waited, 0.0)
 
 
@@ -152,7 +158,10 @@ class StudentProcess:
         self.spent = 0.0
         self.load_errors = []
         self.timeouts = {}
-        self.hangs = {}  # function -> the input it did not finish on, by shape only
+        # (function, with a stand-in or not) -> the input it did not finish on, by shape
+        # only. Apart, because a call with a stand-in runs other code: convolve_color that
+        # hung in the student's convolve may finish with the grader's results in its place.
+        self.hangs = {}
         self.crashes = []
         self.starts = 0
         self.load_failure = None
@@ -164,6 +173,13 @@ class StudentProcess:
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
         """Start the worker and load the student's cells; a failure is kept in load_failure."""
+        if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
+            # Asking for a timeout of 0 s would tell the student "not within 0 s".
+            self.load_failure = (
+                "your code used up the grading time budget "
+                f"({self.budget:g} s of CPU time in total) before the checks could run it"
+            )
+            return self
         self.starts += 1
         self._worker = WorkerPool.take(self.sandbox, self.preload, self.policy)
         if self.files_dir:
@@ -171,9 +187,17 @@ class StudentProcess:
         started = time.monotonic()
         try:
             self._wait_until_ready()
+        except WorkerFailed as failure:
+            # Not the student's code: the worker starts before any of it is loaded.
+            self.load_failure = (
+                "the grader's sandboxed process did not answer as it started, before any of "
+                f"your code ran ({failure.reason}): a problem of the grader, not of your code"
+            )
+            return self
+        try:
             header, _ = self._request(
                 {"op": "load", "cells": self.cells, "input": True},
-                timeout=min(self.load_timeout, max(self.budget - self.spent, 0.0)),
+                timeout=min(self.load_timeout, self.budget - self.spent),
             )
         except WorkerFailed as failure:
             self.load_failure = f"running your notebook's code stopped: {failure.reason}"
@@ -221,7 +245,7 @@ class StudentProcess:
         process = worker.process
         request_id = secrets.token_hex(8)
         cpu_before = worker.student_cpu_seconds()
-        wall_clock = _WallClock(worker.cpu_clock)
+        wall_clock = _WallClock(worker.cpu_clock, max_subtracted=timeout)
         wall_limit = min(timeout * WALL_CLOCK_FACTOR, self.wall_budget - self.wall_spent)
         try:
             inside.write_message(process.stdin, dict(header, id=request_id), blobs)
@@ -306,10 +330,11 @@ class StudentProcess:
 
         Raises StudentCodeError when the function is missing, raises, hangs or crashes.
         """
-        if name in self.hangs:
+        hang_key = (name, stand_in is not None)
+        if hang_key in self.hangs:
             # A hang costs once: calling it again would only spend the budget again.
             raise StudentCodeError(
-                f"{name} was not called again: earlier, {self.hangs[name]}. "
+                f"{name} was not called again: earlier, {self.hangs[hang_key]}. "
                 "Is there an infinite loop, or a loop far slower than it needs to be?"
             )
         if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
@@ -341,11 +366,11 @@ class StudentProcess:
                     f"{name} was stopped on {describe_inputs(args)}: your code used up the "
                     f"grading time budget ({self.budget:g} s of CPU time in total)."
                 ) from None
-            self.hangs[name] = (
+            self.hangs[hang_key] = (
                 f"{name} did not finish within {failure.within} on {describe_inputs(args)}"
             )
             raise StudentCodeError(
-                f"{self.hangs[name]}, so the grader stopped it; later checks of {name} "
+                f"{self.hangs[hang_key]}, so the grader stopped it; later checks of {name} "
                 "fail at once."
             ) from None
         except WorkerFailed as failure:
@@ -486,7 +511,7 @@ class _WorkerProcess:
         return text.splitlines()[-1] if text else ""
 
     def student_cpu_seconds(self):
-        """CPU time of the process running the student's code (see CpuClock)."""
+        """CPU time of every process in the sandbox (see CpuClock)."""
         return self.cpu_clock.seconds()
 
     def cpu_seconds(self):
