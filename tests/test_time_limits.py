@@ -226,6 +226,26 @@ def test_children_spinning_in_the_sandbox_count_against_the_call():
     assert wall < limit + 1.0, f"stopped after {wall:.2f} s"
 
 
+LEAVE_A_SPINNER = """
+import os
+def leave_a_spinner(image):
+    if os.fork() == 0:
+        while True:
+            pass
+    return image
+"""
+
+
+def test_a_child_left_spinning_between_calls_counts_in_the_budget():
+    """CPU used while the grader compares results (no request running) is the student's."""
+    with StudentProcess(cells(LEAVE_A_SPINNER), call_timeout=1.0, budget=30.0) as process:
+        process.call("leave_a_spinner", IMAGE)
+        before = process.spent
+        time.sleep(1.0)
+        process.call("leave_a_spinner", IMAGE)
+        assert process.spent - before > 0.3, "the spinner's CPU between the calls counts"
+
+
 def test_cpu_clock_sums_the_process_tree_and_its_reaped_children(tmp_path):
     """Without a sandbox: a parent that sleeps while a child spins, then reaps it."""
     script = (

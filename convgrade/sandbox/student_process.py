@@ -235,7 +235,6 @@ class StudentProcess:
         worker_process.kill()
 
     # ---- protocol --------------------------------------------------------------------------
-    # ---- protocol --------------------------------------------------------------------------
     def _request(self, header, blobs=(), *, timeout):
         """Send one request and wait for its reply, killing the worker if it misbehaves.
 
@@ -245,6 +244,9 @@ class StudentProcess:
         process = worker.process
         request_id = secrets.token_hex(8)
         cpu_before = worker.student_cpu_seconds()
+        # What the sandbox used between requests counts too: a child forked by one call may
+        # go on spinning while the grader compares that call's result.
+        self.spent += max(cpu_before - worker.counted_cpu_seconds, 0.0)
         wall_clock = _WallClock(worker.cpu_clock, max_subtracted=timeout)
         wall_limit = min(timeout * WALL_CLOCK_FACTOR, self.wall_budget - self.wall_spent)
         try:
@@ -273,7 +275,9 @@ class StudentProcess:
             raise WorkerFailed(_describe_exit(code, detail)) from None
         finally:
             # Counted even for a worker just killed: its CPU time was read before the kill.
-            self.spent += max(worker.student_cpu_seconds() - cpu_before, 0.0)
+            cpu_after = worker.student_cpu_seconds()
+            self.spent += max(cpu_after - cpu_before, 0.0)
+            worker.counted_cpu_seconds = cpu_after
             self.wall_spent += wall_clock.elapsed()
 
     def _read_reply(self, process, timeout, cpu_before, wall_clock, wall_limit):
@@ -497,6 +501,8 @@ class _WorkerProcess:
             **kwargs,
         )
         self.cpu_clock = CpuClock(self.process.pid)
+        # The reading up to which a StudentProcess has counted this sandbox's CPU time.
+        self.counted_cpu_seconds = 0.0
 
     def alive(self):
         return self.process.poll() is None
