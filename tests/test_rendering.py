@@ -78,7 +78,7 @@ class Active(HTMLParser):
             if key == "style" and re.search(r"url|expression|position|@import", value, re.I):
                 self.found.add(f"{tag} style={value[:50]}")
             if key in ("width", "height") and not re.fullmatch(r"[0-9]+%?", value):
-                if not (self.mathml and re.fullmatch(r"-?[0-9.]+(?:em|ex)", value)):
+                if not (self.mathml and re.fullmatch(r"[0-9.]+(?:em|ex)", value)):
                     self.found.add(f"{tag} {key}={value[:50]}")
             if self.classes and key == "class" and set(value.split()) & FORMGRADER_HOOKS:
                 self.found.add(f"{tag} class={value}")
@@ -311,6 +311,101 @@ def test_formulas_are_bounded():
     assert "too large to show" not in html
     shown = html.count("<math")
     assert 100 < shown < 20_000 and "$x_{19999}$" in html
+
+
+# Student-typed MathML that would move text over the page or blow it up, verbatim.
+STUDENT_MATHML = [
+    '<math><mpadded voffset="-400px" lspace="-300px" width="0"><mstyle mathsize="900%">'
+    "<mtext>Score: 10 / 10</mtext></mstyle></mpadded></math>",
+    '<math><mspace height="9999em" width="9999em"></mspace></math>',
+    '<math><mspace width="-500em"></mspace><mo lspace="-50em" minsize="99em">x</mo></math>',
+    '<math><mstyle scriptlevel="-9"><mi>x</mi></mstyle></math>',
+]
+# LaTeX whose latex2mathml output moves or sizes text: negative and huge spaces, rules,
+# raised and shifted boxes, sizes that multiply when nested.
+HOSTILE_LATEX = [
+    "\\mathrm{\\hspace{-500em}}",
+    "\\hspace{9999em}x",
+    "\\rule{100em}{100em}",
+    "\\raisebox{-50em}{x}",
+    "\\lower 50em x",
+    "\\moveleft 500em x",
+    "\\kern-30em x \\mkern-900mu y \\mspace{-500mu} z",
+    "\\Huge{\\Huge{\\Huge{x}}}",
+    "\\big( x \\Bigg)",
+    "\\not= \\xrightarrow{abc}",
+    "a\\!b",
+]
+POSITIONING = re.compile(r"<mpadded|\b(?:voffset|lspace|rspace|mathsize|minsize|maxsize)=")
+
+
+def lengths_are_small(html):
+    """Every MathML length is non-negative and at most MAX_MATHML_LENGTH_EM."""
+    names = "|".join(safe_html.MATHML_LENGTH_ATTRIBUTES)
+    values = re.findall(f'<m\\w+[^>]*?\\b(?:{names})="([^"]*)"', html)
+    return all(safe_html._small_lengths(value) for value in values)
+
+
+@pytest.mark.parametrize("payload", STUDENT_MATHML)
+def test_student_written_mathml_never_reaches_a_page(payload):
+    """Is MathML a student typed dropped, in a markdown cell and in an output, with or
+    without formulas on, while a formula beside it still renders?"""
+    cell = safe_html.render_markdown(f"{payload}\n\nand $k_h$", formulas=True)
+    assert cell.count("<math") == 1 and "<msub><mi>k</mi><mi>h</mi></msub>" in cell
+    assert not POSITIONING.search(cell) and "9999em" not in cell
+    for html in (
+        safe_html.render_markdown(payload),
+        safe_html.clean_fragment(payload),
+        safe_html.clean_fragment(f"<p>{payload}</p>", what="Markdown"),
+    ):
+        assert "<m" not in html
+
+
+@pytest.mark.parametrize("payload", STUDENT_MATHML)
+def test_the_page_pass_strips_mathml_positioning(payload):
+    """The whole-page pass keeps MathML, but none that moves text or is huge or negative."""
+    html = safe_html.clean_page_body(payload)
+    assert not POSITIONING.search(html) and lengths_are_small(html)
+    assert 'scriptlevel="-' not in html
+
+
+@pytest.mark.parametrize("latex", HOSTILE_LATEX)
+def test_formulas_from_hostile_latex_stay_in_place_and_small(latex):
+    """MathML latex2mathml makes from hostile LaTeX: no positioning, lengths small."""
+    html = safe_html.render_markdown(f"before ${latex}$ after", formulas=True)
+    assert not POSITIONING.search(html) and lengths_are_small(html)
+    assert "mathbackground" not in html and active(html, mathml=True) == set()
+
+
+def test_the_lessons_spacing_survives():
+    """\\quad, \\, and aligned columns keep their (small, positive) spaces."""
+    html = safe_html.render_markdown(
+        "$a\\quad b\\,c$ $$\\begin{align}a&=b\\\\c&=d\\end{align}$$", formulas=True
+    )
+    assert '<mspace width="1em">' in html and '<mspace width="0.167em">' in html
+    assert 'columnspacing="0em 2em"' in html and 'rowspacing="3pt"' in html
+
+
+def test_a_formula_in_a_heading_anchor_is_text():
+    """A formula's MathML goes only where text goes: the heading's id holds its LaTeX."""
+    html = safe_html.render_markdown('# See $x_1$ "here"', formulas=True)
+    heading = re.match(r"<h1 [^>]*>", html)[0]
+    assert "<m" not in heading and "$x_1$" in heading
+    assert "<msub><mi>x</mi><mn>1</mn></msub>" in html
+
+
+def test_failed_formulas_spend_the_budget(monkeypatch):
+    """Does a cell of tens of thousands of formulas that do not convert stop converting
+    once the budget is spent, instead of trying each one?"""
+    from convgrade.feedback import formulas
+
+    attempts = []
+    convert = formulas.latex_to_mathml
+    monkeypatch.setattr(formulas, "latex_to_mathml", lambda *a: attempts.append(a) or convert(*a))
+    source = ("$\\x$ " * 60_000)[: safe_html.MAX_HTML_CHARS]
+    html = safe_html.render_markdown(source, formulas=True)
+    assert "<math" not in html and html.count("$\\x$") == source.count("$\\x$")
+    assert len(attempts) <= formulas.MAX_MATHML_CHARS // formulas.ATTEMPT_CHARS + 1
 
 
 # ------------------------------------------------------------------------- size and time

@@ -11,8 +11,10 @@ before the sanitiser sees it (nh3 is linear in its input).
 - `clean_fragment` cleans what a student wrote or printed; ids are prefixed and classes
   limited, so the content cannot stand in for the formgrader's own score boxes.
 - `markdown2html` is the Jinja filter that replaces nbconvert's in every HTMLExporter
-  (the formgrader's too): render (formulas as MathML, convgrade/feedback/formulas.py), then
-  `clean_fragment` with the MathML allow-list. Formulas elsewhere (outputs, code) stay text.
+  (the formgrader's too): render, `clean_fragment` with no MathML allowed, then put back
+  each formula latex2mathml made (convgrade/feedback/formulas.py), cleaned on its own with
+  `clean_formula` (MathML only, no positioning, lengths small and non-negative). Formulas
+  elsewhere (outputs, code) stay text.
 - `SafeFeedbackExporter` writes feedback pages: the template's head is trusted, the body is
   cleaned whole with `clean_page_body`.
 """
@@ -53,9 +55,13 @@ FRAGMENT_CLASS = re.compile(
 TAGS = (set(nh3.ALLOWED_TAGS) - {"area", "map"}) | {"figure", "figcaption", "tfoot"}
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
-# Presentation MathML, as latex2mathml writes it, and nothing that can link, act or carry
-# markup of another kind: no maction (actiontype), no semantics/annotation-xml (HTML inside
-# MathML), no mglyph (a picture URL), no href, style, class, id, mathcolor or mathbackground.
+# Presentation MathML, as latex2mathml writes it, and nothing that can link, act, carry
+# markup of another kind or move text out of its formula: no maction (actiontype), no
+# semantics/annotation-xml (HTML inside MathML), no mglyph (a picture URL), no href, style,
+# class, id, mathcolor or mathbackground; no mpadded (voffset, lspace and a zero width put
+# text anywhere on the page: its content stays, unwrapped), no mathsize, minsize, maxsize,
+# lspace or rspace (sizes that multiply when nested). latex2mathml writes those only for
+# \\large, \\big, \\not and arrows with labels, which read the same without them.
 MATHML_ATTRIBUTES = {
     "math": {"display"},
     "mi": {"mathvariant"},
@@ -66,10 +72,6 @@ MATHML_ATTRIBUTES = {
         "fence",
         "separator",
         "form",
-        "lspace",
-        "rspace",
-        "minsize",
-        "maxsize",
         "largeop",
         "movablelimits",
         "accent",
@@ -100,16 +102,26 @@ MATHML_ATTRIBUTES = {
     },
     "mtr": {"columnalign", "rowalign"},
     "mtd": {"columnalign", "rowalign", "columnspan", "rowspan"},
-    "mstyle": {"displaystyle", "scriptlevel", "mathsize", "mathvariant"},
-    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+    "mstyle": {"displaystyle", "scriptlevel"},
     "mphantom": set(),
     "menclose": {"notation"},
     "merror": set(),
 }
 MATHML_TAGS = frozenset(MATHML_ATTRIBUTES)
-# MathML attribute values are keywords and lengths ("true", "0.278em", "center left"):
-# nothing that could hold a URL, a quote or a CSS function.
-MATHML_VALUE = re.compile(r"[A-Za-z0-9.%+\- ]{1,64}")
+MATHML_LENGTH_ATTRIBUTES = frozenset(
+    {"width", "height", "depth", "linethickness", "columnspacing", "rowspacing"}
+)
+# The longest space a formula may hold; latex2mathml's \\quad is 1em, \\qquad 2em.
+MAX_MATHML_LENGTH_EM = 5.0
+# A length is a plain non-negative number with a unit that scales with the text (em per
+# unit, roughly: 1ex is half an em, 1mu an 18th, 1pt a tenth at the usual sizes);
+# negative, px, % and named spaces are dropped.
+MATHML_LENGTH = re.compile(r"(\d{1,4}(?:\.\d{0,4})?|\.\d{1,4})(em|ex|mu|pt)?")
+EM_PER_UNIT = {"em": 1.0, "ex": 0.5, "mu": 1 / 18, "pt": 0.1, None: 1.0}
+# Other MathML values are keywords ("center left", "bold-italic") or small unsigned counts
+# (scriptlevel="1"; a signed scriptlevel would scale the text): no URL, quote or CSS.
+_KEYWORD = r"(?:[A-Za-z]{1,20}(?:-[A-Za-z]{1,20}){0,2}|\d{1,2})"
+MATHML_KEYWORDS = re.compile(f"{_KEYWORD}(?: {_KEYWORD}){{0,7}}")
 
 
 def _attributes():
@@ -159,11 +171,32 @@ def _url_ok(tag, value):
     return True
 
 
+def _small_lengths(value):
+    """True if `value` is one or more non-negative lengths, each at most MAX_MATHML_LENGTH_EM."""
+    parts = value.split()
+    if not 1 <= len(parts) <= 16:
+        return False
+    for part in parts:
+        match = MATHML_LENGTH.fullmatch(part)
+        if match is None or float(match[1]) * EM_PER_UNIT[match[2]] > MAX_MATHML_LENGTH_EM:
+            return False
+    return True
+
+
+def _keywords(value):
+    return MATHML_KEYWORDS.fullmatch(value) is not None
+
+
 def _mathml_attribute(tag, attribute, value):
-    """Only the attribute's own allow-list, with a keyword or length value (no "*" ones)."""
-    if attribute in MATHML_ATTRIBUTES[tag] and MATHML_VALUE.fullmatch(value.strip()):
-        return value
-    return None
+    """Only the attribute's own allow-list (no "*" ones), with a keyword or a small length."""
+    if attribute not in MATHML_ATTRIBUTES[tag]:
+        return None
+    value = value.strip()
+    if attribute in MATHML_LENGTH_ATTRIBUTES:
+        if _small_lengths(value) or (attribute == "linethickness" and _keywords(value)):
+            return value
+        return None
+    return value if _keywords(value) else None
 
 
 def _fragment_filter(tag, attribute, value):
@@ -209,7 +242,7 @@ def _clean(text, attribute_filter, tags=TAGS):
     )
 
 
-def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output", *, mathml=False):
+def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
     """Sanitise HTML a student wrote or printed, for any page.
 
     Parameters
@@ -219,9 +252,6 @@ def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output", *, mathml=Fal
         Characters of markup accepted; a larger fragment is replaced by a short note.
     what : str
         How the note names the fragment.
-    mathml : bool
-        Keep the MathML allow-list (MATHML_ATTRIBUTES): only for markdown whose formulas
-        were rendered by convgrade/feedback/formulas.py. Outputs keep none.
 
     Returns
     -------
@@ -241,7 +271,9 @@ def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output", *, mathml=Fal
         check_size(html, limit)
     except TooLarge as error:
         return too_large_note(what, error)
-    return _clean(html, _fragment_filter, TAGS | MATHML_TAGS if mathml else TAGS)
+    # No MathML: a student's own <math> goes like any unknown tag (formulas come back
+    # through render_markdown, from latex2mathml only).
+    return _clean(html, _fragment_filter, TAGS)
 
 
 def clean_page_body(html):
@@ -270,8 +302,15 @@ def render_markdown(source, attachments=None, path="", *, formulas=False):
     if not formulas:
         rendered = MarkdownWithMath(renderer=IPythonRenderer(**options)).render(source)
         return clean_fragment(rendered, what="Markdown")
-    rendered = MarkdownWithMath(renderer=FormulaRenderer(**options)).render(source)
-    return clean_fragment(rendered, MAX_HTML_CHARS + MAX_MATHML_CHARS, what="Markdown", mathml=True)
+    renderer = FormulaRenderer(**options)
+    rendered = MarkdownWithMath(renderer=renderer).render(source)
+    cleaned = clean_fragment(rendered, MAX_HTML_CHARS + MAX_MATHML_CHARS, what="Markdown")
+    return renderer.put_back(cleaned, clean_formula)
+
+
+def clean_formula(mathml):
+    """Sanitise one formula's MathML, as latex2mathml made it, with nothing but MathML allowed."""
+    return _clean(mathml, _fragment_filter, MATHML_TAGS)
 
 
 @pass_context
@@ -348,6 +387,7 @@ __all__ = [
     "SafeFeedbackExporter",
     "TooLarge",
     "check_size",
+    "clean_formula",
     "clean_fragment",
     "clean_page_body",
     "markdown2html",
