@@ -1,4 +1,6 @@
-"""convolve loops forever and swallows every KeyboardInterrupt, so interrupting fails."""
+"""convolve loops forever and swallows every KeyboardInterrupt, so interrupting fails.
+The instructor's convolve_color keeps its points: its checks pass with the grader's convolve
+in place of the hanging one (the knock-on rule), and the hang is stopped once."""
 # attack: resources
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
@@ -9,7 +11,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
 # %% convolve
 def convolve(image, kernel):
     while True:

@@ -3,10 +3,11 @@ CPU time, so the wall-clock backstops bound the time it takes. With the hostile 
 limits (3 s of CPU time a call, so 9 s of wall-clock time for code that sleeps), each of the
 four photo calls sleeps 2.5 s, inside the backstop; every call after them sleeps 2.5 s too,
 so the colour check on a four-channel image (four convolve calls, 10 s) runs past it,
-however fast the machine: convolve_color is stopped there and its later checks fail at
-once, so the colour checks lose points, the photo checks keep theirs."""
+however fast the machine: convolve_color is stopped there. The colour code itself is right,
+so its checks pass again with the grader's convolve in place (the knock-on rule), and the
+submission keeps full marks: slowness is bounded, and right code loses nothing."""
 # attack: resources
-# expect: loses=check_convolve_color
+# expect: full-marks
 # %% convolve
 import time
 
