@@ -203,21 +203,16 @@ def error_location(where, cells):
     The worker's own text is not trusted: student code can rewrite the line cache it reads.
     Only the cell and line number are taken from it, and only if they exist.
     """
-    match = _WHERE.match(str(where)[:200])
-    if not match:
+    cell = error_cell(where, cells)
+    if cell is None:
         return ""
-    label, number = match.group("label"), int(match.group("line"))
-    for cell in cells or ():
-        if not isinstance(cell, dict):
-            continue
-        if (cell.get("label") or f"cell {cell.get('index', 0) + 1}") != label:
-            continue
-        lines = str(cell.get("source", "")).splitlines()
-        if not 1 <= number <= len(lines):
-            return f" ({clean_text(label, MAX_LINE)})"
-        code = clean_text(lines[number - 1].strip(), MAX_LINE)
-        return f" ({clean_text(label, MAX_LINE)}, line {number}" + (f": {code})" if code else ")")
-    return ""
+    label = clean_text(_cell_label(cell), MAX_LINE)
+    number = int(_WHERE.match(str(where)[:200]).group("line"))
+    lines = str(cell.get("source", "")).splitlines()
+    if not 1 <= number <= len(lines):
+        return f" ({label})"
+    code = clean_text(lines[number - 1].strip(), MAX_LINE)
+    return f" ({label}, line {number}" + (f": {code})" if code else ")")
 
 
 def error_cell(where, cells):
@@ -233,11 +228,14 @@ def error_cell(where, cells):
     """
     match = _WHERE.match(str(where)[:200])
     for cell in (cells or ()) if match else ():
-        if isinstance(cell, dict) and (
-            cell.get("label") or f"cell {cell.get('index', 0) + 1}"
-        ) == match.group("label"):
+        if isinstance(cell, dict) and _cell_label(cell) == match.group("label"):
             return cell
     return None
+
+
+def _cell_label(cell):
+    """How error reports name a loaded code cell: its label, else its position."""
+    return cell.get("label") or f"cell {cell.get('index', 0) + 1}"
 
 
 def describe_error(error, cells=()):
