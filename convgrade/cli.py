@@ -289,22 +289,36 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
 
 def _bring_results_up_to_date(root, assignment):
     """grades.csv and the class report, through the same commands as `make grades` and
-    `make report`; returns 0, or PARTLY_DONE if either could not be written."""
-    code = 0
-    for what, command in (
-        ("grades.csv", ["-m", "nbgrader", "export", "--to", "grades.csv"]),
-        (f"reports/{assignment}.html", ["-m", "convgrade.cli", "report", assignment]),
-    ):
-        # nbgrader runs `alembic` from PATH when it opens an older gradebook.
-        bin_dir = str(Path(sys.executable).parent)
-        env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-        done = subprocess.run(
-            [sys.executable, *command], cwd=root, env=env, capture_output=True, text=True
+    `make report`, run side by side (each is a fresh interpreter that mostly imports and
+    reads the gradebook, so together they take as long as the slower one); returns 0, or
+    PARTLY_DONE if either could not be written."""
+    # nbgrader runs `alembic` from PATH when it opens an older gradebook.
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    running = [
+        (
+            what,
+            subprocess.Popen(
+                [sys.executable, *command],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
         )
-        if done.returncode == 0:
+        for what, command in (
+            ("grades.csv", ["-m", "nbgrader", "export", "--to", "grades.csv"]),
+            (f"reports/{assignment}.html", ["-m", "convgrade.cli", "report", assignment]),
+        )
+    ]
+    code = 0
+    for what, process in running:
+        stdout, stderr = process.communicate()
+        if process.returncode == 0:
             print(f"wrote {what}")
             continue
-        lines = (done.stderr or done.stdout).strip().splitlines() or ["no message"]
+        lines = (stderr or stdout).strip().splitlines() or ["no message"]
         print(f"convgrade: could not write {what}: {lines[-1]}", file=sys.stderr)
         code = PARTLY_DONE
     return code

@@ -17,6 +17,8 @@ import threading
 import time
 import traceback
 import tracemalloc
+from concurrent.futures import Future
+from concurrent.futures import as_completed as futures_as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +39,10 @@ from convgrade.checks.failures import (
     safe_message,
 )
 from convgrade.checks.pictures import GAP, LABEL_BAND, MAX_SIDE, comparison_png
-from convgrade.sandbox.student_process import WALL_CLOCK_FACTOR, Returned
+from convgrade.sandbox import student_process
+from convgrade.sandbox.bwrap import Sandbox
+from convgrade.sandbox.kernel import KernelPool
+from convgrade.sandbox.student_process import WALL_CLOCK_FACTOR, Returned, WorkerPool
 
 LEAKS = [s for s in scenarios.catalog("hostile") if s.name.startswith("leak_")]
 STARVES = {s.name: s for s in scenarios.catalog("hostile") if s.name.startswith("starve_")}
@@ -270,9 +275,10 @@ def test_a_picture_of_a_huge_result_is_capped():
 
 
 # ---- a grading process that dies ----------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass
 class FakeJob:
     student: str
+    more_follow: bool = True  # the scheduler sets it, as on a real Job
 
 
 def grade_or_die(bundle, job):
@@ -301,6 +307,45 @@ def test_a_dead_grading_process_costs_only_its_own_submission():
         scheduler.run_jobs(executor, [(FakeJob(s), s) for s in students], done)
     assert outcomes.pop("culprit") == f"failed: {scheduler.DIED}"
     assert outcomes == {s: f"graded {s}" for s in students if s != "culprit"}
+
+
+class _InlineExecutor:
+    """run_jobs' executor, finishing each job as it is handed out: what it was told."""
+
+    scheduler, slots = None, 2
+    as_completed = staticmethod(futures_as_completed)
+
+    def submit(self, job):
+        future = Future()
+        future.set_result(job.more_follow)
+        return future
+
+
+def test_the_last_submissions_start_no_spare_processes(monkeypatch):
+    """A worker whose next submission may never come is told so, and then launches no spare
+    kernel or checks process: a spare nobody takes costs the others a second of CPU."""
+    told = {}
+    jobs = [(FakeJob(s), s) for s in "abcde"]
+    scheduler.run_jobs(
+        _InlineExecutor(), jobs, lambda f, job, _: told.update({job.student: f.result()})
+    )
+    assert told == {"a": True, "b": True, "c": True, "d": False, "e": False}
+
+    launched = []
+    monkeypatch.setattr(KernelPool, "_launch", classmethod(lambda cls, parent: launched.append(1)))
+    monkeypatch.setattr(student_process, "_WorkerProcess", lambda *a: launched.append(2) or "w")
+    monkeypatch.setattr(KernelPool, "_spare", None)
+    monkeypatch.setattr(WorkerPool, "_spare", None)
+    monkeypatch.setattr(KernelPool, "wanted", False)
+    monkeypatch.setattr(WorkerPool, "wanted", False)
+    KernelPool.refill(parent=None)
+    assert WorkerPool.take(Sandbox(), ("numpy",), None) == "w"
+    assert launched == [2] and KernelPool._spare is None and WorkerPool._spare is None
+    monkeypatch.setattr(KernelPool, "wanted", True)
+    monkeypatch.setattr(WorkerPool, "wanted", True)
+    KernelPool.refill(parent=None)
+    WorkerPool.take(Sandbox(), ("numpy",), None)
+    assert launched == [2, 1, 2, 2]
 
 
 @pytest.mark.e2e

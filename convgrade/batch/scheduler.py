@@ -306,6 +306,8 @@ def run_jobs(executor, todo, done):
         elif not suspects and not any(alone for *_, alone in pending.values()):
             while queue and len(pending) < executor.slots:
                 job, key = queue.pop(0)
+                # Near the end, a worker's next submission may never come: no spares then.
+                job.more_follow = len(queue) >= executor.slots
                 pending[_submit(executor, job)] = (job, key, False)
         finished = next(executor.as_completed(list(pending)))
         job, key, alone = pending.pop(finished)

@@ -275,6 +275,9 @@ class Job:
     files: dict
     timestamp: str | None = None
     refused: list = field(default_factory=list)  # intake.Refusal: what was left out, and why
+    # Whether this process will likely grade another submission after this one; if not, it
+    # starts no spare kernel or checks process ahead (set by the scheduler, not in the digest).
+    more_follow: bool = True
 
     @property
     def digest(self):
@@ -356,6 +359,10 @@ class SubmissionGrader:
 
     def grade(self, job):
         """Autograde one student's folder; never raises (errors come back in the result)."""
+        from convgrade.sandbox.kernel import KernelPool
+        from convgrade.sandbox.student_process import WorkerPool
+
+        KernelPool.wanted = WorkerPool.wanted = job.more_follow
         result = GradedSubmission(job.student)
         if self.setup_seconds:  # charged once, to the first submission this worker grades
             result.timings["startup"], self.setup_seconds = self.setup_seconds, 0.0

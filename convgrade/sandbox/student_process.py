@@ -558,9 +558,11 @@ class _WorkerProcess:
 
 
 class WorkerPool:
-    """One spare worker per process, spawned ahead so its start-up overlaps other work."""
+    """One spare worker per process, spawned ahead so its start-up overlaps other work;
+    none when the process is told no more work follows (`wanted` False, see KernelPool)."""
 
     _spare = None  # (key, _WorkerProcess)
+    wanted = True
 
     @classmethod
     def take(cls, sandbox, preload, policy):
@@ -575,7 +577,8 @@ class WorkerPool:
             spare[1].kill()
             spare = None
         taken = spare[1] if spare else _WorkerProcess(sandbox, preload, policy)
-        cls._spare = (key, _WorkerProcess(sandbox, preload, policy))
+        if cls.wanted:
+            cls._spare = (key, _WorkerProcess(sandbox, preload, policy))
         return taken
 
     @classmethod
