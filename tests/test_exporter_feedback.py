@@ -3,14 +3,19 @@ its exporter: which template makes the page, when the summary is computed, and t
 is cleaned whole while the template's head is kept. (The summary's content is tested with
 real grading in tests/test_feedback_page.py; the cleaning policy in tests/test_rendering.py.)"""
 
+import copy
 import json
 import re
 
+import nbformat
 import pytest
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.tests import create_grade_and_solution_cell
+from support import REPO
 
 from convgrade.feedback import safe_html
 from convgrade.feedback.safe_html import SafeFeedbackExporter
@@ -133,3 +138,42 @@ def test_is_a_page_without_a_body_cleaned_whole(tmp_path, generate_feedback):
     nb = new_notebook(cells=[new_markdown_cell(STUDENT_MARKDOWN)])
     page, _ = exporter.from_notebook_node(nb, {})
     assert page == "<b>my answer</b>"
+
+
+class _ThroughNbconvertsSoup(SafeFeedbackExporter):
+    """The exporter as it was: nbconvert's HTMLExporter.from_notebook_node, whose
+    BeautifulSoup pass adds alt text and tab stops before the body is cleaned."""
+
+    def _render(self, nb, resources, **kw):
+        return HTMLExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+@pytest.mark.parametrize("template", [None, "classic", "lab"])
+def test_is_the_page_the_one_nbconverts_own_html_pass_gives(
+    generate_feedback, summary_calls, template
+):
+    """A real graded notebook (pictures, formulas, Markdown images without alt text): the
+    page made without nbconvert's BeautifulSoup pass is the page made with it."""
+    notebook = nbformat.read(REPO / "autograded/flipped-kernel/convolutions/convolutions.ipynb", 4)
+    notebook.cells.append(
+        new_markdown_cell('<img src="a.png"> <img src="b.png" title="x>y" alt="b">')
+    )
+    for cell in notebook.cells:  # what nbgrader's GetGrades puts there from the gradebook
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.metadata.nbgrader["score"] = cell.metadata.nbgrader["points"]
+    pages = []
+    for exporter_class in (SafeFeedbackExporter, _ThroughNbconvertsSoup):
+        settings = {"template_name": template} if template else {}
+        exporter = exporter_class(
+            parent=generate_feedback, config=generate_feedback.config, **settings
+        )
+        resources = nbgrader_resources(db_url="sqlite:///gradebook.db")
+        pages.append(exporter.from_notebook_node(copy.deepcopy(notebook), resources)[0])
+    # Compared as BeautifulSoup writes them out, the way the old pass wrote the head: text
+    # between tags that is only white space becomes one newline or space (not in <pre>),
+    # and &nbsp; the character itself; a browser shows both alike.
+    ours, soups = (str(BeautifulSoup(page, "html.parser")) for page in pages)
+    assert ours == soups
+    assert len(pages[0]) > 100_000  # the pictures are in it
+    assert f'<img src="a.png" alt="{safe_html.MISSING_ALT_TEXT}">' in pages[0]
+    assert '<img src="b.png" title="x&gt;y" alt="b">' in pages[0]

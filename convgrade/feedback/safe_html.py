@@ -24,7 +24,9 @@ from pathlib import Path
 
 import nh3
 from jinja2 import pass_context
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from convgrade.feedback.formulas import MAX_MATHML_CHARS, FormulaRenderer
 from convgrade.feedback.summary import summary_for
@@ -371,12 +373,53 @@ class SafeFeedbackExporter(HTMLExporter):
         grades = (resources or {}).get("nbgrader")
         if self.template_name == SUMMARY_TEMPLATE and grades and "db_url" in grades:
             resources["convgrade"] = summary_for(nb, grades, self._course_root())
-        output, resources = super().from_notebook_node(nb, resources, **kw)
+        output, resources = self._render(nb, resources, **kw)
         match = BODY.search(output)
         if match is None:  # no body: nothing from the template can be trusted to be head
-            return clean_page_body(output), resources
+            return with_alt_text(clean_page_body(output)), resources
         head, tail = output[: match.start(2)], output[match.end(2) :]
-        return head + clean_page_body(match.group(2)) + tail, resources
+        return head + with_alt_text(clean_page_body(match.group(2))) + tail, resources
+
+    def _render(self, nb, resources, **kw):
+        """HTMLExporter.from_notebook_node (nbconvert 7.17) without its BeautifulSoup pass.
+
+        That pass parses the whole page again in pure Python, half of a feedback page's
+        cost (0.3 s of 0.65 s), to give images without alt text a default one and to make
+        JupyterLab cells focusable. The body is parsed and rewritten by nh3 here anyway:
+        `with_alt_text` adds the same alt text after it, and the tabindex attributes would
+        not survive the cleaning. tests/test_rendering.py compares the two pages."""
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+# nbconvert's words for an image without alt text (HTMLExporter.from_notebook_node).
+MISSING_ALT_TEXT = "No description has been provided for this image"
+# An <img> tag as nh3 writes it: every attribute value in double quotes, with no double
+# quote inside (written &quot;), so a quoted value cannot hide the end of the tag.
+CLEANED_IMG_TAG = re.compile(r'<img((?:\s+[^\s="<>/]+(?:="[^"]*")?)*)\s*/?>')
+ALT_ATTRIBUTE = re.compile(r"\salt(?:=|\s|$)")
+
+
+def with_alt_text(cleaned_html):
+    """`cleaned_html` (nh3's output) with nbconvert's default alt text, last as nbconvert
+    puts it, on every image that has none, so screen readers say there is an image."""
+
+    def add_alt(match):
+        if ALT_ATTRIBUTE.search(match[1]):
+            return match[0]
+        return f'<img{match[1]} alt="{MISSING_ALT_TEXT}">'
+
+    return CLEANED_IMG_TAG.sub(add_alt, cleaned_html)
 
 
 __all__ = [
@@ -393,4 +436,5 @@ __all__ = [
     "markdown2html",
     "render_markdown",
     "too_large_note",
+    "with_alt_text",
 ]
