@@ -3,14 +3,19 @@
 import os
 import time
 
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode, default, validate
 
 from convgrade import course_folders
-from convgrade.autograde.sandboxedexecute import NOTEBOOK_CPU_KEY
+from convgrade.autograde.sandboxedexecute import (
+    NOTEBOOK_BUDGET,
+    NOTEBOOK_CPU_KEY,
+    TIME_STOPPED_CELLS_KEY,
+)
 from convgrade.checks import cell_report, runner
-from convgrade.checks.failures import clean_text
-from convgrade.checks.notebook_code import is_test_cell
+from convgrade.checks.failures import MAX_LINE, clean_text
+from convgrade.checks.notebook_code import is_test_cell, time_stopped_indices
 from convgrade.checks.submission import Submission
 from convgrade.contract import (
     CheckRecord,
@@ -71,8 +76,13 @@ class HiddenChecks(NbGraderPreprocessor):
             return nb, resources
         started = time.monotonic()
         files_dir = resources.get("metadata", {}).get("path") or os.getcwd()
+        # Cells the notebook run stopped for time load only their definitions: a hang at the
+        # top level costs once per submission, not once more at load (load_timeout).
+        stops = resources.get(TIME_STOPPED_CELLS_KEY) or []
+        stopped = time_stopped_indices(nb, stops)
         submission = Submission.from_notebook(
             nb,
+            definitions_only=stopped,
             sandbox=Sandbox(parent=self),
             files_dir=files_dir,
             call_timeout=self.call_timeout,
@@ -101,6 +111,12 @@ class HiddenChecks(NbGraderPreprocessor):
             cell.outputs = cell_report.cell_outputs(group, float(cell.metadata.nbgrader["points"]))
             write_check_records(cell, [_summary(r) for r in group.results])
         process = submission.process
+        for cell in submission.cells:
+            if cell.get("definitions_only"):
+                note = definitions_only_note(cell["label"], stops, cell["index"])
+                nb.cells[cell["index"]].outputs.append(
+                    new_output("stream", name="stdout", text=note + "\n")
+                )
         NotebookRecord(
             # Already reduced to vetted parts by StudentProcess (failures.describe_error).
             load_errors=process.load_errors[:20],
@@ -118,6 +134,31 @@ class HiddenChecks(NbGraderPreprocessor):
         submission's budget."""
         used = resources.get(NOTEBOOK_CPU_KEY, 0.0)
         return max(self.submission_budget - float(used), 0.0)
+
+
+def definitions_only_note(label, stops, index):
+    """The note on a cell the notebook run stopped for time, saying how the checks loaded it:
+    the grader's words, and the cell's label bounded (a grade_id is the submission's text).
+
+    Examples
+    --------
+    >>> stops = [{"index": 3, "stopped_by": "cell_timeout", "seconds": 30}]
+    >>> print(definitions_only_note("cell 4", stops, 3))  # doctest: +NORMALIZE_WHITESPACE
+    Grading note: cell 4 did not finish when your notebook ran (it was stopped after 30 s),
+    so only its imports, functions and classes were loaded for the hidden checks.
+    """
+    stop = next(s for s in stops if isinstance(s, dict) and s.get("index") == index)
+    seconds = float(stop.get("seconds") or 0)
+    how = (
+        f"it was stopped when the notebook run had used its {seconds:g} s of CPU time"
+        if stop.get("stopped_by") == NOTEBOOK_BUDGET
+        else f"it was stopped after {seconds:g} s"
+    )
+    return (
+        f"Grading note: {clean_text(label, MAX_LINE)} did not finish when your notebook ran "
+        f"({how}), so only its imports, functions and classes were loaded for the hidden "
+        "checks."
+    )
 
 
 def _forbidden_record(submission):

@@ -29,6 +29,15 @@ OVER_BUDGET = (
 # Where the CPU seconds the notebook's cells used are left for HiddenChecks, which gives the
 # checks what the submission's budget has left. In resources: student code cannot reach it.
 NOTEBOOK_CPU_KEY = "convgrade_notebook_cpu_seconds"
+# Where the code cells whose run was stopped for time are left for HiddenChecks, as
+# [{"index", "grade_id", "stopped_by", "seconds"}]: it loads only their definitions, so a
+# hang costs once per submission. In resources, like the CPU seconds: never cell outputs
+# or metadata, which student code could forge.
+TIME_STOPPED_CELLS_KEY = "convgrade_time_stopped_cells"
+# What stopped a cell for time: its own timeout (Execute.timeout, or less when the
+# wall-clock backstop was nearer), or the notebook's CPU budget running out while it ran.
+CELL_TIMEOUT = "cell_timeout"
+NOTEBOOK_BUDGET = "notebook_budget"
 
 
 class SandboxedExecute(Execute):
@@ -69,6 +78,8 @@ class SandboxedExecute(Execute):
         self._cell_seconds = 0.0
         self._clock = None
         self._cpu_at_start = 0.0
+        self._time_stops = []
+        self._time_stop = None  # what stopped the running cell for time, if anything did
         started = time.monotonic()
         self._deadline = (
             started + self.notebook_budget * WALL_CLOCK_FACTOR if self.notebook_budget > 0 else None
@@ -88,6 +99,7 @@ class SandboxedExecute(Execute):
             )
             NotebookRecord(execute=execute).write(nb)
             resources[NOTEBOOK_CPU_KEY] = round(self._cpu_used(), 3)
+            resources[TIME_STOPPED_CELLS_KEY] = list(self._time_stops)
             return nb, resources
         finally:
             if self.kc is not None:
@@ -133,11 +145,38 @@ class SandboxedExecute(Execute):
         KeyboardInterrupt in the running cell, as its interrupt message would."""
         while not cell_done.wait(POLL_SECONDS):
             if self._cpu_used() >= self.notebook_budget:
+                # Set before the signal: the cell may end the moment it arrives.
+                self._time_stop = (NOTEBOOK_BUDGET, self.notebook_budget)
                 try:
                     os.kill(self._clock.pid, signal.SIGINT)
                 except (ProcessLookupError, PermissionError, TypeError):
                     pass  # the kernel is gone: the cell ends anyway
                 return
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """nbclient's reaction to a cell past its timeout, noted first. With nbgrader's
+        interrupt_on_timeout, nbclient interrupts the kernel and goes on: a cell that honours
+        the interrupt ends with KeyboardInterrupt and a CellTimeoutError output, and no
+        exception reaches preprocess_cell; one that ignores it raises CellTimeoutError once
+        its outputs do not end (iopub_timeout). Either way, it was stopped here."""
+        if cell is not None and self._time_stop is None:
+            self._time_stop = (CELL_TIMEOUT, float(timeout))
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def _note_time_stop(self, cell, index):
+        """Keep the running cell for TIME_STOPPED_CELLS_KEY if time stopped it."""
+        if self._time_stop is None or cell.cell_type != "code":
+            return
+        stopped_by, seconds = self._time_stop
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        self._time_stops.append(
+            {
+                "index": index,
+                "grade_id": grade_id if isinstance(grade_id, str) else None,
+                "stopped_by": stopped_by,
+                "seconds": seconds,
+            }
+        )
 
     def _get_timeout(self, cell):
         """The cell's timeout, shortened to what is left of the wall-clock backstop."""
@@ -172,6 +211,7 @@ class SandboxedExecute(Execute):
                 self._clock = CpuClock(self.km.provisioner.process.pid)
                 self._cpu_at_start = self._clock.seconds()
             started = time.monotonic()
+            self._time_stop = None
             cell_done = threading.Event()
             if self.notebook_budget > 0 and cell.cell_type == "code":
                 threading.Thread(target=self._watch_cpu, args=(cell_done,), daemon=True).start()
@@ -180,6 +220,8 @@ class SandboxedExecute(Execute):
             finally:
                 cell_done.set()
                 self._cell_seconds += time.monotonic() - started
+                # Also when the kernel died after the stop: a hang, and then a crash.
+                self._note_time_stop(cell, index)
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error
             reason = (

@@ -25,8 +25,9 @@ def _python_source(source):
     return "\n".join(kept)
 
 
-def code_cells(notebook):
-    """The code cells the worker loads, as ``{"index", "source", "answer", "locked", "label"}``.
+def code_cells(notebook, definitions_only=()):
+    """The code cells the worker loads, as
+    ``{"index", "source", "answer", "locked", "label", "definitions_only"}``.
 
     Test cells are left out: the grader runs its own checks. Answer (solution) cells run in
     full; other cells contribute only imports, definitions and assignments (see the worker).
@@ -34,6 +35,10 @@ def code_cells(notebook):
     Parameters
     ----------
     notebook : NotebookNode or path
+    definitions_only : collection of int
+        Indices (in ``notebook.cells``) of cells to load with only their imports, functions
+        and classes, as a locked cell is: those the notebook run stopped for time
+        (``time_stopped_indices``), so their top-level work does not hang a second time.
     """
     if not isinstance(notebook, dict):
         notebook = nbformat.read(str(notebook), as_version=4)
@@ -51,6 +56,36 @@ def code_cells(notebook):
                 "answer": answer,
                 "locked": locked and not answer,
                 "label": f"your {grade_id} cell" if answer and grade_id else f"cell {index + 1}",
+                "definitions_only": index in definitions_only,
             }
         )
     return cells
+
+
+def time_stopped_indices(notebook, stops):
+    """Indices of the code cells the notebook run stopped for time, from SandboxedExecute's
+    records (``[{"index", "grade_id", ...}]``).
+
+    A record counts only if its cell is still a code cell with the same grade_id: if a step
+    between the run and the checks moved cells, it names no cell rather than the wrong one.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_notebook
+    >>> nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("while True: pass")])
+    >>> time_stopped_indices(nb, [{"index": 1, "grade_id": None}, {"index": 0, "grade_id": "a"}])
+    {1}
+    """
+    cells = notebook.get("cells", [])
+    found = set()
+    for stop in stops or ():
+        index = stop.get("index") if isinstance(stop, dict) else None
+        if not isinstance(index, int) or not 0 <= index < len(cells):
+            continue
+        cell = cells[index]
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if (grade_id if isinstance(grade_id, str) else None) == stop.get("grade_id"):
+            found.add(index)
+    return found

@@ -40,9 +40,10 @@ class Submission:
         self._started = False
 
     @classmethod
-    def from_notebook(cls, notebook, **options):
-        """A notebook path or NotebookNode."""
-        return cls(notebook_code.code_cells(notebook), **options)
+    def from_notebook(cls, notebook, *, definitions_only=(), **options):
+        """A notebook path or NotebookNode; the cells at indices `definitions_only` load
+        only their imports, functions and classes (see notebook_code.code_cells)."""
+        return cls(notebook_code.code_cells(notebook, definitions_only), **options)
 
     @classmethod
     def reference(cls, **options):

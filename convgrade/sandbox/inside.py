@@ -253,14 +253,45 @@ class StandIn:
         self._answers = None
 
 
+def hung_message(name):
+    """What a HungFunction raises: fixed text, so the grader can recognise it exactly."""
+    return f"{name} did not finish earlier in grading, so it was not run again"
+
+
+class HungFunction:
+    """A student function stopped at its time limit by an earlier check, in its place.
+
+    Student code that calls it from another function (convolve_color calling convolve) fails
+    at once with TimeoutError instead of spending the time limit again. The grader shows the
+    message only if it names a function the grader itself stopped (StudentProcess.hangs), so
+    student code raising the same text learns nothing and can say nothing through it.
+    """
+
+    def __init__(self, name):
+        self.__name__ = self.__qualname__ = name
+
+    def __call__(self, *args, **kwargs):
+        raise TimeoutError(hung_message(self.__name__))
+
+
 class StudentCode:
     """The student's namespace, built from their cells, and calls into it."""
 
     def __init__(self):
         self.namespace = {"__name__": "__main__"}
+        # Hung functions as the student wrote them, for the grader's own calls of them.
+        self.hung_originals = {}
 
     def load(self, cells):
-        """Run each cell's statements one by one, so one failing line does not hide the rest."""
+        """Run each cell's statements one by one, so one failing line does not hide the rest.
+
+        A cell marked ``definitions_only`` (the notebook run stopped it for time) loads as a
+        locked cell does: its imports, functions and classes, none of its top-level work.
+        That is what plain nbgrader gives later cells too: it interrupts the cell and goes
+        on, so the functions defined before the loop exist. And it is never worse for the
+        student than running it again, which would only hang a second time and leave every
+        check at 0.
+        """
         errors = []
         for cell in cells:
             filename = f"<{cell.get('label') or 'cell ' + str(cell['index'] + 1)}>"
@@ -280,10 +311,10 @@ class StudentCode:
                 )
                 continue
             wanted = (
-                object
+                DEFINITIONS
+                if cell.get("definitions_only") or cell.get("locked")
+                else object
                 if cell["answer"]
-                else DEFINITIONS
-                if cell.get("locked")
                 else DEFINING_STATEMENTS
             )
             for statement in tree.body:
@@ -297,8 +328,27 @@ class StudentCode:
                         errors.append(dict(describe_exception(error), cell=filename.strip("<>")))
         return {"ok": True, "errors": errors}, []
 
+    def refuse_hung(self, names):
+        """Put a HungFunction in place of each function in `names` and of every alias of it
+        (a global bound to the same object, as call_with_stand_in finds them).
+
+        The grader calls a hung function itself only with a stand-in for another one (a
+        convolve_color that hung in the student's convolve may finish with the grader's
+        results), so `call` still reaches the original under its own name.
+        """
+        names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+        originals = {name: self.namespace.get(name) for name in names}
+        for name, original in originals.items():
+            if not callable(original):
+                continue
+            self.hung_originals[name] = original
+            raiser = HungFunction(name)
+            for key, value in list(self.namespace.items()):
+                if value is original:
+                    self.namespace[key] = raiser
+
     def call(self, name, args):
-        function = self.namespace.get(name)
+        function = self.hung_originals.get(name, self.namespace.get(name))
         if function is None:
             return {"ok": False, "missing": True}, []
         if not callable(function):
@@ -389,6 +439,8 @@ def serve(requests, replies):
 
                 shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
             reply = student.load(header["cells"])
+            # After loading: the names to replace are the ones the cells just defined.
+            student.refuse_hung(header.get("hung"))
         elif op == "call":
             arrays = [array_from_bytes(b) for b in blobs]
             stand_in = header.get("stand_in")
