@@ -20,6 +20,7 @@ from convgrade.checks.failures import (
     clean_text,
     describe_error,
     error_cell,
+    error_location,
 )
 from convgrade.checks.failures import type_name as safe_type_name
 from convgrade.checks.misconceptions import diagnose_exception_all
@@ -118,7 +119,8 @@ class StudentProcess:
     call_timeout : float
         CPU seconds one call may use before the worker is killed (or WALL_CLOCK_FACTOR
         times as many seconds of wall-clock time). A function stopped once is not called
-        again: its later calls fail at once, naming the input it did not finish.
+        again: its later calls fail at once, naming the input it did not finish, and so do
+        calls of it from the student's other functions (inside.HungFunction).
     budget : float
         CPU seconds the loading and all calls together may use; past it, calls fail at once.
     wall_budget : float, optional
@@ -196,7 +198,9 @@ class StudentProcess:
             return self
         try:
             header, _ = self._request(
-                {"op": "load", "cells": self.cells, "input": True},
+                # Functions that hung in an earlier worker raise at once when student code
+                # calls them (inside.HungFunction): a hang costs its time limit once.
+                {"op": "load", "cells": self.cells, "input": True, "hung": self._hung_names()},
                 timeout=min(self.load_timeout, self.budget - self.spent),
             )
         except WorkerFailed as failure:
@@ -208,6 +212,10 @@ class StudentProcess:
         errors = errors[:20] if isinstance(errors, list) else []
         self.load_errors = [clean_error_record(e, self.cells) for e in errors]
         return self
+
+    def _hung_names(self):
+        """The functions stopped at their time limit when called plainly."""
+        return sorted(name for name, with_stand_in in self.hangs if not with_stand_in)
 
     def _wait_until_ready(self):
         """Wait for a worker still starting (importing numpy): that time is the grader's,
@@ -433,6 +441,13 @@ class StudentProcess:
             raise StudentCodeError(
                 f"{name} is not written yet: it raises NotImplementedError{where}."
             )
+        hung = self._hung_function_raised(error)
+        if hung is not None:
+            where = error_location(error.get("where", ""), self.cells)
+            raise StudentCodeError(
+                f"{name} raised TimeoutError: {inside.hung_message(hung)}{where}. "
+                f"Earlier, {self.hangs[(hung, False)]}."
+            )
         # Only bounded, vetted parts of the report: student code saw the hidden inputs.
         message = f"{name} raised {describe_error(error, self.cells)}"
         if error.get("type") in FORBIDDEN_ERRORS:
@@ -440,6 +455,18 @@ class StudentProcess:
             raise StudentCodeError(message, misconception=Mistake.LIBRARY_ROUTINE)
         mistakes = diagnose_exception_all(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=next(iter(mistakes), None), also=mistakes[1:])
+
+    def _hung_function_raised(self, error):
+        """The hung function whose HungFunction raised `error`, or None.
+
+        Recognised by the exact text for a function the grader stopped itself, so the name
+        shown is the grader's: student code raising that text says only what the grader
+        would say, and any other text falls through to describe_error's vetting.
+        """
+        if error.get("type") != "TimeoutError":
+            return None
+        message = error.get("message")
+        return next((f for f in self._hung_names() if inside.hung_message(f) == message), None)
 
     def _load_error_hint(self):
         if not self.load_errors:
