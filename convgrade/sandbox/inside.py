@@ -283,7 +283,15 @@ class StudentCode:
         self.hung_originals = {}
 
     def load(self, cells):
-        """Run each cell's statements one by one, so one failing line does not hide the rest."""
+        """Run each cell's statements one by one, so one failing line does not hide the rest.
+
+        A cell marked ``definitions_only`` (the notebook run stopped it for time) loads as a
+        locked cell does: its imports, functions and classes, none of its top-level work.
+        That is what plain nbgrader gives later cells too: it interrupts the cell and goes
+        on, so the functions defined before the loop exist. And it is never worse for the
+        student than running it again, which would only hang a second time and leave every
+        check at 0.
+        """
         errors = []
         for cell in cells:
             filename = f"<{cell.get('label') or 'cell ' + str(cell['index'] + 1)}>"
@@ -303,10 +311,10 @@ class StudentCode:
                 )
                 continue
             wanted = (
-                object
+                DEFINITIONS
+                if cell.get("definitions_only") or cell.get("locked")
+                else object
                 if cell["answer"]
-                else DEFINITIONS
-                if cell.get("locked")
                 else DEFINING_STATEMENTS
             )
             for statement in tree.body:
