@@ -1,9 +1,7 @@
 """Command line: `convgrade <command>`; parses arguments and calls into the package."""
 
 import argparse
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -288,39 +286,28 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
 
 
 def _bring_results_up_to_date(root, assignment):
-    """grades.csv and the class report, through the same commands as `make grades` and
-    `make report`, run side by side (each is a fresh interpreter that mostly imports and
-    reads the gradebook, so together they take as long as the slower one); returns 0, or
+    """grades.csv and the class report, as `make grades` (`nbgrader export`) and `make
+    report` write them, in this process: nbgrader is imported already, and a fresh
+    interpreter for each would spend most of its time importing it again. Returns 0, or
     PARTLY_DONE if either could not be written."""
-    # nbgrader runs `alembic` from PATH when it opens an older gradebook.
-    bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    running = [
-        (
-            what,
-            subprocess.Popen(
-                [sys.executable, *command],
-                cwd=root,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
-        )
-        for what, command in (
-            ("grades.csv", ["-m", "nbgrader", "export", "--to", "grades.csv"]),
-            (f"reports/{assignment}.html", ["-m", "convgrade.cli", "report", assignment]),
-        )
-    ]
+    from convgrade.plain_text import plain
+    from convgrade.reports.class_page import write_report
+    from convgrade.reports.grades_csv import write_grades_csv
+
+    report = Path("reports") / f"{assignment}.html"
     code = 0
-    for what, process in running:
-        stdout, stderr = process.communicate()
-        if process.returncode == 0:
+    for what, write in (
+        ("grades.csv", lambda: write_grades_csv(root)),
+        (str(report), lambda: write_report(root, Path(root) / report, assignment)),
+    ):
+        try:
+            write()
+        except Exception as error:  # one missing result must not hide the other
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            print(f"convgrade: could not write {what}: {plain(lines[-1])}", file=sys.stderr)
+            code = PARTLY_DONE
+        else:
             print(f"wrote {what}")
-            continue
-        lines = (stderr or stdout).strip().splitlines() or ["no message"]
-        print(f"convgrade: could not write {what}: {lines[-1]}", file=sys.stderr)
-        code = PARTLY_DONE
     return code
 
 
