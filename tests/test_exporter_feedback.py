@@ -174,6 +174,14 @@ def test_is_the_page_the_one_nbconverts_own_html_pass_gives(
     # and &nbsp; the character itself; a browser shows both alike.
     ours, soups = (str(BeautifulSoup(page, "html.parser")) for page in pages)
     assert ours == soups
+    # A second page from the same exporter, its code coloured from what it remembers.
+    again = SafeFeedbackExporter(
+        parent=generate_feedback, config=generate_feedback.config, **settings
+    )
+    for _ in range(2):
+        resources = nbgrader_resources(db_url="sqlite:///gradebook.db")
+        page, _ = again.from_notebook_node(copy.deepcopy(notebook), resources)
+        assert page == pages[0]
     assert len(pages[0]) > 100_000  # the pictures are in it
     assert f'<img src="a.png" alt="{safe_html.MISSING_ALT_TEXT}">' in pages[0]
     assert '<img src="b.png" title="x&gt;y" alt="b">' in pages[0]

@@ -19,6 +19,8 @@ before the sanitiser sees it (nh3 is linear in its input).
   cleaned whole with `clean_page_body`.
 """
 
+import functools
+import json
 import re
 from pathlib import Path
 
@@ -327,7 +329,19 @@ def markdown2html(context, source):
     attachments = cell.get("attachments") if hasattr(cell, "get") else None
     path = (context.get("resources") or {}).get("metadata", {}).get("path", "")
     attachments = attachments if isinstance(attachments, dict) else {}
-    return render_markdown(source, attachments, path, formulas=True)
+    if attachments or not isinstance(source, str) or len(source) > MAX_REMEMBERED_MARKDOWN:
+        return render_markdown(source, attachments, path, formulas=True)
+    return _remembered_markdown(source, path if isinstance(path, str) else str(path))
+
+
+MAX_REMEMBERED_MARKDOWN = 20_000  # characters; longer Markdown is rendered each time
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered_markdown(source, path):
+    """render_markdown with formulas, once per text: most Markdown cells (the lesson's) are
+    the same on every student's page."""
+    return render_markdown(source, None, path, formulas=True)
 
 
 BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.DOTALL | re.IGNORECASE)
@@ -390,9 +404,7 @@ class SafeFeedbackExporter(HTMLExporter):
         not survive the cleaning. tests/test_rendering.py compares the two pages."""
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        highlight_code = self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
-        )
+        highlight_code = self.filters.get("highlight_code") or self._highlighter(lexer)
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources
@@ -400,6 +412,35 @@ class SafeFeedbackExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    def _highlighter(self, lexer):
+        """nbconvert's Highlight2HTML for `lexer`, kept as long as this exporter and
+        remembering the code it coloured: most code cells (the lesson's) are the same on
+        every student's page, and colouring them is a tenth of a page's cost."""
+        kept = self.__dict__.setdefault("_kept_highlighters", {})
+        if lexer not in kept:
+            kept[lexer] = RememberedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))
+        return kept[lexer]
+
+
+class RememberedHighlight:
+    """A highlight_code filter that colours each (code, language, cell metadata) once."""
+
+    MAX_REMEMBERED_CHARS = 20_000  # longer code is coloured each time, not kept
+
+    def __init__(self, highlight):
+        self._highlight = highlight
+        self._remembered = functools.lru_cache(maxsize=512)(self._coloured)
+
+    def _coloured(self, source, language, metadata_json):
+        metadata = json.loads(metadata_json) if metadata_json is not None else None
+        return self._highlight(source, language, metadata)
+
+    def __call__(self, source, language=None, metadata=None):
+        if not isinstance(source, str) or len(source) > self.MAX_REMEMBERED_CHARS:
+            return self._highlight(source, language, metadata)
+        metadata_json = None if metadata is None else json.dumps(metadata, sort_keys=True)
+        return self._remembered(source, language, metadata_json)
 
 
 # nbconvert's words for an image without alt text (HTMLExporter.from_notebook_node).
