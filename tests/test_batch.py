@@ -300,3 +300,25 @@ def test_a_worker_never_opens_the_courses_own_gradebook(released_course, tmp_pat
     private = f"sqlite:///{grader.root / 'gradebook.db'}"
     assert grader.db_url == writer.db_url == renderer.coursedir.db_url == private
     assert not (tmp_path / "shared.db").exists()
+
+
+def test_only_a_workers_private_gradebook_copy_skips_waiting_for_the_disk(tmp_path):
+    """nbgrader commits after every grade; a worker's throwaway copy need not wait for the
+    disk each time, but the course's gradebook (the coordinator's) keeps SQLite's defaults."""
+    from sqlalchemy import text
+
+    from convgrade.batch.submission_grader import CourseBundle, SubmissionGrader
+
+    def pragmas(db_url):
+        with Gradebook(db_url) as gradebook:
+            session = gradebook.db
+            return tuple(
+                session.execute(text(f"PRAGMA {name}")).scalar()
+                for name in ("synchronous", "journal_mode")
+            )
+
+    grader = SubmissionGrader(CourseBundle.from_course(REPO, "convolutions"))
+    assert pragmas(grader.db_url) == (0, "memory")
+    course_copy = tmp_path / "gradebook.db"
+    course_copy.write_bytes((REPO / "gradebook.db").read_bytes())
+    assert pragmas(f"sqlite:///{course_copy}") == (2, "delete")
