@@ -371,6 +371,9 @@ class ExecuteRecord:
     total_seconds: float = _checked(_number, 0.0)
     stopped: str | None = _checked(_optional(_text))  # why later cells were not run
     truncated: bool = _checked(_flag, False)  # some output was dropped over the limits
+    # Cells stopped for time, as "cell 7 (convolve): stopped after 30 s": the checks load
+    # only their definitions (HiddenChecks).
+    time_stops: list | None = _checked(_optional(_list_of(_text)))
 
 
 @dataclass

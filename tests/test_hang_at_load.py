@@ -25,6 +25,7 @@ from convgrade.autograde.sandboxedexecute import (
 )
 from convgrade.checks import notebook_code
 from convgrade.contract import RECORD_KEY, NotebookRecord
+from convgrade.reports import gradebook_table
 from convgrade.sandbox.inside import StudentCode
 
 HANGS_AFTER_DEFINING = (
@@ -84,6 +85,7 @@ def test_stopped_cells_are_matched_by_index_and_grade_id():
     assert [c["definitions_only"] for c in cells] == [False, True, False]
     assert doctest.testmod(notebook_code).failed == 0
     assert doctest.testmod(hiddenchecks).failed == 0
+    assert doctest.testmod(sandboxedexecute).failed == 0
 
 
 def test_a_timed_out_cell_and_a_budget_interrupted_cell_are_recorded(tmp_path, monkeypatch):
@@ -101,6 +103,14 @@ def test_a_timed_out_cell_and_a_budget_interrupted_cell_are_recorded(tmp_path, m
         {"index": 0, "grade_id": "a", "stopped_by": CELL_TIMEOUT, "seconds": 4.0},
         {"index": 1, "grade_id": None, "stopped_by": NOTEBOOK_BUDGET, "seconds": 1.0},
     ]
+    # The instructor's problem list reads it from the record, never from the outputs.
+    assert gradebook_table.problems(tmp_path, notebooks=[("s", nb)]) == {
+        "s": [
+            f"notebook run stopped: {sandboxedexecute.BUDGET_USED}",
+            "notebook run: cell 1 (a): stopped after 4 s",
+            "notebook run: cell 2: interrupted when the notebook's 1 s of CPU time ran out",
+        ]
+    }
 
 
 def test_a_cell_that_ignores_the_interrupt_is_recorded(tmp_path):
@@ -118,8 +128,9 @@ def test_errors_and_a_dead_kernel_are_not_time_stops(tmp_path):
     """A KeyboardInterrupt the student raises is only an output, and a crash is cheap to load
     again (the loader handles it): neither makes a cell load definitions only."""
     cells = ["raise KeyboardInterrupt", "import os\nos._exit(1)", "print('never')"]
-    _, resources = run(tmp_path, cells, timeout=10)
+    nb, resources = run(tmp_path, cells, timeout=10)
     assert resources[TIME_STOPPED_CELLS_KEY] == []
+    assert nb.metadata[RECORD_KEY]["execute"]["time_stops"] == []
 
 
 SUITE = {

@@ -96,6 +96,7 @@ class SandboxedExecute(Execute):
                 total_seconds=round(time.monotonic() - started, 3),
                 stopped=self._stop_reason,
                 truncated=bool(self._truncated),
+                time_stops=[describe_time_stop(stop) for stop in self._time_stops],
             )
             NotebookRecord(execute=execute).write(nb)
             resources[NOTEBOOK_CPU_KEY] = round(self._cpu_used(), 3)
@@ -240,3 +241,22 @@ class SandboxedExecute(Execute):
                 )
             )
             return cell, resources
+
+
+def describe_time_stop(stop):
+    """One line for the instructor's problem list about a cell stopped for time.
+
+    Examples
+    --------
+    >>> describe_time_stop({"index": 6, "grade_id": "convolve", "stopped_by": CELL_TIMEOUT,
+    ...                     "seconds": 30.0})
+    'cell 7 (convolve): stopped after 30 s'
+    >>> describe_time_stop({"index": 8, "grade_id": None, "stopped_by": NOTEBOOK_BUDGET,
+    ...                     "seconds": 120.0})
+    "cell 9: interrupted when the notebook's 120 s of CPU time ran out"
+    """
+    grade_id = stop["grade_id"][:40] if stop["grade_id"] else None  # the submission's text
+    cell = f"cell {stop['index'] + 1}" + (f" ({grade_id})" if grade_id else "")
+    if stop["stopped_by"] == NOTEBOOK_BUDGET:
+        return f"{cell}: interrupted when the notebook's {stop['seconds']:g} s of CPU time ran out"
+    return f"{cell}: stopped after {stop['seconds']:g} s"

@@ -101,6 +101,8 @@ def _notebook_problems(notebook):
     # SandboxedExecute's record, not the outputs: student code can print anything there.
     if info.execute and info.execute.stopped:
         reasons.append(f"notebook run stopped: {info.execute.stopped}")
+    if info.execute:
+        reasons += [f"notebook run: {stop}" for stop in info.execute.time_stops or []]
     if info.execute and info.execute.truncated:
         reasons.append("output truncated")
     reasons += records.rejected

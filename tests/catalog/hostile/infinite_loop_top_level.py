@@ -1,6 +1,9 @@
-"""Starts an endless loop at the top level of the convolve cell."""
+"""Starts an endless loop at the top level of the convolve cell, after defining convolve.
+The notebook run stops the cell once; the checks then load only its definitions (as plain
+nbgrader's later cells see them), not the loop again: convolve's zeros lose its checks, and
+the other answers, which are right, keep theirs (the colour checks with the grader's convolve
+in place, the knock-on rule)."""
 # attack: resources
-# The other answers are right, but the answers never finish loading, so no check runs.
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
 # expect: loses=check_convolve_nonsquare
@@ -10,9 +13,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
-# expect: loses=check_kernels
-# expect: loses=check_to_uint8
 # %% convolve
 def convolve(image, kernel):
     return np.zeros((1, 1))
