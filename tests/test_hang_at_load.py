@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
-from nbgrader.tests import create_grade_cell, create_solution_cell
+from nbgrader.tests import create_grade_cell, create_locked_cell, create_solution_cell
 from nbgrader.utils import determine_grade
 
 from convgrade.autograde import hiddenchecks, sandboxedexecute
@@ -72,17 +72,22 @@ def test_a_definitions_only_cell_loads_its_definitions_and_none_of_its_work():
 
 def test_stopped_cells_are_matched_by_index_and_grade_id():
     answer = create_solution_cell("def convolve(image, kernel):\n    pass", "code", "convolve")
-    nb = new_notebook(cells=[new_code_cell("x = 1"), answer, new_code_cell("y = 2")])
+    locked = create_locked_cell("show(convolve(photo, BLUR))", "code", "gallery")
+    added = new_code_cell("result = convolve(photo, BLUR)")
+    nb = new_notebook(cells=[new_code_cell("x = 1"), answer, new_code_cell("y = 2"), locked, added])
     stops = [
         {"index": 1, "grade_id": "convolve"},
         {"index": 2, "grade_id": "convolve"},  # moved or forged: names no cell
         {"index": 9, "grade_id": None},
         "not a record",
+        {"index": 3, "grade_id": "gallery"},
+        {"index": 4, "grade_id": None},
     ]
     stopped = notebook_code.time_stopped_indices(nb, stops)
-    assert stopped == {1}
+    assert stopped == {1, 3, 4}
     cells = notebook_code.code_cells(nb, stopped)
-    assert [c["definitions_only"] for c in cells] == [False, True, False]
+    # The locked cell loads only its definitions anyway: not marked, so no note either.
+    assert [c["definitions_only"] for c in cells] == [False, True, False, False, True]
     assert doctest.testmod(notebook_code).failed == 0
     assert doctest.testmod(hiddenchecks).failed == 0
     assert doctest.testmod(sandboxedexecute).failed == 0

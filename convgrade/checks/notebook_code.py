@@ -56,7 +56,8 @@ def code_cells(notebook, definitions_only=()):
                 "answer": answer,
                 "locked": locked and not answer,
                 "label": f"your {grade_id} cell" if answer and grade_id else f"cell {index + 1}",
-                "definitions_only": index in definitions_only,
+                # A locked cell loads only its definitions anyway: nothing to change or say.
+                "definitions_only": index in definitions_only and (answer or not locked),
             }
         )
     return cells
