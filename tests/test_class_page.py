@@ -231,3 +231,18 @@ def test_a_forgiven_knock_on_is_not_counted_as_a_students_mistake():
         check(f"test_{n}", False, "transposed kernel", ["patch transposed"]) for n in range(2)
     ]
     assert notebook_mistakes(notebook) == [Mistake.TRANSPOSED_KERNEL, Mistake.PATCH_TRANSPOSED]
+
+
+@pytest.mark.parametrize("fixture", ["sample", "damaged"])
+def test_is_the_report_made_from_the_records_alone_the_same(fixture, request, monkeypatch):
+    """The report keeps only the notebooks' records in memory, not their outputs (pictures,
+    about a megabyte a student); the page is the one the whole notebooks give."""
+    from convgrade.reports import gradebook_table
+
+    root = request.getfixturevalue(fixture)[0]
+    first = next(gradebook_table.autograded_notebooks(root / "autograded", ASSIGNMENT))[1]
+    assert first.cells and all(set(cell) == {"cell_type", "metadata"} for cell in first.cells)
+    kept = write_report(root, root / "reports" / "records.html").read_text()
+    monkeypatch.setattr(gradebook_table, "records_only", lambda notebook: notebook)
+    whole = write_report(root, root / "reports" / "whole.html").read_text()
+    assert kept == whole
