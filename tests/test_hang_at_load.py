@@ -14,6 +14,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.tests import create_grade_cell, create_locked_cell, create_solution_cell
 from nbgrader.utils import determine_grade
+from test_pre_hiddenchecks import SUITE as HARNESS
 
 from convgrade.autograde import hiddenchecks, sandboxedexecute
 from convgrade.autograde.hiddenchecks import HiddenChecks
@@ -138,20 +139,9 @@ def test_errors_and_a_dead_kernel_are_not_time_stops(tmp_path):
     assert nb.metadata[RECORD_KEY]["execute"]["time_stops"] == []
 
 
+# The hidden-checks harness of tests/test_pre_hiddenchecks.py, with a check of to_uint8 alone.
 SUITE = {
-    "pytest.ini": "[pytest]\npython_files = test_*.py\n",
-    "conftest.py": """
-        import pytest
-        from convgrade.checks import runner
-
-        def pytest_configure(config):
-            config.addinivalue_line("markers", "group(name): the graded cell it counts toward")
-            runner.register_collector(config)
-
-        @pytest.fixture(scope="session")
-        def student(request):
-            return request.config.stash[runner.SUBMISSION_KEY]
-    """,
+    **{name: HARNESS[name] for name in ("pytest.ini", "conftest.py")},
     "test_to_uint8.py": """
         import numpy as np
         import pytest
