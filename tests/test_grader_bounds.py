@@ -348,6 +348,27 @@ def test_the_last_submissions_start_no_spare_processes(monkeypatch):
     assert launched == [2, 1, 2, 2]
 
 
+def test_ctrl_c_while_a_submission_is_recorded_waits_until_it_is_recorded_whole():
+    """A Ctrl-C between writing a student's autograded folder and recording its state would
+    make the next run regrade a student the stopped run counted as graded."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        steps = []
+        with pytest.raises(KeyboardInterrupt):
+            with scheduler._ctrl_c_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # Python would run the handler here, at its next check
+                steps.append("recorded whole")
+        assert steps == ["recorded whole"]
+        assert signal.getsignal(signal.SIGINT) is stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.e2e
 def test_killing_a_grading_process_mid_batch_spares_every_submission(tmp_path):
     """A real `convgrade grade` with two workers: one is killed while grading. Every

@@ -14,6 +14,7 @@ long-lived grading process accumulates (nbconvert's and traitlets' caches, fragm
 cannot grow with the class.
 """
 
+import contextlib
 import json
 import os
 import resource
@@ -231,7 +232,8 @@ def grade_class(
         later = []  # (job, key): pages the coordinator makes itself, after grading
 
         def done(future, job, key):
-            _record(future, job, key, writer, state, report, pages, later)
+            with _ctrl_c_deferred():
+                _record(future, job, key, writer, state, report, pages, later)
             bar.update()
 
         run_jobs(executor, todo, done)
@@ -250,6 +252,27 @@ def grade_class(
     report.seconds = time.monotonic() - started
     _save_timings(root, report)
     return report
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred():
+    """Hold Ctrl-C (SIGINT) until the block ends, then act on it as before: a submission is
+    recorded whole (grades, autograded folder, page and state together), so a run stopped
+    there and started again neither regrades it nor misses it. Python runs signal handlers
+    in the main thread only, so only there is a handler swapped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held and callable(previous):
+            previous(*held[0])
+        elif held and previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 def _save_timings(root, report):
