@@ -2,8 +2,8 @@
 checks load the submission (issue 13, "a hang costs once")?
 
 SandboxedExecute records which cells it stopped for time (resources, never outputs);
-HiddenChecks loads those cells with only their imports, functions and classes, and says so
-on the cell.
+HiddenChecks loads those cells with only their imports, functions, classes and assignments,
+and says so on the cell.
 """
 
 import doctest
@@ -33,6 +33,8 @@ HANGS_AFTER_DEFINING = (
     "import math\n"
     "def before():\n    return 'defined before the loop'\n"
     "started = 'top-level work'\n"
+    "calls = []\n"
+    "calls.append('a top-level call')\n"
     "while True:\n    pass\n"
     "class After:\n    pass\n"
 )
@@ -45,12 +47,12 @@ def run(tmp_path, cells, **settings):
     return step.preprocess(new_notebook(cells=cells), {"metadata": {"path": str(tmp_path)}})
 
 
-def test_a_definitions_only_cell_loads_its_definitions_and_none_of_its_work():
-    """Imports, functions and classes, before and after the loop; not the loop (this would
-    hang), not the assignment. A cell without the mark still runs in full."""
+def test_a_skip_top_level_work_cell_loads_its_definitions_and_none_of_its_work():
+    """Imports, functions, classes and assignments, before and after the loop; not the loop
+    (this would hang). A cell without the mark still runs in full."""
     cells = [
-        {"index": 0, "source": HANGS_AFTER_DEFINING, "answer": True, "definitions_only": True},
-        {"index": 1, "source": "later = before()", "answer": True, "definitions_only": False},
+        {"index": 0, "source": HANGS_AFTER_DEFINING, "answer": True, "skip_top_level_work": True},
+        {"index": 1, "source": "later = before()", "answer": True, "skip_top_level_work": False},
     ]
     code = StudentCode()
 
@@ -68,7 +70,7 @@ def test_a_definitions_only_cell_loads_its_definitions_and_none_of_its_work():
     namespace = code.namespace
     assert namespace["later"] == "defined before the loop"
     assert "math" in namespace and "After" in namespace
-    assert "started" not in namespace
+    assert namespace["started"] == "top-level work" and namespace["calls"] == []
 
 
 def test_stopped_cells_are_matched_by_index_and_grade_id():
@@ -88,7 +90,7 @@ def test_stopped_cells_are_matched_by_index_and_grade_id():
     assert stopped == {1, 3, 4}
     cells = notebook_code.code_cells(nb, stopped)
     # The locked cell loads only its definitions anyway: not marked, so no note either.
-    assert [c["definitions_only"] for c in cells] == [False, True, False, False, True]
+    assert [c["skip_top_level_work"] for c in cells] == [False, True, False, False, True]
     assert doctest.testmod(notebook_code).failed == 0
     assert doctest.testmod(hiddenchecks).failed == 0
     assert doctest.testmod(sandboxedexecute).failed == 0
@@ -186,6 +188,6 @@ def test_the_checks_load_a_stopped_cell_without_its_hang_and_say_so(hidden_dir, 
     assert determine_grade(nb.cells[1]) == (1.0, 1.0)
     assert nb.cells[0].outputs[-1].text == (
         "Grading note: your to_uint8_answer cell did not finish when your notebook ran (it was "
-        "stopped after 30 s), so only its imports, functions and classes were loaded for the "
-        "hidden checks.\n"
+        "stopped after 30 s), so only its imports, functions, classes and assignments were "
+        "loaded for the hidden checks.\n"
     )

@@ -82,7 +82,7 @@ class HiddenChecks(NbGraderPreprocessor):
         stopped = time_stopped_indices(nb, stops)
         submission = Submission.from_notebook(
             nb,
-            definitions_only=stopped,
+            skip_top_level_work=stopped,
             sandbox=Sandbox(parent=self),
             files_dir=files_dir,
             call_timeout=self.call_timeout,
@@ -112,8 +112,8 @@ class HiddenChecks(NbGraderPreprocessor):
             write_check_records(cell, [_summary(r) for r in group.results])
         process = submission.process
         for cell in submission.cells:
-            if cell.get("definitions_only"):
-                note = definitions_only_note(cell["label"], stops, cell["index"])
+            if cell.get("skip_top_level_work"):
+                note = skipped_work_note(cell["label"], stops, cell["index"])
                 nb.cells[cell["index"]].outputs.append(
                     new_output("stream", name="stdout", text=note + "\n")
                 )
@@ -136,16 +136,17 @@ class HiddenChecks(NbGraderPreprocessor):
         return max(self.submission_budget - float(used), 0.0)
 
 
-def definitions_only_note(label, stops, index):
+def skipped_work_note(label, stops, index):
     """The note on a cell the notebook run stopped for time, saying how the checks loaded it:
     the grader's words, and the cell's label bounded (a grade_id is the submission's text).
 
     Examples
     --------
     >>> stops = [{"index": 3, "stopped_by": "cell_timeout", "seconds": 30}]
-    >>> print(definitions_only_note("cell 4", stops, 3))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(skipped_work_note("cell 4", stops, 3))  # doctest: +NORMALIZE_WHITESPACE
     Grading note: cell 4 did not finish when your notebook ran (it was stopped after 30 s),
-    so only its imports, functions and classes were loaded for the hidden checks.
+    so only its imports, functions, classes and assignments were loaded for the hidden
+    checks.
     """
     stop = next(s for s in stops if isinstance(s, dict) and s.get("index") == index)
     seconds = float(stop.get("seconds") or 0)
@@ -156,8 +157,8 @@ def definitions_only_note(label, stops, index):
     )
     return (
         f"Grading note: {clean_text(label, MAX_LINE)} did not finish when your notebook ran "
-        f"({how}), so only its imports, functions and classes were loaded for the hidden "
-        "checks."
+        f"({how}), so only its imports, functions, classes and assignments were loaded for "
+        "the hidden checks."
     )
 
 

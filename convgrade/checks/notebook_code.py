@@ -25,9 +25,9 @@ def _python_source(source):
     return "\n".join(kept)
 
 
-def code_cells(notebook, definitions_only=()):
+def code_cells(notebook, skip_top_level_work=()):
     """The code cells the worker loads, as
-    ``{"index", "source", "answer", "locked", "label", "definitions_only"}``.
+    ``{"index", "source", "answer", "locked", "label", "skip_top_level_work"}``.
 
     Test cells are left out: the grader runs its own checks. Answer (solution) cells run in
     full; other cells contribute only imports, definitions and assignments (see the worker).
@@ -35,10 +35,10 @@ def code_cells(notebook, definitions_only=()):
     Parameters
     ----------
     notebook : NotebookNode or path
-    definitions_only : collection of int
-        Indices (in ``notebook.cells``) of cells to load with only their imports, functions
-        and classes, as a locked cell is: those the notebook run stopped for time
-        (``time_stopped_indices``), so their top-level work does not hang a second time.
+    skip_top_level_work : collection of int
+        Indices (in ``notebook.cells``) of cells to load with only their imports, functions,
+        classes and assignments: those the notebook run stopped for time
+        (``time_stopped_indices``), so their other top-level code does not hang again.
     """
     if not isinstance(notebook, dict):
         notebook = nbformat.read(str(notebook), as_version=4)
@@ -57,7 +57,7 @@ def code_cells(notebook, definitions_only=()):
                 "locked": locked and not answer,
                 "label": f"your {grade_id} cell" if answer and grade_id else f"cell {index + 1}",
                 # A locked cell loads only its definitions anyway: nothing to change or say.
-                "definitions_only": index in definitions_only and (answer or not locked),
+                "skip_top_level_work": index in skip_top_level_work and (answer or not locked),
             }
         )
     return cells

@@ -40,10 +40,10 @@ class Submission:
         self._started = False
 
     @classmethod
-    def from_notebook(cls, notebook, *, definitions_only=(), **options):
-        """A notebook path or NotebookNode; the cells at indices `definitions_only` load
-        only their imports, functions and classes (see notebook_code.code_cells)."""
-        return cls(notebook_code.code_cells(notebook, definitions_only), **options)
+    def from_notebook(cls, notebook, *, skip_top_level_work=(), **options):
+        """A notebook path or NotebookNode; the cells at indices `skip_top_level_work` load
+        only their imports, functions, classes and assignments (see inside.StudentCode.load)."""
+        return cls(notebook_code.code_cells(notebook, skip_top_level_work), **options)
 
     @classmethod
     def reference(cls, **options):

@@ -285,12 +285,13 @@ class StudentCode:
     def load(self, cells):
         """Run each cell's statements one by one, so one failing line does not hide the rest.
 
-        A cell marked ``definitions_only`` (the notebook run stopped it for time) loads as a
-        locked cell does: its imports, functions and classes, none of its top-level work.
-        That is what plain nbgrader gives later cells too: it interrupts the cell and goes
-        on, so the functions defined before the loop exist. And it is never worse for the
-        student than running it again, which would only hang a second time and leave every
-        check at 0.
+        A cell marked ``skip_top_level_work`` (the notebook run stopped it for time) loads
+        its imports, functions, classes and assignments, as a cell the student added does,
+        but none of its other top-level code (loops, calls): running that again would most
+        likely hang again, costing the time limit twice and leaving every check at 0. Plain
+        nbgrader is close to this: it interrupts the cell and goes on, so what the cell
+        defined before the hang exists for the later cells. An assignment that hangs still
+        costs the load's limit.
         """
         errors = []
         for cell in cells:
@@ -310,13 +311,12 @@ class StudentCode:
                     }
                 )
                 continue
-            wanted = (
-                DEFINITIONS
-                if cell.get("definitions_only") or cell.get("locked")
-                else object
-                if cell["answer"]
-                else DEFINING_STATEMENTS
-            )
+            if cell.get("locked"):
+                wanted = DEFINITIONS
+            elif cell["answer"] and not cell.get("skip_top_level_work"):
+                wanted = object
+            else:
+                wanted = DEFINING_STATEMENTS
             for statement in tree.body:
                 if not isinstance(statement, wanted):
                     continue
