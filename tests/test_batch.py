@@ -302,9 +302,11 @@ def test_a_worker_never_opens_the_courses_own_gradebook(released_course, tmp_pat
     assert not (tmp_path / "shared.db").exists()
 
 
-def test_only_a_workers_private_gradebook_copy_skips_waiting_for_the_disk(tmp_path):
+def test_only_a_workers_private_gradebook_copy_skips_waiting_for_the_disk(tmp_path, monkeypatch):
     """nbgrader commits after every grade; a worker's throwaway copy need not wait for the
     disk each time, but the course's gradebook (the coordinator's) keeps SQLite's defaults."""
+    import tempfile
+
     from sqlalchemy import text
 
     from convgrade.batch.submission_grader import CourseBundle, SubmissionGrader
@@ -319,6 +321,14 @@ def test_only_a_workers_private_gradebook_copy_skips_waiting_for_the_disk(tmp_pa
 
     grader = SubmissionGrader(CourseBundle.from_course(REPO, "convolutions"))
     assert pragmas(grader.db_url) == (0, "memory")
+    # Also when the temporary folder is reached through a link (SQLite resolves it).
+    real, link = tmp_path / "real-tmp", tmp_path / "linked-tmp"
+    real.mkdir()
+    link.symlink_to(real)
+    monkeypatch.setattr(tempfile, "tempdir", str(link))
+    linked = SubmissionGrader(CourseBundle.from_course(REPO, "convolutions"))
+    assert str(linked.root).startswith(str(link))
+    assert pragmas(linked.db_url) == (0, "memory")
     course_copy = tmp_path / "gradebook.db"
     course_copy.write_bytes((REPO / "gradebook.db").read_bytes())
     assert pragmas(f"sqlite:///{course_copy}") == (2, "delete")

@@ -185,3 +185,43 @@ def test_is_the_page_the_one_nbconverts_own_html_pass_gives(
     assert len(pages[0]) > 100_000  # the pictures are in it
     assert f'<img src="a.png" alt="{safe_html.MISSING_ALT_TEXT}">' in pages[0]
     assert '<img src="b.png" title="x&gt;y" alt="b">' in pages[0]
+
+
+def test_remembered_results_are_bounded_by_size_and_forget_the_oldest():
+    calls = []
+    remember = safe_html.Remembered(lambda text: calls.append(text) or text.upper(), 1000)
+    assert remember("ab") == "AB" and remember("ab") == "AB" and calls == ["ab"]
+    large = "x" * 60  # with its result, more than a twentieth of the bound: never kept
+    remember(large)
+    remember(large)
+    assert calls.count(large) == 2
+    for number in range(100):
+        remember(f"{number:020d}")
+    assert sum(chars for _, chars in remember._kept.values()) <= 1000
+    calls.clear()
+    remember("ab")
+    assert calls == ["ab"]  # the least recently used was forgotten
+
+
+def test_is_markdown_rendered_once_for_every_students_page(monkeypatch):
+    """The same lesson cell on two students' pages (their own folders): rendered once."""
+    rendered = []
+    real = safe_html.render_markdown
+
+    def counting(source, *args, **kwargs):
+        rendered.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(safe_html, "render_markdown", counting)
+    monkeypatch.setattr(
+        safe_html, "_remembered_markdown", safe_html.Remembered(safe_html._render_markdown_alone)
+    )
+    pages = [
+        safe_html.markdown2html(
+            {"cell": {}, "resources": {"metadata": {"path": f"autograded/{student}/hw"}}},
+            "A *kernel* $k$ <script>x()</script>",
+        )
+        for student in ("ada", "bob")
+    ]
+    assert pages[0] == pages[1] and "<script" not in pages[0] and "<math" in pages[0]
+    assert len(rendered) == 1

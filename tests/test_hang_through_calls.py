@@ -6,8 +6,6 @@ second time; the knock-on retry with the grader's convolve then judges the colou
 Real sandboxed workers with a 1 s limit: each test costs one hang at most.
 """
 
-import time
-
 import numpy as np
 import pytest
 
@@ -77,10 +75,12 @@ def hang_convolve(process):
 def test_colour_code_on_a_hung_convolve_fails_at_once_and_passes_with_the_graders(colour):
     with StudentProcess(cells(), call_timeout=LIMIT, budget=30.0) as process:
         hang_convolve(process)
-        started = time.process_time(), time.monotonic()
+        spent = process.spent
         with pytest.raises(StudentCodeError) as plain:
             process.call(colour, IMAGE, KERNEL)
-        assert time.monotonic() - started[1] < LIMIT, "refused inside the worker, not stopped"
+        # CPU time, not wall-clock: a busy machine must not fail this (the fresh process's
+        # start is the grader's time, not counted).
+        assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
         notes = []
         for _ in range(2):
             node = Node()

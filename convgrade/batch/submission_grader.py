@@ -52,6 +52,7 @@ import os
 import resource
 import shutil
 import socket
+import sqlite3
 import tempfile
 import time
 import warnings
@@ -326,7 +327,7 @@ class SubmissionGrader:
         self.root = self._folder.path
         (self.root / "nbgrader_config.py").write_text(bundle.config_text)
         (self.root / "gradebook.db").write_bytes(bundle.gradebook)
-        _PRIVATE_GRADEBOOK_FOLDERS.add(str(self.root))
+        _PRIVATE_GRADEBOOK_FOLDERS.add(os.path.realpath(self.root))
         self.config = load_config(self.root, bundle.site_config)
         # Grade with the hidden checks the coordinator fingerprinted, not this machine's.
         _write_folder(self.root / "hidden_checks", bundle.hidden_checks)
@@ -532,11 +533,12 @@ def _private_copies_do_not_wait_for_the_disk(dbapi_connection, _record):
     a submission), and at a few milliseconds each that was half the cost of a feedback page.
     The copy is thrown away with its worker; the course's gradebook, written by the
     coordinator alone, keeps SQLite's defaults."""
-    if not _PRIVATE_GRADEBOOK_FOLDERS:
+    if not _PRIVATE_GRADEBOOK_FOLDERS or not isinstance(dbapi_connection, sqlite3.Connection):
         return
     rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
     files = [row[2] for row in rows if row[1] == "main" and row[2]]
-    if files and str(Path(files[0]).parent) in _PRIVATE_GRADEBOOK_FOLDERS:
+    # SQLite names the file with links resolved; so are the folders kept above.
+    if files and os.path.dirname(os.path.realpath(files[0])) in _PRIVATE_GRADEBOOK_FOLDERS:
         dbapi_connection.execute("PRAGMA synchronous=OFF")
         dbapi_connection.execute("PRAGMA journal_mode=MEMORY")
 

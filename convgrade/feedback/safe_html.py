@@ -19,7 +19,7 @@ before the sanitiser sees it (nh3 is linear in its input).
   cleaned whole with `clean_page_body`.
 """
 
-import functools
+import collections
 import json
 import re
 from pathlib import Path
@@ -329,19 +329,14 @@ def markdown2html(context, source):
     attachments = cell.get("attachments") if hasattr(cell, "get") else None
     path = (context.get("resources") or {}).get("metadata", {}).get("path", "")
     attachments = attachments if isinstance(attachments, dict) else {}
-    if attachments or not isinstance(source, str) or len(source) > MAX_REMEMBERED_MARKDOWN:
+    if attachments or not isinstance(source, str):
         return render_markdown(source, attachments, path, formulas=True)
-    return _remembered_markdown(source, path if isinstance(path, str) else str(path))
+    # `path` only matters for embedding images, which render_markdown never does.
+    return _remembered_markdown(source)
 
 
-MAX_REMEMBERED_MARKDOWN = 20_000  # characters; longer Markdown is rendered each time
-
-
-@functools.lru_cache(maxsize=512)
-def _remembered_markdown(source, path):
-    """render_markdown with formulas, once per text: most Markdown cells (the lesson's) are
-    the same on every student's page."""
-    return render_markdown(source, None, path, formulas=True)
+def _render_markdown_alone(source):
+    return render_markdown(source, None, "", formulas=True)
 
 
 BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.DOTALL | re.IGNORECASE)
@@ -423,24 +418,51 @@ class SafeFeedbackExporter(HTMLExporter):
         return kept[lexer]
 
 
+class Remembered:
+    """A pure function of text, remembering its results: up to `max_chars` characters in
+    all (texts and results), the least recently used forgotten first. Bounded by size, not
+    by count, so a submission of huge cells cannot make a worker hold much."""
+
+    def __init__(self, function, max_chars=2_000_000):
+        self._function, self._max_chars = function, max_chars
+        self._kept = collections.OrderedDict()  # key -> (result, characters)
+        self._chars = 0
+
+    def __call__(self, *key):
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key][0]
+        result = self._function(*key)
+        chars = len(result) + sum(len(part) for part in key if isinstance(part, str))
+        if chars <= self._max_chars // 20:  # a large one is made each time, not kept
+            self._kept[key] = (result, chars)
+            self._chars += chars
+            while self._chars > self._max_chars:
+                _, (_, dropped) = self._kept.popitem(last=False)
+                self._chars -= dropped
+        return result
+
+
 class RememberedHighlight:
     """A highlight_code filter that colours each (code, language, cell metadata) once."""
 
-    MAX_REMEMBERED_CHARS = 20_000  # longer code is coloured each time, not kept
-
     def __init__(self, highlight):
         self._highlight = highlight
-        self._remembered = functools.lru_cache(maxsize=512)(self._coloured)
+        self._remembered = Remembered(self._coloured)
 
     def _coloured(self, source, language, metadata_json):
         metadata = json.loads(metadata_json) if metadata_json is not None else None
         return self._highlight(source, language, metadata)
 
     def __call__(self, source, language=None, metadata=None):
-        if not isinstance(source, str) or len(source) > self.MAX_REMEMBERED_CHARS:
+        if not isinstance(source, str) or not isinstance(language, str | None):
             return self._highlight(source, language, metadata)
         metadata_json = None if metadata is None else json.dumps(metadata, sort_keys=True)
         return self._remembered(source, language, metadata_json)
+
+
+# Most Markdown cells (the lesson's) are the same on every student's page.
+_remembered_markdown = Remembered(_render_markdown_alone)
 
 
 # nbconvert's words for an image without alt text (HTMLExporter.from_notebook_node).
