@@ -8,13 +8,13 @@ and says so on the cell.
 
 import doctest
 import signal
-import textwrap
 
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.tests import create_grade_cell, create_locked_cell, create_solution_cell
 from nbgrader.utils import determine_grade
 from test_pre_hiddenchecks import SUITE as HARNESS
+from test_pre_hiddenchecks import write_suite
 
 from convgrade.autograde import hiddenchecks, sandboxedexecute
 from convgrade.autograde.hiddenchecks import HiddenChecks
@@ -165,10 +165,7 @@ RIGHT_THEN_HANGS = (
 
 @pytest.fixture(scope="module")
 def hidden_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hidden")
-    for name, text in SUITE.items():
-        (folder / name).write_text(textwrap.dedent(text))
-    return folder
+    return write_suite(tmp_path_factory.mktemp("hidden"), SUITE)
 
 
 def test_the_checks_load_a_stopped_cell_without_its_hang_and_say_so(hidden_dir, tmp_path):

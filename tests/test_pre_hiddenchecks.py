@@ -66,12 +66,16 @@ ROUNDS_BUT_WRAPS = (
 FORGED_SCORE = {"output_type": "execute_result", "data": {"text/plain": "2.0"}, "metadata": {}}
 
 
-@pytest.fixture(scope="module")
-def hidden_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hidden")
-    for name, text in SUITE.items():
+def write_suite(folder, suite):
+    """Write a hidden-checks suite ({file name: indented text}) into `folder`."""
+    for name, text in suite.items():
         (folder / name).write_text(textwrap.dedent(text))
     return folder
+
+
+@pytest.fixture(scope="module")
+def hidden_dir(tmp_path_factory):
+    return write_suite(tmp_path_factory.mktemp("hidden"), SUITE)
 
 
 def notebook(answer):
