@@ -20,6 +20,7 @@ from convgrade.autograde import hiddenchecks, sandboxedexecute
 from convgrade.autograde.hiddenchecks import HiddenChecks
 from convgrade.autograde.sandboxedexecute import (
     CELL_TIMEOUT,
+    NOTEBOOK_BACKSTOP,
     NOTEBOOK_BUDGET,
     TIME_STOPPED_CELLS_KEY,
     SandboxedExecute,
@@ -119,6 +120,22 @@ def test_a_timed_out_cell_and_a_budget_interrupted_cell_are_recorded(tmp_path, m
             "notebook run: cell 2: interrupted when the notebook's 1 s of CPU time ran out",
         ]
     }
+
+
+def test_a_cell_the_wall_clock_backstop_stops_is_recorded_as_the_backstop(tmp_path, monkeypatch):
+    """A sleeping cell costs no CPU time: the backstop (WALL_CLOCK_FACTOR times the budget)
+    stops it before its own timeout, and the record, the problem list and the next cell's
+    note name the backstop, not a cell timeout of a few seconds."""
+    monkeypatch.setattr(sandboxedexecute, "WALL_CLOCK_FACTOR", 2)
+    cells = ["import time\ntime.sleep(60)", "print('never')"]
+    nb, resources = run(tmp_path, cells, timeout=60, notebook_budget=1.5)
+    assert resources[TIME_STOPPED_CELLS_KEY] == [
+        {"index": 0, "grade_id": None, "stopped_by": NOTEBOOK_BACKSTOP, "seconds": 3.0}
+    ]
+    assert nb.cells[1].outputs[0].text == sandboxedexecute.OVER_BACKSTOP.format(seconds=3) + "\n"
+    assert gradebook_table.problems(tmp_path, notebooks=[("s", nb)])["s"][1:] == [
+        "notebook run: cell 1: interrupted when the notebook's run reached its 3 s limit"
+    ]
 
 
 def test_a_cell_that_ignores_the_interrupt_is_recorded(tmp_path):

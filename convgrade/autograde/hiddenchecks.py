@@ -9,6 +9,7 @@ from traitlets import Float, Unicode, default, validate
 
 from convgrade import course_folders
 from convgrade.autograde.sandboxedexecute import (
+    NOTEBOOK_BACKSTOP,
     NOTEBOOK_BUDGET,
     NOTEBOOK_CPU_KEY,
     TIME_STOPPED_CELLS_KEY,
@@ -150,11 +151,11 @@ def skipped_work_note(label, stops, index):
     """
     stop = next(s for s in stops if isinstance(s, dict) and s.get("index") == index)
     seconds = float(stop.get("seconds") or 0)
-    how = (
-        f"it was stopped when the notebook run had used its {seconds:g} s of CPU time"
-        if stop.get("stopped_by") == NOTEBOOK_BUDGET
-        else f"it was stopped after {seconds:g} s"
-    )
+    limit = f"{seconds:g} s"
+    how = {
+        NOTEBOOK_BUDGET: f"it was stopped when the notebook run had used its {limit} of CPU time",
+        NOTEBOOK_BACKSTOP: f"it was stopped when the notebook run reached its {limit} limit",
+    }.get(stop.get("stopped_by"), f"it was stopped after {limit}")
     return (
         f"Grading note: {clean_text(label, MAX_LINE)} did not finish when your notebook ran "
         f"({how}), so only its imports, functions, classes and assignments were loaded for "

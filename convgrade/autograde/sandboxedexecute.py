@@ -26,6 +26,10 @@ OVER_BUDGET = (
     "Not run: this notebook's cells already took the {budget:g} s of CPU time that grading "
     "allows for running one notebook."
 )
+OVER_BACKSTOP = (
+    "Not run: this notebook's cells already ran for {seconds:g} s, the longest grading "
+    "allows for running one notebook."
+)
 # Where the CPU seconds the notebook's cells used are left for HiddenChecks, which gives the
 # checks what the submission's budget has left. In resources: student code cannot reach it.
 NOTEBOOK_CPU_KEY = "convgrade_notebook_cpu_seconds"
@@ -34,10 +38,12 @@ NOTEBOOK_CPU_KEY = "convgrade_notebook_cpu_seconds"
 # hang costs once per submission. In resources, like the CPU seconds: never cell outputs
 # or metadata, which student code could forge.
 TIME_STOPPED_CELLS_KEY = "convgrade_time_stopped_cells"
-# What stopped a cell for time: its own timeout (Execute.timeout, or less when the
-# wall-clock backstop was nearer), or the notebook's CPU budget running out while it ran.
+# What stopped a cell for time: its own timeout (Execute.timeout), the notebook's CPU
+# budget running out while it ran, or the notebook's wall-clock backstop (WALL_CLOCK_FACTOR
+# times the budget) falling due while it ran.
 CELL_TIMEOUT = "cell_timeout"
 NOTEBOOK_BUDGET = "notebook_budget"
+NOTEBOOK_BACKSTOP = "notebook_backstop"
 
 
 class SandboxedExecute(Execute):
@@ -71,6 +77,7 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
         self._stop_reason = None
+        self._budget_note = None  # the note on cells the spent budget left unrun
         self._truncated = False
         self._notebook_bytes = 0
         self._cell_bytes = {}
@@ -80,10 +87,10 @@ class SandboxedExecute(Execute):
         self._cpu_at_start = 0.0
         self._time_stops = []
         self._time_stop = None  # what stopped the running cell for time, if anything did
+        self._timeout_is_backstop = False  # the running cell's timeout is the backstop's
         started = time.monotonic()
-        self._deadline = (
-            started + self.notebook_budget * WALL_CLOCK_FACTOR if self.notebook_budget > 0 else None
-        )
+        self._backstop_seconds = self.notebook_budget * WALL_CLOCK_FACTOR
+        self._deadline = started + self._backstop_seconds if self.notebook_budget > 0 else None
         km = KernelPool.take(parent=self)
         # Launch the next notebook's kernel now: its start-up overlaps this notebook's run.
         KernelPool.refill(parent=self)
@@ -135,10 +142,13 @@ class SandboxedExecute(Execute):
             return 0.0
         return max(self._clock.seconds() - self._cpu_at_start, 0.0)
 
-    def _over_budget(self):
+    def _budget_spent_by(self):
+        """NOTEBOOK_BUDGET or NOTEBOOK_BACKSTOP once the notebook may run no more cells."""
         if self.notebook_budget <= 0:
-            return False
-        return self._cpu_used() >= self.notebook_budget or time.monotonic() >= self._deadline
+            return None
+        if self._cpu_used() >= self.notebook_budget:
+            return NOTEBOOK_BUDGET
+        return NOTEBOOK_BACKSTOP if time.monotonic() >= self._deadline else None
 
     def _watch_cpu(self, cell_done):
         """Interrupt the kernel once the notebook's CPU time is spent (a thread, while one
@@ -159,9 +169,14 @@ class SandboxedExecute(Execute):
         interrupt_on_timeout, nbclient interrupts the kernel and goes on: a cell that honours
         the interrupt ends with KeyboardInterrupt and a CellTimeoutError output, and no
         exception reaches preprocess_cell; one that ignores it raises CellTimeoutError once
-        its outputs do not end (iopub_timeout). Either way, it was stopped here."""
+        its outputs do not end (iopub_timeout). Either way, it was stopped here: by its own
+        timeout, or by the backstop when that was nearer (_get_timeout)."""
         if cell is not None and self._time_stop is None:
-            self._time_stop = (CELL_TIMEOUT, float(timeout))
+            self._time_stop = (
+                (NOTEBOOK_BACKSTOP, self._backstop_seconds)
+                if self._timeout_is_backstop
+                else (CELL_TIMEOUT, float(timeout))
+            )
         return await super()._async_handle_timeout(timeout, cell)
 
     def _note_time_stop(self, cell, index):
@@ -182,22 +197,26 @@ class SandboxedExecute(Execute):
     def _get_timeout(self, cell):
         """The cell's timeout, shortened to what is left of the wall-clock backstop."""
         timeout = super()._get_timeout(cell)
+        self._timeout_is_backstop = False
         if self._deadline is None:
             return timeout
         left = max(1, math.ceil(self._deadline - time.monotonic()))
+        self._timeout_is_backstop = timeout is None or left < timeout
         return left if timeout is None else min(timeout, left)
 
     def preprocess_cell(self, cell, resources, index):
-        if self._stopped is None and cell.cell_type == "code" and self._over_budget():
+        spent_by = self._stopped is None and cell.cell_type == "code" and self._budget_spent_by()
+        if spent_by:
             self._stopped = self._stop_reason = BUDGET_USED
+            self._budget_note = (
+                OVER_BUDGET.format(budget=self.notebook_budget)
+                if spent_by == NOTEBOOK_BUDGET
+                else OVER_BACKSTOP.format(seconds=self._backstop_seconds)
+            )
             self.log.warning("Stopped executing at cell %d: %s", index, BUDGET_USED)
         if self._stopped is not None:
             if cell.cell_type == "code":
-                note = (
-                    OVER_BUDGET.format(budget=self.notebook_budget)
-                    if self._stopped == BUDGET_USED
-                    else NOT_RUN
-                )
+                note = self._budget_note if self._stopped == BUDGET_USED else NOT_RUN
                 cell.outputs = [new_output("stream", name="stdout", text=note + "\n")]
             return cell, resources
         try:
@@ -225,11 +244,15 @@ class SandboxedExecute(Execute):
                 self._note_time_stop(cell, index)
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error
-            reason = (
-                "the kernel died (did the code exit or run out of memory?)"
-                if isinstance(error, DeadKernelError)
-                else f"the cell ran past {self.timeout} s and ignored the interrupt"
-            )
+            if isinstance(error, DeadKernelError):
+                reason = "the kernel died (did the code exit or run out of memory?)"
+            elif self._time_stop and self._time_stop[0] == NOTEBOOK_BACKSTOP:
+                reason = (
+                    f"the notebook ran past its {self._backstop_seconds:g} s limit and the "
+                    "cell ignored the interrupt"
+                )
+            else:
+                reason = f"the cell ran past {self.timeout} s and ignored the interrupt"
             self._stop_reason = reason
             self.log.warning("Stopped executing at cell %d: %s", index, reason)
             cell.outputs.append(
@@ -254,9 +277,15 @@ def describe_time_stop(stop):
     >>> describe_time_stop({"index": 8, "grade_id": None, "stopped_by": NOTEBOOK_BUDGET,
     ...                     "seconds": 120.0})
     "cell 9: interrupted when the notebook's 120 s of CPU time ran out"
+    >>> describe_time_stop({"index": 8, "grade_id": None, "stopped_by": NOTEBOOK_BACKSTOP,
+    ...                     "seconds": 360.0})
+    "cell 9: interrupted when the notebook's run reached its 360 s limit"
     """
     grade_id = stop["grade_id"][:40] if stop["grade_id"] else None  # the submission's text
     cell = f"cell {stop['index'] + 1}" + (f" ({grade_id})" if grade_id else "")
     if stop["stopped_by"] == NOTEBOOK_BUDGET:
         return f"{cell}: interrupted when the notebook's {stop['seconds']:g} s of CPU time ran out"
+    if stop["stopped_by"] == NOTEBOOK_BACKSTOP:
+        limit = f"{stop['seconds']:g} s"
+        return f"{cell}: interrupted when the notebook's run reached its {limit} limit"
     return f"{cell}: stopped after {stop['seconds']:g} s"
