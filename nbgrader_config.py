@@ -7,6 +7,7 @@ kernel. See README.md for what each step does.
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 
+from convgrade.autograde.checkcellmetadata import FastCheckCellMetadata
 from convgrade.autograde.exporter import SubmissionExporter
 from convgrade.autograde.hiddenchecks import HiddenChecks
 from convgrade.autograde.repairsubmission import RepairSubmission
@@ -17,7 +18,6 @@ from convgrade.feedback.safeoutputs import SafeOutputs
 from convgrade.intake import vetting
 from nbgrader.preprocessors import (
     AssignLatePenalties,
-    CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
     LimitOutput,
@@ -50,6 +50,7 @@ c.Intake.max_entries = 1000
 c.Autograde.exporter_class = SubmissionExporter
 # RepairSubmission re-inserts deleted cells itself (nbgrader's own way can crash).
 c.OverwriteCells.add_missing_cells = False
+# FastCheckCellMetadata is nbgrader's CheckCellMetadata with its schema compiled once.
 c.Autograde.sanitize_preprocessors = [
     RequireSandbox,
     ClearOutput,
@@ -57,7 +58,7 @@ c.Autograde.sanitize_preprocessors = [
     DeduplicateIds,
     OverwriteKernelspec,
     OverwriteCells,
-    CheckCellMetadata,
+    FastCheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
@@ -67,7 +68,7 @@ c.Autograde.autograde_preprocessors = [
     HiddenChecks,
     SaveAutoGrades,
     AssignLatePenalties,
-    CheckCellMetadata,
+    FastCheckCellMetadata,
 ]
 c.Execute.timeout = 30
 c.Execute.shutdown_kernel = "immediate"
