@@ -25,7 +25,7 @@ from convgrade.checks.failures import StudentCodeError
 from convgrade.contract import Mistake
 from convgrade.sandbox import bwrap
 from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
-from convgrade.sandbox.kernel import SandboxedKernelManager, shut_down
+from convgrade.sandbox.kernel import ReadyClient, SandboxedKernelManager, shut_down
 from convgrade.sandbox.student_process import StudentProcess
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
@@ -334,6 +334,35 @@ def test_the_grader_package_is_not_in_the_sandbox():
 
 
 # ---- the kernel -------------------------------------------------------------------------------
+@pytest.mark.e2e
+def test_the_kernel_client_is_ready_without_waiting_for_a_quiet_iopub():
+    """ReadyClient returns once kernel_info is answered and IOPub carries its first status
+    message: the rest (the idle status) is left unread, where jupyter_client would wait for
+    0.2 s of silence. The first cell's output still arrives, and stale messages are not
+    taken for a cell's."""
+    km = SandboxedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    try:
+        assert isinstance(kc, ReadyClient)
+        run_sync(kc.wait_for_ready)(timeout=60)
+        left = run_sync(kc.iopub_channel.get_msg)(timeout=5)
+        assert (left["msg_type"], left["content"]) == ("status", {"execution_state": "idle"})
+        run_sync(kc.wait_for_ready)(timeout=60)  # leaves that request's idle status unread
+        printed = []
+        reply = run_sync(kc.execute_interactive)(
+            "print('first output')",
+            timeout=60,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
+        assert reply["content"]["status"] == "ok"
+        assert "".join(printed) == "first output\n"
+    finally:
+        kc.stop_channels()
+        shut_down(km)
+
+
 @pytest.mark.e2e
 def test_kernel_runs_the_lesson_libraries_and_its_ipc_folder_is_capped():
     km = SandboxedKernelManager(kernel_name="python3")
