@@ -228,7 +228,9 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
     # The first Ctrl-C stops grading; a second one must not break that clean stop.
     previous = signal.signal(signal.SIGINT, _interrupt_once)
     try:
-        code = _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_feedback)
+        code = _grade_and_feedback(
+            root, assignment, jobs, force, scheduler, student, no_feedback, not no_report
+        )
         if code != REFUSED and not no_report:
             code = max(code, _bring_results_up_to_date(root, assignment))
     except KeyboardInterrupt:
@@ -251,11 +253,14 @@ def _graded_since(root, assignment, started):
     return [f.parent.name for f in folders if f.is_dir() and f.stat().st_mtime >= started - 1]
 
 
-def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_feedback):
+def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_feedback, results):
+    """Grade, with feedback pages unless `no_feedback`; with `results` (grades.csv and the
+    class report follow), their head start is taken once the last submission is handed out."""
     from convgrade.autograde.config_check import ConfigProblem
     from convgrade.batch.scheduler import grade_class
     from convgrade.feedback.writer import UnsafeFeedbackConfig
     from convgrade.plain_text import plain
+    from convgrade.reports import ahead
     from convgrade.reports.gradebook_table import format_problems, problems
     from convgrade.sandbox.bwrap import SandboxUnavailable
 
@@ -269,6 +274,7 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
             scheduler=scheduler,
             students=student,
             feedback=not no_feedback,
+            all_handed_out=(lambda: ahead.start(root, assignment)) if results else None,
         )
     except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig) as problem:
         print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 import doctest
 import html
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -244,5 +245,49 @@ def test_is_the_report_made_from_the_records_alone_the_same(fixture, request, mo
     assert first.cells and all(set(cell) == {"cell_type", "metadata"} for cell in first.cells)
     kept = write_report(root, root / "reports" / "records.html").read_text()
     monkeypatch.setattr(gradebook_table, "records_only", lambda notebook: notebook)
+    monkeypatch.setattr(gradebook_table, "_read", {})  # nothing remembered from the first
     whole = write_report(root, root / "reports" / "whole.html").read_text()
     assert kept == whole
+
+
+def test_are_unchanged_notebooks_read_once_and_changed_ones_again(tmp_path, monkeypatch):
+    """The end of `convgrade grade` reads the class's records for the problem list, and again
+    for the report (and reports.ahead before both): a file is parsed again only once it
+    changed, even to the same size within the same second."""
+    from convgrade.reports import gradebook_table
+
+    monkeypatch.setattr(gradebook_table, "_read", {})
+    parsed = []
+    real_reads = nbformat.v4.reads
+    monkeypatch.setattr(nbformat.v4, "reads", lambda text: parsed.append(1) or real_reads(text))
+    folder = tmp_path / "autograded" / "amy" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    path = folder / f"{ASSIGNMENT}.ipynb"
+    notebook = nbformat.v4.new_notebook(metadata={"convgrade": {"seconds": 1.0}})
+    path.write_text(nbformat.writes(notebook))
+
+    def seconds():
+        found = dict(gradebook_table.autograded_notebooks(tmp_path / "autograded", ASSIGNMENT))
+        return found["amy"].metadata["convgrade"]["seconds"]
+
+    assert (seconds(), seconds(), len(parsed)) == (1.0, 1.0, 1)
+    stat = path.stat()
+    notebook.metadata["convgrade"]["seconds"] = 2.0  # same length, same modification time
+    path.write_text(nbformat.writes(notebook))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert (seconds(), len(parsed)) == (2.0, 2)
+    path.write_text("{broken")
+    assert "unusable" in dict(gradebook_table.autograded_notebooks(folder.parents[1]))["amy"]
+
+
+def test_does_the_head_start_read_the_records_and_survive_a_missing_course(tmp_path, sample):
+    from convgrade.reports import ahead, gradebook_table
+
+    root = sample[0]
+    gradebook_table._read.clear()
+    ahead.start(root, ASSIGNMENT).join(timeout=60)
+    assert {path.parts[-3] for path in gradebook_table._read} == set(
+        p.name for p in (root / "autograded").iterdir()
+    )
+    ahead.start(tmp_path / "no course", ASSIGNMENT).join(timeout=60)  # no exception escapes

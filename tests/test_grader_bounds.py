@@ -321,6 +321,28 @@ class _InlineExecutor:
         return future
 
 
+def test_what_follows_grading_may_start_once_the_last_submission_is_handed_out():
+    """all_handed_out is called once, right after the last job is handed to a worker and
+    before it finishes: reports.ahead then uses the cores that fall idle."""
+    events = []
+
+    class Logging(_InlineExecutor):
+        def submit(self, job):
+            events.append(f"hand out {job.student}")
+            return super().submit(job)
+
+    jobs = [(FakeJob(s), s) for s in "abcde"]
+    scheduler.run_jobs(
+        Logging(),
+        jobs,
+        lambda f, job, _: events.append(f"done {job.student}"),
+        lambda: events.append("all handed out"),
+    )
+    assert events.count("all handed out") == 1
+    at = events.index("all handed out")
+    assert events[at - 1] == "hand out e" and "done e" in events[at + 1 :]
+
+
 def test_the_last_submissions_start_no_spare_processes(monkeypatch):
     """A worker whose next submission may never come is told so, and then launches no spare
     kernel or checks process: a spare nobody takes costs the others a second of CPU."""

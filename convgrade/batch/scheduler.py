@@ -163,6 +163,7 @@ def grade_class(
     students=None,
     progress=True,
     feedback=False,
+    all_handed_out=None,
 ):
     """Grade every submission in root/submitted/ and record the results.
 
@@ -182,6 +183,9 @@ def grade_class(
         Also write each graded student's feedback page, as `nbgrader generate_feedback`
         (made by the workers); a submission whose grading fails loses a page that describes
         an older submission.
+    all_handed_out : callable, optional
+        Called once, with no arguments, when the last submission has been handed to a
+        worker: from then on cores fall idle, and the caller can start what follows.
 
     Returns
     -------
@@ -236,7 +240,7 @@ def grade_class(
                 _record(future, job, key, writer, state, report, pages, later)
             bar.update()
 
-        run_jobs(executor, todo, done)
+        run_jobs(executor, todo, done, all_handed_out)
     bar.close()
     if later:
         errors = write_feedback(root, assignment, [job.student for job, _ in later])
@@ -308,16 +312,20 @@ def require_sandbox(config, root):
     sandbox.check_available()
 
 
-def run_jobs(executor, todo, done):
-    """Run every (job, key) of `todo`, calling done(future, job, key) as each finishes.
+def run_jobs(executor, todo, done, all_handed_out=None):
+    """Run every (job, key) of `todo`, calling done(future, job, key) as each finishes,
+    and all_handed_out() once when no job is left to hand out.
 
     On local processes at most one job per worker is in flight, so when a grading process
     dies (BrokenProcessPool) only those jobs are suspects: the pool is rebuilt, and each
     suspect is graded again on its own. One that kills the pool alone gets done() with a
     future holding DIED; every bystander is graded.
     """
+    announce = all_handed_out
     if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
         pending = {executor.submit(job): (job, key) for job, key in todo}
+        if announce is not None:
+            announce()
         for future in executor.as_completed(list(pending)):
             done(future, *pending.pop(future))
         return
@@ -332,6 +340,9 @@ def run_jobs(executor, todo, done):
                 # Near the end, a worker's next submission may never come: no spares then.
                 job.more_follow = len(queue) >= executor.slots
                 pending[_submit(executor, job)] = (job, key, False)
+                if not queue and announce is not None:
+                    announce()
+                    announce = None  # once, even if a crash hands suspects out again
         finished = next(executor.as_completed(list(pending)))
         job, key, alone = pending.pop(finished)
         if not isinstance(finished.exception(), BrokenProcessPool):

@@ -43,23 +43,46 @@ def format_summary(rows):
     return "\n".join(lines)
 
 
+# What autograded_notebooks() read, by path: (the file's identity then, its records). The
+# end of `convgrade grade` reads every notebook for the problem list and again for the class
+# report, and reports.ahead reads most of them before grading ends; a file changed since
+# (another inode, size, or change time) is read again. Records only: a few kB a student.
+_read = {}
+
+
 def autograded_notebooks(autograded_dir, assignment=ASSIGNMENT):
-    """(student id, notebook) for every autograded notebook, sorted by path.
+    """(student id, notebook) for every autograded notebook, sorted by path, with only the
+    records in each (records_only).
 
     A file that cannot be read comes back as an empty notebook whose only record is the
     reason, so one damaged file costs a line in the problems, not the whole report.
     """
     for path in sorted(Path(autograded_dir).glob(f"*/{assignment}/*.ipynb")):
-        try:
-            # nbgrader wrote and validated these; reading without validating is ten times faster.
-            notebook = nbformat.v4.reads(path.read_text())
-            if not isinstance(notebook, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as error:
-            notebook = nbformat.from_dict(
-                {"cells": [], "metadata": {}, "unusable": f"{type(error).__name__}: {error}"}
-            )
-        yield path.parts[-3], records_only(notebook)
+        yield path.parts[-3], _records_of(path)
+
+
+def _records_of(path):
+    try:
+        stat = path.stat()
+        identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    except OSError:
+        identity = None
+    known = _read.get(path)
+    if identity is not None and known is not None and known[0] == identity:
+        return known[1]
+    try:
+        # nbgrader wrote and validated these; reading without validating is ten times faster.
+        notebook = nbformat.v4.reads(path.read_text())
+        if not isinstance(notebook, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as error:
+        notebook = nbformat.from_dict(
+            {"cells": [], "metadata": {}, "unusable": f"{type(error).__name__}: {error}"}
+        )
+    notebook = records_only(notebook)
+    if identity is not None:
+        _read[path] = (identity, notebook)
+    return notebook
 
 
 def records_only(notebook):
