@@ -343,6 +343,26 @@ def test_what_follows_grading_may_start_once_the_last_submission_is_handed_out()
     assert events[at - 1] == "hand out e" and "done e" in events[at + 1 :]
 
 
+def test_a_submission_is_read_when_it_is_handed_out_not_before():
+    """The queue holds names; hand_out reads a submission's files only when a worker takes
+    it, so the coordinator holds at most one submission per worker, however large the class."""
+    events, held = [], []
+
+    def hand_out(student, key):
+        events.append("read")
+        held.append(events.count("read") - events.count("done"))
+        return FakeJob(student), key
+
+    scheduler.run_jobs(
+        _InlineExecutor(),
+        [(s, s) for s in "abcdefgh"],
+        lambda f, job, _: events.append("done"),
+        hand_out=hand_out,
+    )
+    assert events.count("read") == events.count("done") == 8
+    assert max(held) == _InlineExecutor.slots
+
+
 def test_the_last_submissions_start_no_spare_processes(monkeypatch):
     """A worker whose next submission may never come is told so, and then launches no spare
     kernel or checks process: a spare nobody takes costs the others a second of CPU."""

@@ -132,25 +132,29 @@ class GradingState:
 def submissions(root, assignment, students=None, limits=None, exclude=()):
     """Jobs for every submitted/<student>/<assignment>/ folder, sorted by student, but for
     the students in `exclude` (CourseDirectory.student_id_exclude, as nbgrader's
-    init_destination).
+    init_destination); one at a time, as a generator.
 
     Each folder is read only through the intake (convgrade/intake.py): links, FIFOs,
     devices and oversized files are left out and recorded, never opened or followed.
     """
-    jobs = []
     submitted = Path(root) / "submitted"
     for folder in sorted(submitted.glob(f"*/{assignment}")):
         student = folder.parent.name
         if (students and student not in students) or student in exclude:
             continue
-        # A refused notebook is left out: the worker grades its own stand-in, with the reason.
-        vetted = vet_submission(submitted, student, assignment, limits=limits)
-        for refusal in vetted.refused:
+        job = vetted_job(root, assignment, student, limits)
+        for refusal in job.refused:
             print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
-        # timestamp.txt stays among the files: nbgrader copies it into the autograded folder,
-        # where its own init_destination reads it to see a newer resubmission.
-        jobs.append(Job(student, vetted.files, vetted.timestamp, vetted.refused))
-    return jobs
+        yield job
+
+
+def vetted_job(root, assignment, student, limits=None):
+    """The Job for submitted/<student>/<assignment>/, read through the intake now."""
+    vetted = vet_submission(Path(root) / "submitted", student, assignment, limits=limits)
+    # A refused notebook is left out: the worker grades its own stand-in, with the reason.
+    # timestamp.txt stays among the files: nbgrader copies it into the autograded folder,
+    # where its own init_destination reads it to see a newer resubmission.
+    return Job(student, vetted.files, vetted.timestamp, vetted.refused)
 
 
 def grade_class(
@@ -223,7 +227,16 @@ def grade_class(
         if not force and state.is_current(job.student, key) and folder.exists():
             report.skipped.append(job.student)
         else:
-            todo.append((job, key))
+            # Only the name waits in the queue: the files are read again when the submission
+            # is handed out, so the coordinator holds only those being graded, whatever the
+            # size of the class.
+            todo.append((job.student, key))
+
+    def hand_out(student, key):
+        job = vetted_job(root, assignment, student, limits)
+        # The folder may have changed since: record the digest of what is graded.
+        return job, f"{bundle.fingerprint}:{job.digest}"
+
     bar = tqdm(
         total=len(todo),
         unit="submission",
@@ -240,7 +253,7 @@ def grade_class(
                 _record(future, job, key, writer, state, report, pages, later)
             bar.update()
 
-        run_jobs(executor, todo, done, all_handed_out)
+        run_jobs(executor, todo, done, all_handed_out, hand_out)
     bar.close()
     if later:
         errors = write_feedback(root, assignment, [job.student for job, _ in later])
@@ -312,9 +325,10 @@ def require_sandbox(config, root):
     sandbox.check_available()
 
 
-def run_jobs(executor, todo, done, all_handed_out=None):
-    """Run every (job, key) of `todo`, calling done(future, job, key) as each finishes,
-    and all_handed_out() once when no job is left to hand out.
+def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
+    """Run every item of `todo`, calling done(future, job, key) as each finishes, and
+    all_handed_out() once when no job is left to hand out. An item is a (job, key), or
+    what hand_out(*item) turns into one when it is handed to a worker.
 
     On local processes at most one job per worker is in flight, so when a grading process
     dies (BrokenProcessPool) only those jobs are suspects: the pool is rebuilt, and each
@@ -322,7 +336,9 @@ def run_jobs(executor, todo, done, all_handed_out=None):
     future holding DIED; every bystander is graded.
     """
     announce = all_handed_out
+    hand_out = hand_out or (lambda job, key: (job, key))
     if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
+        todo = [hand_out(*item) for item in todo]
         pending = {executor.submit(job): (job, key) for job, key in todo}
         if announce is not None:
             announce()
@@ -336,7 +352,7 @@ def run_jobs(executor, todo, done, all_handed_out=None):
             pending[_submit(executor, job)] = (job, key, True)
         elif not suspects and not any(alone for *_, alone in pending.values()):
             while queue and len(pending) < executor.slots:
-                job, key = queue.pop(0)
+                job, key = hand_out(*queue.pop(0))
                 # Near the end, a worker's next submission may never come: no spares then.
                 job.more_follow = len(queue) >= executor.slots
                 pending[_submit(executor, job)] = (job, key, False)

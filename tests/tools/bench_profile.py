@@ -62,7 +62,7 @@ def profile_worker(course_root, students, assignment="convolutions"):
     from convgrade.sandbox.kernel import KernelPool
     from convgrade.sandbox.student_process import WorkerPool
 
-    jobs = submissions(course_root, assignment, students)
+    jobs = list(submissions(course_root, assignment, students))
     profiler = cProfile.Profile()
     profiler.enable()
     grader = SubmissionGrader(CourseBundle.from_course(course_root, assignment))
