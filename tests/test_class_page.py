@@ -253,7 +253,8 @@ def test_is_the_report_made_from_the_records_alone_the_same(fixture, request, mo
 def test_are_unchanged_notebooks_read_once_and_changed_ones_again(tmp_path, monkeypatch):
     """The end of `convgrade grade` reads the class's records for the problem list, and again
     for the report (and reports.ahead before both): a file is parsed again only once it
-    changed, even to the same size within the same second."""
+    changed. Grading replaces a notebook with a new file (a new inode), so a regraded one is
+    read again even at the same size and modification time."""
     from convgrade.reports import gradebook_table
 
     monkeypatch.setattr(gradebook_table, "_read", {})
@@ -272,22 +273,33 @@ def test_are_unchanged_notebooks_read_once_and_changed_ones_again(tmp_path, monk
 
     assert (seconds(), seconds(), len(parsed)) == (1.0, 1.0, 1)
     stat = path.stat()
-    notebook.metadata["convgrade"]["seconds"] = 2.0  # same length, same modification time
-    path.write_text(nbformat.writes(notebook))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert path.stat().st_size == stat.st_size
+    notebook.metadata["convgrade"]["seconds"] = 2.0  # same length
+    replacement = folder / "new.partial"
+    replacement.write_text(nbformat.writes(notebook))
+    os.utime(replacement, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    replacement.replace(path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
     assert (seconds(), len(parsed)) == (2.0, 2)
+    notebook.metadata["convgrade"]["seconds"] = 3.0  # rewritten in place, a moment later
+    path.write_text(nbformat.writes(notebook))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert (seconds(), len(parsed)) == (3.0, 3)
     path.write_text("{broken")
     assert "unusable" in dict(gradebook_table.autograded_notebooks(folder.parents[1]))["amy"]
 
 
-def test_does_the_head_start_read_the_records_and_survive_a_missing_course(tmp_path, sample):
+def test_does_the_head_start_read_the_records_and_never_raise(sample, monkeypatch):
     from convgrade.reports import ahead, gradebook_table
 
     root = sample[0]
-    gradebook_table._read.clear()
+    monkeypatch.setattr(gradebook_table, "_read", {})
     ahead.start(root, ASSIGNMENT).join(timeout=60)
     assert {path.parts[-3] for path in gradebook_table._read} == set(
         p.name for p in (root / "autograded").iterdir()
     )
-    ahead.start(tmp_path / "no course", ASSIGNMENT).join(timeout=60)  # no exception escapes
+
+    def broken(*args):
+        raise RuntimeError("a damaged course")
+
+    monkeypatch.setattr(gradebook_table, "autograded_notebooks", broken)
+    ahead._prepare(root, ASSIGNMENT)  # only a head start: it must not raise

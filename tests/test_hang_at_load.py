@@ -149,6 +149,21 @@ def test_a_cell_that_ignores_the_interrupt_is_recorded(tmp_path):
     ]
 
 
+def test_a_cell_that_ignores_the_cpu_budgets_interrupt_is_told_apart(tmp_path, monkeypatch):
+    """The CPU budget stopped this cell first; its own timeout only ended the run after the
+    interrupt was ignored. The record and the reason name the budget."""
+    monkeypatch.setattr(sandboxedexecute, "WALL_CLOCK_FACTOR", 30)
+    deaf = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    nb, resources = run(
+        tmp_path, [deaf, "print('never')"], timeout=4, iopub_timeout=2, notebook_budget=1
+    )
+    assert resources[TIME_STOPPED_CELLS_KEY] == [
+        {"index": 0, "grade_id": None, "stopped_by": NOTEBOOK_BUDGET, "seconds": 1.0}
+    ]
+    reason = "the notebook's 1 s of CPU time ran out and the cell ignored the interrupt"
+    assert nb.metadata[RECORD_KEY]["execute"]["stopped"] == reason
+
+
 def test_errors_and_a_dead_kernel_are_not_time_stops(tmp_path):
     """A KeyboardInterrupt the student raises is only an output, and a crash is cheap to load
     again (the loader handles it): neither makes a cell load definitions only."""

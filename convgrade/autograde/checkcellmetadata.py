@@ -49,9 +49,9 @@ class FastCheckCellMetadata(CheckCellMetadata):
     def preprocess(self, nb, resources):
         try:
             CompiledSchemaValidator().validate_nb(nb)
-        except ValidationError:
+        except ValidationError as error:
             self.log.error(traceback.format_exc())
             msg = "Notebook failed to validate; the nbgrader metadata may be corrupted."
             self.log.error(msg)
-            raise ValidationError(msg) from None
+            raise ValidationError(msg) from error
         return nb, resources

@@ -90,7 +90,7 @@ class SandboxedExecute(Execute):
         self._timeout_is_backstop = False  # the running cell's timeout is the backstop's
         started = time.monotonic()
         self._backstop_seconds = self.notebook_budget * WALL_CLOCK_FACTOR
-        self._deadline = started + self._backstop_seconds if self.notebook_budget > 0 else None
+        self._deadline = None  # set with the CPU clock, once the set-up cell has run
         km = KernelPool.take(parent=self)
         # Launch the next notebook's kernel now: its start-up overlaps this notebook's run.
         KernelPool.refill(parent=self)
@@ -148,7 +148,9 @@ class SandboxedExecute(Execute):
             return None
         if self._cpu_used() >= self.notebook_budget:
             return NOTEBOOK_BUDGET
-        return NOTEBOOK_BACKSTOP if time.monotonic() >= self._deadline else None
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            return NOTEBOOK_BACKSTOP
+        return None
 
     def _watch_cpu(self, cell_done):
         """Interrupt the kernel once the notebook's CPU time is spent (a thread, while one
@@ -194,6 +196,12 @@ class SandboxedExecute(Execute):
             }
         )
 
+    def _stop_reason_for(self, error):
+        if isinstance(error, DeadKernelError):
+            return "the kernel died (did the code exit or run out of memory?)"
+        stopped_by, seconds = self._time_stop or (CELL_TIMEOUT, self.timeout)
+        return _ignored_interrupt(stopped_by, seconds)
+
     def _get_timeout(self, cell):
         """The cell's timeout, shortened to what is left of the wall-clock backstop."""
         timeout = super()._get_timeout(cell)
@@ -230,6 +238,8 @@ class SandboxedExecute(Execute):
                 # Counted from here: the kernel's start-up is the grader's time, not the student's.
                 self._clock = CpuClock(self.km.provisioner.process.pid)
                 self._cpu_at_start = self._clock.seconds()
+                if self.notebook_budget > 0:
+                    self._deadline = time.monotonic() + self._backstop_seconds
             started = time.monotonic()
             self._time_stop = None
             cell_done = threading.Event()
@@ -244,15 +254,7 @@ class SandboxedExecute(Execute):
                 self._note_time_stop(cell, index)
         except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as error:
             self._stopped = error
-            if isinstance(error, DeadKernelError):
-                reason = "the kernel died (did the code exit or run out of memory?)"
-            elif self._time_stop and self._time_stop[0] == NOTEBOOK_BACKSTOP:
-                reason = (
-                    f"the notebook ran past its {self._backstop_seconds:g} s limit and the "
-                    "cell ignored the interrupt"
-                )
-            else:
-                reason = f"the cell ran past {self.timeout} s and ignored the interrupt"
+            reason = self._stop_reason_for(error)
             self._stop_reason = reason
             self.log.warning("Stopped executing at cell %d: %s", index, reason)
             cell.outputs.append(
@@ -264,6 +266,16 @@ class SandboxedExecute(Execute):
                 )
             )
             return cell, resources
+
+
+def _ignored_interrupt(stopped_by, seconds):
+    """Why the run ended when a cell ignored the interrupt of the limit that stopped it."""
+    ignored = "and the cell ignored the interrupt"
+    if stopped_by == NOTEBOOK_BUDGET:
+        return f"the notebook's {seconds:g} s of CPU time ran out {ignored}"
+    if stopped_by == NOTEBOOK_BACKSTOP:
+        return f"the notebook's run reached its {seconds:g} s limit {ignored}"
+    return f"the cell ran past {seconds:g} s and ignored the interrupt"
 
 
 def describe_time_stop(stop):

@@ -234,8 +234,13 @@ def grade_class(
 
     def hand_out(student, key):
         job = vetted_job(root, assignment, student, limits)
-        # The folder may have changed since: record the digest of what is graded.
-        return job, f"{bundle.fingerprint}:{job.digest}"
+        # The folder may have changed since: record the digest of what is graded, and say
+        # what its intake refused now.
+        graded_key = f"{bundle.fingerprint}:{job.digest}"
+        if graded_key != key:
+            for refusal in job.refused:
+                print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
+        return job, graded_key
 
     bar = tqdm(
         total=len(todo),
@@ -335,16 +340,16 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
     suspect is graded again on its own. One that kills the pool alone gets done() with a
     future holding DIED; every bystander is graded.
     """
-    announce = all_handed_out
     hand_out = hand_out or (lambda job, key: (job, key))
     if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
+        # Every task goes to the cluster at once, so there is no moment when cores here
+        # fall idle: no all_handed_out.
         todo = [hand_out(*item) for item in todo]
         pending = {executor.submit(job): (job, key) for job, key in todo}
-        if announce is not None:
-            announce()
         for future in executor.as_completed(list(pending)):
             done(future, *pending.pop(future))
         return
+    announce = all_handed_out
     queue, suspects, pending = list(todo), [], {}
     while queue or suspects or pending:
         if suspects and not pending:  # a suspect runs alone, so a crash names it
@@ -357,7 +362,7 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
                 job.more_follow = len(queue) >= executor.slots
                 pending[_submit(executor, job)] = (job, key, False)
                 if not queue and announce is not None:
-                    announce()
+                    _announce(announce)
                     announce = None  # once, even if a crash hands suspects out again
         finished = next(executor.as_completed(list(pending)))
         job, key, alone = pending.pop(finished)
@@ -377,6 +382,14 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
                 suspects.append((other, other_key))
         pending = {}
         executor.rebuild()
+
+
+def _announce(all_handed_out):
+    """Call all_handed_out(): a head start on what follows, never a reason to stop grading."""
+    try:
+        all_handed_out()
+    except Exception as error:
+        print(f"convgrade: could not start the results early: {error}", file=sys.stderr)
 
 
 def _submit(executor, job):

@@ -46,7 +46,8 @@ def format_summary(rows):
 # What autograded_notebooks() read, by path: (the file's identity then, its records). The
 # end of `convgrade grade` reads every notebook for the problem list and again for the class
 # report, and reports.ahead reads most of them before grading ends; a file changed since
-# (another inode, size, or change time) is read again. Records only: a few kB a student.
+# (another inode, size, modification or change time) is read again: grading replaces a
+# notebook with a new file. Records only: a few kB a student.
 _read = {}
 
 
