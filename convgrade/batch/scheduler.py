@@ -189,7 +189,8 @@ def grade_class(
         an older submission.
     all_handed_out : callable, optional
         Called once, with no arguments, when the last submission has been handed to a
-        worker: from then on cores fall idle, and the caller can start what follows.
+        local worker: from then on cores fall idle, and the caller can start what follows.
+        Not called with a Dask scheduler, which takes every submission at once.
 
     Returns
     -------
@@ -331,9 +332,9 @@ def require_sandbox(config, root):
 
 
 def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
-    """Run every item of `todo`, calling done(future, job, key) as each finishes, and
-    all_handed_out() once when no job is left to hand out. An item is a (job, key), or
-    what hand_out(*item) turns into one when it is handed to a worker.
+    """Run every item of `todo`, calling done(future, job, key) as each finishes, and, on
+    local processes, all_handed_out() once when no job is left to hand out. An item is a
+    (job, key), or what hand_out(*item) turns into one when it is handed to a worker.
 
     On local processes at most one job per worker is in flight, so when a grading process
     dies (BrokenProcessPool) only those jobs are suspects: the pool is rebuilt, and each
