@@ -9,10 +9,9 @@ from traitlets import Float, Unicode, default, validate
 
 from convgrade import course_folders
 from convgrade.autograde.sandboxedexecute import (
-    NOTEBOOK_BACKSTOP,
-    NOTEBOOK_BUDGET,
     NOTEBOOK_CPU_KEY,
     TIME_STOPPED_CELLS_KEY,
+    notebook_limit_reached,
 )
 from convgrade.checks import cell_report, runner
 from convgrade.checks.failures import MAX_LINE, clean_text
@@ -151,11 +150,8 @@ def skipped_work_note(label, stops, index):
     """
     stop = next(s for s in stops if isinstance(s, dict) and s.get("index") == index)
     seconds = float(stop.get("seconds") or 0)
-    limit = f"{seconds:g} s"
-    how = {
-        NOTEBOOK_BUDGET: f"it was stopped when the notebook run had used its {limit} of CPU time",
-        NOTEBOOK_BACKSTOP: f"it was stopped when the notebook run reached its {limit} limit",
-    }.get(stop.get("stopped_by"), f"it was stopped after {limit}")
+    limit = notebook_limit_reached(stop.get("stopped_by"), seconds)
+    how = f"it was stopped when {limit}" if limit else f"it was stopped after {seconds:g} s"
     return (
         f"Grading note: {clean_text(label, MAX_LINE)} did not finish when your notebook ran "
         f"({how}), so only its imports, functions, classes and assignments were loaded for "

@@ -268,13 +268,25 @@ class SandboxedExecute(Execute):
             return cell, resources
 
 
+def notebook_limit_reached(stopped_by, seconds):
+    """What happened, in words, when one of the notebook's own limits stopped a cell; None
+    for the cell's own timeout, which each caller words itself.
+
+    >>> notebook_limit_reached(NOTEBOOK_BACKSTOP, 360.0)
+    "the notebook's run reached its 360 s limit"
+    """
+    if stopped_by == NOTEBOOK_BUDGET:
+        return f"the notebook's {seconds:g} s of CPU time ran out"
+    if stopped_by == NOTEBOOK_BACKSTOP:
+        return f"the notebook's run reached its {seconds:g} s limit"
+    return None
+
+
 def _ignored_interrupt(stopped_by, seconds):
     """Why the run ended when a cell ignored the interrupt of the limit that stopped it."""
-    ignored = "and the cell ignored the interrupt"
-    if stopped_by == NOTEBOOK_BUDGET:
-        return f"the notebook's {seconds:g} s of CPU time ran out {ignored}"
-    if stopped_by == NOTEBOOK_BACKSTOP:
-        return f"the notebook's run reached its {seconds:g} s limit {ignored}"
+    limit = notebook_limit_reached(stopped_by, seconds)
+    if limit:
+        return f"{limit} and the cell ignored the interrupt"
     return f"the cell ran past {seconds:g} s and ignored the interrupt"
 
 
@@ -295,9 +307,7 @@ def describe_time_stop(stop):
     """
     grade_id = stop["grade_id"][:40] if stop["grade_id"] else None  # the submission's text
     cell = f"cell {stop['index'] + 1}" + (f" ({grade_id})" if grade_id else "")
-    if stop["stopped_by"] == NOTEBOOK_BUDGET:
-        return f"{cell}: interrupted when the notebook's {stop['seconds']:g} s of CPU time ran out"
-    if stop["stopped_by"] == NOTEBOOK_BACKSTOP:
-        limit = f"{stop['seconds']:g} s"
-        return f"{cell}: interrupted when the notebook's run reached its {limit} limit"
+    limit = notebook_limit_reached(stop["stopped_by"], stop["seconds"])
+    if limit:
+        return f"{cell}: interrupted when {limit}"
     return f"{cell}: stopped after {stop['seconds']:g} s"

@@ -143,8 +143,7 @@ def submissions(root, assignment, students=None, limits=None, exclude=()):
         if (students and student not in students) or student in exclude:
             continue
         job = vetted_job(root, assignment, student, limits)
-        for refusal in job.refused:
-            print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
+        say_refused(job)
         yield job
 
 
@@ -155,6 +154,12 @@ def vetted_job(root, assignment, student, limits=None):
     # timestamp.txt stays among the files: nbgrader copies it into the autograded folder,
     # where its own init_destination reads it to see a newer resubmission.
     return Job(student, vetted.files, vetted.timestamp, vetted.refused)
+
+
+def say_refused(job):
+    """Print what the intake left out of `job`'s folder, and why."""
+    for refusal in job.refused:
+        print(f"convgrade: refused in {plain(job.student, 120)}'s submission: {refusal}")
 
 
 def grade_class(
@@ -239,8 +244,7 @@ def grade_class(
         # what its intake refused now.
         graded_key = f"{bundle.fingerprint}:{job.digest}"
         if graded_key != key:
-            for refusal in job.refused:
-                print(f"convgrade: refused in {plain(student, 120)}'s submission: {refusal}")
+            say_refused(job)
         return job, graded_key
 
     bar = tqdm(
