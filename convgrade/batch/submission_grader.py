@@ -74,6 +74,7 @@ from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader  # 
 
 from convgrade import course_folders  # noqa: E402
 from convgrade.autograde.exporter import placeholder  # noqa: E402
+from convgrade.batch.gradebook_engines import reuse_engines  # noqa: E402
 from convgrade.contract import read_notebook_record  # noqa: E402
 from convgrade.intake.vetting import (  # noqa: E402
     RESOURCES_KEY,
@@ -321,6 +322,7 @@ class SubmissionGrader:
 
     def __init__(self, bundle, process_started=None):
         started = process_started or time.monotonic()
+        reuse_engines()
         self.bundle = bundle
         # The course copy holds the gradebook: removed at exit, or by remove_stale if killed.
         self._folder = PrivateFolder("course")
@@ -462,6 +464,7 @@ class GradebookWriter:
     """The only writer of the gradebook and the autograded folder (see module docstring)."""
 
     def __init__(self, root, assignment, config=None):
+        reuse_engines()
         self.root = Path(root)
         self.assignment = assignment
         self.config = config if config is not None else load_config(self.root)
