@@ -338,6 +338,9 @@ class SubmissionGrader:
         # Everything in this process reads the private copy, whatever db_url the course sets:
         # only the coordinator writes the real gradebook.
         self.config.CourseDirectory.db_url = self.db_url
+        # nbconvert validates the whole notebook after every preprocessor unless told to
+        # validate once, at the end; the verdict on what is written is the same.
+        self.config.Exporter.optimistic_validation = True
         course = configured_autograde(self.config, self.root)
         self.ignore = [*course.coursedir.ignore, "*.ipynb"]
         self.keep_students = set(course.exclude_overwriting.get(bundle.assignment, []))
