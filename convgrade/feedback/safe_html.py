@@ -22,6 +22,7 @@ before the sanitiser sees it (nh3 is linear in its input).
 import collections
 import json
 import re
+import string
 from pathlib import Path
 
 import nh3
@@ -41,9 +42,9 @@ MAX_TEXT_CHARS = 256 * 1024
 
 ID_PREFIX = "user-content-"
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "action", "background"})
-DATA_IMAGE = re.compile(
-    r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/\s]*={0,2}\s*\Z", re.IGNORECASE
-)
+DATA_IMAGE_HEAD = re.compile(r"data:image/(?:png|jpeg|gif);base64,", re.IGNORECASE)
+ASCII_SPACE = " \t\n\r\f\v"
+BASE64_OR_SPACE = (string.ascii_letters + string.digits + "+/" + ASCII_SPACE).encode()
 INLINE_PICTURE = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]{64,}")
 STYLE_PROPERTIES = frozenset(
     {"color", "background-color", "font-weight", "font-style", "text-align", "text-decoration"}
@@ -169,10 +170,39 @@ def too_large_note(what, size):
 
 def _url_ok(tag, value):
     """http, https and relative URLs pass (nh3 checked the scheme); data: only as a picture."""
-    squeezed = re.sub(r"[\x00-\x20]+", "", value).lower()
-    if squeezed.startswith("data:"):
-        return tag == "img" and DATA_IMAGE.match(value.strip()) is not None
+    # The scheme is what comes before the first colon, once the spaces and control
+    # characters a browser skips are taken out. Only that part is squeezed: a page's
+    # pictures are hundreds of kilobytes each.
+    scheme = re.sub(r"[\x00-\x20]+", "", value.partition(":")[0]).lower()
+    if value.find(":") >= 0 and scheme == "data":
+        return tag == "img" and is_data_picture(value)
     return True
+
+
+def is_data_picture(value):
+    """True if `value` is a PNG, JPEG or GIF data: URL in base64 (ASCII spaces allowed).
+
+    Checked with bytes.translate, in C: a regular expression over a page's pictures
+    took a tenth of each feedback page's cost.
+
+    Examples
+    --------
+    >>> is_data_picture("data:image/png;base64,iVBORw0K Gg==")
+    True
+    >>> is_data_picture("data:image/svg+xml;base64,PHN2Zz4=")
+    False
+    >>> is_data_picture('data:image/png;base64,iVBO"onerror=alert(1)')
+    False
+    """
+    value = value.strip()
+    head = DATA_IMAGE_HEAD.match(value)
+    if head is None:
+        return False
+    payload = value[head.end() :].rstrip(ASCII_SPACE)
+    unpadded = payload.rstrip("=")
+    if len(payload) - len(unpadded) > 2 or not unpadded.isascii():
+        return False
+    return not unpadded.encode().translate(None, BASE64_OR_SPACE)
 
 
 def _small_lengths(value):
