@@ -339,7 +339,7 @@ class SubmissionGrader:
         # only the coordinator writes the real gradebook.
         self.config.CourseDirectory.db_url = self.db_url
         # nbconvert validates the whole notebook after every preprocessor unless told to
-        # validate once, at the end; the verdict on what is written is the same.
+        # validate once, after the last: what is written is still validated first.
         self.config.Exporter.optimistic_validation = True
         course = configured_autograde(self.config, self.root)
         self.ignore = [*course.coursedir.ignore, "*.ipynb"]
