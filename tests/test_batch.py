@@ -332,3 +332,31 @@ def test_only_a_workers_private_gradebook_copy_skips_waiting_for_the_disk(tmp_pa
     course_copy = tmp_path / "gradebook.db"
     course_copy.write_bytes((REPO / "gradebook.db").read_bytes())
     assert pragmas(f"sqlite:///{course_copy}") == (2, "delete")
+
+
+@pytest.mark.parametrize("preprocessors", [[], ["ClearOutputPreprocessor"]])
+def test_a_workers_exporter_validates_once_with_or_without_preprocessors(preprocessors):
+    """Validating once, after the last preprocessor, must not break an empty pipeline."""
+    from types import SimpleNamespace
+
+    import nbformat
+    from nbconvert import preprocessors as nbconvert_preprocessors
+    from nbconvert.exporters import NotebookExporter
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+    from traitlets.config import Config
+
+    from convgrade.batch.submission_grader import SubmissionGrader
+
+    course = SimpleNamespace(exporter_class=NotebookExporter)
+    # As the worker's configuration: no nbconvert defaults, only what is registered.
+    config = {
+        "Exporter": {"default_preprocessors": []},
+        "ClearOutputPreprocessor": {"enabled": True},
+    }
+    grader = SimpleNamespace(config=Config(config))
+    classes = [getattr(nbconvert_preprocessors, name) for name in preprocessors]
+    exporter = SubmissionGrader._exporter(grader, course, classes)
+    assert exporter.optimistic_validation is bool(classes)
+    cell = new_code_cell("1", outputs=[new_output("stream", text="1\n")])
+    body, _ = exporter.from_notebook_node(new_notebook(cells=[cell]))
+    assert len(nbformat.reads(body, 4).cells[0].outputs) == (0 if classes else 1)

@@ -61,14 +61,26 @@ def test_gradebooks_on_one_file_share_an_engine_and_see_each_others_writes(tmp_p
         second.close()
 
 
-def test_a_replaced_file_is_read_as_the_new_file(tmp_path, blank):
+def restore_by_rename(source, path):
+    shutil.copy(source, path.with_name("copy.db"))
+    os.replace(path.with_name("copy.db"), path)  # as a restore from a backup would
+
+
+def delete_and_copy(source, path):
+    os.remove(path)
+    shutil.copy(source, path)
+
+
+@pytest.mark.parametrize("replace", [restore_by_rename, delete_and_copy])
+def test_a_replaced_file_is_read_as_the_new_file(tmp_path, blank, replace):
     path, other = fresh(blank, tmp_path / "gradebook.db"), fresh(blank, tmp_path / "restored.db")
     add_student(path, "ada")
-    old = Gradebook(url(path))  # keeps a pooled connection to the first file open
-    old.add_student("grace")
     add_student(other, "linus")
-    shutil.copy(other, tmp_path / "copy.db")
-    os.replace(tmp_path / "copy.db", path)  # as a restore from a backup would
+    # Still open, with its connection back in the engine's pool: that connection keeps
+    # reading the first file, whatever is at the path now.
+    old = Gradebook(url(path))
+    old.add_student("grace")
+    replace(other, path)
     new = Gradebook(url(path))
     try:
         assert new.engine is not old.engine
@@ -76,10 +88,6 @@ def test_a_replaced_file_is_read_as_the_new_file(tmp_path, blank):
     finally:
         old.close()
         new.close()
-    # Deleted and made again at the same path: a new file, read as such.
-    os.remove(path)
-    add_student(fresh(blank, path), "barbara")
-    assert students(path) == ["barbara"]
 
 
 def test_only_absolute_file_urls_are_kept(tmp_path, monkeypatch, blank):
@@ -94,6 +102,24 @@ def test_only_absolute_file_urls_are_kept(tmp_path, monkeypatch, blank):
     finally:
         for gradebook in relative + memory:
             gradebook.close()
+
+
+def test_the_grader_shares_engines_for_the_course_gradebook(tmp_path, blank, monkeypatch):
+    """GradebookWriter, which every grading process makes, turns sharing on."""
+    from convgrade.batch.submission_grader import GradebookWriter
+
+    monkeypatch.setattr(nbgrader.api, "create_engine", gradebook_engines._nbgrader_create_engine)
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text("")
+    fresh(blank, course / "gradebook.db")
+    GradebookWriter(course, "convolutions")
+    first, second = (Gradebook(url(course / "gradebook.db")) for _ in range(2))
+    try:
+        assert first.engine is second.engine
+    finally:
+        first.close()
+        second.close()
 
 
 def test_kept_engines_are_bounded(tmp_path, blank):

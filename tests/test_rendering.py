@@ -198,7 +198,7 @@ def test_no_markdown_payload_survives_rendering(payload):
 # in C (with ASCII spaces only inside the picture).
 DATA_PICTURE_SPEC = re.compile(
     r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/ \t\n\r\f\v]*={0,2}[ \t\n\r\f\v]*\Z",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -213,6 +213,7 @@ def data_url_variants():
         "data:text/html;base64,",
         " data:image/png;base64,",
         "data:image/png;charset=x;base64,",
+        "data:\u0131mage/png;ba\u017fe64,",
     ]
     payloads = [
         PNG,
@@ -232,6 +233,8 @@ def data_url_variants():
         "AA= =",
         "é",
         "AA\x00",
+        "AA\u017fA",
+        "AA\u212aA",
     ]
     tails = ["", " ", "\n", "\u2003", "'", "#x"]
     return [h + p + t for h in heads for p in payloads for t in tails]

@@ -9,14 +9,20 @@ per submission, and the same again in the coordinator, which records every submi
 
 `reuse_engines()` makes `nbgrader.api.Gradebook` take its engine from here: one per
 database URL and file. nbgrader looks `create_engine` up in its own module each time, so
-replacing that name reaches every `Gradebook` nbgrader makes. The file's identity (device
-and inode) is part of the key, so a gradebook replaced by another file (a restore, a new
-course at the same path) gets an engine of its own, never one whose pooled connections
-still point at the old file. An open pooled connection keeps the old inode allocated, so a
-new file cannot be given the same number while the old engine could still reach it.
+replacing that name reaches every `Gradebook` made afterwards in the process, whoever
+makes it. The compiled statements live on the engine, so they outlast
+`Gradebook.close()`, which only empties the engine's pool of connections.
 
-Only the batch grader's processes call this; plain `nbgrader` commands keep nbgrader's
-own behaviour.
+While one Gradebook is open, another on the same file may leave a connection in the
+pool, and that connection goes on reading the file it opened. So the file's identity
+(device and inode) is part of the key: a gradebook replaced by another file (a restore, a
+new course at the same path) gets an engine of its own. A pooled connection keeps the old
+inode allocated, so a new file cannot be given the same number while the old engine could
+still reach it.
+
+Only the batch grader's processes (SubmissionGrader, GradebookWriter) call this; the
+`nbgrader` commands and the formgrader run in processes of their own and keep nbgrader's
+behaviour.
 """
 
 import os
@@ -65,7 +71,10 @@ def _key(url, options):
         return None
     try:
         status = os.stat(database)
-        identity = (status.st_dev, status.st_ino)
+        key = (str(url), status.st_dev, status.st_ino, tuple(sorted(options.items())))
+        hash(key)
     except OSError:  # nbgrader is about to create it; its next Gradebook gets a kept engine
         return None
-    return (str(url), identity, tuple(sorted(options.items())))
+    except TypeError:  # options that are not plain values: not kept, to be safe
+        return None
+    return key

@@ -338,9 +338,6 @@ class SubmissionGrader:
         # Everything in this process reads the private copy, whatever db_url the course sets:
         # only the coordinator writes the real gradebook.
         self.config.CourseDirectory.db_url = self.db_url
-        # nbconvert validates the whole notebook after every preprocessor unless told to
-        # validate once, after the last: what is written is still validated first.
-        self.config.Exporter.optimistic_validation = True
         course = configured_autograde(self.config, self.root)
         self.ignore = [*course.coursedir.ignore, "*.ipynb"]
         self.keep_students = set(course.exclude_overwriting.get(bundle.assignment, []))
@@ -364,6 +361,10 @@ class SubmissionGrader:
         exporter = course.exporter_class(config=self.config)
         for preprocessor in preprocessors:
             exporter.register_preprocessor(preprocessor)
+        # nbconvert validates the whole notebook after every preprocessor unless told to
+        # validate once, after the last: what is written is still validated. (With no
+        # preprocessor at all, nbconvert 7's once-after-the-last check would fail.)
+        exporter.optimistic_validation = bool(preprocessors)
         return exporter
 
     def grade(self, job):

@@ -42,7 +42,8 @@ MAX_TEXT_CHARS = 256 * 1024
 
 ID_PREFIX = "user-content-"
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "action", "background"})
-DATA_IMAGE_HEAD = re.compile(r"data:image/(?:png|jpeg|gif);base64,", re.IGNORECASE)
+# ASCII: no Unicode case folding ("ſ" for "s") makes another header pass.
+DATA_IMAGE_HEAD = re.compile(r"data:image/(?:png|jpeg|gif);base64,", re.IGNORECASE | re.ASCII)
 ASCII_SPACE = " \t\n\r\f\v"
 BASE64_OR_SPACE = (string.ascii_letters + string.digits + "+/" + ASCII_SPACE).encode()
 INLINE_PICTURE = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]{64,}")
