@@ -331,3 +331,59 @@ def test_a_record_keeps_every_name_that_fits_and_reads_old_records():
     old = {"name": "test_x", "passed": False, "misconception": "flipped kernel", "message": "m"}
     assert CheckRecord.from_metadata(old).also == ()
     assert CheckRecord.from_metadata(old | {"also": ["not a mistake"]}) is None
+
+
+def _allclose_rule(actual, expected):
+    """values_match's specification, with numpy's own assertion (the old, slow way)."""
+    if np.shape(actual) != np.shape(expected):
+        return False
+    actual = np.asarray(actual, dtype=np.float64)
+    atol = 1e-6 * max(1.0, float(np.max(np.abs(expected))) if np.size(expected) else 1.0)
+    try:
+        np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=atol)
+    except AssertionError:
+        return False
+    return True
+
+
+def _result_pairs():
+    rng = np.random.default_rng(7)
+    expected = rng.normal(size=(6, 5)) * 100
+    atol = 1e-6 * float(np.max(np.abs(expected)))
+    edge = atol + 1e-6 * np.abs(expected)
+    specials = expected.copy()
+    specials[0, 0], specials[1, 1], specials[2, 2] = np.nan, np.inf, -np.inf
+    pairs = [
+        (expected, expected),
+        (expected + edge * 0.999, expected),  # just inside the tolerance
+        (expected + edge * 1.001, expected),  # just outside
+        (expected - edge * 1.001, expected),
+        (expected.astype(np.float32), expected),
+        (expected.T, expected),
+        (expected[:, :4], expected),
+        (specials, specials),
+        (np.where(np.isnan(specials), 0.0, specials), specials),
+        (np.where(np.isinf(specials), -specials, specials), specials),
+        (np.where(np.isinf(specials), 1e308, specials), specials),
+        (expected, specials),
+        (np.zeros((0, 3)), np.zeros((0, 3))),
+        (np.arange(12).reshape(3, 4), np.arange(12).reshape(3, 4).astype(np.uint8)),
+        (np.arange(12).reshape(3, 4) + 1, np.arange(12).reshape(3, 4).astype(np.uint8)),
+        (np.full((2, 2), True), np.ones((2, 2))),
+        ([[1.0, 2.0]], np.array([[1.0, 2.0]])),
+        (np.array(3.0), np.array(3.0)),
+    ]
+    for scale in (1e-9, 1e-3, 1.0, 1e6):
+        noisy = expected + rng.normal(size=expected.shape) * scale
+        pairs.append((noisy, expected))
+    return pairs
+
+
+def test_values_match_follows_numpys_allclose_rule():
+    """Same verdict as np.testing.assert_allclose on edges, NaN, infinities and types."""
+    verdicts = []
+    for actual, expected in _result_pairs():
+        verdict = values_match(actual, expected)
+        assert verdict == _allclose_rule(actual, expected), (actual, expected)
+        verdicts.append(verdict)
+    assert True in verdicts and False in verdicts
