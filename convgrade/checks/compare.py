@@ -21,7 +21,7 @@ def values_match(actual, expected):
 
     np.isclose, not assert_allclose: the misconception checks compare a result with many
     wrong variants, and each failed assert_allclose printed both arrays into a message
-    nobody reads (a tenth of a second per submission)."""
+    nobody reads (0.6 ms on a 36x48 image and 7 ms on a 240x320 photo; now 0.03 and 0.2)."""
     # The shape first: a huge wrong result is never copied.
     if np.shape(actual) != np.shape(expected):
         return False
