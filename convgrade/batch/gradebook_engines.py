@@ -5,7 +5,7 @@ nbgrader opens a new `Gradebook` in each preprocessor that touches the database
 submission, and each `Gradebook` calls `create_engine`. A new engine has an empty compiled
 statement cache, and SQLAlchemy keys that cache by the engine's dialect, so every
 submission compiled nbgrader's queries afresh: about a tenth of a second of a worker's CPU
-per submission, and the same again in the coordinator, which records every submission.
+per submission, and more in the coordinator, which records every submission.
 
 `reuse_engines()` makes `nbgrader.api.Gradebook` take its engine from here: one per
 database URL and file. nbgrader looks `create_engine` up in its own module each time, so
