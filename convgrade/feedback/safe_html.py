@@ -174,8 +174,8 @@ def _url_ok(tag, value):
     # The scheme is what comes before the first colon, once the spaces and control
     # characters a browser skips are taken out. Only that part is squeezed: a page's
     # pictures are hundreds of kilobytes each.
-    scheme = re.sub(r"[\x00-\x20]+", "", value.partition(":")[0]).lower()
-    if value.find(":") >= 0 and scheme == "data":
+    before, colon, _ = value.partition(":")
+    if colon and re.sub(r"[\x00-\x20]+", "", before).lower() == "data":
         return tag == "img" and is_data_picture(value)
     return True
 
