@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from convgrade.batch.heap import return_large_blocks
 from convgrade.batch.startup import skip_optional_grammar
 
 skip_optional_grammar()
@@ -202,6 +203,7 @@ def grade_class(
     BatchReport
     """
     started = time.monotonic()
+    return_large_blocks()  # each result is freed after recording: memory stays flat
     root = Path(root).resolve()
     # Workers start first: their imports and first kernel overlap the set-up below.
     executor = _executor(
