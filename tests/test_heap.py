@@ -45,7 +45,12 @@ def kept_mib(mode, warm_up=4 << 20, count=20, result_bytes=2 << 20):
 
 @pytest.mark.parametrize(
     "warm_up, count, result_bytes",
-    [(4 << 20, 20, 2 << 20), (2 << 20, 40, 1 << 20), (8 << 20, 10, 5 << 20), (300_000, 60, 200_000)],
+    [
+        (4 << 20, 20, 2 << 20),
+        (2 << 20, 40, 1 << 20),
+        (8 << 20, 10, 5 << 20),
+        (300_000, 60, 200_000),
+    ],
 )
 def test_freed_results_go_back_to_the_system(warm_up, count, result_bytes):
     held = count * result_bytes / 2**20
