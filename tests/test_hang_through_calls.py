@@ -8,6 +8,7 @@ Real sandboxed workers with a 1 s limit: each test costs one hang at most.
 
 import numpy as np
 import pytest
+from reference_styles import REFERENCE_STYLES
 
 from convgrade.checks import knock_on, reference
 from convgrade.checks.failures import CheckFailure, StudentCodeError
@@ -150,6 +151,7 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     code = inside.StudentCode()
     code.load(cells(LOOPING.replace("image.shape[0] == 48", "False")))
     original = code.namespace["convolve"]
+    written = original.__code__
     code.refuse_hung(["convolve"])
     raiser = code.namespace["convolve"]
     assert isinstance(raiser, inside.HungFunction) and code.namespace["conv"] is raiser
@@ -165,4 +167,23 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     assert header["error"]["message"] == inside.hung_message("convolve")
     header, _ = code.call("convolve", [IMAGE[:, :, 0], KERNEL])
     assert header["ok"], "called by name, convolve is the student's own"
-    assert code.hung_originals == {"convolve": original}
+    assert list(code.hung_originals) == ["convolve"]
+    assert code.hung_originals["convolve"].__code__ is written, "a copy of it as written"
+    assert original.__code__ is not written, "the object itself refuses, wherever it is kept"
+
+
+@pytest.mark.parametrize("style", REFERENCE_STYLES)
+def test_a_hung_convolve_is_refused_however_the_colour_code_holds_it(style):
+    source = LOOPING.split("conv = convolve")[0] + REFERENCE_STYLES[style]
+    with StudentProcess(cells(source), call_timeout=LIMIT, budget=30.0) as process:
+        hang_convolve(process)
+        spent = process.spent
+        with pytest.raises(StudentCodeError, match="convolve did not finish earlier in grading"):
+            process.call("convolve_color", IMAGE, KERNEL)
+        assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
+        node = Node()
+        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
+        assert [note.misconception for _, note in node.user_properties] == [
+            Mistake.FIX_CONVOLVE_FIRST
+        ], "judged with the grader's convolve"
+        assert process.timeouts == {"convolve": 1}, "the hang cost its limit once"

@@ -9,6 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from reference_styles import REFERENCE_STYLES
 
 from convgrade.checks import knock_on, reference, runner
 from convgrade.checks.cell_report import cell_outputs
@@ -293,3 +294,20 @@ def test_a_hanging_convolve_costs_once_and_the_colour_checks_are_judged_with_the
     assert "did not finish within" in notes[0].message
     assert "was not called again" in notes[2].message
     assert "costs its time limit once" in notes[2].message
+
+
+@pytest.mark.parametrize("style", REFERENCE_STYLES)
+def test_colour_code_holding_convolve_outside_the_globals_is_judged_with_the_graders(style):
+    """The stand-in is reached through a default argument, a closure, a container, a partial
+    or a class too: during its call the student's function object itself forwards to it,
+    and afterwards it is the student's convolve again."""
+    source = STUDENT.split("conv = convolve")[0] + REFERENCE_STYLES[style]
+    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+    with StudentProcess(cells, call_timeout=5.0, budget=30.0) as process:
+        node = Node()
+        knock_on.judge_color(process, IMAGE, KERNEL, check_values, "convolve_color", node)
+        assert [note.misconception for _, note in node.user_properties] == [
+            Mistake.FIX_CONVOLVE_FIRST
+        ]
+        doubled = process.call("convolve_color", IMAGE, KERNEL).value.array
+    np.testing.assert_allclose(doubled, 2 * reference.convolve_color(IMAGE, KERNEL))

@@ -15,11 +15,14 @@ import importlib.abc
 import importlib.util
 import io
 import json
+import keyword
 import linecache
 import os
 import struct
 import sys
 import traceback
+import types
+from functools import lru_cache
 
 HEADER_LENGTH = struct.Struct(">Q")
 
@@ -274,6 +277,52 @@ class HungFunction:
         raise TimeoutError(hung_message(self.__name__))
 
 
+@lru_cache(maxsize=64)
+def _grader_code(name, body, free_count):
+    """A code object named `name` that runs `body` with *args and **kwargs, and has
+    `free_count` free variables it never reads.
+
+    Python gives a function a new __code__ only with as many free variables as its closure
+    holds. With such a code, every reference to the student's function object changes its
+    behaviour at once, wherever the student keeps it: a default argument, a closure, a dict
+    or list of functions, functools.partial, a class attribute. Replacing the names in the
+    student's globals reaches none of those.
+    """
+    # The body's global names must not be these, or they would be local to _outer.
+    free = [f"_free_{i}_{name}" for i in range(free_count)]
+    source = "def _outer():\n" + "".join(f"    {variable} = None\n" for variable in free)
+    source += f"    def _stub_{name}(*args, **kwargs):\n        {body}\n"
+    if free:  # never run (it follows the body's raise or return); it makes them free
+        source += f"        lambda: ({', '.join(free)},)\n"
+    source += f"    return _stub_{name}\n"
+    namespace = {}
+    exec(compile(source, "<grader>", "exec"), namespace)
+    code = namespace["_outer"]().__code__
+    return code.replace(co_name=name, co_qualname=name)
+
+
+def _replaceable(function, name):
+    """Whether `function`'s code may be swapped for grader code that names it `name`."""
+    usable = name.isidentifier() and not keyword.iskeyword(name)
+    return isinstance(function, types.FunctionType) and usable
+
+
+def _working_copy(function):
+    """A new function object with `function`'s code, globals, defaults and closure: the
+    student's function as written, after the original object's code has been swapped."""
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__dict__.update(function.__dict__)
+    return copy
+
+
 class StudentCode:
     """The student's namespace, built from their cells, and calls into it."""
 
@@ -281,6 +330,8 @@ class StudentCode:
         self.namespace = {"__name__": "__main__"}
         # Hung functions as the student wrote them, for the grader's own calls of them.
         self.hung_originals = {}
+        # The student's function objects whose code refuse_hung swapped, by name.
+        self.refused = {}
 
     def load(self, cells):
         """Run each cell's statements one by one, so one failing line does not hide the rest.
@@ -329,20 +380,31 @@ class StudentCode:
         return {"ok": True, "errors": errors}, []
 
     def refuse_hung(self, names):
-        """Put a HungFunction in place of each function in `names` and of every alias of it
-        (a global bound to the same object, as call_with_stand_in finds them).
+        """Make each function in `names` fail at once with the HungFunction's error, however
+        student code reaches it.
+
+        A HungFunction takes the place of the function under every alias (a global bound to
+        the same object, as call_with_stand_in finds them). A Python function also gets
+        code that raises that error, so references the globals do not hold (a default
+        argument, a closure, a container) refuse too.
 
         The grader calls a hung function itself only with a stand-in for another one (a
         convolve_color that hung in the student's convolve may finish with the grader's
-        results), so `call` still reaches the original under its own name.
+        results), so `call` still reaches the function as written under its own name.
         """
         names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
         originals = {name: self.namespace.get(name) for name in names}
         for name, original in originals.items():
             if not callable(original):
                 continue
-            self.hung_originals[name] = original
             raiser = HungFunction(name)
+            if _replaceable(original, name):
+                self.hung_originals[name] = _working_copy(original)
+                self.refused[name] = original
+                body = f"raise TimeoutError({hung_message(name)!r})"
+                original.__code__ = _grader_code(name, body, len(original.__code__.co_freevars))
+            else:
+                self.hung_originals[name] = original
             for key, value in list(self.namespace.items()):
                 if value is original:
                     self.namespace[key] = raiser
@@ -372,8 +434,11 @@ class StudentCode:
     def call_with_stand_in(self, name, args, replaced, answers):
         """Call `name` while `replaced` (and every alias of it) is a StandIn with `answers`.
 
-        The names are restored and the stand-in retired when the call ends, however it
-        ends: student code that kept the stand-in cannot use it in a later check.
+        The student's function object itself forwards to the stand-in meanwhile (its code is
+        swapped, as refuse_hung does), so a reference outside the globals reaches the
+        stand-in too. The names and the code are restored and the stand-in retired when the
+        call ends, however it ends: student code that kept the stand-in cannot use it in a
+        later check.
         """
         original = self.namespace.get(replaced)
         names = [replaced] + [
@@ -382,13 +447,21 @@ class StudentCode:
             if original is not None and value is original and key != replaced
         ]
         saved = {key: self.namespace[key] for key in names if key in self.namespace}
+        function = self.refused.get(replaced, original)
+        forwards = _replaceable(function, replaced) and function.__globals__ is self.namespace
+        saved_code = function.__code__ if forwards else None
         stand_in = StandIn(replaced, answers)
         for key in names:
             self.namespace[key] = stand_in
+        if forwards:  # looks `replaced` up in the globals, where the stand-in now is
+            body = f"return {replaced}(*args, **kwargs)"
+            function.__code__ = _grader_code(replaced, body, len(saved_code.co_freevars))
         try:
             return self.call(name, args)
         finally:
             stand_in.retire()
+            if forwards:
+                function.__code__ = saved_code
             for key in names:
                 if key in saved:
                     self.namespace[key] = saved[key]
