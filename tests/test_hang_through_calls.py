@@ -1,6 +1,6 @@
 """A function that hung is not run again through another function (issue 13).
 
-After convolve is stopped at its time limit, every later worker holds inside.HungFunction in
+After convolve is stopped at its time limit, every later worker holds inside.RefusedFunction in
 its place, under every alias, so convolve_color calling it fails at once instead of hanging a
 second time; the knock-on retry with the grader's convolve then judges the colour code.
 Real sandboxed workers with a 1 s limit: each test costs one hang at most.
@@ -145,16 +145,16 @@ def test_a_hang_with_a_stand_in_does_not_refuse_plain_calls():
 
 
 def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
-    """In the worker: the stand-in takes the HungFunction's place under every name during
-    its call, and the HungFunction (not the student's function) is back afterwards. The
+    """In the worker: the stand-in takes the RefusedFunction's place under every name during
+    its call, and the RefusedFunction (not the student's function) is back afterwards. The
     grader's own call of a hung function by name still reaches the student's."""
     code = inside.StudentCode()
     code.load(cells(LOOPING.replace("image.shape[0] == 48", "False")))
     original = code.namespace["convolve"]
     written = original.__code__
-    code.refuse_hung(["convolve"])
+    code.refuse(["convolve"], "hung")
     raiser = code.namespace["convolve"]
-    assert isinstance(raiser, inside.HungFunction) and code.namespace["conv"] is raiser
+    assert isinstance(raiser, inside.RefusedFunction) and code.namespace["conv"] is raiser
     answers = knock_on.reference_answers(IMAGE, KERNEL)
     header, blobs = code.call_with_stand_in("convolve_color", [IMAGE, KERNEL], "convolve", answers)
     assert header["ok"], header
@@ -167,8 +167,8 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     assert header["error"]["message"] == inside.hung_message("convolve")
     header, _ = code.call("convolve", [IMAGE[:, :, 0], KERNEL])
     assert header["ok"], "called by name, convolve is the student's own"
-    assert list(code.hung_originals) == ["convolve"]
-    assert code.hung_originals["convolve"].__code__ is written, "a copy of it as written"
+    assert list(code.as_written) == ["convolve"]
+    assert code.as_written["convolve"].__code__ is written, "a copy of it as written"
     assert original.__code__ is not written, "the object itself refuses, wherever it is kept"
 
 

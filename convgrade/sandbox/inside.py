@@ -256,25 +256,44 @@ class StandIn:
         self._answers = None
 
 
+# Why the grader refuses to run a student function again: the error its stand-in raises,
+# and the error's fixed text, so that the grader can recognise it exactly.
+REFUSALS = {
+    "hung": (TimeoutError, "{name} did not finish earlier in grading, so it was not run again"),
+    "crashed": (
+        RuntimeError,
+        "{name} stopped the grader's process earlier in grading, so it was not run again",
+    ),
+}
+
+
+def refusal_message(reason, name):
+    """What a RefusedFunction refused for `reason` ("hung" or "crashed") raises."""
+    return REFUSALS[reason][1].format(name=name)
+
+
 def hung_message(name):
-    """What a HungFunction raises: fixed text, so the grader can recognise it exactly."""
-    return f"{name} did not finish earlier in grading, so it was not run again"
+    return refusal_message("hung", name)
 
 
-class HungFunction:
-    """A student function stopped at its time limit by an earlier check, in its place.
+class RefusedFunction:
+    """A student function that an earlier check stopped at its time limit ("hung"), or that
+    ended the grader's process ("crashed"), in its place.
 
     Student code that calls it from another function (convolve_color calling convolve) fails
-    at once with TimeoutError instead of spending the time limit again. The grader shows the
-    message only if it names a function the grader itself stopped (StudentProcess.hangs), so
-    student code raising the same text learns nothing and can say nothing through it.
+    at once instead of spending the time limit again or ending the process again. The
+    grader shows the message only if it names a function the grader itself stopped for that
+    reason (StudentProcess.hangs, StudentProcess.crashed), so student code raising the same
+    text learns nothing and can say nothing through it.
     """
 
-    def __init__(self, name):
+    def __init__(self, name, reason):
         self.__name__ = self.__qualname__ = name
+        self.reason = reason
 
     def __call__(self, *args, **kwargs):
-        raise TimeoutError(hung_message(self.__name__))
+        error, _ = REFUSALS[self.reason]
+        raise error(refusal_message(self.reason, self.__name__))
 
 
 @lru_cache(maxsize=64)
@@ -328,9 +347,9 @@ class StudentCode:
 
     def __init__(self):
         self.namespace = {"__name__": "__main__"}
-        # Hung functions as the student wrote them, for the grader's own calls of them.
-        self.hung_originals = {}
-        # The student's function objects whose code refuse_hung swapped, by name.
+        # Refused functions as the student wrote them, for the grader's own calls of them.
+        self.as_written = {}
+        # The student's function objects whose code `refuse` swapped, by name.
         self.refused = {}
 
     def load(self, cells):
@@ -379,16 +398,16 @@ class StudentCode:
                         errors.append(dict(describe_exception(error), cell=filename.strip("<>")))
         return {"ok": True, "errors": errors}, []
 
-    def refuse_hung(self, names):
-        """Make each function in `names` fail at once with the HungFunction's error, however
-        student code reaches it.
+    def refuse(self, names, reason):
+        """Make each function in `names` fail at once with a RefusedFunction's error for
+        `reason` (a key of REFUSALS), however student code reaches it.
 
-        A HungFunction takes the place of the function under every alias (a global bound to
-        the same object, as call_with_stand_in finds them). A Python function also gets
+        A RefusedFunction takes the place of the function under every alias (a global bound
+        to the same object, as call_with_stand_in finds them). A Python function also gets
         code that raises that error, so references the globals do not hold (a default
         argument, a closure, a container) refuse too.
 
-        The grader calls a hung function itself only with a stand-in for another one (a
+        The grader calls a refused function itself only with a stand-in for another one (a
         convolve_color that hung in the student's convolve may finish with the grader's
         results), so `call` still reaches the function as written under its own name.
         """
@@ -397,20 +416,21 @@ class StudentCode:
         for name, original in originals.items():
             if not callable(original):
                 continue
-            raiser = HungFunction(name)
+            raiser = RefusedFunction(name, reason)
             if _replaceable(original, name):
-                self.hung_originals[name] = _working_copy(original)
+                self.as_written[name] = _working_copy(original)
                 self.refused[name] = original
-                body = f"raise TimeoutError({hung_message(name)!r})"
+                error, _ = REFUSALS[reason]
+                body = f"raise {error.__name__}({refusal_message(reason, name)!r})"
                 original.__code__ = _grader_code(name, body, len(original.__code__.co_freevars))
             else:
-                self.hung_originals[name] = original
+                self.as_written[name] = original
             for key, value in list(self.namespace.items()):
                 if value is original:
                     self.namespace[key] = raiser
 
     def call(self, name, args):
-        function = self.hung_originals.get(name, self.namespace.get(name))
+        function = self.as_written.get(name, self.namespace.get(name))
         if function is None:
             return {"ok": False, "missing": True}, []
         if not callable(function):
@@ -435,7 +455,7 @@ class StudentCode:
         """Call `name` while `replaced` (and every alias of it) is a StandIn with `answers`.
 
         The student's function object itself forwards to the stand-in meanwhile (its code is
-        swapped, as refuse_hung does), so a reference outside the globals reaches the
+        swapped, as `refuse` does), so a reference outside the globals reaches the
         stand-in too. The names and the code are restored and the stand-in retired when the
         call ends, however it ends: student code that kept the stand-in cannot use it in a
         later check.
@@ -513,7 +533,8 @@ def serve(requests, replies):
                 shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
             reply = student.load(header["cells"])
             # After loading: the names to replace are the ones the cells just defined.
-            student.refuse_hung(header.get("hung"))
+            for reason in REFUSALS:
+                student.refuse(header.get(reason), reason)
         elif op == "call":
             arrays = [array_from_bytes(b) for b in blobs]
             stand_in = header.get("stand_in")

@@ -120,7 +120,9 @@ class StudentProcess:
         CPU seconds one call may use before the worker is killed (or WALL_CLOCK_FACTOR
         times as many seconds of wall-clock time). A function stopped once is not called
         again: its later calls fail at once, naming the input it did not finish, and so do
-        calls of it from the student's other functions (inside.HungFunction).
+        calls of it from the student's other functions (inside.RefusedFunction). So does a
+        function whose call ended the process: a crash costs one fresh process, and the
+        checks of the student's other functions still run.
     budget : float
         CPU seconds the loading and all calls together may use; past it, calls fail at once.
     wall_budget : float, optional
@@ -164,6 +166,8 @@ class StudentProcess:
         # only. Apart, because a call with a stand-in runs other code: convolve_color that
         # hung in the student's convolve may finish with the grader's results in its place.
         self.hangs = {}
+        # (function, with a stand-in or not) -> how its call ended the process, and on what.
+        self.crashed = {}
         self.crashes = []
         self.starts = 0
         self.load_failure = None
@@ -198,9 +202,16 @@ class StudentProcess:
             return self
         try:
             header, _ = self._request(
-                # Functions that hung in an earlier worker raise at once when student code
-                # calls them (inside.HungFunction): a hang costs its time limit once.
-                {"op": "load", "cells": self.cells, "input": True, "hung": self._hung_names()},
+                # Functions that hung in, or ended, an earlier worker raise at once when
+                # student code calls them (inside.RefusedFunction): a hang costs its time
+                # limit once, and a crash one process.
+                {
+                    "op": "load",
+                    "cells": self.cells,
+                    "input": True,
+                    "hung": _plain_calls(self.hangs),
+                    "crashed": _plain_calls(self.crashed),
+                },
                 timeout=min(self.load_timeout, self.budget - self.spent),
             )
         except WorkerFailed as failure:
@@ -212,10 +223,6 @@ class StudentProcess:
         errors = errors[:20] if isinstance(errors, list) else []
         self.load_errors = [clean_error_record(e, self.cells) for e in errors]
         return self
-
-    def _hung_names(self):
-        """The functions stopped at their time limit when called plainly."""
-        return sorted(name for name, with_stand_in in self.hangs if not with_stand_in)
 
     def _wait_until_ready(self):
         """Wait for a worker still starting (importing numpy): that time is the grader's,
@@ -349,6 +356,11 @@ class StudentProcess:
                 f"{name} was not called again: earlier, {self.hangs[hang_key]}. "
                 "Is there an infinite loop, or a loop far slower than it needs to be?"
             )
+        if hang_key in self.crashed:
+            # So does a crash: calling it again would most likely end the process again.
+            raise StudentCodeError(
+                f"{name} was not called again: earlier, {self.crashed[hang_key]}."
+            )
         if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
             raise StudentCodeError(
                 f"{name} was not called: your code used up the grading time budget "
@@ -387,8 +399,13 @@ class StudentProcess:
             ) from None
         except WorkerFailed as failure:
             self.crashes.append(failure.reason)
+            self.crashed[hang_key] = (
+                f"calling {name} on {describe_inputs(args)} stopped the grader's run of your "
+                f"code ({failure.reason})"
+            )
             raise StudentCodeError(
-                f"Calling {name} stopped the grader's run of your code: {failure.reason}."
+                f"Calling {name} stopped the grader's run of your code: {failure.reason}. "
+                f"Later checks of {name} fail at once."
             ) from None
         finally:
             # A call that hangs or crashes is the student's time too, not the grader's.
@@ -399,6 +416,10 @@ class StudentProcess:
         expected_blobs = int(bool(description.get("array"))) + len(args)
         if header.get("args_after") != len(args) or len(blobs) != expected_blobs:
             self._kill()
+            self.crashed[hang_key] = (
+                f"calling {name} on {describe_inputs(args)} stopped the grader's run of your "
+                "code (your code wrote into the grader's channel)"
+            )
             raise StudentCodeError(
                 f"Calling {name} gave a malformed reply: your code wrote into the grader's channel."
             )
@@ -441,12 +462,14 @@ class StudentProcess:
             raise StudentCodeError(
                 f"{name} is not written yet: it raises NotImplementedError{where}."
             )
-        hung = self._hung_function_raised(error)
-        if hung is not None:
+        refused = self._refusal_raised(error)
+        if refused is not None:
+            reason, function = refused
             where = error_location(error.get("where", ""), self.cells)
+            earlier = {"hung": self.hangs, "crashed": self.crashed}[reason][(function, False)]
             raise StudentCodeError(
-                f"{name} raised TimeoutError: {inside.hung_message(hung)}{where}. "
-                f"Earlier, {self.hangs[(hung, False)]}."
+                f"{name} raised {error['type']}: {inside.refusal_message(reason, function)}"
+                f"{where}. Earlier, {earlier}."
             )
         # Only bounded, vetted parts of the report: student code saw the hidden inputs.
         message = f"{name} raised {describe_error(error, self.cells)}"
@@ -456,17 +479,21 @@ class StudentProcess:
         mistakes = diagnose_exception_all(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=next(iter(mistakes), None), also=mistakes[1:])
 
-    def _hung_function_raised(self, error):
-        """The hung function whose HungFunction raised `error`, or None.
+    def _refusal_raised(self, error):
+        """(reason, function) of the inside.RefusedFunction that raised `error`, or None.
 
-        Recognised by the exact text for a function the grader stopped itself, so the name
-        shown is the grader's: student code raising that text says only what the grader
-        would say, and any other text falls through to describe_error's vetting.
+        Recognised by the exact type and text for a function the grader stopped itself for
+        that reason, so the name shown is the grader's: student code raising that text says
+        only what the grader would say, and any other text falls through to describe_error's
+        vetting.
         """
-        if error.get("type") != "TimeoutError":
-            return None
-        message = error.get("message")
-        return next((f for f in self._hung_names() if inside.hung_message(f) == message), None)
+        for reason, stops in (("hung", self.hangs), ("crashed", self.crashed)):
+            if error.get("type") != inside.REFUSALS[reason][0].__name__:
+                continue
+            for function in _plain_calls(stops):
+                if inside.refusal_message(reason, function) == error.get("message"):
+                    return reason, function
+        return None
 
     def _load_error_hint(self):
         if not self.load_errors:
@@ -631,6 +658,12 @@ def _decode_value(description, blobs):
     if array.dtype.kind not in "biuf" or array.ndim > 4:
         return Returned(type_name=type_name, text=f"array of dtype {array.dtype.name}")
     return Returned(type_name=type_name, array=array)
+
+
+def _plain_calls(stops):
+    """The functions in `stops` ({(function, with a stand-in or not): what happened}) that
+    were stopped when called plainly, as the student's code calls them."""
+    return sorted(name for name, with_stand_in in stops if not with_stand_in)
 
 
 def describe_inputs(args):

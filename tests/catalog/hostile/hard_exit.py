@@ -1,6 +1,7 @@
 """convolve ends its own process with os._exit."""
 # attack: scoring
-# The other answers are right, but today the checks after the worker dies fail too.
+# The other answers are right: convolve is not called again after it ends the process,
+# so the kernels and to_uint8 are checked, and convolve_color with the grader's convolve.
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
 # expect: loses=check_convolve_nonsquare
@@ -10,9 +11,6 @@
 # expect: loses=check_convolve_dtype
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
-# expect: loses=check_convolve_color
-# expect: loses=check_kernels
-# expect: loses=check_to_uint8
 # %% convolve
 import os
 

@@ -1,7 +1,8 @@
 """Writes its own reply into the grader's pipe, with the right request id, whose error
 type, message and location carry the hidden inputs; then exits before the real reply."""
 # attack: leak
-# The other answers are right, but today the checks after the worker dies fail too.
+# The other answers are right: a function that ends the process is not called again,
+# and the checks of the rest still run.
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
 # expect: loses=check_convolve_nonsquare
@@ -12,7 +13,6 @@ type, message and location carry the hidden inputs; then exits before the real r
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
 # expect: loses=check_convolve_color
-# expect: loses=check_kernels
 # expect: loses=check_to_uint8
 # %% convolve
 import base64
