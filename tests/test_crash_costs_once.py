@@ -1,11 +1,14 @@
-"""A function whose call ends the grader's process costs one fresh process, not the rest.
+"""A function whose calls end the grader's process costs two fresh processes, not the rest.
 
 Before, every check after six crashes was "not checked", so a right to_uint8 lost its points
-to a convolve that called os._exit. Now a function that ended the process is not called
-again: its later checks fail at once, naming the input it ended on, and the student's other
-code that reaches it (through any reference, tests/reference_styles.py) raises at once
-inside the worker. Real sandboxed workers.
+to a convolve that called os._exit. Now a function whose calls ended the process twice is
+not called again: its later checks fail at once, naming the input it last ended on, and the
+student's other code that reaches it (through any reference, tests/reference_styles.py)
+raises at once inside the worker. Twice, so that one kill from outside costs one check.
+Real sandboxed workers.
 """
+
+import time
 
 import numpy as np
 import pytest
@@ -14,7 +17,7 @@ from reference_styles import REFERENCE_STYLES
 from convgrade.checks import knock_on, reference
 from convgrade.checks.failures import CheckFailure, StudentCodeError
 from convgrade.contract import Mistake
-from convgrade.sandbox.student_process import StudentProcess
+from convgrade.sandbox.student_process import CRASHES_BEFORE_BAR, StudentProcess
 
 RNG = np.random.default_rng(14)
 IMAGE = RNG.integers(0, 256, size=(7, 8, 3)).astype(np.uint8)
@@ -43,6 +46,11 @@ def convolve(image, kernel):
 def to_uint8(image):
     return np.clip(np.round(image), 0, 255).astype(np.uint8)
 
+def leave_a_timer(image, kernel):
+    import os, threading
+    threading.Timer(0.2, os._exit, args=(4,)).start()
+    return convolve(image, kernel)
+
 def forge_other_name(image, kernel):
     raise RuntimeError("to_uint8 stopped the grader's process earlier in grading, so it was"
                        " not run again")
@@ -67,9 +75,10 @@ def check_colour(result):
         raise CheckFailure("wrong values")
 
 
-def crash_convolve(process):
-    with pytest.raises(StudentCodeError, match="Calling convolve stopped the grader's run"):
-        process.call("convolve", np.zeros((48, 36)), KERNEL)
+def crash_convolve(process, times=CRASHES_BEFORE_BAR):
+    for _ in range(times):
+        with pytest.raises(StudentCodeError, match="Calling convolve stopped the grader's run"):
+            process.call("convolve", np.zeros((48, 36)), KERNEL)
 
 
 @pytest.mark.parametrize("ending", ENDINGS)
@@ -78,13 +87,19 @@ def test_a_crashing_convolve_is_not_called_again_and_the_rest_is_checked(ending)
     with StudentProcess(cells(source), call_timeout=5.0, budget=30.0) as process:
         right = process.call("convolve", IMAGE[:, :, 0], KERNEL)
         np.testing.assert_allclose(right.value.array, reference.convolve(IMAGE[:, :, 0], KERNEL))
-        crash_convolve(process)
-        assert process.starts == 1, "the crash has not yet cost a fresh process"
+        crash_convolve(process, 1)
+        # Once could be a kill from outside: it is called again, in a fresh process.
+        np.testing.assert_allclose(
+            process.call("convolve", IMAGE[:, :, 1], KERNEL).value.array,
+            reference.convolve(IMAGE[:, :, 1], KERNEL),
+        )
+        crash_convolve(process, 1)
+        assert process.starts == 2, "the second crash has not yet cost a fresh process"
         with pytest.raises(StudentCodeError) as again:
             process.call("convolve", IMAGE[:, :, 1], KERNEL)
         assert again.value.message.startswith(
-            "convolve was not called again: earlier, calling convolve on a 48×36 image with a "
-            "2×2 kernel stopped the grader's run of your code ("
+            "convolve was not called again: earlier, calling convolve stopped the grader's run "
+            "of your code 2 times, last on a 48×36 image with a 2×2 kernel ("
         )
         with pytest.raises(StudentCodeError) as through:
             process.call("convolve_color", IMAGE, KERNEL)
@@ -101,8 +116,8 @@ def test_a_crashing_convolve_is_not_called_again_and_the_rest_is_checked(ending)
         np.testing.assert_array_equal(
             process.call("to_uint8", values).value.array, [[0, 8], [255, 255]]
         )
-        assert process.starts == 2, "one fresh process for the crash, none after it"
-        assert len(process.crashes) == 1
+        assert process.starts == 3, "a fresh process for each crash, none after them"
+        assert len(process.crashes) == 2 and process.crashes[0].startswith("convolve: ")
 
 
 def test_refusal_texts_raised_by_student_code_are_described_as_before():
@@ -124,3 +139,43 @@ def test_refusal_texts_raised_by_student_code_are_described_as_before():
             assert raised.value.message == before[forger]
             assert raised.value.message.startswith(f"{forger} raised ")
             assert "stopped the grader" not in raised.value.message.split("line")[0]
+
+
+def test_a_process_that_ends_between_calls_is_blamed_on_the_call_before():
+    """A timer left by one call ends the process after the call returned: the next call, of
+    another function, gets a fresh process and is neither failed nor barred; the call that
+    left the timer is blamed, and barred the second time."""
+    source = STUDENT.format(ending=ENDINGS["os._exit"])
+    values = np.array([[-3.2, 7.5]])
+    with StudentProcess(cells(source), call_timeout=5.0, budget=30.0) as process:
+        for _ in range(CRASHES_BEFORE_BAR):
+            process.call("leave_a_timer", IMAGE[:, :, 0], KERNEL)
+            time.sleep(1.0)
+            np.testing.assert_array_equal(process.call("to_uint8", values).value.array, [[0, 8]])
+        with pytest.raises(StudentCodeError, match="leave_a_timer was not called again"):
+            process.call("leave_a_timer", IMAGE[:, :, 0], KERNEL)
+        assert list(process.crashed_calls) == [("leave_a_timer", False)]
+        assert (
+            process.crashes
+            == ["leave_a_timer: the process ended after the call returned"] * CRASHES_BEFORE_BAR
+        )
+        assert process.starts == 1 + CRASHES_BEFORE_BAR
+
+
+def test_the_knock_on_note_says_where_the_crash_is():
+    """convolve_color ends the process with the student's convolve and is right with the
+    grader's: the check counts as passed, and the note puts the crash in convolve."""
+    source = (
+        STUDENT.format(ending=ENDINGS["os._exit"]).replace(
+            "image.shape[0] == 48", "image.shape[0] == 7"
+        )
+        + REFERENCE_STYLES["default argument"]
+    )
+    with StudentProcess(cells(source), call_timeout=5.0, budget=30.0) as process:
+        node = Node()
+        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
+    [(_, note)] = node.user_properties
+    assert note.misconception is Mistake.FIX_CONVOLVE_FIRST
+    assert "counts as passed" in note.message
+    assert "what ends it is in your convolve" in note.message
+    assert "not called again" not in note.message

@@ -1,6 +1,6 @@
 """A function that hung is not run again through another function (issue 13).
 
-After convolve is stopped at its time limit, every later worker holds inside.RefusedFunction in
+After convolve is stopped at its time limit, every later worker holds inside.BarredFunction in
 its place, under every alias, so convolve_color calling it fails at once instead of hanging a
 second time; the knock-on retry with the grader's convolve then judges the colour code.
 Real sandboxed workers with a 1 s limit: each test costs one hang at most.
@@ -145,16 +145,16 @@ def test_a_hang_with_a_stand_in_does_not_refuse_plain_calls():
 
 
 def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
-    """In the worker: the stand-in takes the RefusedFunction's place under every name during
-    its call, and the RefusedFunction (not the student's function) is back afterwards. The
+    """In the worker: the stand-in takes the BarredFunction's place under every name during
+    its call, and the BarredFunction (not the student's function) is back afterwards. The
     grader's own call of a hung function by name still reaches the student's."""
     code = inside.StudentCode()
     code.load(cells(LOOPING.replace("image.shape[0] == 48", "False")))
     original = code.namespace["convolve"]
     written = original.__code__
-    code.refuse(["convolve"], "hung")
+    code.bar(["convolve"], "hung")
     raiser = code.namespace["convolve"]
-    assert isinstance(raiser, inside.RefusedFunction) and code.namespace["conv"] is raiser
+    assert isinstance(raiser, inside.BarredFunction) and code.namespace["conv"] is raiser
     answers = knock_on.reference_answers(IMAGE, KERNEL)
     header, blobs = code.call_with_stand_in("convolve_color", [IMAGE, KERNEL], "convolve", answers)
     assert header["ok"], header
@@ -164,7 +164,7 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     assert code.namespace["convolve"] is raiser and code.namespace["conv"] is raiser
     header, _ = code.call("convolve_color", [IMAGE, KERNEL])
     assert header["error"]["type"] == "TimeoutError"
-    assert header["error"]["message"] == inside.hung_message("convolve")
+    assert header["error"]["message"] == inside.bar_message("hung", "convolve")
     header, _ = code.call("convolve", [IMAGE[:, :, 0], KERNEL])
     assert header["ok"], "called by name, convolve is the student's own"
     assert list(code.as_written) == ["convolve"]
@@ -187,3 +187,46 @@ def test_a_hung_convolve_is_refused_however_the_colour_code_holds_it(style):
             Mistake.FIX_CONVOLVE_FIRST
         ], "judged with the grader's convolve"
         assert process.timeouts == {"convolve": 1}, "the hang cost its limit once"
+
+
+# convolve itself holding free variables: its code is swapped for one with as many.
+LOOP_BODY = """
+        if image.shape[0] == 48:
+            while True:
+                pass
+        kh, kw = kernel.shape
+        out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+        for r in range(out.shape[0]):
+            for c in range(out.shape[1]):
+                out[r, c] = scale * np.sum(image[r:r + kh, c:c + kw] * kernel)
+        return out
+"""
+CONVOLVE_STYLES = {
+    "closure from a factory": "import numpy as np\n\ndef make(scale):\n"
+    "    def convolve(image, kernel):"
+    + LOOP_BODY
+    + "    return convolve\n\nconvolve = make(1.0)\n",
+    "decorated with functools.wraps": "import functools\nimport numpy as np\n\nscale = 1.0\n\n"
+    "def as_arrays(f):\n    @functools.wraps(f)\n    def wrapper(image, kernel):\n"
+    "        return f(np.asarray(image), np.asarray(kernel))\n    return wrapper\n\n"
+    "@as_arrays\ndef convolve(image, kernel):\n    if True:" + LOOP_BODY,
+}
+
+
+@pytest.mark.parametrize("written", CONVOLVE_STYLES)
+def test_a_hung_convolve_with_free_variables_is_refused_and_stood_in_for(written):
+    source = CONVOLVE_STYLES[written] + REFERENCE_STYLES["default argument"]
+    with StudentProcess(cells(source), call_timeout=LIMIT, budget=30.0) as process:
+        right = process.call("convolve", IMAGE[:, :, 0], KERNEL).value.array
+        np.testing.assert_allclose(right, reference.convolve(IMAGE[:, :, 0], KERNEL))
+        hang_convolve(process)
+        spent = process.spent
+        with pytest.raises(StudentCodeError, match="convolve did not finish earlier in grading"):
+            process.call("convolve_color", IMAGE, KERNEL)
+        assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
+        node = Node()
+        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
+        assert [note.misconception for _, note in node.user_properties] == [
+            Mistake.FIX_CONVOLVE_FIRST
+        ]
+        assert process.timeouts == {"convolve": 1}

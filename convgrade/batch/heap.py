@@ -11,7 +11,6 @@ from moving (glibc's mallopt(3), M_MMAP_THRESHOLD).
 """
 
 import ctypes
-import ctypes.util
 
 # glibc's <malloc.h>; mallopt() returns 1 on success.
 M_MMAP_THRESHOLD = -3
@@ -23,10 +22,9 @@ def return_large_blocks():
     """Serve blocks of LARGE_BLOCK_BYTES or more from their own mappings for the rest of this
     process's life, so each goes back to the system when freed. Returns whether the C
     library took the setting: False, and harmless, on a C library other than glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError, TypeError):  # no libc found, or not glibc
+    try:  # the C library's own symbols, without find_library's ldconfig subprocess
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # no mallopt: not glibc
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int

@@ -256,9 +256,9 @@ class StandIn:
         self._answers = None
 
 
-# Why the grader refuses to run a student function again: the error its stand-in raises,
-# and the error's fixed text, so that the grader can recognise it exactly.
-REFUSALS = {
+# Why the grader bars a student function from running again: the error a BarredFunction
+# raises in its place, and the error's fixed text, so that the grader can recognise it exactly.
+BAR_REASONS = {
     "hung": (TimeoutError, "{name} did not finish earlier in grading, so it was not run again"),
     "crashed": (
         RuntimeError,
@@ -267,24 +267,20 @@ REFUSALS = {
 }
 
 
-def refusal_message(reason, name):
-    """What a RefusedFunction refused for `reason` ("hung" or "crashed") raises."""
-    return REFUSALS[reason][1].format(name=name)
+def bar_message(reason, name):
+    """What a BarredFunction barred for `reason` ("hung" or "crashed") raises."""
+    return BAR_REASONS[reason][1].format(name=name)
 
 
-def hung_message(name):
-    return refusal_message("hung", name)
-
-
-class RefusedFunction:
-    """A student function that an earlier check stopped at its time limit ("hung"), or that
-    ended the grader's process ("crashed"), in its place.
+class BarredFunction:
+    """A student function that an earlier check stopped at its time limit ("hung"), or whose
+    calls ended the grader's process ("crashed"), in its place.
 
     Student code that calls it from another function (convolve_color calling convolve) fails
     at once instead of spending the time limit again or ending the process again. The
-    grader shows the message only if it names a function the grader itself stopped for that
-    reason (StudentProcess.hangs, StudentProcess.crashed), so student code raising the same
-    text learns nothing and can say nothing through it.
+    grader shows the message only if it names a function the grader itself barred for that
+    reason (StudentProcess.hangs, StudentProcess.crashed_calls), so student code raising the
+    same text learns nothing and can say nothing through it.
     """
 
     def __init__(self, name, reason):
@@ -292,8 +288,8 @@ class RefusedFunction:
         self.reason = reason
 
     def __call__(self, *args, **kwargs):
-        error, _ = REFUSALS[self.reason]
-        raise error(refusal_message(self.reason, self.__name__))
+        error, _ = BAR_REASONS[self.reason]
+        raise error(bar_message(self.reason, self.__name__))
 
 
 @lru_cache(maxsize=64)
@@ -320,10 +316,12 @@ def _grader_code(name, body, free_count):
     return code.replace(co_name=name, co_qualname=name)
 
 
-def _replaceable(function, name):
-    """Whether `function`'s code may be swapped for grader code that names it `name`."""
-    usable = name.isidentifier() and not keyword.iskeyword(name)
-    return isinstance(function, types.FunctionType) and usable
+def _replaceable(function, name, namespace):
+    """Whether `function`'s code may be swapped for grader code that names it `name`: a
+    function the student's cells defined (a library's would change for the grader too),
+    under a name grader code can look up as a global."""
+    usable = name.isidentifier() and not keyword.iskeyword(name) and name not in ("args", "kwargs")
+    return usable and isinstance(function, types.FunctionType) and function.__globals__ is namespace
 
 
 def _working_copy(function):
@@ -347,10 +345,10 @@ class StudentCode:
 
     def __init__(self):
         self.namespace = {"__name__": "__main__"}
-        # Refused functions as the student wrote them, for the grader's own calls of them.
+        # Barred functions as the student wrote them, for the grader's own calls of them.
         self.as_written = {}
-        # The student's function objects whose code `refuse` swapped, by name.
-        self.refused = {}
+        # The student's function objects whose code `bar` swapped, by name.
+        self.barred = {}
 
     def load(self, cells):
         """Run each cell's statements one by one, so one failing line does not hide the rest.
@@ -398,16 +396,16 @@ class StudentCode:
                         errors.append(dict(describe_exception(error), cell=filename.strip("<>")))
         return {"ok": True, "errors": errors}, []
 
-    def refuse(self, names, reason):
-        """Make each function in `names` fail at once with a RefusedFunction's error for
-        `reason` (a key of REFUSALS), however student code reaches it.
+    def bar(self, names, reason):
+        """Make each function in `names` fail at once with a BarredFunction's error for
+        `reason` (a key of BAR_REASONS), however student code reaches it.
 
-        A RefusedFunction takes the place of the function under every alias (a global bound
-        to the same object, as call_with_stand_in finds them). A Python function also gets
-        code that raises that error, so references the globals do not hold (a default
-        argument, a closure, a container) refuse too.
+        A BarredFunction takes the place of the function under every alias (a global bound
+        to the same object, as call_with_stand_in finds them). A function the cells defined
+        also gets code that raises that error, so references the globals do not hold (a
+        default argument, a closure, a container) fail too.
 
-        The grader calls a refused function itself only with a stand-in for another one (a
+        The grader calls a barred function itself only with a stand-in for another one (a
         convolve_color that hung in the student's convolve may finish with the grader's
         results), so `call` still reaches the function as written under its own name.
         """
@@ -416,12 +414,12 @@ class StudentCode:
         for name, original in originals.items():
             if not callable(original):
                 continue
-            raiser = RefusedFunction(name, reason)
-            if _replaceable(original, name):
+            raiser = BarredFunction(name, reason)
+            if _replaceable(original, name, self.namespace):
                 self.as_written[name] = _working_copy(original)
-                self.refused[name] = original
-                error, _ = REFUSALS[reason]
-                body = f"raise {error.__name__}({refusal_message(reason, name)!r})"
+                self.barred[name] = original
+                error, _ = BAR_REASONS[reason]
+                body = f"raise {error.__name__}({bar_message(reason, name)!r})"
                 original.__code__ = _grader_code(name, body, len(original.__code__.co_freevars))
             else:
                 self.as_written[name] = original
@@ -455,7 +453,7 @@ class StudentCode:
         """Call `name` while `replaced` (and every alias of it) is a StandIn with `answers`.
 
         The student's function object itself forwards to the stand-in meanwhile (its code is
-        swapped, as `refuse` does), so a reference outside the globals reaches the
+        swapped, as `bar` does), so a reference outside the globals reaches the
         stand-in too. The names and the code are restored and the stand-in retired when the
         call ends, however it ends: student code that kept the stand-in cannot use it in a
         later check.
@@ -467,16 +465,16 @@ class StudentCode:
             if original is not None and value is original and key != replaced
         ]
         saved = {key: self.namespace[key] for key in names if key in self.namespace}
-        function = self.refused.get(replaced, original)
-        forwards = _replaceable(function, replaced) and function.__globals__ is self.namespace
+        function = self.barred.get(replaced, original)
+        forwards = _replaceable(function, replaced, self.namespace)
         saved_code = function.__code__ if forwards else None
         stand_in = StandIn(replaced, answers)
-        for key in names:
-            self.namespace[key] = stand_in
-        if forwards:  # looks `replaced` up in the globals, where the stand-in now is
-            body = f"return {replaced}(*args, **kwargs)"
-            function.__code__ = _grader_code(replaced, body, len(saved_code.co_freevars))
         try:
+            for key in names:
+                self.namespace[key] = stand_in
+            if forwards:  # looks `replaced` up in the globals, where the stand-in now is
+                body = f"return {replaced}(*args, **kwargs)"
+                function.__code__ = _grader_code(replaced, body, len(saved_code.co_freevars))
             return self.call(name, args)
         finally:
             stand_in.retire()
@@ -533,8 +531,8 @@ def serve(requests, replies):
                 shutil.copytree(os.environ["CONVGRADE_INPUT"], ".", dirs_exist_ok=True)
             reply = student.load(header["cells"])
             # After loading: the names to replace are the ones the cells just defined.
-            for reason in REFUSALS:
-                student.refuse(header.get(reason), reason)
+            for reason in BAR_REASONS:
+                student.bar(header.get(reason), reason)
         elif op == "call":
             arrays = [array_from_bytes(b) for b in blobs]
             stand_in = header.get("stand_in")

@@ -31,7 +31,14 @@ from convgrade.sandbox.cpu_clock import CpuClock
 from convgrade.tempdirs import PrivateFolder
 
 SANDBOX_DIR = Path("/tmp/convgrade")
-MAX_STARTS = 6
+# A function whose calls ended the worker this many times is not called again. Twice, not
+# once: a kill from outside the sandbox (the host's out-of-memory killer, say) must cost
+# one check, not every later check of whatever function happened to be running.
+CRASHES_BEFORE_BAR = 2
+# Fresh workers one submission may cost (about 0.2 s each) before its remaining checks are
+# not run: enough for the crashes that bar the graded functions (convolve, convolve_color
+# plainly and with the grader's convolve, to_uint8), so those bars, not this cap, decide.
+MAX_STARTS = 1 + 5 * CRASHES_BEFORE_BAR
 # The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
 MAX_REPLY_BYTES = 1 << 25
 # Raised in the worker when student code reaches a forbidden routine at run time.
@@ -120,9 +127,9 @@ class StudentProcess:
         CPU seconds one call may use before the worker is killed (or WALL_CLOCK_FACTOR
         times as many seconds of wall-clock time). A function stopped once is not called
         again: its later calls fail at once, naming the input it did not finish, and so do
-        calls of it from the student's other functions (inside.RefusedFunction). So does a
-        function whose call ended the process: a crash costs one fresh process, and the
-        checks of the student's other functions still run.
+        calls of it from the student's other functions (inside.BarredFunction). So does a
+        function whose calls ended the process CRASHES_BEFORE_BAR times: crashes cost a
+        fresh process each, and the checks of the student's other functions still run.
     budget : float
         CPU seconds the loading and all calls together may use; past it, calls fail at once.
     wall_budget : float, optional
@@ -166,15 +173,17 @@ class StudentProcess:
         # only. Apart, because a call with a stand-in runs other code: convolve_color that
         # hung in the student's convolve may finish with the grader's results in its place.
         self.hangs = {}
-        # (function, with a stand-in or not) -> how its call ended the process, and on what.
-        self.crashed = {}
-        self.crashes = []
+        # (function, with a stand-in or not) -> how each of its calls that ended the process
+        # ended it, and on what input. Barred from CRASHES_BEFORE_BAR on.
+        self.crashed_calls = {}
+        self.crashes = []  # every way the process ended, for the problem list
         self.starts = 0
         self.load_failure = None
         self.forbidden_calls = []  # "convolve: np.correlate is not allowed ...", at run time
         self.call_seconds = 0.0  # time inside student code, as seen from here
         self.worker_cpu_seconds = 0.0  # CPU of the sandboxed workers, counted when they stop
         self._worker = None
+        self._last_call = None  # (call key, args) of the last call that returned a reply
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
@@ -187,6 +196,7 @@ class StudentProcess:
             )
             return self
         self.starts += 1
+        self._last_call = None
         self._worker = WorkerPool.take(self.sandbox, self.preload, self.policy)
         if self.files_dir:
             shutil.copytree(self.files_dir, self._worker.input_dir, dirs_exist_ok=True)
@@ -202,15 +212,15 @@ class StudentProcess:
             return self
         try:
             header, _ = self._request(
-                # Functions that hung in, or ended, an earlier worker raise at once when
-                # student code calls them (inside.RefusedFunction): a hang costs its time
-                # limit once, and a crash one process.
+                # Functions that hung in, or ended, earlier workers raise at once when
+                # student code calls them (inside.BarredFunction): a hang costs its time
+                # limit once, and crashes a few fresh processes.
                 {
                     "op": "load",
                     "cells": self.cells,
                     "input": True,
                     "hung": _plain_calls(self.hangs),
-                    "crashed": _plain_calls(self.crashed),
+                    "crashed": _plain_calls(self._barred_crashes()),
                 },
                 timeout=min(self.load_timeout, self.budget - self.spent),
             )
@@ -326,6 +336,19 @@ class StudentProcess:
 
             return inside.read_message(Stream, max_blob=MAX_REPLY_BYTES)
 
+    def _notice_end_between_calls(self):
+        """If the worker ended since the last call returned, blame that call: it most likely
+        left something behind that ended it (a timer, a thread, a child), or wrote a reply of
+        its own into the pipe and exited. The call about to be made is not blamed."""
+        if self._worker is None or self._worker.alive():
+            return
+        self._kill()
+        if self._last_call is not None:
+            call_key, args = self._last_call
+            self._record_crash(call_key, args, "the process ended after the call returned")
+        else:
+            self.crashes.append("the process running your code ended between two calls")
+
     def _alive(self):
         """Make sure a loaded worker is running; after a crash, start a fresh one (a few times)."""
         if self._worker is None and self.load_failure is None:
@@ -349,17 +372,18 @@ class StudentProcess:
 
         Raises StudentCodeError when the function is missing, raises, hangs or crashes.
         """
-        hang_key = (name, stand_in is not None)
-        if hang_key in self.hangs:
+        call_key = (name, stand_in is not None)
+        self._notice_end_between_calls()
+        if call_key in self.hangs:
             # A hang costs once: calling it again would only spend the budget again.
             raise StudentCodeError(
-                f"{name} was not called again: earlier, {self.hangs[hang_key]}. "
+                f"{name} was not called again: earlier, {self.hangs[call_key]}. "
                 "Is there an infinite loop, or a loop far slower than it needs to be?"
             )
-        if hang_key in self.crashed:
-            # So does a crash: calling it again would most likely end the process again.
+        if call_key in self._barred_crashes():
+            # So do crashes: calling it again would most likely end the process again.
             raise StudentCodeError(
-                f"{name} was not called again: earlier, {self.crashed[hang_key]}."
+                f"{name} was not called again: earlier, {self._barred_crashes()[call_key]}."
             )
         if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
             raise StudentCodeError(
@@ -390,36 +414,32 @@ class StudentProcess:
                     f"{name} was stopped on {describe_inputs(args)}: your code used up the "
                     f"grading time budget ({self.budget:g} s of CPU time in total)."
                 ) from None
-            self.hangs[hang_key] = (
+            self.hangs[call_key] = (
                 f"{name} did not finish within {failure.within} on {describe_inputs(args)}"
             )
             raise StudentCodeError(
-                f"{self.hangs[hang_key]}, so the grader stopped it; later checks of {name} "
+                f"{self.hangs[call_key]}, so the grader stopped it; later checks of {name} "
                 "fail at once."
             ) from None
         except WorkerFailed as failure:
-            self.crashes.append(failure.reason)
-            self.crashed[hang_key] = (
-                f"calling {name} on {describe_inputs(args)} stopped the grader's run of your "
-                f"code ({failure.reason})"
+            barred = self._record_crash(call_key, args, failure.reason)
+            again = (
+                f" That makes {CRASHES_BEFORE_BAR} times: it is not called again." if barred else ""
             )
             raise StudentCodeError(
-                f"Calling {name} stopped the grader's run of your code: {failure.reason}. "
-                f"Later checks of {name} fail at once."
+                f"Calling {name} stopped the grader's run of your code: {failure.reason}.{again}"
             ) from None
         finally:
             # A call that hangs or crashes is the student's time too, not the grader's.
             self.call_seconds += time.monotonic() - started
         seconds = time.monotonic() - started
+        self._last_call = (call_key, args)
         self._raise_for_error(name, header)
         description = header.get("value") if isinstance(header.get("value"), dict) else {}
         expected_blobs = int(bool(description.get("array"))) + len(args)
         if header.get("args_after") != len(args) or len(blobs) != expected_blobs:
             self._kill()
-            self.crashed[hang_key] = (
-                f"calling {name} on {describe_inputs(args)} stopped the grader's run of your "
-                "code (your code wrote into the grader's channel)"
-            )
+            self._record_crash(call_key, args, "your code wrote into the grader's channel")
             raise StudentCodeError(
                 f"Calling {name} gave a malformed reply: your code wrote into the grader's channel."
             )
@@ -432,6 +452,7 @@ class StudentProcess:
 
     def get(self, name):
         """The value of the student's global `name`, as a Returned."""
+        self._notice_end_between_calls()
         try:
             self._alive()
             header, blobs = self._request({"op": "get", "name": name}, timeout=self.call_timeout)
@@ -462,13 +483,14 @@ class StudentProcess:
             raise StudentCodeError(
                 f"{name} is not written yet: it raises NotImplementedError{where}."
             )
-        refused = self._refusal_raised(error)
-        if refused is not None:
-            reason, function = refused
+        barred = self._bar_raised(error)
+        if barred is not None:
+            reason, function = barred
             where = error_location(error.get("where", ""), self.cells)
-            earlier = {"hung": self.hangs, "crashed": self.crashed}[reason][(function, False)]
+            stops = {"hung": self.hangs, "crashed": self._barred_crashes()}[reason]
+            earlier = stops[(function, False)]
             raise StudentCodeError(
-                f"{name} raised {error['type']}: {inside.refusal_message(reason, function)}"
+                f"{name} raised {error['type']}: {inside.bar_message(reason, function)}"
                 f"{where}. Earlier, {earlier}."
             )
         # Only bounded, vetted parts of the report: student code saw the hidden inputs.
@@ -479,21 +501,38 @@ class StudentProcess:
         mistakes = diagnose_exception_all(str(error.get("type")), str(error.get("message")))
         raise StudentCodeError(message, misconception=next(iter(mistakes), None), also=mistakes[1:])
 
-    def _refusal_raised(self, error):
-        """(reason, function) of the inside.RefusedFunction that raised `error`, or None.
+    def _bar_raised(self, error):
+        """(reason, function) of the inside.BarredFunction that raised `error`, or None.
 
-        Recognised by the exact type and text for a function the grader stopped itself for
-        that reason, so the name shown is the grader's: student code raising that text says
-        only what the grader would say, and any other text falls through to describe_error's
-        vetting.
+        Recognised by the exact type and text for a function the grader itself barred for
+        that reason (it hung, or its calls ended the process), so the name shown is the
+        grader's: student code raising that text says only what the grader would say, and
+        any other text falls through to describe_error's vetting.
         """
-        for reason, stops in (("hung", self.hangs), ("crashed", self.crashed)):
-            if error.get("type") != inside.REFUSALS[reason][0].__name__:
+        for reason, stops in (("hung", self.hangs), ("crashed", self._barred_crashes())):
+            if error.get("type") != inside.BAR_REASONS[reason][0].__name__:
                 continue
             for function in _plain_calls(stops):
-                if inside.refusal_message(reason, function) == error.get("message"):
+                if inside.bar_message(reason, function) == error.get("message"):
                     return reason, function
         return None
+
+    def _record_crash(self, call_key, args, reason):
+        """Note that the call `call_key` on `args` ended the worker; whether it is now barred."""
+        name = call_key[0]
+        self.crashes.append(f"{name}: {reason}")
+        ends = self.crashed_calls.setdefault(call_key, [])
+        ends.append(f"on {describe_inputs(args)} ({reason})")
+        return len(ends) >= CRASHES_BEFORE_BAR
+
+    def _barred_crashes(self):
+        """{call key: what happened} for the calls whose crashes bar them."""
+        return {
+            key: f"calling {key[0]} stopped the grader's run of your code {len(ends)} times, "
+            f"last {ends[-1]}"
+            for key, ends in self.crashed_calls.items()
+            if len(ends) >= CRASHES_BEFORE_BAR
+        }
 
     def _load_error_hint(self):
         if not self.load_errors:
