@@ -6,6 +6,11 @@ grader swaps the function object's own code (convgrade/sandbox/inside.py), so a 
 is refused, and the grader's stand-in is reached, through every one of them.
 """
 
+import numpy as np
+
+from convgrade.checks import knock_on, reference
+from convgrade.checks.failures import CheckFailure
+
 REFERENCE_STYLES = {
     "default argument": """
 def convolve_color(image, kernel, conv=convolve):
@@ -60,3 +65,28 @@ def convolve_color(image, kernel):
     return np.stack(list(map(_ops[0], channels, [kernel] * len(channels))), axis=2)
 """,
 }
+
+
+def cells(source):
+    """`source` as the one answer cell a StudentProcess loads."""
+    return [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+
+
+class Node:
+    """What knock_on.judge_color needs of a pytest item: somewhere to put its note."""
+
+    def __init__(self):
+        self.user_properties = []
+
+
+def knock_on_notes(process, image, kernel, call="convolve_color"):
+    """Judge convolve_color(image, kernel) as a colour check does (knock_on.judge_color);
+    the notes it left. Raises CheckFailure if it is wrong even with the grader's convolve."""
+
+    def check(result):
+        if not np.allclose(result.value.array, reference.convolve_color(image, kernel)):
+            raise CheckFailure("wrong values")
+
+    node = Node()
+    knock_on.judge_color(process, image, kernel, check, call, node)
+    return [note for _, note in node.user_properties]

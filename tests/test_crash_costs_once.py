@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 import pytest
-from reference_styles import REFERENCE_STYLES
+from reference_styles import REFERENCE_STYLES, cells, knock_on_notes
 
-from convgrade.checks import knock_on, reference
-from convgrade.checks.failures import CheckFailure, StudentCodeError
+from convgrade.checks import reference
+from convgrade.checks.failures import StudentCodeError
 from convgrade.contract import Mistake
 from convgrade.sandbox.student_process import CRASHES_BEFORE_BAR, StudentProcess
 
@@ -61,20 +61,6 @@ def forge_other_type(image, kernel):
 """
 
 
-def cells(source):
-    return [{"index": 0, "source": source, "answer": True, "label": "your code"}]
-
-
-class Node:
-    def __init__(self):
-        self.user_properties = []
-
-
-def check_colour(result):
-    if not np.allclose(result.value.array, reference.convolve_color(IMAGE, KERNEL)):
-        raise CheckFailure("wrong values")
-
-
 def crash_convolve(process, times=CRASHES_BEFORE_BAR):
     for _ in range(times):
         with pytest.raises(StudentCodeError, match="Calling convolve stopped the grader's run"):
@@ -107,11 +93,8 @@ def test_a_crashing_convolve_is_not_called_again_and_the_rest_is_checked(ending)
             "convolve_color raised RuntimeError: convolve stopped the grader's process "
             "earlier in grading, so it was not run again (your code, line "
         )
-        node = Node()
-        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
-        assert [note.misconception for _, note in node.user_properties] == [
-            Mistake.FIX_CONVOLVE_FIRST
-        ], "judged with the grader's convolve"
+        notes = knock_on_notes(process, IMAGE, KERNEL)
+        assert [note.misconception for note in notes] == [Mistake.FIX_CONVOLVE_FIRST]
         values = np.array([[-3.2, 7.5], [255.4, 300.0]])
         np.testing.assert_array_equal(
             process.call("to_uint8", values).value.array, [[0, 8], [255, 255]]
@@ -172,9 +155,7 @@ def test_the_knock_on_note_says_where_the_crash_is():
         + REFERENCE_STYLES["default argument"]
     )
     with StudentProcess(cells(source), call_timeout=5.0, budget=30.0) as process:
-        node = Node()
-        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
-    [(_, note)] = node.user_properties
+        [note] = knock_on_notes(process, IMAGE, KERNEL)
     assert note.misconception is Mistake.FIX_CONVOLVE_FIRST
     assert "counts as passed" in note.message
     assert "what ends it is in your convolve" in note.message

@@ -8,10 +8,11 @@ Real sandboxed workers with a 1 s limit: each test costs one hang at most.
 
 import numpy as np
 import pytest
-from reference_styles import REFERENCE_STYLES
+import reference_styles
+from reference_styles import REFERENCE_STYLES, knock_on_notes
 
 from convgrade.checks import knock_on, reference
-from convgrade.checks.failures import CheckFailure, StudentCodeError
+from convgrade.checks.failures import StudentCodeError
 from convgrade.contract import Mistake
 from convgrade.sandbox import inside
 from convgrade.sandbox.student_process import StudentProcess
@@ -54,17 +55,7 @@ def forge_other_text(image, kernel):
 
 
 def cells(source=LOOPING):
-    return [{"index": 0, "source": source, "answer": True, "label": "your code"}]
-
-
-class Node:
-    def __init__(self):
-        self.user_properties = []
-
-
-def check_colour(result):
-    if not np.allclose(result.value.array, reference.convolve_color(IMAGE, KERNEL)):
-        raise CheckFailure("wrong values")
+    return reference_styles.cells(source)
 
 
 def hang_convolve(process):
@@ -84,9 +75,7 @@ def test_colour_code_on_a_hung_convolve_fails_at_once_and_passes_with_the_grader
         assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
         notes = []
         for _ in range(2):
-            node = Node()
-            knock_on.judge_color(process, IMAGE, KERNEL, check_colour, colour, node)
-            notes += [note for _, note in node.user_properties]
+            notes += knock_on_notes(process, IMAGE, KERNEL, colour)
         assert process.timeouts == {"convolve": 1}, "the hang cost its limit once"
         assert process.spent < LIMIT + 1.0, "one time limit, plus reloads and quick calls"
     assert plain.value.message.startswith(
@@ -172,21 +161,23 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     assert original.__code__ is not written, "the object itself refuses, wherever it is kept"
 
 
+def assert_refused_then_judged_with_the_graders(process):
+    """After convolve hung: the colour code fails at once, and passes with the grader's."""
+    spent = process.spent
+    with pytest.raises(StudentCodeError, match="convolve did not finish earlier in grading"):
+        process.call("convolve_color", IMAGE, KERNEL)
+    assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
+    notes = knock_on_notes(process, IMAGE, KERNEL)
+    assert [note.misconception for note in notes] == [Mistake.FIX_CONVOLVE_FIRST]
+    assert process.timeouts == {"convolve": 1}, "the hang cost its limit once"
+
+
 @pytest.mark.parametrize("style", REFERENCE_STYLES)
 def test_a_hung_convolve_is_refused_however_the_colour_code_holds_it(style):
     source = LOOPING.split("conv = convolve")[0] + REFERENCE_STYLES[style]
     with StudentProcess(cells(source), call_timeout=LIMIT, budget=30.0) as process:
         hang_convolve(process)
-        spent = process.spent
-        with pytest.raises(StudentCodeError, match="convolve did not finish earlier in grading"):
-            process.call("convolve_color", IMAGE, KERNEL)
-        assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
-        node = Node()
-        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
-        assert [note.misconception for _, note in node.user_properties] == [
-            Mistake.FIX_CONVOLVE_FIRST
-        ], "judged with the grader's convolve"
-        assert process.timeouts == {"convolve": 1}, "the hang cost its limit once"
+        assert_refused_then_judged_with_the_graders(process)
 
 
 # convolve itself holding free variables: its code is swapped for one with as many.
@@ -220,13 +211,4 @@ def test_a_hung_convolve_with_free_variables_is_refused_and_stood_in_for(written
         right = process.call("convolve", IMAGE[:, :, 0], KERNEL).value.array
         np.testing.assert_allclose(right, reference.convolve(IMAGE[:, :, 0], KERNEL))
         hang_convolve(process)
-        spent = process.spent
-        with pytest.raises(StudentCodeError, match="convolve did not finish earlier in grading"):
-            process.call("convolve_color", IMAGE, KERNEL)
-        assert process.spent - spent < LIMIT / 2, "refused inside the worker, not stopped"
-        node = Node()
-        knock_on.judge_color(process, IMAGE, KERNEL, check_colour, "convolve_color", node)
-        assert [note.misconception for _, note in node.user_properties] == [
-            Mistake.FIX_CONVOLVE_FIRST
-        ]
-        assert process.timeouts == {"convolve": 1}
+        assert_refused_then_judged_with_the_graders(process)
