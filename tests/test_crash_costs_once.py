@@ -51,6 +51,13 @@ def leave_a_timer(image, kernel):
     threading.Timer(0.2, os._exit, args=(4,)).start()
     return convolve(image, kernel)
 
+WEIGHTS = np.full((2, 2), 0.25)
+
+def patient(image, kernel):
+    import time
+    time.sleep(0.6)
+    return convolve(image, kernel)
+
 def forge_other_name(image, kernel):
     raise RuntimeError("to_uint8 stopped the grader's process earlier in grading, so it was"
                        " not run again")
@@ -74,13 +81,16 @@ def test_a_crashing_convolve_is_not_called_again_and_the_rest_is_checked(ending)
         right = process.call("convolve", IMAGE[:, :, 0], KERNEL)
         np.testing.assert_allclose(right.value.array, reference.convolve(IMAGE[:, :, 0], KERNEL))
         crash_convolve(process, 1)
+        # The worker had served a call, so the blame is checked: the same call again,
+        # first in a fresh worker, ends that one too.
+        assert process.starts == 2 and len(process.crashed_calls[("convolve", False)]) == 1
         # Once could be a kill from outside: it is called again, in a fresh process.
         np.testing.assert_allclose(
             process.call("convolve", IMAGE[:, :, 1], KERNEL).value.array,
             reference.convolve(IMAGE[:, :, 1], KERNEL),
         )
         crash_convolve(process, 1)
-        assert process.starts == 2, "the second crash has not yet cost a fresh process"
+        assert process.starts == 4
         with pytest.raises(StudentCodeError) as again:
             process.call("convolve", IMAGE[:, :, 1], KERNEL)
         assert again.value.message.startswith(
@@ -99,8 +109,9 @@ def test_a_crashing_convolve_is_not_called_again_and_the_rest_is_checked(ending)
         np.testing.assert_array_equal(
             process.call("to_uint8", values).value.array, [[0, 8], [255, 255]]
         )
-        assert process.starts == 3, "a fresh process for each crash, none after them"
+        assert process.starts == 5, "a fresh process after the last crash, none after that"
         assert len(process.crashes) == 2 and process.crashes[0].startswith("convolve: ")
+        assert again.value.ended_process and through.value.ended_process
 
 
 def test_refusal_texts_raised_by_student_code_are_described_as_before():
@@ -124,25 +135,36 @@ def test_refusal_texts_raised_by_student_code_are_described_as_before():
             assert "stopped the grader" not in raised.value.message.split("line")[0]
 
 
-def test_a_process_that_ends_between_calls_is_blamed_on_the_call_before():
-    """A timer left by one call ends the process after the call returned: the next call, of
-    another function, gets a fresh process and is neither failed nor barred; the call that
-    left the timer is blamed, and barred the second time."""
+@pytest.mark.parametrize("pause", [1.0, 0.0], ids=["ended before the next call", "during it"])
+def test_what_a_call_leaves_behind_is_blamed_on_that_call(pause):
+    """A timer left by one call ends the process after the call returned, before the next
+    call or while it runs: the next call, of another function, runs again in a fresh
+    process and is neither failed nor barred; the call that left the timer is blamed, and
+    barred the second time."""
     source = STUDENT.format(ending=ENDINGS["os._exit"])
-    values = np.array([[-3.2, 7.5]])
+    channel = IMAGE[:, :, 0]
     with StudentProcess(cells(source), call_timeout=5.0, budget=30.0) as process:
         for _ in range(CRASHES_BEFORE_BAR):
-            process.call("leave_a_timer", IMAGE[:, :, 0], KERNEL)
-            time.sleep(1.0)
-            np.testing.assert_array_equal(process.call("to_uint8", values).value.array, [[0, 8]])
+            process.call("leave_a_timer", channel, KERNEL)
+            time.sleep(pause)
+            result = process.call("patient", channel, KERNEL).value.array
+            np.testing.assert_allclose(result, reference.convolve(channel, KERNEL))
         with pytest.raises(StudentCodeError, match="leave_a_timer was not called again"):
-            process.call("leave_a_timer", IMAGE[:, :, 0], KERNEL)
+            process.call("leave_a_timer", channel, KERNEL)
         assert list(process.crashed_calls) == [("leave_a_timer", False)]
         assert (
             process.crashes
-            == ["leave_a_timer: the process ended after the call returned"] * CRASHES_BEFORE_BAR
+            == ["leave_a_timer: something it left behind ended the process later"]
+            * CRASHES_BEFORE_BAR
         )
-        assert process.starts == 1 + CRASHES_BEFORE_BAR
+
+
+def test_reading_a_value_after_a_left_timer_blames_the_call_that_left_it():
+    with StudentProcess(cells(STUDENT.format(ending=ENDINGS["os._exit"]))) as process:
+        process.call("leave_a_timer", IMAGE[:, :, 0], KERNEL)
+        time.sleep(1.0)
+        np.testing.assert_array_equal(process.get("WEIGHTS").array, np.full((2, 2), 0.25))
+        assert list(process.crashed_calls) == [("leave_a_timer", False)]
 
 
 def test_the_knock_on_note_says_where_the_crash_is():
@@ -160,3 +182,55 @@ def test_the_knock_on_note_says_where_the_crash_is():
     assert "counts as passed" in note.message
     assert "what ends it is in your convolve" in note.message
     assert "not called again" not in note.message
+
+
+def test_a_wrong_result_after_a_crash_is_not_called_a_crash():
+    """The note names a crash only when this check's own call ended the process."""
+    doubled = STUDENT.format(ending=ENDINGS["os._exit"]).replace(
+        "out[r, c] = np.sum(", "out[r, c] = 2 * np.sum("
+    )
+    with StudentProcess(cells(doubled + REFERENCE_STYLES["default argument"])) as process:
+        crash_convolve(process, 1)
+        [note] = knock_on_notes(process, IMAGE, KERNEL)
+    assert "With your convolve it fails" in note.message
+    assert "stopped the grader's run" not in note.message
+
+
+LEAKS = {
+    # A reply header whose blob size is a number made of the input's bytes.
+    "reply size": """
+def convolve(image, kernel):
+    import json, os, struct, sys
+    frame = sys._getframe()
+    while "replies" not in frame.f_locals:
+        frame = frame.f_back
+    size = int.from_bytes(image.tobytes()[:24], "big")
+    header = json.dumps({"ok": True, "blobs": [size]}).encode()
+    frame.f_locals["replies"].write(struct.pack(">Q", len(header)) + header)
+    frame.f_locals["replies"].flush()
+    os._exit(0)
+""",
+    # The input printed to the process's own stderr, then an exit.
+    "stderr": """
+def convolve(image, kernel):
+    import os
+    os.write(2, image.tobytes().hex().encode() + b"\\n")
+    os._exit(1)
+""",
+}
+
+
+@pytest.mark.parametrize("leak", LEAKS)
+def test_crash_messages_repeat_nothing_the_students_code_chose(leak):
+    image = np.arange(101, 149, dtype=np.uint8).reshape(6, 8)
+    secrets = [str(int.from_bytes(image.tobytes()[:24], "big"))[:12], image.tobytes().hex()[:12]]
+    messages = []
+    with StudentProcess(cells("import numpy as np\n" + LEAKS[leak])) as process:
+        for _ in range(CRASHES_BEFORE_BAR + 1):
+            with pytest.raises(StudentCodeError) as raised:
+                process.call("convolve", image, KERNEL)
+            messages.append(raised.value.message)
+        messages += process.crashes
+    assert messages[-1 - len(process.crashes)].startswith("convolve was not called again")
+    for message in messages:
+        assert not any(secret in message for secret in secrets), message

@@ -337,4 +337,12 @@ NOTE_PROPERTY = "convgrade-note"
 
 
 class StudentCodeError(CheckFailure):
-    """The student's code raised, hung, crashed or is missing; no result to compare."""
+    """The student's code raised, hung, crashed or is missing; no result to compare.
+
+    `ended_process` is true when the call ended the grader's process running the student's
+    code, or was not made because earlier calls had (the knock-on note says so).
+    """
+
+    def __init__(self, message, *, ended_process=False, **kwargs):
+        super().__init__(message, **kwargs)
+        self.ended_process = ended_process

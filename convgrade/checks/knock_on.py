@@ -68,12 +68,11 @@ def judge_color(student, image, kernel, check, call, node):
             f"your convolve: {first.message} A hanging convolve costs its time limit once; "
             "every later colour check is judged at once with the grader's convolve."
         )
-    elif _crashed(student, "convolve_color"):
+    elif getattr(first, "ended_process", False):
         # It finished with the stand-in, so what ended the process was the student's convolve.
         said = (
             "With your convolve it stopped the grader's run of your code, so what ends it is "
-            f"in your convolve: {first.message} Each later colour check is judged with the "
-            "grader's convolve too."
+            f"in your convolve: {first.message}"
         )
     else:
         said = f"With your convolve it fails{seen}: {first.message}"
@@ -90,9 +89,3 @@ def _hung(student, name):
     Submission or the StudentProcess itself)."""
     hangs = getattr(getattr(student, "process", student), "hangs", {})
     return (name, False) in hangs
-
-
-def _crashed(student, name):
-    """Whether `name`, called plainly, ended the grader's process at least once."""
-    crashed_calls = getattr(getattr(student, "process", student), "crashed_calls", {})
-    return (name, False) in crashed_calls

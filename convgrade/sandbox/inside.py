@@ -279,8 +279,8 @@ class BarredFunction:
     Student code that calls it from another function (convolve_color calling convolve) fails
     at once instead of spending the time limit again or ending the process again. The
     grader shows the message only if it names a function the grader itself barred for that
-    reason (StudentProcess.hangs, StudentProcess.crashed_calls), so student code raising the
-    same text learns nothing and can say nothing through it.
+    reason (StudentProcess.hangs, or crashes in StudentProcess.crashed_calls), so student code
+    raising the same text learns nothing and can say nothing through it.
     """
 
     def __init__(self, name, reason):

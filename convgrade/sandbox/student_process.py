@@ -37,8 +37,9 @@ SANDBOX_DIR = Path("/tmp/convgrade")
 CRASHES_BEFORE_BAR = 2
 # Fresh workers one submission may cost (about 0.2 s each) before its remaining checks are
 # not run: enough for the crashes that bar the graded functions (convolve, convolve_color
-# plainly and with the grader's convolve, to_uint8), so those bars, not this cap, decide.
-MAX_STARTS = 1 + 5 * CRASHES_BEFORE_BAR
+# plainly and with the grader's convolve, to_uint8), each also run once more in a fresh
+# worker to be sure of the blame (_send_call), so those bars, not this cap, decide.
+MAX_STARTS = 1 + 5 * (CRASHES_BEFORE_BAR + 1)
 # The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
 MAX_REPLY_BYTES = 1 << 25
 # Raised in the worker when student code reaches a forbidden routine at run time.
@@ -183,7 +184,9 @@ class StudentProcess:
         self.call_seconds = 0.0  # time inside student code, as seen from here
         self.worker_cpu_seconds = 0.0  # CPU of the sandboxed workers, counted when they stop
         self._worker = None
-        self._last_call = None  # (call key, args) of the last call that returned a reply
+        # Whether the current worker has answered a call or get since it loaded the cells,
+        # and the (call key, args) of its last answered call (None after a get).
+        self._served, self._last_call = False, None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
@@ -196,7 +199,7 @@ class StudentProcess:
             )
             return self
         self.starts += 1
-        self._last_call = None
+        self._served, self._last_call = False, None
         self._worker = WorkerPool.take(self.sandbox, self.preload, self.policy)
         if self.files_dir:
             shutil.copytree(self.files_dir, self._worker.input_dir, dirs_exist_ok=True)
@@ -210,6 +213,7 @@ class StudentProcess:
                 f"your code ran ({failure.reason}): a problem of the grader, not of your code"
             )
             return self
+        self._worker.student_code_ran = True
         try:
             header, _ = self._request(
                 # Functions that hung in, or ended, earlier workers raise at once when
@@ -225,10 +229,20 @@ class StudentProcess:
                 timeout=min(self.load_timeout, self.budget - self.spent),
             )
         except WorkerFailed as failure:
-            self.load_failure = f"running your notebook's code stopped: {failure.reason}"
-            return self
+            load_failed = failure
+        else:
+            load_failed = None
         finally:
             self.call_seconds += time.monotonic() - started
+        if load_failed is not None:
+            reload = self.starts > 1 and not isinstance(load_failed, TimedOut)
+            if reload and self.starts < MAX_STARTS:
+                # The cells loaded before, so this may be a kill from outside: again, within
+                # the cap on fresh processes.
+                self.crashes.append(f"reloading your code: {load_failed.reason}")
+                return self.start()
+            self.load_failure = f"running your notebook's code stopped: {load_failed.reason}"
+            return self
         errors = header.get("errors")
         errors = errors[:20] if isinstance(errors, list) else []
         self.load_errors = [clean_error_record(e, self.cells) for e in errors]
@@ -291,12 +305,12 @@ class StudentProcess:
                 code = process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 code = None
-            detail = self._worker.startup_error()
+            # Once student code has run, what it printed is its own: never repeated.
+            detail = "" if self._worker.student_code_ran else self._worker.startup_error()
             self._kill()
             if isinstance(error, ValueError):
-                raise WorkerFailed(
-                    f"your code sent malformed data to the grader ({error})"
-                ) from None
+                # Fixed text: the sizes and bytes in the error are the student's choice.
+                raise WorkerFailed("your code sent malformed data to the grader") from None
             raise WorkerFailed(_describe_exit(code, detail)) from None
         finally:
             # Counted even for a worker just killed: its CPU time was read before the kill.
@@ -336,19 +350,6 @@ class StudentProcess:
 
             return inside.read_message(Stream, max_blob=MAX_REPLY_BYTES)
 
-    def _notice_end_between_calls(self):
-        """If the worker ended since the last call returned, blame that call: it most likely
-        left something behind that ended it (a timer, a thread, a child), or wrote a reply of
-        its own into the pipe and exited. The call about to be made is not blamed."""
-        if self._worker is None or self._worker.alive():
-            return
-        self._kill()
-        if self._last_call is not None:
-            call_key, args = self._last_call
-            self._record_crash(call_key, args, "the process ended after the call returned")
-        else:
-            self.crashes.append("the process running your code ended between two calls")
-
     def _alive(self):
         """Make sure a loaded worker is running; after a crash, start a fresh one (a few times)."""
         if self._worker is None and self.load_failure is None:
@@ -373,7 +374,6 @@ class StudentProcess:
         Raises StudentCodeError when the function is missing, raises, hangs or crashes.
         """
         call_key = (name, stand_in is not None)
-        self._notice_end_between_calls()
         if call_key in self.hangs:
             # A hang costs once: calling it again would only spend the budget again.
             raise StudentCodeError(
@@ -383,7 +383,8 @@ class StudentProcess:
         if call_key in self._barred_crashes():
             # So do crashes: calling it again would most likely end the process again.
             raise StudentCodeError(
-                f"{name} was not called again: earlier, {self._barred_crashes()[call_key]}."
+                f"{name} was not called again: earlier, {self._barred_crashes()[call_key]}.",
+                ended_process=True,
             )
         if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
             raise StudentCodeError(
@@ -396,14 +397,11 @@ class StudentProcess:
             replaced, table = stand_in
             request["stand_in"] = {"name": replaced, "keys": list(table)}
             answers = [inside.array_to_bytes(np.asarray(a)) for a in table.values()]
-        self._alive()
         started = time.monotonic()
         wall_short = self.wall_budget - self.wall_spent < self.call_timeout * WALL_CLOCK_FACTOR
         try:
-            header, blobs = self._request(
-                request,
-                [inside.array_to_bytes(a) for a in args] + answers,
-                timeout=min(self.call_timeout, self.budget - self.spent),
+            header, blobs = self._send(
+                request, [inside.array_to_bytes(a) for a in args] + answers, (call_key, args)
             )
         except TimedOut as failure:
             self.timeouts[name] = self.timeouts.get(name, 0) + 1
@@ -423,17 +421,16 @@ class StudentProcess:
             ) from None
         except WorkerFailed as failure:
             barred = self._record_crash(call_key, args, failure.reason)
-            again = (
-                f" That makes {CRASHES_BEFORE_BAR} times: it is not called again." if barred else ""
-            )
+            again = f" That makes {CRASHES_BEFORE_BAR} times, so {name} is not called again."
             raise StudentCodeError(
-                f"Calling {name} stopped the grader's run of your code: {failure.reason}.{again}"
+                f"Calling {name} stopped the grader's run of your code: {failure.reason}."
+                + (again if barred else ""),
+                ended_process=True,
             ) from None
         finally:
             # A call that hangs or crashes is the student's time too, not the grader's.
             self.call_seconds += time.monotonic() - started
         seconds = time.monotonic() - started
-        self._last_call = (call_key, args)
         self._raise_for_error(name, header)
         description = header.get("value") if isinstance(header.get("value"), dict) else {}
         expected_blobs = int(bool(description.get("array"))) + len(args)
@@ -441,7 +438,9 @@ class StudentProcess:
             self._kill()
             self._record_crash(call_key, args, "your code wrote into the grader's channel")
             raise StudentCodeError(
-                f"Calling {name} gave a malformed reply: your code wrote into the grader's channel."
+                f"Calling {name} gave a malformed reply: your code wrote into the grader's "
+                "channel.",
+                ended_process=True,
             )
         value = _decode_value(description, blobs)
         try:
@@ -452,11 +451,11 @@ class StudentProcess:
 
     def get(self, name):
         """The value of the student's global `name`, as a Returned."""
-        self._notice_end_between_calls()
         try:
-            self._alive()
-            header, blobs = self._request({"op": "get", "name": name}, timeout=self.call_timeout)
+            # Reading runs student code too (a value's __array__), but it is no call to bar.
+            header, blobs = self._send({"op": "get", "name": name})
         except WorkerFailed as failure:
+            self.crashes.append(f"reading {name}: {failure.reason}")
             raise StudentCodeError(f"Reading {name} failed: {failure.reason}.") from None
         self._raise_for_error(name, header)
         value = header.get("value")
@@ -491,7 +490,8 @@ class StudentProcess:
             earlier = stops[(function, False)]
             raise StudentCodeError(
                 f"{name} raised {error['type']}: {inside.bar_message(reason, function)}"
-                f"{where}. Earlier, {earlier}."
+                f"{where}. Earlier, {earlier}.",
+                ended_process=reason == "crashed",
             )
         # Only bounded, vetted parts of the report: student code saw the hidden inputs.
         message = f"{name} raised {describe_error(error, self.cells)}"
@@ -516,6 +516,40 @@ class StudentProcess:
                 if inside.bar_message(reason, function) == error.get("message"):
                     return reason, function
         return None
+
+    def _send(self, request, blobs=(), call=None):
+        """Send a call or get request; its reply (header, blobs). `call` is the (call key,
+        args) of a call, limited by what is left of the budget too; None for a get.
+
+        A worker that ends during a request it is not the first to serve may have been ended
+        by what an earlier call left behind (a timer, a thread, a reply it forged), so the
+        request runs again, first in a fresh worker. Only if it ends that one too does the
+        WorkerFailed reach the caller, which blames this request; if not, the call before
+        it is blamed. Timeouts are never run again (TimedOut reaches the caller at once).
+        """
+        suspect = None
+        while True:
+            self._alive()
+            served, earlier = self._served, self._last_call
+            try:
+                timeout = self.call_timeout
+                if call is not None:
+                    timeout = min(timeout, self.budget - self.spent)
+                reply = self._request(request, blobs, timeout=timeout)
+            except TimedOut:
+                raise
+            except WorkerFailed:
+                if not served or suspect is not None:
+                    raise
+                suspect = (earlier, "something it left behind ended the process later")
+                continue
+            if suspect is not None:
+                if suspect[0] is None:  # after a get, or the cells' own load
+                    self.crashes.append("the process running your code ended between calls")
+                else:
+                    self._record_crash(*suspect[0], suspect[1])
+            self._served, self._last_call = True, call
+            return reply
 
     def _record_crash(self, call_key, args, reason):
         """Note that the call `call_key` on `args` ended the worker; whether it is now barred."""
@@ -553,6 +587,7 @@ class _WorkerProcess:
         self.host_dir = self._host_folder.path
         self.input_dir = self.host_dir / "input"  # filled with the notebook's files later
         self.input_dir.mkdir()
+        self.student_code_ran = False  # from then on, what it prints is the student's
         script = Path(inside.__file__)
         env = sandbox.base_env()
         env["MPLBACKEND"] = "Agg"  # the worker draws nothing anyone sees

@@ -1,7 +1,8 @@
 """convolve ends its own process with os._exit."""
 # attack: scoring
-# The other answers are right: convolve is not called again after it ends the process,
-# so the kernels and to_uint8 are checked, and convolve_color with the grader's convolve.
+# The other answers are right: convolve is not called again once it has ended the
+# process twice, so the kernels and to_uint8 are checked, and convolve_color with the
+# grader's convolve.
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
 # expect: loses=check_convolve_nonsquare

@@ -1,8 +1,8 @@
 """Writes its own reply into the grader's pipe, with the right request id, whose error
 type, message and location carry the hidden inputs; then exits before the real reply."""
 # attack: leak
-# The other answers are right: a function that ends the process is not called again,
-# and the checks of the rest still run.
+# The other answers are right: a function whose calls end the process twice is not
+# called again, and the checks of the rest still run.
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
 # expect: loses=check_convolve_nonsquare

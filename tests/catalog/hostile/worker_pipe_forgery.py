@@ -1,7 +1,8 @@
 """Writes a forged 'all correct' reply straight into the grader's pipe, then returns nothing."""
 # attack: scoring
-# The other answers are right: convolve is not called again after the grader ends its process,
-# so the kernels and to_uint8 are checked, and convolve_color with the grader's convolve.
+# The other answers are right: convolve is not called again once its calls have ended
+# the process twice, so the kernels and to_uint8 are checked, and convolve_color with the
+# grader's convolve.
 # expect: loses=check_convolve_shape
 # expect: loses=check_convolve_small_values
 # expect: loses=check_convolve_nonsquare
