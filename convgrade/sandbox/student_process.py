@@ -38,7 +38,7 @@ CRASHES_BEFORE_BAR = 2
 # Fresh workers one submission may cost (about 0.2 s each) before its remaining checks are
 # not run: enough for the crashes that bar the graded functions (convolve, convolve_color
 # plainly and with the grader's convolve, to_uint8), each also run once more in a fresh
-# worker to be sure of the blame (_send_call), so those bars, not this cap, decide.
+# worker to be sure of the blame (_send), so those bars, not this cap, decide.
 MAX_STARTS = 1 + 5 * (CRASHES_BEFORE_BAR + 1)
 # The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
 MAX_REPLY_BYTES = 1 << 25
