@@ -427,6 +427,71 @@ def test_kernel_runs_the_lesson_libraries_and_its_ipc_folder_is_capped():
     assert not host_folder.exists()
 
 
+@pytest.mark.e2e
+def test_a_killed_kernel_is_waited_for_in_milliseconds_not_tenths(monkeypatch):
+    """jupyter_client checks whether a killed kernel is gone every 0.1 s, so each notebook's
+    shutdown cost a tenth of a second of waiting; the sandboxed manager checks every
+    KILL_POLL_SECONDS. The kernel is really killed, its cgroup and folder removed."""
+    import asyncio
+
+    from jupyter_client import manager
+
+    from convgrade.sandbox.kernel import KILL_POLL_SECONDS
+
+    waits = []
+    real_sleep = asyncio.sleep
+
+    async def noted_sleep(seconds, *args):
+        waits.append(seconds)
+        return await real_sleep(seconds, *args)
+
+    monkeypatch.setattr(manager.asyncio, "sleep", noted_sleep)
+    km = SandboxedKernelManager(kernel_name="python3")
+    answers = iter([True, True, False])
+
+    async def alive_twice():
+        return next(answers)
+
+    monkeypatch.setattr(km, "_async_is_alive", alive_twice)
+    run_sync(km._async_wait)()
+    assert waits == [KILL_POLL_SECONDS] * 2
+    km._ipc_folder.close()
+
+    waits.clear()
+    km = SandboxedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    host_folder, cgroups = km._ipc_dir, km._cgroup
+    shut_down(km)
+    # Never jupyter_client's 0.1 s; its own 0.01 s pause after a shutdown (in_pending_state)
+    # stays.
+    assert max(waits) <= 0.01, waits
+    assert not run_sync(km.is_alive)()
+    assert not host_folder.exists()
+    assert not any(cgroup.exists() for cgroup in cgroups or ())
+
+
+def test_bwrap_is_probed_once_per_process_and_a_failing_one_every_time(monkeypatch, tmp_path):
+    """A bwrap that started a sandbox is not probed again before each sandbox (the probe is a
+    sandbox of its own); one that failed is, so each launch still says why it cannot run."""
+    probes = []
+    real_run = subprocess.run
+
+    def counted_run(command, *args, **kwargs):
+        probes.append(command[0])
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(bwrap, "_working_bwraps", set())
+    monkeypatch.setattr(bwrap.subprocess, "run", counted_run)
+    for _ in range(3):
+        Sandbox().check_available()
+    assert probes == [shutil.which("bwrap")]
+    refusing = Sandbox(bwrap_path=shutil.which("false"))
+    for _ in range(2):
+        with pytest.raises(bwrap.SandboxUnavailable, match="cannot start a sandbox"):
+            refusing.check_available()
+    assert probes[1:] == [shutil.which("false")] * 2
+
+
 def test_cgroup_v2_gets_memory_and_process_caps(tmp_path, monkeypatch):
     """A v2 host (one tree): memory.max, pids.max, controllers enabled on the way."""
     (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")

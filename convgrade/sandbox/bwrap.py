@@ -127,6 +127,8 @@ class Sandbox(LoggingConfigurable):
                 "c.Sandbox.mode = 'unsafe-no-sandbox' in nbgrader_config.py to grade without "
                 "a sandbox (student code can then read and change all your files)."
             )
+        if path in _working_bwraps:
+            return
         probe = subprocess.run(
             [path, "--ro-bind", "/", "/", "--unshare-all", "true"], capture_output=True, text=True
         )
@@ -134,6 +136,7 @@ class Sandbox(LoggingConfigurable):
             raise SandboxUnavailable(
                 f"bubblewrap is installed but cannot start a sandbox here: {probe.stderr.strip()}"
             )
+        _working_bwraps.add(path)
 
     def bwrap_args(
         self,
@@ -324,6 +327,9 @@ class Sandbox(LoggingConfigurable):
 
 
 _swept = {}
+# bwrap programs that started a sandbox in this process: probed once, not before every
+# sandbox (a probe is a sandbox of its own, a hundredth of a second at each launch).
+_working_bwraps = set()
 
 
 def _sweep(parent, every=60.0, older_than=120.0):
@@ -373,7 +379,7 @@ def remove_cgroup(cgroups):
             except OSError:
                 if time.monotonic() > deadline:
                     break
-                time.sleep(0.01)  # killed processes take a moment to leave
+                time.sleep(0.001)  # killed processes take a few milliseconds to leave
 
 
 # ---- what the sandbox shows ----------------------------------------------------------------
@@ -462,11 +468,12 @@ def _python_binds(hidden_packages):
     return tuple(args)
 
 
+@functools.cache
 def _shown_roots():
     """Host folders visible in the sandbox, for deciding what else must be hidden there."""
     roots = [Path(f) for f in SYSTEM_FOLDERS if Path(f).is_dir() and not Path(f).is_symlink()]
     roots += [Path(sysconfig.get_paths()["stdlib"]), *_site_folders()[0]]
-    return roots
+    return tuple(roots)
 
 
 @functools.cache

@@ -22,6 +22,8 @@ FONT_CACHE_DIR = "/tmp/convgrade/fonts"
 # The kernel's ZMQ sockets, in the sandbox's size-capped /tmp; the grader reaches them
 # through /proc/<pid>/root, so no folder of the host is writable from the sandbox.
 SOCKET_DIR = "/tmp/convgrade/ipc"
+# How often a killed kernel is checked for being gone (jupyter_client's own interval is 0.1 s).
+KILL_POLL_SECONDS = 0.002
 # Seed matplotlib's font cache, then start the kernel.
 PRELUDE = (
     'mkdir -p "$MPLCONFIGDIR" && { cp -a "$CONVGRADE_FONTS"/. "$MPLCONFIGDIR" 2>/dev/null '
@@ -175,6 +177,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.sandbox.is_sandboxed:
             return SETUP_CODE
         return SETUP_CODE.replace(repr(INPUT_DIR), repr(str(self.input_dir)))
+
+    async def _async_wait(self, pollinterval=0.1):
+        # jupyter_client polls a killed kernel every 0.1 s until it is gone, so each
+        # shutdown cost a tenth of a second of nothing (a killed sandbox goes in a few ms).
+        await super()._async_wait(pollinterval=min(pollinterval, KILL_POLL_SECONDS))
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
