@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -598,3 +599,78 @@ def test_cgroups_left_by_killed_graders_are_swept(tmp_path, monkeypatch):
         process.wait()
         remove_cgroup((old, fresh, busy))
     assert not busy.exists()
+
+
+# A grading process that starts a sandboxed process in a cgroup of its own, then dies
+# without cleaning up: the sandbox outlives its grader, as a bwrap launched the moment its
+# parent was killed can. Prints the cgroups and the orphan's pid.
+ORPHAN_MAKER = """
+import json, os, subprocess, sys
+from pathlib import Path
+from convgrade.sandbox.bwrap import Sandbox
+kwargs, cgroups = Sandbox(course_root=sys.argv[1]).popen_kwargs()
+orphan = subprocess.Popen(
+    ["sleep", "300"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs
+)
+print(json.dumps({"cgroups": [str(c) for c in cgroups], "orphan": orphan.pid}), flush=True)
+os._exit(0)
+"""
+
+
+def _alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_sandbox_that_outlived_its_grader_is_killed_by_the_next_sweep(tmp_path, monkeypatch):
+    """Real cgroups and processes: the next grading process's sweep kills what is left in a
+    cgroup whose owner has ended, and removes it; cgroups of a live owner stay, however
+    old, and so do those named by another PID namespace, whose pids mean nothing here."""
+    made = subprocess.run(
+        [sys.executable, "-c", ORPHAN_MAKER, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    facts = json.loads(made.stdout.strip().splitlines()[-1])
+    cgroups, orphan = [Path(c) for c in facts["cgroups"]], facts["orphan"]
+    if not cgroups:
+        os.kill(orphan, 9)
+        pytest.skip("no writable cgroup here")
+    live_owner = subprocess.Popen(["sleep", "300"])
+    guests = [subprocess.Popen(["sleep", "300"]) for _ in range(2)]
+    namespace, start = bwrap._pid_namespace(), bwrap._process_start(live_owner.pid)
+    parent = cgroups[0].parent
+    kept = [
+        parent / f"{namespace}.{live_owner.pid}.{start}-{uuid.uuid4().hex}",
+        parent / f"{namespace + 1}.{orphan}.1-{uuid.uuid4().hex}",  # another namespace
+    ]
+    for folder, guest in zip(kept, guests, strict=True):
+        folder.mkdir()
+        (folder / "cgroup.procs").write_text(str(guest.pid))
+    monkeypatch.setattr(bwrap.time, "time", lambda: os.stat(kept[0]).st_mtime + 10_000)
+    try:
+        assert _alive(orphan) and all(c.exists() for c in cgroups)
+        for cgroup in cgroups:
+            monkeypatch.setattr(bwrap, "_swept", {})
+            bwrap._sweep(cgroup.parent)
+        assert not any(c.exists() for c in cgroups)
+        for _ in range(200):  # reparented to init, which reaps it a moment later
+            if not _alive(orphan):
+                break
+            time.sleep(0.01)
+        assert not _alive(orphan)
+        assert all(folder.exists() for folder in kept)
+        assert all(guest.poll() is None for guest in guests)
+    finally:
+        for process in (live_owner, *guests):
+            process.kill()
+            process.wait()
+        remove_cgroup(tuple(kept))
+        try:
+            os.kill(orphan, 9)
+        except ProcessLookupError:
+            pass

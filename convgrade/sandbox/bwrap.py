@@ -13,6 +13,7 @@ sandbox together.
 import functools
 import importlib.metadata
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -276,7 +277,7 @@ class Sandbox(LoggingConfigurable):
         """Fresh cgroups capping this sandbox's processes and memory: v1 or v2, as the host has."""
         if not self.is_sandboxed:
             return ()
-        name = uuid.uuid4().hex
+        name = f"{_owner_tag()}-{uuid.uuid4().hex}"
         memory = self.memory_limit_mb << 20
         if (CGROUP_ROOT / "cgroup.controllers").is_file():  # cgroup v2: one tree
             return self._make_cgroup(
@@ -327,6 +328,8 @@ class Sandbox(LoggingConfigurable):
 
 
 _swept = {}
+# A cgroup's name: `_owner_tag` of the process that made it, then a random part.
+OWNER_TAG = re.compile(r"(?P<namespace>\d+)\.(?P<pid>\d+)\.(?P<start>\d+)-[0-9a-f]+$")
 # bwrap programs that started a sandbox in this process: probed once, not before every
 # sandbox (a probe is a sandbox of its own, a hundredth of a second at each launch).
 _working_bwraps = set()
@@ -335,8 +338,12 @@ _working_bwraps = set()
 def _sweep(parent, every=60.0, older_than=120.0):
     """Remove cgroups left behind by grading processes that were killed before cleaning up.
 
-    Only empty ones go (the kernel refuses to remove a cgroup with processes in it), and
-    only old ones, so that a cgroup made a moment ago for a process about to start stays.
+    A cgroup whose owner (the grading process that made it, named in it by `_owner_tag`)
+    is gone is emptied and removed: its sandbox outlived its grader (bubblewrap's
+    --die-with-parent cannot catch a parent that dies while the sandbox is being set up),
+    and nothing will ever read its results. Other cgroups (an owner still running, one in
+    another PID namespace, an older name) go only once empty, and old, so that a cgroup made
+    a moment ago for a process about to start stays.
     """
     now = time.time()
     if now - _swept.get(parent, 0.0) < every:
@@ -348,11 +355,50 @@ def _sweep(parent, every=60.0, older_than=120.0):
         return
     for folder in folders:
         try:
-            if folder.is_dir() and now - folder.stat().st_mtime > older_than:
+            if not folder.is_dir():
+                continue
+            if _owner_is_gone(folder.name):
+                remove_cgroup((folder,))  # kills what is still in it first
+            elif now - folder.stat().st_mtime > older_than:
                 if not (folder / "cgroup.procs").read_text().strip():
                     folder.rmdir()
         except OSError:
             pass  # in use, or removed by someone else meanwhile
+
+
+def _process_start(pid):
+    """When process `pid` started (clock ticks after boot), or None if there is no such process.
+    With the pid, it names one process for good: pids are reused, start times are not."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # The command name (field 2) may hold spaces and parentheses: count from its end.
+        return int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22, starttime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _pid_namespace():
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def _owner_tag():
+    """This process, as a cgroup name's prefix: PID namespace, pid and start time (zeros
+    where /proc cannot tell, which `_owner_is_gone` never judges)."""
+    return f"{_pid_namespace()}.{os.getpid()}.{_process_start(os.getpid()) or 0}"
+
+
+def _owner_is_gone(name):
+    """Whether the cgroup `name` was made by a process of this PID namespace that has ended.
+    False when it cannot tell (another namespace's pids mean nothing here; an older name)."""
+    match = OWNER_TAG.match(name)
+    if match is None or 0 in (int(match["namespace"]), int(match["start"])):
+        return False
+    if int(match["namespace"]) != _pid_namespace():
+        return False
+    return _process_start(int(match["pid"])) != int(match["start"])
 
 
 def remove_cgroup(cgroups):
