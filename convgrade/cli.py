@@ -82,7 +82,7 @@ def build_parser():
     summary.add_argument(
         "--db",
         default=None,
-        help="nbgrader database URL (default: this course's gradebook.db, sqlite:///gradebook.db)",
+        help="nbgrader database URL (default: the course's gradebook, c.CourseDirectory.db_url)",
     )
 
     found = commands.add_parser("problems", help="list what went wrong while grading")

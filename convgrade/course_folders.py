@@ -1,6 +1,7 @@
 """Where the course's folders are: from nbgrader's configuration, not from where convgrade is."""
 
 import os
+import re
 from pathlib import Path
 
 import convgrade
@@ -32,6 +33,32 @@ def course_root(config):
     from nbgrader.coursedir import CourseDirectory
 
     return Path(CourseDirectory(config=config).root).resolve()
+
+
+class NotSQLiteGradebook(ValueError):
+    """The course's gradebook is not a SQLite file, which convgrade needs (it copies it to
+    each grading process)."""
+
+
+def gradebook_file(config, root):
+    """The course's SQLite gradebook file: c.CourseDirectory.db_url, whose default is
+    gradebook.db in the course folder `root` (as GradebookWriter opens the course, with
+    `root` as CourseDirectory.root). A relative path is taken from `root`, the folder
+    nbgrader commands run in."""
+    from nbgrader.coursedir import CourseDirectory
+
+    url = CourseDirectory(config=config, root=str(Path(root).resolve())).db_url
+    file_url = re.fullmatch(r"sqlite(\+\w+)?:///([^?]+)(\?.*)?", url)
+    if file_url is None:
+        # The URL itself may carry a password: only its kind is repeated.
+        kind = re.match(r"[A-Za-z][\w+]*", url)
+        raise NotSQLiteGradebook(
+            f"c.CourseDirectory.db_url is not a SQLite file (it is a {kind[0] if kind else '?'} "
+            "URL); convgrade grades and reports with a SQLite gradebook file only "
+            "(use `nbgrader autograde` for this course)"
+        )
+    path = file_url[2]
+    return Path(root).resolve() / path
 
 
 def in_course(config, path):

@@ -5,6 +5,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from convgrade import course_folders
 from convgrade.plain_text import plain
 
 
@@ -24,17 +25,27 @@ def course_folder(root="."):
             f"{root} is not a course folder: no nbgrader_config.py here. "
             "Run convgrade in the folder holding nbgrader_config.py, source/ and submitted/."
         )
-    if not gradebook_path(root).is_file():
+    path = gradebook_path(root)
+    if not path.is_file():
+        where = (
+            f"in {root}"
+            if path == root / "gradebook.db"
+            else f"at {path} (c.CourseDirectory.db_url)"
+        )
         raise NotFound(
-            f"no gradebook.db in {root}: generate the assignment first "
+            f"no gradebook {where}: generate the assignment first "
             "(`make release`, or `nbgrader generate_assignment ASSIGNMENT`)."
         )
     return root
 
 
 def gradebook_path(root):
-    """The course's SQLite gradebook, where nbgrader puts it by default."""
-    return Path(root) / "gradebook.db"
+    """The course's SQLite gradebook file, as its nbgrader configuration names it
+    (c.CourseDirectory.db_url; by default gradebook.db in the course folder)."""
+    try:
+        return course_folders.gradebook_file(course_folders.course_config(root), root)
+    except course_folders.NotSQLiteGradebook as error:
+        raise NotFound(str(error)) from None
 
 
 def gradebook_assignments(root):

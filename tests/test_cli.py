@@ -15,6 +15,7 @@ import zipfile
 
 import pytest
 from graded_sample import copy_graded_sample
+from nbgrader.api import Gradebook
 from support import BIN, HIDDEN, REPO, convgrade
 
 from convgrade import cli
@@ -100,6 +101,60 @@ def test_a_course_without_gradebook_says_to_generate_the_assignment(tmp_path):
     assert run.returncode == 2
     assert "generate_assignment" in one_line_error(run)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nbgrader_config.py"]
+
+
+def _move_gradebook(course, url):
+    """Point the course's c.CourseDirectory.db_url at `url`."""
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://grader:hunter2@db.example.edu/course", "sqlite://", "mysql://x:y@h/d"]
+)
+@pytest.mark.parametrize("command", [["grade"], ["report"], ["summary"], ["import", "x.zip"]])
+def test_a_gradebook_that_is_no_sqlite_file_is_refused_without_repeating_its_url(
+    course, url, command
+):
+    _move_gradebook(course, url)
+    before = tree_digest(course)
+    run = convgrade(course, *command, timeout=120)
+    assert run.returncode == 2
+    message = one_line_error(run)
+    assert "not a SQLite file" in message and "nbgrader autograde" in message
+    assert "hunter2" not in run.stderr + run.stdout and "@" not in message
+    assert tree_digest(course) == before
+
+
+@pytest.mark.e2e
+def test_a_gradebook_kept_elsewhere_is_the_one_graded_and_reported(course, tmp_path):
+    """c.CourseDirectory.db_url names a gradebook outside the course folder (as nbgrader
+    allows): every command reads and writes that one, and none makes a gradebook.db in the
+    course. A relative path is taken from the course folder, as nbgrader run there does."""
+    elsewhere = tmp_path / "private" / "grades.sqlite"
+    elsewhere.parent.mkdir()
+    shutil.move(course / "gradebook.db", elsewhere)
+    _move_gradebook(course, f"sqlite:///{os.path.relpath(elsewhere, course)}")
+    students = sorted(p.name for p in (course / "submitted").iterdir())
+    with Gradebook(f"sqlite:///{elsewhere}") as gradebook:
+        gradebook.remove_submission("convolutions", students[0])
+    graded = convgrade(course, "grade", "--force", "-j", "2")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert f"graded {len(students)}, skipped 0 unchanged, failed 0" in graded.stdout
+    assert not (course / "gradebook.db").exists()
+    with open(course / "grades.csv", newline="") as table:
+        rows = {row["student_id"]: row for row in csv.DictReader(table)}
+    assert sorted(rows) == students and float(rows["complete"]["score"]) > 0
+    with Gradebook(f"sqlite:///{elsewhere}") as gradebook:
+        again = gradebook.find_submission("convolutions", students[0])  # recorded there again
+        assert again.score == float(rows[students[0]]["score"])
+    summary = convgrade(course, "summary")
+    assert summary.returncode == 0, summary.stderr
+    assert "complete" in summary.stdout
+    report = convgrade(course, "report")
+    assert report.returncode == 0, report.stderr
+    assert "complete" in (course / "reports" / "convolutions.html").read_text()
+    assert not (course / "gradebook.db").exists()
 
 
 @pytest.mark.parametrize(

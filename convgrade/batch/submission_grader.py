@@ -232,19 +232,21 @@ class CourseBundle:
     def from_course(cls, root, assignment):
         root = Path(root)
         source = read_folder(root / "source" / assignment)
-        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        site_config = site_config_files(cwd=root)
+        config = load_config(root, site_config)
+        gradebook_file = course_folders.gradebook_file(config, root)
+        with Gradebook(f"sqlite:///{gradebook_file}") as gradebook:
             notebooks = [nb.name for nb in gradebook.find_assignment(assignment).notebooks]
         bundle = cls(
             assignment,
             (root / "nbgrader_config.py").read_text(),
-            (root / "gradebook.db").read_bytes(),
+            gradebook_file.read_bytes(),
             {k: v for k, v in source.items() if not k.endswith(".ipynb")},
             notebooks,
-            site_config=site_config_files(cwd=root),
+            site_config=site_config,
         )
         # The hidden checks as `nbgrader autograde` in this course would find them; `root` is
         # the course root here, as for the GradebookWriter.
-        config = load_config(root, bundle.site_config)
         config.merge(Config({"CourseDirectory": {"root": str(root.resolve())}}))
         hidden = read_folder(course_folders.hidden_checks_dir(config))
         bundle.hidden_checks = {k: v for k, v in hidden.items() if not _is_bytecode(k)}

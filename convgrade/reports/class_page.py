@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from nbgrader.api import Gradebook
 
+from convgrade import course_folders
 from convgrade.contract import read_records
 from convgrade.plain_text import label, plain
 from convgrade.reports.gradebook_table import ASSIGNMENT, autograded_notebooks, problems
@@ -87,7 +88,8 @@ def collect(root, assignment=ASSIGNMENT):
     by_path = {path: notebook for path, (_, notebook) in zip(paths, notebooks, strict=True)}
     found_problems = problems(root / "autograded", assignment, notebooks)
     rows, task_max, outcomes = [], {}, {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    gradebook_file = course_folders.gradebook_file(course_folders.course_config(root), root)
+    with Gradebook(f"sqlite:///{gradebook_file}") as gradebook:
         names = [n.name for n in gradebook.find_assignment(assignment).notebooks]
         tasks = {name: course_tasks(root, assignment, name) for name in names}
         for submission in sorted(gradebook.assignment_submissions(assignment), key=_student):
