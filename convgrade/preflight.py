@@ -43,7 +43,14 @@ def gradebook_path(root):
     """The course's SQLite gradebook file, as its nbgrader configuration names it
     (c.CourseDirectory.db_url; by default gradebook.db in the course folder)."""
     try:
-        return course_folders.gradebook_file(course_folders.course_config(root), root)
+        config = course_folders.course_config(root)
+    except Exception as error:  # the instructor's Python: any error at all
+        raise NotFound(
+            f"{Path(root) / 'nbgrader_config.py'} does not load "
+            f"({type(error).__name__}: {plain(str(error), 200)})"
+        ) from None
+    try:
+        return course_folders.gradebook_file(config, root)
     except course_folders.NotSQLiteGradebook as error:
         raise NotFound(str(error)) from None
 

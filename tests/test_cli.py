@@ -126,6 +126,20 @@ def test_a_gradebook_that_is_no_sqlite_file_is_refused_without_repeating_its_url
     assert tree_digest(course) == before
 
 
+@pytest.mark.parametrize("command", [["grade"], ["report"], ["summary"]])
+def test_a_configuration_that_does_not_load_is_named_in_one_line(course, command):
+    """Finding the gradebook runs nbgrader_config.py: an error in it is one line naming the
+    file and the error, not a traceback, and nothing is written."""
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("\nc.CourseDirectory.db_url = (\n")
+    before = tree_digest(course)
+    run = convgrade(course, *command, timeout=120)
+    assert run.returncode == 2
+    message = one_line_error(run)
+    assert "nbgrader_config.py does not load (SyntaxError:" in message
+    assert tree_digest(course) == before
+
+
 @pytest.mark.e2e
 def test_a_gradebook_kept_elsewhere_is_the_one_graded_and_reported(course, tmp_path):
     """c.CourseDirectory.db_url names a gradebook outside the course folder (as nbgrader
