@@ -57,13 +57,14 @@ def gradebook_path(root):
 
 def gradebook_assignments(root):
     """Assignment names in the gradebook, read without writing to it (SQLite read-only mode)."""
-    uri = f"file:{quote(str(gradebook_path(root)))}?mode=ro"
+    path = gradebook_path(root)  # runs the course's configuration: once
+    uri = f"file:{quote(str(path))}?mode=ro"
     try:
-        _roll_back_interrupted_write(gradebook_path(root))
+        _roll_back_interrupted_write(path)
         with sqlite3.connect(uri, uri=True) as db:
             return sorted(name for (name,) in db.execute("SELECT name FROM assignment"))
     except sqlite3.Error as error:
-        raise NotFound(f"cannot read {gradebook_path(root)}: {error}") from None
+        raise NotFound(f"cannot read {path}: {error}") from None
 
 
 def _roll_back_interrupted_write(path):
