@@ -125,12 +125,13 @@ BYSTANDERS = {
     "bystander-flipped": "faulty/flipped_kernel",
 }
 # Shorter limits than the course's, so the hangs in the hostile catalog cost less test time.
-FAST_LIMITS = """
+FAST_NOTEBOOK_BUDGET = 15.0
+FAST_LIMITS = f"""
 c.Execute.timeout = 8
 c.HiddenChecks.call_timeout = 3.0
 c.HiddenChecks.submission_budget = 25.0
 c.HiddenChecks.load_timeout = 8.0
-c.SandboxedExecute.notebook_budget = 15.0
+c.SandboxedExecute.notebook_budget = {FAST_NOTEBOOK_BUDGET}
 """
 # A secret in the grader's own environment (as an API token would be): student code must
 # never see it.
@@ -197,14 +198,42 @@ def grade_with_secret(root, door):
     there can be checked) and a secret in the grader's environment."""
     tmp = root.parent / "tmp"
     tmp.mkdir(exist_ok=True)
-    return grade_through(root, door, env=dict(os.environ, TMPDIR=str(tmp), **GRADER_SECRET))
+    env = dict(os.environ, TMPDIR=str(tmp), **GRADER_SECRET)
+    # The whole catalog, sharing the machine with the other door: about 25 min on 2 cores.
+    return grade_through(root, door, env=env, timeout=3600)
 
 
-def grade_catalog(base, door):
-    """Grade the bystanders alone, then the whole catalog class with them, through `door`.
+DOORS = ("nbgrader", "convgrade")
 
-    Returns what the tests look at: the course root, the second run and its seconds, the
-    bystanders' rows and the course's file hashes from before it, and cgroups it left."""
+
+def grade_catalog(base):
+    """Grade the catalog class through both doors at once, each in its own copy of the course
+    (`_grade_catalog_through`). One after the other they took half of `make test`; side by
+    side they share the two cores, as two graders on one machine would. CPU-time limits
+    make that fair; what a wall-clock backstop stopped is left out of the comparison
+    (tests/test_two_doors.py).
+
+    Returns {door: what the tests look at}: the course root, the second run and its seconds,
+    the bystanders' rows and the course's file hashes from before it, and the cgroups left
+    behind (by either door: the two runs overlap, so a cgroup names no door)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    catalog_class()  # read here, before the doors start: both get the same submissions
+    cgroups_before = cgroups()
+    with ThreadPoolExecutor(len(DOORS)) as pool:
+        runs = {
+            door: pool.submit(_grade_catalog_through, base / f"catalog-{door}", door)
+            for door in DOORS
+        }
+        graded = {door: run.result() for door, run in runs.items()}
+    left = cgroups() - cgroups_before
+    for result in graded.values():
+        result["cgroups_left"] = left
+    return graded
+
+
+def _grade_catalog_through(base, door):
+    """Grade the bystanders alone, then the whole catalog class with them, through `door`."""
     import time
 
     from tools import samples, scenarios
@@ -231,7 +260,6 @@ def grade_catalog(base, door):
         if student in samples.SAMPLE_CLASS:  # as `nbgrader collect` leaves them, one late
             late = student == "flipped-kernel"
             (folder / "timestamp.txt").write_text(SUBMITTED_AT[late])
-    cgroups_before = cgroups()
     started = time.monotonic()
     # --force: the bystanders are graded again in the same batch as everyone else.
     run = grade_with_secret(root, door)
@@ -240,7 +268,6 @@ def grade_catalog(base, door):
         "root": root,
         "run": run,
         "seconds": time.monotonic() - started,
-        "cgroups_left": cgroups() - cgroups_before,
         "bystanders_before": before,
         "files_before": files_before,
         "files_after": fingerprint(Path(p) for p in files_before),

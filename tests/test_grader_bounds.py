@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 import pytest
-from support import BIN, hidden_cases, make_course, nbgrader, read_notebook
+from support import FAST_NOTEBOOK_BUDGET, hidden_cases, make_course, nbgrader, read_notebook
 from tools import scenarios
 
 from convgrade.autograde.sandboxedexecute import OVER_BACKSTOP
@@ -47,14 +47,6 @@ from convgrade.sandbox.student_process import WALL_CLOCK_FACTOR, Returned, Worke
 
 LEAKS = [s for s in scenarios.catalog("hostile") if s.name.startswith("leak_")]
 STARVES = {s.name: s for s in scenarios.catalog("hostile") if s.name.startswith("starve_")}
-BUDGET = 10  # seconds of notebook run time in the test course
-LIMITS = f"""
-c.Execute.timeout = 8
-c.SandboxedExecute.notebook_budget = {BUDGET}.0
-c.HiddenChecks.call_timeout = 3.0
-c.HiddenChecks.submission_budget = {BUDGET + 30}.0
-c.HiddenChecks.load_timeout = 8.0
-"""
 PHOTOS = ["astronaut", "text", "gravel", "coffee"]
 WINDOW = 16  # bytes of hidden data that must never appear together
 EMBEDDED_IMAGES = re.compile(
@@ -458,19 +450,10 @@ def test_killing_a_grading_process_mid_batch_spares_every_submission(tmp_path):
 
 # ---- the whole path: real nbgrader autograde, leaking and starving students ---------------
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    """leak_* and starve_* scenarios, autograded and given feedback by real nbgrader."""
-    root = make_course(tmp_path_factory.mktemp("bounds") / "course")
-    (root / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text() + LIMITS)
-    for scenario in LEAKS + list(STARVES.values()):
-        scenarios.write_submission(scenario, root, scenario.name)
-    nbgrader(root, "generate_assignment", "convolutions", "--force")
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    started = time.monotonic()
-    run = nbgrader(root, "autograde", "convolutions", "--force", check=False, env=env)
-    seconds = time.monotonic() - started
-    nbgrader(root, "generate_feedback", "convolutions", "--force", check=False, env=env)
-    return {"root": root, "run": run, "seconds": seconds}
+def graded_class(graded_catalog):
+    """The leak_* and starve_* scenarios, autograded and given feedback by real nbgrader,
+    with the rest of the catalog class (tests/support.grade_catalog)."""
+    return graded_catalog("nbgrader")
 
 
 def outputs_of(root, student):
@@ -521,9 +504,9 @@ def test_slow_cells_are_stopped_by_the_notebook_budget(graded_class):
     assert execute["stopped"] == "notebook time budget used up"
     # Sleeping costs no CPU time: the wall-clock backstop stops it, plus at most one
     # interrupt's grace and the set-up.
-    assert execute["total_seconds"] < BUDGET * WALL_CLOCK_FACTOR + 8
+    assert execute["total_seconds"] < FAST_NOTEBOOK_BUDGET * WALL_CLOCK_FACTOR + 8
     # The note says which limit: the cells' run time, not the CPU time they did not use.
-    note = OVER_BACKSTOP.format(seconds=BUDGET * WALL_CLOCK_FACTOR) + "\n"
+    note = OVER_BACKSTOP.format(seconds=FAST_NOTEBOOK_BUDGET * WALL_CLOCK_FACTOR) + "\n"
     skipped = [
         cell
         for cell in notebook.cells

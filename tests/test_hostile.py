@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 import pytest
 from support import (
     BYSTANDERS,
+    DOORS,
     FORMGRADE_RESOURCES,
     GRADER_SECRET,
     REPO,
@@ -31,10 +32,9 @@ from convgrade.reports import gradebook_table
 
 HOSTILE = scenarios.catalog("hostile")
 POINTS = runner.group_points()
-GRADING_PATHS = ["nbgrader", "convgrade"]
 
 
-@pytest.fixture(scope="module", params=GRADING_PATHS)
+@pytest.fixture(scope="module", params=DOORS)
 def hostile_class(request, graded_catalog):
     """The bystanders and the hostile catalog, graded with the rest of the catalog class
     (tests/support.grade_catalog), shared with tests/test_two_doors.py."""

@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from support import CATALOG_KINDS, catalog_class, grade_rows, read_notebook
+from support import CATALOG_KINDS, DOORS, catalog_class, grade_rows, read_notebook
 from tools import scenarios
 
 from convgrade.contract import read_records
@@ -51,7 +51,7 @@ def normalise(text):
 @pytest.fixture(scope="module")
 def doors(graded_catalog):
     """The graded course of each door; both runs must have finished normally."""
-    graded = {door: graded_catalog(door) for door in ("nbgrader", "convgrade")}
+    graded = {door: graded_catalog(door) for door in DOORS}
     for door, result in graded.items():
         assert result["run"].returncode == 0, (door, result["run"].stderr[-3000:])
     return {door: result["root"] for door, result in graded.items()}
