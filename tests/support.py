@@ -199,7 +199,7 @@ def grade_with_secret(root, door):
     tmp = root.parent / "tmp"
     tmp.mkdir(exist_ok=True)
     env = dict(os.environ, TMPDIR=str(tmp), **GRADER_SECRET)
-    # The whole catalog, sharing the machine with the other door: 28 min on 2 cores.
+    # The whole catalog, sharing the machine with the other door: 28-35 min on 2 cores.
     return grade_through(root, door, env=env, timeout=3600)
 
 
