@@ -46,7 +46,6 @@ from convgrade.sandbox.kernel import KernelPool
 from convgrade.sandbox.student_process import WALL_CLOCK_FACTOR, Returned, WorkerPool
 
 LEAKS = [s for s in scenarios.catalog("hostile") if s.name.startswith("leak_")]
-STARVES = {s.name: s for s in scenarios.catalog("hostile") if s.name.startswith("starve_")}
 PHOTOS = ["astronaut", "text", "gravel", "coffee"]
 WINDOW = 16  # bytes of hidden data that must never appear together
 EMBEDDED_IMAGES = re.compile(
