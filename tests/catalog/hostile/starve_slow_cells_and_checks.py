@@ -33,16 +33,16 @@ def convolve(image, kernel):
 # %% new-cell-1
 import time
 
-time.sleep(7)
+time.sleep(5)  # under the hostile test's 8 s cell timeout, with room under load
 # %% new-cell-2
 import time
 
-time.sleep(7)
+time.sleep(5)
 # %% new-cell-3
 import time
 
-time.sleep(7)
+time.sleep(5)
 # %% new-cell-4
 import time
 
-time.sleep(7)
+time.sleep(5)
