@@ -1,14 +1,15 @@
 """Pictures for the convolution lesson, drawn from the functions you write."""
 
+import io
 import os
-import tempfile
 import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import PIL.Image
 from IPython.display import Image, display
-from matplotlib.animation import PillowWriter
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 WINDOW_COLOR = "tab:orange"
@@ -93,51 +94,62 @@ def animate_sliding_window(convolve, image, kernel, seconds_per_step=0.8, dpi=64
 
     A GIF is a plain picture, so it plays in JupyterLab and in the feedback page alike,
     with no JavaScript and no extension. Unlike the other lesson figures it is drawn while
-    grading too (about half a second): it shows your own convolve at work in your feedback.
+    grading too (a few tenths of a second): it shows your own convolve at work in your
+    feedback.
     """
     kh, kw = kernel.shape
     out_rows, out_cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
     steps = out_rows * out_cols
     result = _result_or_none(convolve, image, kernel)
-    fig, (ax_image, ax_output) = plt.subplots(
-        1, 2, figsize=(8, 4.2), gridspec_kw={"width_ratios": [image.shape[1], out_cols + 1]})
+    # A figure of its own, outside pyplot: only the GIF is shown, never the figure itself.
+    fig = Figure(figsize=(8, 4.2), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    ax_image, ax_output = fig.subplots(
+        1, 2, gridspec_kw={"width_ratios": [image.shape[1], out_cols + 1]})
     _draw_grid(ax_image, image, "image", highlight=(0, 0, kh, kw))
     window = ax_image.patches[-1]
     title = fig.suptitle("")
     fig.subplots_adjust(top=0.84)  # room for the step line above the panels' titles
+    moving = [window, title]
     if result is None:
         _placeholder(ax_output, "write convolve\nto fill in\nthe output")
     else:
-        # Draw the whole output once, then hide what the loop has not reached yet: moving
-        # artists is much cheaper than redrawing every frame.
+        # The whole output is drawn once; each frame covers what the loop has not reached
+        # yet with a blank cell, and redraws the axes' frame the covers overlap.
         _draw_grid(ax_output, result, "output so far", highlight=(0, 0, 1, 1))
-        cell, values = ax_output.patches[-1], ax_output.images[0]
-        numbers = ax_output.texts
+        cell = ax_output.patches[-1]
+        covers = [
+            ax_output.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor="white",
+                                          edgecolor="none"))
+            for row, col in np.ndindex(result.shape)
+        ]
+        moving += covers + list(ax_output.spines.values()) + [cell]
 
-    def draw(step):
+    # Blitting: what stays put is drawn once, and each frame redraws only what moves.
+    for artist in moving:
+        artist.set_animated(True)
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    frames = []
+    for step in range(steps):
         row, col = divmod(step, out_cols)
         window.set_xy((col - 0.5, row - 0.5))
         if result is None:
             title.set_text(f"step {step + 1} of {steps}: the kernel sits at row {row}, col {col}")
-            return
-        reached = np.arange(result.size).reshape(result.shape) <= step
-        values.set_data(np.ma.masked_where(~reached, result))
-        for index, number in enumerate(numbers):
-            number.set_visible(index <= step)
-        cell.set_xy((col - 0.5, row - 0.5))
-        title.set_text(f"step {step + 1} of {steps}: output[{row}, {col}] = {result[row, col]:g}")
-
-    # Frame by frame with the writer: one drawing per frame (FuncAnimation.save draws twice).
-    writer = PillowWriter(fps=1 / seconds_per_step)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "sliding_window.gif"
-        with writer.saving(fig, path, dpi):
-            for step in range(steps):
-                draw(step)
-                writer.grab_frame()
-        data = path.read_bytes()
-    plt.close(fig)  # only the GIF is shown, not the figure's last frame as well
-    display(Image(data=data, format="gif",
+        else:
+            for index, cover in enumerate(covers):
+                cover.set_visible(index > step)
+            cell.set_xy((col - 0.5, row - 0.5))
+            value = result[row, col]
+            title.set_text(f"step {step + 1} of {steps}: output[{row}, {col}] = {value:g}")
+        canvas.restore_region(background)
+        for artist in moving:
+            fig.draw_artist(artist)
+        frames.append(PIL.Image.fromarray(np.array(canvas.buffer_rgba())).convert("RGB"))
+    gif = io.BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=round(1000 * seconds_per_step), loop=0)
+    display(Image(data=gif.getvalue(), format="gif",
                   alt="The kernel slides over the image while the output fills in."))
 
 
