@@ -15,8 +15,7 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
-from support import FORMGRADE_RESOURCES, REPO, SOURCE, make_course, nbgrader, read_notebook
-from tools import scenarios
+from support import FORMGRADE_RESOURCES, REPO, SOURCE, read_notebook
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -842,17 +841,12 @@ E2E_SCENARIOS = [
 
 
 @pytest.fixture(scope="module")
-def graded_course(tmp_path_factory):
-    """Hostile submissions graded by real `nbgrader autograde`, with real feedback."""
-    root = make_course(tmp_path_factory.mktemp("rendering") / "course")
-    for name in E2E_SCENARIOS:
-        scenarios.write_submission(
-            scenarios.load(scenarios.CATALOG_DIR / "hostile" / f"{name}.py"), root, name
-        )
-    nbgrader(root, "generate_assignment", "convolutions", "--force")
-    nbgrader(root, "autograde", "convolutions", "--force")
-    nbgrader(root, "generate_feedback", "convolutions", "--force")
-    return root
+def graded_course(graded_catalog):
+    """Hostile submissions graded by real `nbgrader autograde`, with real feedback: the
+    catalog class as the session graded it through that door."""
+    graded = graded_catalog("nbgrader")
+    assert graded["run"].returncode == 0, graded["run"].stderr[-3000:]
+    return graded["root"]
 
 
 @pytest.mark.e2e
