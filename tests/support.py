@@ -124,6 +124,14 @@ BYSTANDERS = {
     "bystander-complete": "correct/instructor_solution",
     "bystander-flipped": "faulty/flipped_kernel",
 }
+
+
+def bystander_mark(student):
+    """A comment line only this bystander's notebook holds (in a cell of its own), so its
+    work can be looked for in what grading wrote for anyone else."""
+    return f"# {student}'s own work: 7f3a9c51"
+
+
 # Shorter limits than the course's, so the hangs in the hostile catalog cost less test time.
 FAST_NOTEBOOK_BUDGET = 15.0
 FAST_LIMITS = f"""
@@ -247,9 +255,9 @@ def _grade_catalog_through(base, door):
     (canary / "gradebook.db").write_bytes(b"not to be touched")
     (canary / "notes.ipynb").write_text("{}")
     for student, name in BYSTANDERS.items():
-        scenarios.write_submission(
-            scenarios.load(scenarios.CATALOG_DIR / f"{name}.py"), root, student
-        )
+        scenario = scenarios.load(scenarios.CATALOG_DIR / f"{name}.py")
+        scenario.cells["new-cell mark"] = bystander_mark(student) + "\n"
+        scenarios.write_submission(scenario, root, student)
     nbgrader(root, "generate_assignment", "convolutions", "--force")
     baseline = grade_with_secret(root, door)
     assert baseline.returncode == 0, baseline.stderr[-3000:]

@@ -1,9 +1,9 @@
 """Submission folders are vetted before grading: links, FIFOs, devices and huge files refused.
 
-Unit tests make real files of every kind and vet them. The end-to-end tests grade a small
-class with bystanders and hostile folders through real `nbgrader autograde` (and the
-formgrader's API) and real `convgrade grade`, and look for the refused content in every
-byte written.
+Unit tests make real files of every kind and vet them. The end-to-end tests read the
+catalog class, hostile folders among it, as the session graded it through real `nbgrader
+autograde` and real `convgrade grade`, and look for the refused content in every byte
+written; one more grades through the formgrader's API.
 """
 
 import base64
@@ -17,7 +17,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import BIN, REPO, grade_rows, grade_through, make_course, nbgrader, read_notebook
+from support import (
+    BIN,
+    DOORS,
+    REPO,
+    bystander_mark,
+    grade_rows,
+    make_course,
+    nbgrader,
+    read_notebook,
+)
 from tools import scenarios
 
 from convgrade.autograde.exporter import SubmissionExporter
@@ -347,8 +356,7 @@ def test_do_the_intake_docstring_examples_run():
     assert tried > 0 and failed == 0
 
 
-# ---- end to end: both grading paths on a class with hostile folders -----------------------
-BYSTANDERS = {"bystander-complete": "correct/instructor_solution"}
+# ---- end to end: both grading paths, on the catalog class with its hostile folders ---------
 HOSTILE = [
     "files_symlink_gradebook",
     "files_symlink_folder",
@@ -360,22 +368,13 @@ HOSTILE = [
     "files_oversized_notebook",
 ]
 REFUSED_NOTEBOOKS = {"files_notebook_symlink_other_student", "files_oversized_notebook"}
+# The honest student whose notebook files_notebook_symlink_other_student links to.
+BYSTANDER = "bystander-complete"
 
 
-OWN_WORK = "# bystander-complete's own work: 7f3a9c51"
-
-
-def build_class(root):
-    make_course(root)
-    for student, name in BYSTANDERS.items():
-        scenario = scenarios.load(scenarios.CATALOG_DIR / f"{name}.py")
-        scenario.cells["new-cell marker"] = OWN_WORK + "\n"
-        scenarios.write_submission(scenario, root, student)
-    for name in HOSTILE:
-        scenario = scenarios.load(scenarios.CATALOG_DIR / "hostile" / f"{name}.py")
-        scenarios.write_submission(scenario, root, name)
-    nbgrader(root, "generate_assignment", "convolutions", "--force")
-    # What must never be copied: the gradebook, hidden cases, the grader, another student.
+def secrets(root):
+    """What must never be copied into an output: the gradebook, hidden cases, the system's
+    files, the grader's reference, another student's work."""
     cases = (REPO / "tests" / "hidden" / "data" / "cases.npz").read_bytes()
     return {
         "gradebook": (root / "gradebook.db").read_bytes()[:16],
@@ -383,23 +382,17 @@ def build_class(root):
         "cases base64": base64.b64encode(cases[:48]),
         "passwd": Path("/etc/passwd").read_bytes()[:24],
         "reference": b"Trusted reference answers",
-        "other student": OWN_WORK.encode(),
+        "other student": bystander_mark(BYSTANDER).encode(),
     }
 
 
-def run_grading(root, path):
-    # A hang (a FIFO opened, /dev/zero read) fails here through the timeout.
-    run = grade_through(root, path, timeout=900)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return run.stdout + run.stderr
-
-
-@pytest.fixture(scope="module", params=["nbgrader", "convgrade"])
-def graded(request, tmp_path_factory):
-    root = tmp_path_factory.mktemp(f"intake-{request.param}") / "course"
-    secrets = build_class(root)
-    log = run_grading(root, request.param)
-    return {"root": root, "secrets": secrets, "log": log, "path": request.param}
+@pytest.fixture(scope="module", params=DOORS)
+def graded(request, graded_catalog):
+    """The catalog class as the session graded it through one door (support.grade_catalog).
+    A hang there (a FIFO opened, /dev/zero read) fails the run through its timeout."""
+    result = graded_catalog(request.param)
+    assert result["run"].returncode == 0, result["run"].stderr[-3000:]
+    return {"root": result["root"], "secrets": secrets(result["root"])}
 
 
 def outputs(root):
@@ -415,12 +408,14 @@ def test_are_only_regular_files_written_out(graded):
 
 @pytest.mark.e2e
 def test_is_no_refused_content_in_any_output(graded):
+    own = graded["root"] / "autograded" / BYSTANDER / "convolutions" / "convolutions.ipynb"
+    assert graded["secrets"]["other student"] in own.read_bytes(), "the search can find it"
     leaks = {}
     for path in outputs(graded["root"]):
         if path.is_file() and not path.is_symlink():
             data = path.read_bytes()
             hits = [name for name, secret in graded["secrets"].items() if secret in data]
-            if "bystander-complete" in path.parts:
+            if BYSTANDER in path.parts:
                 hits = [h for h in hits if h != "other student"]
             if hits:
                 leaks[str(path.relative_to(graded["root"]))] = hits
@@ -429,7 +424,7 @@ def test_is_no_refused_content_in_any_output(graded):
 
 @pytest.mark.e2e
 def test_are_bystanders_and_extra_file_scenarios_graded_in_full(graded):
-    full = [*BYSTANDERS, *(n for n in HOSTILE if n not in REFUSED_NOTEBOOKS)]
+    full = [BYSTANDER, *(n for n in HOSTILE if n not in REFUSED_NOTEBOOKS)]
     for student in full:
         scores = {c: a for _, c, a, _ in grade_rows(graded["root"], student) if c in POINTS}
         assert scores == POINTS, student
@@ -465,11 +460,15 @@ def test_is_each_refusal_recorded_by_name_for_the_problem_report(graded, student
 
 
 @pytest.mark.e2e
-def test_does_the_formgrader_autograde_button_vet_too(graded):
+def test_does_the_formgrader_autograde_button_vet_too(tmp_path):
     """NbGraderAPI.autograde, as the formgrader's button calls it, in a fresh process."""
-    if graded["path"] != "nbgrader":
-        pytest.skip("one run is enough")
-    root = graded["root"]
+    root = make_course(tmp_path / "course")
+    honest = scenarios.load(scenarios.CATALOG_DIR / "correct" / "instructor_solution.py")
+    scenarios.write_submission(honest, root, BYSTANDER)
+    for name in ["files_notebook_symlink_other_student", "files_fifo_timestamp"]:
+        scenario = scenarios.load(scenarios.CATALOG_DIR / "hostile" / f"{name}.py")
+        scenarios.write_submission(scenario, root, name)
+    nbgrader(root, "generate_assignment", "convolutions", "--force")
     student = "files_notebook_symlink_other_student"
     script = f"""
 import json
