@@ -66,7 +66,7 @@ summary: setup ## print each student's score and what went wrong while grading
 	$(PY) -m convgrade.cli problems
 
 test: setup ## run the test suite
-	$(PY) -m pytest --durations=15
+	$(PY) -m pytest --durations=40
 
 test-quick: setup ## the test suite without the slow end-to-end tests (kernels, nbgrader, browser)
 	$(PY) -m pytest -m "not e2e"
