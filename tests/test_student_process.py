@@ -135,3 +135,74 @@ def test_load_errors_are_reported_and_later_statements_still_run():
     with StudentProcess(cells) as process:
         assert process.load_errors[0]["type"] == "NameError"
         assert process.call("convolve", np.ones(2), np.ones(1)).value.array.tolist() == [1, 1]
+
+
+WIRE_ARRAYS = [
+    np.arange(48 * 36, dtype=np.float64).reshape(48, 36),
+    np.zeros((36, 48, 3), dtype=np.uint8),
+    np.array(2.5),
+    np.array([True, False]),
+    np.ones((0, 3), dtype=np.int16),
+    np.arange(6, dtype=">i4").reshape(3, 2),
+    np.array([1 + 2j, 3j], dtype=np.complex128),
+    np.array([-1, 7], dtype=np.int64),
+    np.ones(5, dtype=np.float32),
+    np.array(["not", "numbers"]),
+    np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+]
+
+
+@pytest.mark.parametrize("array", WIRE_ARRAYS, ids=lambda a: f"{a.dtype.str}{a.shape}")
+def test_arrays_cross_the_wire_as_np_load_reads_them(array, monkeypatch):
+    import io
+
+    from convgrade.sandbox import inside
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    load, loaded = np.load, []
+    monkeypatch.setattr(np, "load", lambda *a, **k: loaded.append(1) or load(*a, **k))
+    for blob in (inside.array_to_bytes(array), buffer.getvalue()):
+        expected = load(io.BytesIO(blob), allow_pickle=False)
+        read = inside.array_from_bytes(blob)
+        assert read.dtype == expected.dtype and read.shape == expected.shape
+        np.testing.assert_array_equal(read, expected)
+        assert read.flags.writeable
+    # Numbers in C order (what the checks send) skip np.load's slow header parse.
+    plain = array.dtype.kind in "biufc" and not np.isfortran(array)
+    assert len(loaded) == (0 if plain else 1 + (array.dtype.kind not in "biufc"))
+
+
+def _npy(header, payload):
+    header = header.ljust(117) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + payload
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        # the header promises more data than follows
+        _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }", b"\0" * 8),
+        # more data than promised
+        _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\0" * 80),
+        # an object array: a pickle, which must never be loaded
+        _npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\x80\x04N."),
+        # not a .npy at all
+        b"\x80\x04\x95 not numpy",
+        # a header that is not a plain literal
+        _npy("{'descr': __import__('os').getcwd(), 'fortran_order': False, 'shape': (), }", b""),
+    ],
+    ids=["short", "long", "pickle", "not-npy", "expression"],
+)
+def test_odd_array_bytes_are_read_or_refused_exactly_as_np_load_does(blob):
+    import io
+
+    from convgrade.sandbox import inside
+
+    try:
+        expected = np.load(io.BytesIO(blob), allow_pickle=False)
+    except ValueError as error:
+        with pytest.raises(type(error)):
+            inside.array_from_bytes(blob)
+    else:
+        np.testing.assert_array_equal(inside.array_from_bytes(blob), expected)

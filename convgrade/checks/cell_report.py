@@ -8,9 +8,8 @@ the only thing the gradebook sees, and nothing from the student's kernel survive
 import base64
 import html
 
-from nbformat.v4 import new_output
-
 from convgrade.checks.runner import score
+from convgrade.outputs import new_output
 
 MAX_MESSAGES = 4
 # Notes of passed checks shown: the knock-on notes of one cell all say much the same.

@@ -7,7 +7,6 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
 from traitlets import Bool, Integer
 
 from convgrade.feedback.safe_html import (
@@ -17,6 +16,7 @@ from convgrade.feedback.safe_html import (
     clean_fragment,
     render_markdown,
 )
+from convgrade.outputs import new_output
 from convgrade.plain_text import plain
 
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")

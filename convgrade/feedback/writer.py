@@ -110,6 +110,9 @@ class _GenerateFeedbackOneExporter(GenerateFeedback):
             self._kept_exporter = self.exporter_class(parent=self, config=self.config)
             for preprocessor in self.preprocessors:
                 self._kept_exporter.register_preprocessor(preprocessor)
+            # Validated once, after the last preprocessor, as the grading exporter is
+            # (submission_grader.SubmissionGrader._exporter), not after every one.
+            self._kept_exporter.optimistic_validation = bool(self.preprocessors)
         self.exporter = self._kept_exporter
         folder = os.getcwd()
         os.chdir(self.coursedir.root)
