@@ -15,6 +15,7 @@ cannot grow with the class.
 """
 
 import contextlib
+import gc
 import json
 import os
 import resource
@@ -85,6 +86,9 @@ def _grade(bundle, job):
         # Start-up counts from when the coordinator asked for this worker, if it did.
         started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
         _grader, _spawned_at = SubmissionGrader(bundle, process_started=started), None
+        # What is loaded by now (modules, the grading stack) lives as long as the process:
+        # the collector's full passes skip it from here on (0.014 s a submission, measured).
+        gc.freeze()
     return _grader.grade(job)
 
 
