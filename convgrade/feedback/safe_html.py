@@ -339,7 +339,12 @@ def clean_page_body(html):
     cleaned = _clean(PICTURE_PAYLOAD.sub(set_aside, html), _page_filter, TAGS | MATHML_TAGS)
     if not payloads:
         return cleaned
-    return re.sub(f"{nonce}(\\d{{8}})", lambda match: payloads[int(match[1])], cleaned)
+
+    def put_back(match):
+        index = int(match[1])
+        return payloads[index] if index < len(payloads) else match[0]
+
+    return re.sub(f"{nonce}(\\d{{8}})", put_back, cleaned)
 
 
 def render_markdown(source, attachments=None, path="", *, formulas=False):
