@@ -93,7 +93,7 @@ def array_from_bytes(blob):
     """The array in .npy bytes, never unpickled; writable, like np.load's.
 
     np.load reads the header, a Python dict literal, with ast.literal_eval: a quarter of a
-    millisecond, and a submission's checks send about 170 arrays each way. Headers exactly
+    millisecond, and about 170 arrays come back from one submission's checks. Headers exactly
     as np.save writes them for plain numbers are read here with a strict pattern; any other
     header (or a size that does not add up) goes to np.load, which accepts or refuses it
     as before.
