@@ -5,10 +5,19 @@ four photo calls sleeps 2.5 s, inside the backstop; every call after them sleeps
 so the colour check on a four-channel image (four convolve calls, 10 s) runs past it,
 however fast the machine: convolve_color is stopped there. The colour code itself is right,
 so its checks pass again with the grader's convolve in place (the knock-on rule), and the
-submission keeps full marks: slowness is bounded, and right code loses nothing."""
+submission keeps full marks: slowness is bounded, and right code loses nothing.
+
+convolve dawdles only where the hidden checks call it, not in the notebook's own run (an
+IPython kernel). There, its sleeps added up to the notebook's wall-clock backstop (45 s
+with the test limits) right where the lesson's last cells run, so whether a cell was
+stopped by its own timeout or by the backstop depended on the machine's load, and the two
+grading doors, compared cell by cell, could differ (a full test run showed it). The four
+added cells still sleep 5 s each, under the 8 s cell timeout and, with the rest, well
+under the backstop."""
 # attack: resources
 # expect: full-marks
 # %% convolve
+import sys
 import time
 
 import numpy as np
@@ -19,7 +28,8 @@ _photo_calls = 0
 
 def convolve(image, kernel):
     global _photo_calls
-    if _photo_calls >= 4 or image.size > 1000:
+    in_notebook_run = "ipykernel" in sys.modules
+    if not in_notebook_run and (_photo_calls >= 4 or image.size > 1000):
         time.sleep(2.5)  # under the hostile test's 3 s call timeout, with room under load
     _photo_calls += image.size > 1000
     kh, kw = kernel.shape
