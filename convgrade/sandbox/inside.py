@@ -17,6 +17,7 @@ import io
 import json
 import keyword
 import linecache
+import math
 import os
 import re
 import struct
@@ -106,10 +107,7 @@ def array_from_bytes(blob):
         try:
             dtype = np.dtype(plain[1].decode())
             shape = tuple(int(size) for size in plain[2].split(b",") if size.strip())
-            count = 1
-            for size in shape:
-                count *= size
-            if len(blob) - header_end == count * dtype.itemsize:
+            if len(blob) - header_end == math.prod(shape) * dtype.itemsize:
                 return np.frombuffer(bytearray(blob[header_end:]), dtype).reshape(shape)
         except (TypeError, ValueError):  # "<i3", a shape too large: np.load says what
             pass
