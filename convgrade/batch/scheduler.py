@@ -349,7 +349,8 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
     On local processes at most one job per worker is in flight, so when a grading process
     dies (BrokenProcessPool) only those jobs are suspects: the pool is rebuilt, and each
     suspect is graded again on its own. One that kills the pool alone gets done() with a
-    future holding DIED; every bystander is graded.
+    future holding DIED; every bystander is graded. A worker that finishes is handed its
+    next job before done() records the last one, so it never waits for the recording.
     """
     hand_out = hand_out or (lambda job, key: (job, key))
     if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
@@ -362,7 +363,9 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
         return
     announce = all_handed_out
     queue, suspects, pending = list(todo), [], {}
-    while queue or suspects or pending:
+
+    def keep_workers_busy():
+        nonlocal announce
         if suspects and not pending:  # a suspect runs alone, so a crash names it
             job, key = suspects.pop(0)
             pending[_submit(executor, job)] = (job, key, True)
@@ -375,9 +378,15 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
                 if not queue and announce is not None:
                     _announce(announce)
                     announce = None  # once, even if a crash hands suspects out again
+
+    while queue or suspects or pending:
+        keep_workers_busy()
         finished = next(executor.as_completed(list(pending)))
         job, key, alone = pending.pop(finished)
         if not isinstance(finished.exception(), BrokenProcessPool):
+            # Recording takes the coordinator a few tenths of a second (the gradebook, the
+            # autograded folder, the page): the worker grades its next submission meanwhile.
+            keep_workers_busy()
             done(finished, job, key)
             continue
         # The pool is broken: every future still pending fails too, at once.
