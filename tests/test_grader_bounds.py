@@ -337,7 +337,8 @@ def test_what_follows_grading_may_start_once_the_last_submission_is_handed_out()
 
 def test_a_submission_is_read_when_it_is_handed_out_not_before():
     """The queue holds names; hand_out reads a submission's files only when a worker takes
-    it, so the coordinator holds at most one submission per worker, however large the class."""
+    it, so the coordinator holds at most one submission per worker, and the one it is
+    recording, however large the class."""
     events, held = [], []
 
     def hand_out(student, key):
@@ -352,7 +353,33 @@ def test_a_submission_is_read_when_it_is_handed_out_not_before():
         hand_out=hand_out,
     )
     assert events.count("read") == events.count("done") == 8
-    assert max(held) == _InlineExecutor.slots
+    assert max(held) == _InlineExecutor.slots + 1
+
+
+def test_a_worker_is_handed_its_next_submission_before_its_last_is_recorded():
+    """Recording a submission takes the coordinator a few tenths of a second; the worker
+    that graded it is already grading the next one meanwhile. Suspects after a crash still
+    run alone (test_a_dead_grading_process_costs_only_its_own_submission)."""
+    events = []
+
+    class Logging(_InlineExecutor):
+        def submit(self, job):
+            events.append(f"hand out {job.student}")
+            return super().submit(job)
+
+    def done(future, job, key):
+        events.append(f"record {job.student}")
+
+    students = "abcde"
+    scheduler.run_jobs(Logging(), [(FakeJob(s), s) for s in students], done)
+    assert sorted(e for e in events if e.startswith("record")) == [f"record {s}" for s in students]
+    slots = _InlineExecutor.slots
+    for at, event in enumerate(events):
+        if event.startswith("record"):
+            handed = sum(e.startswith("hand out") for e in events[:at])
+            recorded = sum(e.startswith("record") for e in events[:at])
+            # In flight: one per worker, and the one being recorded.
+            assert handed - recorded == min(slots + 1, len(students) - recorded), events
 
 
 def test_the_last_submissions_start_no_spare_processes(monkeypatch):
