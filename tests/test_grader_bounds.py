@@ -313,19 +313,24 @@ class _InlineExecutor:
         return future
 
 
+class _LoggingExecutor(_InlineExecutor):
+    """An _InlineExecutor that notes each job it is handed in `events`."""
+
+    def __init__(self, events):
+        self.events = events
+
+    def submit(self, job):
+        self.events.append(f"hand out {job.student}")
+        return super().submit(job)
+
+
 def test_what_follows_grading_may_start_once_the_last_submission_is_handed_out():
     """all_handed_out is called once, right after the last job is handed to a worker and
     before it finishes: reports.ahead then uses the cores that fall idle."""
     events = []
-
-    class Logging(_InlineExecutor):
-        def submit(self, job):
-            events.append(f"hand out {job.student}")
-            return super().submit(job)
-
     jobs = [(FakeJob(s), s) for s in "abcde"]
     scheduler.run_jobs(
-        Logging(),
+        _LoggingExecutor(events),
         jobs,
         lambda f, job, _: events.append(f"done {job.student}"),
         lambda: events.append("all handed out"),
@@ -362,16 +367,11 @@ def test_a_worker_is_handed_its_next_submission_before_its_last_is_recorded():
     run alone (test_a_dead_grading_process_costs_only_its_own_submission)."""
     events = []
 
-    class Logging(_InlineExecutor):
-        def submit(self, job):
-            events.append(f"hand out {job.student}")
-            return super().submit(job)
-
     def done(future, job, key):
         events.append(f"record {job.student}")
 
     students = "abcde"
-    scheduler.run_jobs(Logging(), [(FakeJob(s), s) for s in students], done)
+    scheduler.run_jobs(_LoggingExecutor(events), [(FakeJob(s), s) for s in students], done)
     assert sorted(e for e in events if e.startswith("record")) == [f"record {s}" for s in students]
     slots = _InlineExecutor.slots
     for at, event in enumerate(events):
