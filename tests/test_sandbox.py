@@ -368,6 +368,37 @@ def test_the_kernel_client_is_ready_without_waiting_for_a_quiet_iopub():
         shut_down(km)
 
 
+def test_the_kernel_starts_without_the_debugger():
+    """A grading kernel does not load debugpy (a third of a kernel's start-up, once per
+    submission): it says it has no debugger, and neither debugpy nor its bundled pydevd
+    was imported. debugpy is installed on the host (ipykernel depends on it)."""
+    assert shutil.which("bwrap") and (VENV_SITE / "debugpy").is_dir()
+    km = SandboxedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    printed = []
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        request = kc.kernel_info()
+        info = run_sync(kc.shell_channel.get_msg)(timeout=60)
+        while info["parent_header"].get("msg_id") != request:
+            info = run_sync(kc.shell_channel.get_msg)(timeout=60)
+        reply = run_sync(kc.execute_interactive)(
+            "import sys; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'debugpy', '_pydevd_bundle', 'pydevd'}))",
+            timeout=60,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
+    finally:
+        kc.stop_channels()
+        shut_down(km)
+    assert info["content"]["status"] == "ok"
+    assert "debugger" not in info["content"].get("supported_features", [])
+    assert reply["content"]["status"] == "ok"
+    assert "".join(printed) == "[]\n"
+
+
 @pytest.mark.e2e
 def test_kernel_runs_the_lesson_libraries_and_its_ipc_folder_is_capped():
     km = SandboxedKernelManager(kernel_name="python3")
