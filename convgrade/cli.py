@@ -224,6 +224,11 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
         preflight.known_students(root, assignment, student)
     elif not preflight.submitted_students(root, assignment):
         raise NotFound(f"nothing to grade: no submitted/*/{assignment}/ folder in {root}")
+    if not scheduler:
+        from convgrade.batch.startup import start_worker_imports
+
+        # The local workers' imports go on while this process imports its own.
+        start_worker_imports()
     started = time.time()
     # The first Ctrl-C stops grading; a second one must not break that clean stop.
     previous = signal.signal(signal.SIGINT, _interrupt_once)

@@ -268,6 +268,49 @@ def test_local_worker_processes_are_replaced_after_their_quota(monkeypatch):
     assert all(not (a & b) for a, b in itertools.combinations(pools, 2)), pids
 
 
+def test_local_workers_are_forked_with_the_grading_stack_imported_once():
+    """Every local worker starts with nbgrader and the rest of the grading stack loaded,
+    imported once by the process they are all forked from (not this one, which holds
+    threads and connections), and, like it, ignores Ctrl-C: the coordinator handles it."""
+    from worker_probe import loaded_and_parent
+
+    from convgrade.batch import scheduler
+    from convgrade.batch.startup import WORKER_MODULES
+
+    with scheduler._executor("", 2, None, function=loaded_and_parent, initializer=None) as pool:
+        answers = [pool.submit(job).result() for job in range(4)]
+    assert all(loaded == list(WORKER_MODULES) for loaded, _, _ in answers), answers
+    parents = {parent for _, parent, _ in answers}
+    assert len(parents) == 1 and os.getpid() not in parents, parents
+    server = parents.pop()
+    assert all(ignores_ctrl_c for _, _, ignores_ctrl_c in answers), answers
+    ignored = int(_proc_status(server)["SigIgn"], 16)
+    assert ignored & (1 << (signal.SIGINT - 1)), "the fork server does not ignore SIGINT"
+
+
+def test_the_fork_server_is_started_early_with_ctrl_c_ignored_and_only_once():
+    """`convgrade grade` starts the workers' fork server before it imports nbgrader itself;
+    calling again (as the pool does) starts no second server, and this process's own Ctrl-C
+    handler is left as it was."""
+    from multiprocessing import forkserver
+
+    from convgrade.batch.startup import start_worker_imports
+
+    before = signal.getsignal(signal.SIGINT)
+    start_worker_imports()
+    server = forkserver._forkserver._forkserver_pid
+    start_worker_imports()
+    assert forkserver._forkserver._forkserver_pid == server
+    assert signal.getsignal(signal.SIGINT) is before
+    ignored = int(_proc_status(server)["SigIgn"], 16)
+    assert ignored & (1 << (signal.SIGINT - 1))
+
+
+def _proc_status(pid):
+    lines = open(f"/proc/{pid}/status").read().splitlines()
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
 def test_a_worker_builds_a_new_grader_for_another_gradebook_or_feedback(monkeypatch):
     """A long-lived Dask worker serves several runs: a TA's scores in between, or pages asked
     for this time, must reach it."""

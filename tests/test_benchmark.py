@@ -85,8 +85,9 @@ def test_does_the_watch_find_children_and_tell_workers_from_sandboxes():
     finally:
         parent.kill()
         parent.wait()
-    spawn = "python -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)"
-    assert memory_watch.role_of(11, 10, spawn) == "worker"
+    forked = "python -c from multiprocessing.forkserver import main; main(3, 4, ['x'])"
+    assert memory_watch.role_of(11, 10, forked, parent=10) == "fork server"
+    assert memory_watch.role_of(12, 10, forked, parent=11) == "worker"
     assert memory_watch.role_of(12, 10, "bwrap --unshare-all python -m ipykernel") == "sandbox"
     assert memory_watch.role_of(10, 10, "") == "coordinator"
 

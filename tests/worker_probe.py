@@ -1,5 +1,5 @@
-"""Jobs for process-pool tests: a module importing only the standard library, so a spawned
-worker process starts in a fraction of a second instead of importing nbgrader."""
+"""Jobs for process-pool tests: a module importing only the standard library, so what a
+worker process has loaded is what it started with, not what these jobs import."""
 
 import os
 
@@ -7,3 +7,15 @@ import os
 def process_id(bundle, job):
     """The id of the process that ran the job (grade_class's worker-function signature)."""
     return os.getpid()
+
+
+def loaded_and_parent(bundle, job):
+    """Which of the grading stack's modules this process has loaded, its parent's pid, and
+    whether it ignores Ctrl-C."""
+    import signal
+    import sys
+
+    from convgrade.batch.startup import WORKER_MODULES
+
+    loaded = [name for name in WORKER_MODULES if name in sys.modules]
+    return loaded, os.getppid(), signal.getsignal(signal.SIGINT) == signal.SIG_IGN

@@ -1,13 +1,15 @@
 """Grade a whole class: parallel, resumable, one gradebook writer, local processes or Dask.
 
-Workers are long-lived processes, each holding one `SubmissionGrader` (nbgrader imported once,
-a sandboxed kernel always launched ahead). The coordinator hands out submissions, and is
-the only process that writes the gradebook and the autograded folders. With feedback, each
-worker also makes its student's feedback page right after grading, so pages are made in
-parallel; the coordinator puts it in place after recording the grades, or makes it itself
-when its gradebook says something else (convgrade/feedback/writer.py). A submission whose
-files and grader are unchanged since it was last recorded is skipped, so a run that was
-killed halfway finishes the rest when started again.
+Workers are long-lived processes, each holding one `SubmissionGrader` (a sandboxed kernel
+always launched ahead); local ones are forked from one process that imported nbgrader and the
+rest of the grading stack for all of them (convgrade/batch/startup.py). The coordinator hands
+out submissions, and is the only process that writes the gradebook and the autograded
+folders. With feedback, each worker also makes its student's feedback page right after
+grading, so pages are made in parallel; the coordinator puts it in place after recording the
+grades, or makes it itself when its gradebook says something else
+(convgrade/feedback/writer.py). A submission whose files and grader are unchanged since it
+was last recorded is skipped, so a run that was killed halfway finishes the rest when started
+again.
 
 Local worker processes are replaced after `TASKS_PER_WORKER` submissions, so whatever a
 long-lived grading process accumulates (nbconvert's and traitlets' caches, fragmentation)
@@ -28,11 +30,11 @@ from concurrent.futures import as_completed as futures_as_completed
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from convgrade.batch.heap import return_large_blocks
-from convgrade.batch.startup import skip_optional_grammar
+from convgrade.batch.startup import sigint_ignored, skip_optional_grammar, worker_context
 
 skip_optional_grammar()
 
@@ -76,7 +78,22 @@ def _start_worker(config_text, site_config, spawned_at):
     """Process-pool initializer: pay for imports and the first kernel before any task."""
     global _spawned_at
     _spawned_at = spawned_at
+    # A forked worker ends with os._exit, which runs no atexit functions; multiprocessing
+    # runs its own finalizers first.
+    Finalize(None, _release_worker, exitpriority=0)
     warm_up(config_text, site_config)
+
+
+def _release_worker():
+    """What a worker process leaves behind when it exits: its spare kernel and checks
+    process, and its private course copy."""
+    from convgrade.sandbox.kernel import KernelPool
+    from convgrade.sandbox.student_process import WorkerPool
+
+    KernelPool.discard()
+    WorkerPool.discard()
+    if _grader is not None:
+        _grader.close()
 
 
 def _grade(bundle, job):
@@ -493,7 +510,7 @@ def _take_down_stale_page(pages, state, job):
 class _executor:
     """Context manager with submit(job) -> future and as_completed(futures), local or Dask.
 
-    Local worker processes are spawned at construction, so they warm up while the
+    Local worker processes are started at construction, so they warm up while the
     coordinator prepares; set `bundle` before submitting.
     """
 
@@ -523,25 +540,19 @@ class _executor:
 
     def _spawn(self):
         # Ctrl-C is the coordinator's alone (it stops the run and says how to resume): workers
-        # start with SIGINT ignored, which a spawned Python keeps, so none prints a traceback.
-        main_thread = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
-        try:
-            # spawn, not fork: the coordinator holds database connections and threads.
+        # start with SIGINT ignored, so none prints a traceback (see startup.worker_context).
+        with sigint_ignored():
             self.pool = ProcessPoolExecutor(
                 max_workers=self.slots,
-                mp_context=get_context("spawn"),
+                mp_context=worker_context(),
                 initializer=self._initializer,
                 initargs=(
                     (self._config_text, self._site_config, time.time()) if self._initializer else ()
                 ),
             )
-            for _ in range(self.slots):  # spawn them all now, not on demand
+            for _ in range(self.slots):  # start them all now, not on demand
                 self.pool.submit(int)
             self._handed_out = 0
-        finally:
-            if main_thread:  # only the main thread may set signal handlers
-                signal.signal(signal.SIGINT, previous)
 
     def rebuild(self):
         """A fresh pool, after one of the processes died and broke this one."""

@@ -350,6 +350,10 @@ class SubmissionGrader:
         self._feedback = self._feedback_makers(bundle) if bundle.feedback else None
         self.setup_seconds = time.monotonic() - started
 
+    def close(self):
+        """Remove the private course copy (also done at exit, or by remove_stale if killed)."""
+        self._folder.close()
+
     def _feedback_makers(self, bundle):
         """This copy's own gradebook writer and nbgrader's feedback generator: a page is made
         here exactly as the coordinator would make it after recording the submission."""

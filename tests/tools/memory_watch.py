@@ -9,8 +9,9 @@ try:
 except ImportError:  # the /proc fallback below covers Linux without it
     psutil = None
 
-# A multiprocessing worker started with the "spawn" method runs this.
-WORKER_MARK = "multiprocessing.spawn"
+# The grader's fork server runs this (convgrade.batch.startup), and so, forked from it, do
+# its workers: the server is the coordinator's child, the workers are the server's.
+WORKER_MARK = "multiprocessing.forkserver"
 
 
 def peak_kib(pid):
@@ -38,6 +39,15 @@ def rss_kib(pid):
     return None
 
 
+def parent_of(pid):
+    """The parent's pid, from /proc; None if gone."""
+    try:
+        # The command name in parentheses may hold spaces: the parent pid follows it.
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def descendants(pid):
     """{pid: command line} of every process below `pid`."""
     if psutil is not None:
@@ -54,12 +64,9 @@ def descendants(pid):
         return found
     parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name in parentheses may hold spaces: the parent pid follows it.
-            fields = stat.read_text().rpartition(")")[2].split()
-            parents[int(stat.parent.name)] = int(fields[1])
-        except (OSError, ValueError, IndexError):
-            continue
+        parent = parent_of(stat.parent.name)
+        if parent is not None:
+            parents[int(stat.parent.name)] = parent
     found, frontier = {}, [pid]
     while frontier:
         parent = frontier.pop()
@@ -106,7 +113,7 @@ class MemoryWatch:
         tree = {self.pid: "coordinator", **descendants(self.pid)}
         worker_now = 0
         for pid, cmdline in tree.items():
-            role = role_of(pid, self.pid, cmdline)
+            role = role_of(pid, self.pid, cmdline, parent_of(pid))
             if (peak := peak_kib(pid)) is not None:
                 self.peaks[pid] = (role, max(peak, self.peaks.get(pid, (role, 0))[1]))
             if role == "worker":
@@ -125,10 +132,11 @@ class MemoryWatch:
         return {role: sorted(values, reverse=True) for role, values in roles.items()}
 
 
-def role_of(pid, coordinator, cmdline):
-    """ "coordinator", "worker" (a grading process) or "sandbox" (kernels, bwrap, checks)."""
+def role_of(pid, coordinator, cmdline, parent=None):
+    """ "coordinator", "worker" (a grading process), "fork server" (the process the workers
+    are forked from) or "sandbox" (kernels, bwrap, checks)."""
     if pid == coordinator:
         return "coordinator"
-    if WORKER_MARK in cmdline and "resource_tracker" not in cmdline:
-        return "worker"
+    if WORKER_MARK in cmdline:
+        return "fork server" if parent == coordinator else "worker"
     return "sandbox"
