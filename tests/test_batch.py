@@ -12,7 +12,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
@@ -304,6 +306,31 @@ def test_the_fork_server_is_started_early_with_ctrl_c_ignored_and_only_once():
     assert signal.getsignal(signal.SIGINT) is before
     ignored = int(_proc_status(server)["SigIgn"], 16)
     assert ignored & (1 << (signal.SIGINT - 1))
+
+
+def test_a_local_worker_leaves_no_kernel_or_course_copy_when_it_exits():
+    """A forked worker ends without Python's exit functions: its spare kernel (launched as
+    it warmed up), its sandbox folders and its private course copy go all the same."""
+    import psutil
+    from worker_probe import hold_a_grader
+
+    from convgrade.batch import scheduler
+    from convgrade.batch.submission_grader import CourseBundle
+
+    bundle = CourseBundle.from_course(REPO, "convolutions")
+    config = (REPO / "nbgrader_config.py").read_text()
+    executor = scheduler._executor(config, 1, None, function=hold_a_grader, site_config=[])
+    with executor as pool:
+        pool.bundle = bundle
+        pid, course_copy = pool.submit(0).result()
+        worker = psutil.Process(pid)
+        below = worker.children(recursive=True)
+        kernels = [p for p in below if "ipykernel" in " ".join(p.cmdline())]
+        mine = list(Path(tempfile.gettempdir()).glob(f"convgrade-*-{pid}-*"))
+        assert kernels and Path(course_copy) in mine, (kernels, mine)
+    psutil.wait_procs([worker, *kernels], timeout=30)
+    assert not any(p.is_running() for p in [worker, *kernels])
+    assert not list(Path(tempfile.gettempdir()).glob(f"convgrade-*-{pid}-*"))
 
 
 def _proc_status(pid):

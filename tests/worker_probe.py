@@ -19,3 +19,13 @@ def loaded_and_parent(bundle, job):
 
     loaded = [name for name in WORKER_MODULES if name in sys.modules]
     return loaded, os.getppid(), signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def hold_a_grader(bundle, job):
+    """Build this worker's SubmissionGrader for `bundle`, as its first submission would, and
+    return the process id and the grader's private course folder."""
+    from convgrade.batch import scheduler
+    from convgrade.batch.submission_grader import SubmissionGrader
+
+    scheduler._grader = SubmissionGrader(bundle)
+    return os.getpid(), str(scheduler._grader.root)
