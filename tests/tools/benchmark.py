@@ -233,7 +233,7 @@ def print_round(name, f, jobs=None):
         f"not graded by ours: {f['ours_failed']}"
     )
     print("one submission, mean, as a worker spends it:")
-    print(f"  start-up (worker fork + first kernel, shared)     {f['startup']:6.2f} s")
+    print(f"  start-up (worker start + first kernel, shared)    {f['startup']:6.2f} s")
     print(f"  sanitize (read, repair, restore cells)            {f['sanitize']:6.2f} s")
     print(
         f"  execution in the sandboxed kernel                 {f['execute']:6.2f} s"
