@@ -34,7 +34,11 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from convgrade.batch.heap import return_large_blocks
-from convgrade.batch.startup import sigint_ignored, skip_optional_grammar, worker_context
+from convgrade.batch.startup import (
+    skip_optional_grammar,
+    start_worker_imports,
+    worker_context,
+)
 
 skip_optional_grammar()
 
@@ -539,20 +543,20 @@ class _executor:
             self._spawn()
 
     def _spawn(self):
-        # Ctrl-C is the coordinator's alone (it stops the run and says how to resume): workers
-        # start with SIGINT ignored, so none prints a traceback (see startup.worker_context).
-        with sigint_ignored():
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.slots,
-                mp_context=worker_context(),
-                initializer=self._initializer,
-                initargs=(
-                    (self._config_text, self._site_config, time.time()) if self._initializer else ()
-                ),
-            )
-            for _ in range(self.slots):  # start them all now, not on demand
-                self.pool.submit(int)
-            self._handed_out = 0
+        # Ctrl-C is the coordinator's alone (it stops the run and says how to resume): the
+        # workers are forked from a server started with SIGINT ignored, and ignore it too.
+        start_worker_imports()
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.slots,
+            mp_context=worker_context(),
+            initializer=self._initializer,
+            initargs=(
+                (self._config_text, self._site_config, time.time()) if self._initializer else ()
+            ),
+        )
+        for _ in range(self.slots):  # start them all now, not on demand
+            self.pool.submit(int)
+        self._handed_out = 0
 
     def rebuild(self):
         """A fresh pool, after one of the processes died and broke this one."""

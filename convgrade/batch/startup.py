@@ -5,6 +5,7 @@ Light on purpose: the coordinator imports this before nbgrader, to start the wor
 imports early.
 """
 
+import contextlib
 import multiprocessing
 import signal
 import sys
@@ -53,23 +54,23 @@ def start_worker_imports():
     """Start the fork server now, so that it imports while the coordinator prepares the run.
 
     Ctrl-C belongs to the coordinator (it stops the run and says how to resume): the server
-    starts with SIGINT ignored, which Python then keeps, and so do the workers forked from it.
-    Calling again does nothing while the server runs."""
+    starts with SIGINT ignored, which Python then keeps, and so do the workers forked from
+    it. Only the launch is shielded, not the wait for the server's imports, so a Ctrl-C
+    meanwhile still stops the run. Calling again does nothing while the server runs."""
     worker_context()
-    with sigint_ignored():
+    with _sigint_ignored():
         forkserver.ensure_running()
 
 
-class sigint_ignored:
+@contextlib.contextmanager
+def _sigint_ignored():
     """Ignore SIGINT inside the block, if this is the main thread (only it may set handlers)."""
-
-    def __enter__(self):
-        self._main_thread = threading.current_thread() is threading.main_thread()
-        if self._main_thread:
-            self._previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        return self
-
-    def __exit__(self, *exc):
-        if self._main_thread:
-            # None: a handler not set from Python, which can only be the default one.
-            signal.signal(signal.SIGINT, self._previous or signal.SIG_DFL)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        # None: a handler not set from Python, which can only be the default one.
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
