@@ -310,6 +310,9 @@ def test_the_fork_server_is_started_early_with_ctrl_c_ignored_and_only_once():
 
 INTERRUPTED_WHILE_WORKERS_START = """
 import os, signal, sys, threading
+# As `convgrade grade` does: its own handler, whatever this process inherited (a job started
+# in the background by a shell that has no job control inherits Ctrl-C ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, sys.argv[1])
 from worker_probe import process_id
 from convgrade.batch import scheduler
