@@ -34,11 +34,7 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from convgrade.batch.heap import return_large_blocks
-from convgrade.batch.startup import (
-    skip_optional_grammar,
-    start_worker_imports,
-    worker_context,
-)
+from convgrade.batch.startup import skip_optional_grammar, start_worker_imports
 
 skip_optional_grammar()
 
@@ -545,10 +541,9 @@ class _executor:
     def _spawn(self):
         # Ctrl-C is the coordinator's alone (it stops the run and says how to resume): the
         # workers are forked from a server started with SIGINT ignored, and ignore it too.
-        start_worker_imports()
         self.pool = ProcessPoolExecutor(
             max_workers=self.slots,
-            mp_context=worker_context(),
+            mp_context=start_worker_imports(),
             initializer=self._initializer,
             initargs=(
                 (self._config_text, self._site_config, time.time()) if self._initializer else ()

@@ -56,10 +56,12 @@ def start_worker_imports():
     Ctrl-C belongs to the coordinator (it stops the run and says how to resume): the server
     starts with SIGINT ignored, which Python then keeps, and so do the workers forked from
     it. Only the launch is shielded, not the wait for the server's imports, so a Ctrl-C
-    meanwhile still stops the run. Calling again does nothing while the server runs."""
-    worker_context()
+    meanwhile still stops the run. Calling again does nothing while the server runs.
+    Returns worker_context()."""
+    context = worker_context()
     with _sigint_ignored():
         forkserver.ensure_running()
+    return context
 
 
 @contextlib.contextmanager
