@@ -368,11 +368,14 @@ def test_the_kernel_client_is_ready_without_waiting_for_a_quiet_iopub():
         shut_down(km)
 
 
-def test_the_kernel_starts_without_the_debugger():
+def test_the_kernel_starts_without_the_debugger_or_install_hooks():
     """A grading kernel does not load debugpy (a third of a kernel's start-up, once per
     submission): it says it has no debugger, and neither debugpy nor its bundled pydevd
-    was imported. debugpy is installed on the host (ipykernel depends on it)."""
+    was imported. debugpy is installed on the host (ipykernel depends on it). Nor does it
+    run an editable install's start-up hook (this repository's own `pip install -e`), whose
+    code no sandbox shows anyway."""
     assert shutil.which("bwrap") and (VENV_SITE / "debugpy").is_dir()
+    assert list(VENV_SITE.glob("__editable__*.pth")), "make setup installs convgrade editable"
     km = SandboxedKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
     kc = km.client()
@@ -385,8 +388,8 @@ def test_the_kernel_starts_without_the_debugger():
         while info["parent_header"].get("msg_id") != request:
             info = run_sync(kc.shell_channel.get_msg)(timeout=60)
         reply = run_sync(kc.execute_interactive)(
-            "import sys; print(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'debugpy', '_pydevd_bundle', 'pydevd'}))",
+            "import sys; print(sorted(m for m in {m.split('.')[0] for m in sys.modules} "
+            "if m in {'debugpy', '_pydevd_bundle', 'pydevd'} or m.startswith('__editable__')))",
             timeout=60,
             output_hook=lambda m: printed.append(m["content"].get("text", "")),
         )

@@ -500,6 +500,8 @@ def _python_binds(hidden_packages):
         readonly.append(str(folder))
     for site in shown:
         args += ["--ro-bind", str(site), str(site)]
+        for entry in _editable_install_hooks(site):
+            args += ["--ro-bind", "/dev/null", str(site / entry)]
         for entry in _forbidden_entries(site, hidden_packages):
             path = site / entry
             if path.is_dir() and not path.is_symlink():
@@ -520,6 +522,22 @@ def _shown_roots():
     roots = [Path(f) for f in SYSTEM_FOLDERS if Path(f).is_dir() and not Path(f).is_symlink()]
     roots += [Path(sysconfig.get_paths()["stdlib"]), *_site_folders()[0]]
     return tuple(roots)
+
+
+@functools.cache
+def _editable_install_hooks(site):
+    """Entries of `site` that hook an editable install (``pip install -e``) into every
+    interpreter's start: a ``.pth`` file and the finder module it imports.
+
+    An editable install's code stays in its own folder, which no sandbox shows, so inside a
+    sandbox the hook finds nothing, yet it cost every kernel and every checks process about
+    25 ms of imports at start-up (the grader itself is installed so in this repository).
+    Emptied there, it is not run at all."""
+    return sorted(
+        entry
+        for entry in os.listdir(site)
+        if entry.startswith("__editable__") and entry.endswith((".pth", "_finder.py"))
+    )
 
 
 @functools.cache
