@@ -530,9 +530,9 @@ def _editable_install_hooks(site):
     interpreter's start: a ``.pth`` file and the finder module it imports.
 
     An editable install's code stays in its own folder, which no sandbox shows, so inside a
-    sandbox the hook finds nothing, yet it cost every kernel and every checks process about
-    25 ms of imports at start-up (the grader itself is installed so in this repository).
-    Emptied there, it is not run at all."""
+    sandbox the hook finds nothing. It still ran in every kernel and every checks process
+    (the grader itself is installed so in this repository): emptied, it saves a kernel about
+    15 ms of CPU at start-up (measured: 0.475 s against 0.490 s, median of 20)."""
     return sorted(
         entry
         for entry in os.listdir(site)
