@@ -176,6 +176,115 @@ def test_network_is_unreachable():
     assert result["connect"] != "connected" and result["dns"] != "resolved", result
 
 
+# Run inside a sandbox: every route student code has to a user namespace of its own, each
+# reported as "made" or the reason it failed. A user namespace gives its maker every
+# capability over new network and mount namespaces: kernel attack surface no answer needs.
+MAKE_USER_NAMESPACES = """
+import ctypes, json, os, shutil, subprocess
+CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWNS = 0x10000000, 0x40000000, 0x00020000
+out = {}
+libc = ctypes.CDLL(None, use_errno=True)
+for name, flags in [("unshare user", CLONE_NEWUSER),
+                    ("unshare user+net+mount", CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS)]:
+    pid = os.fork()  # each try in a child: a namespace made here must not change the next try
+    if pid == 0:
+        os._exit(0 if libc.unshare(flags) == 0 else min(ctypes.get_errno(), 255))
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    out[name] = "made" if code == 0 else os.strerror(code)
+for name, command in [("unshare(1)", ["unshare", "--user", "--net", "true"]),
+                      ("bwrap", ["bwrap", "--unshare-user", "--ro-bind", "/", "/", "true"])]:
+    if shutil.which(command[0]) is None:
+        out[name] = "not installed"
+        continue
+    done = subprocess.run(command, capture_output=True, text=True)
+    out[name] = "made" if done.returncode == 0 else (done.stderr.strip() or "failed")
+print(json.dumps(out))
+"""
+
+
+def test_student_code_cannot_make_user_namespaces():
+    """Neither the system call nor the programs under /usr that make one (unshare, bwrap
+    itself) can give student code a user namespace: bwrap's --disable-userns. On the host,
+    outside the sandbox, the same code does make them, so the test cannot pass vacuously."""
+    host = subprocess.run(
+        [sys.executable, "-I", "-c", MAKE_USER_NAMESPACES], capture_output=True, text=True
+    )
+    assert host.returncode == 0, host.stderr
+    routes = json.loads(host.stdout.strip().splitlines()[-1])
+    assert routes["unshare user"] == "made", routes
+    assert shutil.which("unshare") and routes["unshare(1)"] == "made", routes
+    inside = run_sandboxed(MAKE_USER_NAMESPACES)
+    assert set(inside) == set(routes)
+    assert "made" not in inside.values(), inside
+
+
+@pytest.mark.e2e
+def test_a_grading_kernel_cannot_make_user_namespaces():
+    """The same in a real grading kernel, the process that runs every notebook cell."""
+    km = SandboxedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    printed = []
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        reply = run_sync(kc.execute_interactive)(
+            MAKE_USER_NAMESPACES,
+            timeout=120,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
+    finally:
+        kc.stop_channels()
+        shut_down(km)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    inside = json.loads("".join(printed).strip().splitlines()[-1])
+    assert inside["unshare user"] != "made" and "made" not in inside.values(), inside
+
+
+def test_a_checks_process_cannot_make_user_namespaces():
+    """The same in the process that calls the student's functions for the hidden checks."""
+    source = f"""
+import contextlib, io, json
+import numpy as np
+
+def tries(image):
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec({MAKE_USER_NAMESPACES!r}, {{}})
+    routes = json.loads(printed.getvalue())
+    return np.array([list(routes.values()).count("made"), len(routes)])
+"""
+    cells = [{"index": 0, "source": source, "answer": True, "label": "namespace cell"}]
+    process = StudentProcess(cells, call_timeout=60.0, budget=120.0).start()
+    try:
+        made, tried = process.call("tries", np.ones((3, 3))).value.array.tolist()
+    finally:
+        process.close()
+    assert (made, tried) == (0, 4)
+
+
+def test_a_bwrap_without_disable_userns_still_runs_and_warns_once(tmp_path, monkeypatch, caplog):
+    """bubblewrap before 0.8.0 has no --disable-userns: the sandbox is built without it (bwrap
+    would refuse an option it does not know) and grading says once what that leaves open."""
+    old = tmp_path / "bwrap-0.6"
+    # As bubblewrap 0.6 does: an option it does not know stops it; anything else runs.
+    old.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *--disable-userns*) echo "bwrap: Unknown option --disable-userns" >&2; '
+        "exit 1;; esac\n"
+    )
+    old.chmod(0o755)
+    monkeypatch.setattr(Sandbox, "_warned", set())
+    with caplog.at_level("WARNING"):
+        for _ in range(2):
+            args = Sandbox(bwrap_path=str(old)).bwrap_args("/tmp/convgrade/work")
+            assert "--disable-userns" not in args and "--unshare-user" not in args
+    warnings = [r.getMessage() for r in caplog.records if "user namespaces" in r.getMessage()]
+    assert len(warnings) == 1 and "0.8.0" in warnings[0], warnings
+    current = Sandbox().bwrap_args("/tmp/convgrade/work")
+    assert current.index("--disable-userns") == current.index("--unshare-user") + 1
+
+
 # ---- caps ------------------------------------------------------------------------------------
 def test_memory_cap_holds_across_children():
     """RLIMIT_AS is per process; the cgroup caps the sandbox's processes together."""

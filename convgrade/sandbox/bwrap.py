@@ -192,8 +192,8 @@ class Sandbox(LoggingConfigurable):
         # root tmpfs and /dev have no size cap, so nothing may be written there.
         for folder in ["/", *readonly]:
             args += ["--remount-ro", folder]
+        args += ["--unshare-all", *self._no_user_namespaces()]
         args += [
-            "--unshare-all",
             "--die-with-parent",
             "--new-session",
             "--cap-drop",
@@ -206,6 +206,28 @@ class Sandbox(LoggingConfigurable):
             args += ["--setenv", key, str(value)]
         args += ["--chdir", workdir, "--"]
         return args
+
+    def _no_user_namespaces(self):
+        """bwrap options that stop student code from making user namespaces of its own.
+
+        In a user namespace of its own, code holds every capability over the namespaces it
+        makes there: it can create a network namespace and configure netfilter, mount
+        filesystems, and so reach parts of the kernel that an unprivileged process cannot,
+        where local privilege escalations are found most often. No answer needs one.
+        bubblewrap 0.8.0 added --disable-userns (which needs --unshare-user); an older one
+        cannot do this, and grading says so once."""
+        bwrap_path = shutil.which(self.bwrap_path) or self.bwrap_path
+        if _can_disable_user_namespaces(bwrap_path):
+            return ["--unshare-user", "--disable-userns"]
+        if "user namespaces" not in Sandbox._warned:
+            Sandbox._warned.add("user namespaces")
+            self.log.warning(
+                "%s cannot stop student code from making user namespaces of its own "
+                "(--disable-userns needs bubblewrap 0.8.0 or later); student code can then "
+                "reach more of the kernel. Upgrade bubblewrap to close this.",
+                bwrap_path,
+            )
+        return []
 
     def _hidden_inside_binds(self):
         """The course, its hidden checks, this grader's package and extra_hidden_paths, where a
@@ -333,6 +355,20 @@ OWNER_TAG = re.compile(r"(?P<namespace>\d+)\.(?P<pid>\d+)\.(?P<start>\d+)-[0-9a-
 # bwrap programs that started a sandbox in this process: probed once, not before every
 # sandbox (a probe is a sandbox of its own, a hundredth of a second at each launch).
 _working_bwraps = set()
+
+
+@functools.cache
+def _can_disable_user_namespaces(bwrap_path):
+    """Whether this bwrap starts a sandbox with --disable-userns: tried, once per process,
+    since a bwrap older than 0.8.0 refuses the option and a setuid one cannot honour it."""
+    probe = [bwrap_path, "--ro-bind", "/", "/", "--unshare-all", "--unshare-user"]
+    try:
+        result = subprocess.run(
+            probe + ["--disable-userns", "true"], capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
 
 
 def _sweep(parent, every=60.0, older_than=120.0):
