@@ -17,8 +17,8 @@ help: ## list the targets
 
 all: setup release grade export summary ## set up, release, grade the sample class: feedback, grades.csv, the report and the LMS exports
 
-DEBIAN_PACKAGES := bubblewrap chromium chromium-driver
-system-deps: ## install Debian packages: bubblewrap (sandbox), chromium + driver (browser tests)
+DEBIAN_PACKAGES := bubblewrap libseccomp2 chromium chromium-driver
+system-deps: ## install Debian packages: bubblewrap and libseccomp2 (sandbox), chromium + driver (browser tests)
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends $$missing; fi

@@ -5,9 +5,12 @@ exact prefix the worker and the kernel use), the real check worker (StudentProce
 real sandboxed Jupyter kernel (SandboxedKernelManager).
 """
 
+import errno
 import json
 import os
+import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,13 +21,14 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pyseccomp
 import pytest
 from jupyter_core.utils import run_sync
 from support import REPO
 
 from convgrade.checks.failures import StudentCodeError
 from convgrade.contract import Mistake
-from convgrade.sandbox import bwrap
+from convgrade.sandbox import bwrap, syscall_filter
 from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
 from convgrade.sandbox.kernel import ReadyClient, SandboxedKernelManager, shut_down
 from convgrade.sandbox.student_process import StudentProcess
@@ -37,13 +41,25 @@ VENV_SITE = Path(sysconfig.get_paths()["purelib"])
 def run_sandboxed(code, sandbox=None, timeout=120):
     """Run `code` with the sandbox's interpreter inside the sandbox; return its JSON output."""
     sandbox = sandbox or Sandbox()
-    command = sandbox.bwrap_args("/tmp/convgrade/work", env=sandbox.base_env())
+    filter_fd = sandbox.syscall_filter_fd()
+    command = sandbox.bwrap_args(
+        "/tmp/convgrade/work", env=sandbox.base_env(), seccomp_fd=filter_fd
+    )
     command += [sys.executable, "-I", "-c", textwrap.dedent(code)]
     kwargs, cgroups = sandbox.popen_kwargs()
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            pass_fds=(filter_fd,) if filter_fd is not None else (),
+            **kwargs,
+        )
     finally:
         remove_cgroup(cgroups)
+        if filter_fd is not None:
+            os.close(filter_fd)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -202,6 +218,90 @@ print(json.dumps(out))
 """
 
 
+# Each refused system call, made with zeros for arguments in a child process of its own:
+# "ran", or the error it failed with. A refused one fails with ENOSYS, "Function not
+# implemented"; on the host the same calls fail otherwise (bad arguments) or run.
+REFUSED_NUMBERS = {
+    name: pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)
+    for name in syscall_filter.DENIED
+    if pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name) >= 0
+}
+MAKE_REFUSED_CALLS = """
+import ctypes, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+out = {}
+for name, number in NUMBERS.items():
+    pid = os.fork()
+    if pid == 0:
+        ran = libc.syscall(number, 0, 0, 0, 0, 0, 0) >= 0
+        os._exit(0 if ran else min(ctypes.get_errno(), 255) or 255)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    out[name] = "ran" if code == 0 else os.strerror(code) if code > 0 else f"signal {-code}"
+print(json.dumps(out))
+"""
+# These run harmlessly on the host with zeros for arguments (kexec_load, reboot... do not).
+SAFE_ON_THE_HOST = ("io_uring_setup", "keyctl", "perf_event_open", "kcmp", "process_vm_readv")
+# i386's getpid through `int 0x80` (x86-64 machine code): the i386 table, outside the rules.
+OTHER_ARCHITECTURE_CALL = """
+import ctypes, json, mmap, os
+code = bytes([0xB8, 0x14, 0, 0, 0, 0xCD, 0x80, 0xC3])  # mov eax, 20; int 0x80; ret
+page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+page.write(code)
+call = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if call() == os.getpid() else 3)
+print(json.dumps({"status": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}))
+"""
+
+
+def _refused_calls(numbers):
+    return MAKE_REFUSED_CALLS.replace("NUMBERS", repr(numbers))
+
+
+def test_refused_system_calls_fail_as_not_implemented():
+    """Every call the filter names fails with ENOSYS in a sandbox, and only there: on the
+    host the harmless ones fail with other errors or run, so the filter is what refuses."""
+    assert len(REFUSED_NUMBERS) == len(syscall_filter.DENIED)  # no misspelled name
+    safe = {name: REFUSED_NUMBERS[name] for name in SAFE_ON_THE_HOST}
+    host = subprocess.run(
+        [sys.executable, "-I", "-c", _refused_calls(safe)], capture_output=True, text=True
+    )
+    assert host.returncode == 0, host.stderr
+    not_implemented = os.strerror(errno.ENOSYS)
+    assert not_implemented not in json.loads(host.stdout).values(), host.stdout
+    inside = run_sandboxed(_refused_calls(REFUSED_NUMBERS))
+    assert inside == dict.fromkeys(REFUSED_NUMBERS, not_implemented)
+    allowed = run_sandboxed("import json, os; print(json.dumps(os.getpid()))")
+    assert allowed > 0
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64 machine code")
+def test_a_system_call_through_another_architecture_kills_the_process():
+    """The rules are for this architecture's table; a call through i386's is not let
+    through unfiltered: libseccomp's default for a foreign architecture kills the caller."""
+    host = subprocess.run(
+        [sys.executable, "-I", "-c", OTHER_ARCHITECTURE_CALL], capture_output=True, text=True
+    )
+    assert json.loads(host.stdout) == {"status": 0}, host.stderr  # the host runs it
+    assert run_sandboxed(OTHER_ARCHITECTURE_CALL) == {"status": -signal.SIGSYS}
+
+
+def test_without_libseccomp_the_sandbox_runs_unfiltered_and_warns_once(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)  # its import fails, as without it
+    monkeypatch.setattr(Sandbox, "_warned", set())
+    syscall_filter._compile.cache_clear()
+    try:
+        with caplog.at_level("WARNING"):
+            assert Sandbox().syscall_filter_fd() is None
+            assert Sandbox().syscall_filter_fd() is None
+        assert run_sandboxed("import json; print(json.dumps('ran'))") == "ran"
+    finally:
+        syscall_filter._compile.cache_clear()  # later sandboxes make the real filter again
+    warnings = [r.getMessage() for r in caplog.records if "system call filter" in r.getMessage()]
+    assert len(warnings) == 1 and "libseccomp2" in warnings[0], warnings
+
+
 def test_student_code_cannot_make_user_namespaces():
     """Neither the system call nor the programs under /usr that make one (unshare, bwrap
     itself) can give student code a user namespace: bwrap's --disable-userns. On the host,
@@ -219,7 +319,7 @@ def test_student_code_cannot_make_user_namespaces():
 
 
 @pytest.mark.e2e
-def test_a_grading_kernel_cannot_make_user_namespaces():
+def test_a_grading_kernel_cannot_make_user_namespaces_or_refused_calls():
     """The same in a real grading kernel, the process that runs every notebook cell."""
     km = SandboxedKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
@@ -228,20 +328,24 @@ def test_a_grading_kernel_cannot_make_user_namespaces():
     printed = []
     try:
         run_sync(kc.wait_for_ready)(timeout=60)
-        reply = run_sync(kc.execute_interactive)(
-            MAKE_USER_NAMESPACES,
-            timeout=120,
-            output_hook=lambda m: printed.append(m["content"].get("text", "")),
-        )
+        replies = [
+            run_sync(kc.execute_interactive)(
+                code,
+                timeout=120,
+                output_hook=lambda m: printed.append(m["content"].get("text", "")),
+            )
+            for code in (MAKE_USER_NAMESPACES, _refused_calls(REFUSED_NUMBERS))
+        ]
     finally:
         kc.stop_channels()
         shut_down(km)
-    assert reply["content"]["status"] == "ok", reply["content"]
-    inside = json.loads("".join(printed).strip().splitlines()[-1])
-    assert inside["unshare user"] != "made" and "made" not in inside.values(), inside
+    assert [r["content"]["status"] for r in replies] == ["ok", "ok"], replies
+    namespaces, calls = map(json.loads, "".join(printed).strip().splitlines()[-2:])
+    assert namespaces["unshare user"] != "made" and "made" not in namespaces.values(), namespaces
+    assert set(calls.values()) == {os.strerror(errno.ENOSYS)}, calls
 
 
-def test_a_checks_process_cannot_make_user_namespaces():
+def test_a_checks_process_cannot_make_user_namespaces_or_refused_calls():
     """The same in the process that calls the student's functions for the hidden checks."""
     source = f"""
 import contextlib, io, json
@@ -251,16 +355,18 @@ def tries(image):
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec({MAKE_USER_NAMESPACES!r}, {{}})
-    routes = json.loads(printed.getvalue())
-    return np.array([list(routes.values()).count("made"), len(routes)])
+        exec({_refused_calls(REFUSED_NUMBERS)!r}, {{}})
+    routes, calls = map(json.loads, printed.getvalue().splitlines())
+    refused = list(calls.values()).count({os.strerror(errno.ENOSYS)!r})
+    return np.array([list(routes.values()).count("made"), len(routes), refused])
 """
     cells = [{"index": 0, "source": source, "answer": True, "label": "namespace cell"}]
     process = StudentProcess(cells, call_timeout=60.0, budget=120.0).start()
     try:
-        made, tried = process.call("tries", np.ones((3, 3))).value.array.tolist()
+        made, tried, refused = process.call("tries", np.ones((3, 3))).value.array.tolist()
     finally:
         process.close()
-    assert (made, tried) == (0, 4)
+    assert (made, tried, refused) == (0, 4, len(REFUSED_NUMBERS))
 
 
 def test_a_bwrap_without_disable_userns_still_runs_and_warns_once(tmp_path, monkeypatch, caplog):

@@ -28,6 +28,7 @@ from traitlets.config import LoggingConfigurable
 
 from convgrade import course_folders
 from convgrade.contract import FORBIDDEN
+from convgrade.sandbox import syscall_filter
 
 # The system folders bound read-only; on merged-usr systems most of them are symlinks.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -147,6 +148,7 @@ class Sandbox(LoggingConfigurable):
         writable=(),
         env=None,
         info_fd=None,
+        seccomp_fd=None,
         hidden_packages=FORBIDDEN.hidden_packages,
     ):
         """The bwrap command-line prefix.
@@ -165,6 +167,8 @@ class Sandbox(LoggingConfigurable):
             The whole environment of the sandboxed process.
         info_fd : int, optional
             A file descriptor bwrap writes {"child-pid": N} to.
+        seccomp_fd : int, optional
+            A file descriptor holding the system call filter (`syscall_filter_fd`).
         hidden_packages : tuple of str
             Installed packages to hide whole (a ForbiddenPolicy's ``hidden_packages``).
         """
@@ -202,6 +206,8 @@ class Sandbox(LoggingConfigurable):
         ]
         if info_fd is not None:
             args += ["--info-fd", str(info_fd)]
+        if seccomp_fd is not None:
+            args += ["--seccomp", str(seccomp_fd)]
         for key, value in (env or {}).items():
             args += ["--setenv", key, str(value)]
         args += ["--chdir", workdir, "--"]
@@ -228,6 +234,22 @@ class Sandbox(LoggingConfigurable):
                 bwrap_path,
             )
         return []
+
+    def syscall_filter_fd(self):
+        """A new file descriptor holding the system call filter (convgrade/sandbox/
+        syscall_filter.py), for bwrap_args' `seccomp_fd`; None where libseccomp cannot be
+        loaded, and grading says so once. The caller passes it to bwrap and closes it."""
+        try:
+            return syscall_filter.filter_fd()
+        except syscall_filter.FilterUnavailable as error:
+            if "system calls" not in Sandbox._warned:
+                Sandbox._warned.add("system calls")
+                self.log.warning(
+                    "No system call filter for student code: %s. Install libseccomp "
+                    "(Debian: libseccomp2); the rest of the sandbox still applies.",
+                    error,
+                )
+            return None
 
     def _hidden_inside_binds(self):
         """The course, its hidden checks, this grader's package and extra_hidden_paths, where a

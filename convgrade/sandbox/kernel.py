@@ -117,6 +117,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = str(self._ipc_dir / "connection.json")
         self._cgroup = None
         self._info_fd = None
+        self._filter_fd = None
 
     def stage(self, folder):
         """Make `folder`'s files (the notebook's images and helpers) the kernel's input."""
@@ -137,7 +138,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["cwd"] = str(work)
         if self.sandbox.is_sandboxed:
             self._info_fd = os.pipe()  # bwrap writes the sandbox's pid into it
-            kw["pass_fds"] = (self._info_fd[1],)
+            self._filter_fd = self.sandbox.syscall_filter_fd()
+            kw["pass_fds"] = tuple(
+                fd for fd in (self._info_fd[1], self._filter_fd) if fd is not None
+            )
             # bwrap's own environment shows in the sandbox as /proc/1/environ: keep the
             # grader's (tokens, keys, paths) out of it, not only out of the kernel's.
             kw["env"] = self.sandbox.base_env()
@@ -145,6 +149,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
+        self._close_filter_fd()  # bwrap has it now
         if self._info_fd is None:
             return
         read_end, write_end = self._info_fd
@@ -174,6 +179,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             inputs=inputs,
             env=env,
             info_fd=self._info_fd[1] if self._info_fd else None,
+            seccomp_fd=self._filter_fd,
             hidden_packages=KERNEL_HIDDEN_PACKAGES,
         )
         prelude = f"mkdir -p {SOCKET_DIR} && " + PRELUDE
@@ -186,6 +192,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             return SETUP_CODE
         return SETUP_CODE.replace(repr(INPUT_DIR), repr(str(self.input_dir)))
 
+    def _close_filter_fd(self):
+        if self._filter_fd is not None:
+            os.close(self._filter_fd)
+            self._filter_fd = None
+
     async def _async_wait(self, pollinterval=0.1):
         # jupyter_client polls a killed kernel every 0.1 s until it is gone, so each
         # shutdown cost a tenth of a second of nothing (a killed sandbox goes in a few ms).
@@ -197,6 +208,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             for fd in self._info_fd:
                 os.close(fd)
             self._info_fd = None
+        self._close_filter_fd()
         if not restart:
             remove_cgroup(self._cgroup)
             self._cgroup = None

@@ -597,12 +597,15 @@ class _WorkerProcess:
         command = [sys.executable, "-I", str(SANDBOX_DIR / "inside.py")]
         inputs = [(script, SANDBOX_DIR / "inside.py"), (self.input_dir, SANDBOX_DIR / "input")]
         cwd = None
+        filter_fd = None
         if sandbox.is_sandboxed:
+            filter_fd = sandbox.syscall_filter_fd()
             command = (
                 sandbox.bwrap_args(
                     SANDBOX_DIR / "work",
                     inputs=inputs,
                     env=env,
+                    seccomp_fd=filter_fd,
                     hidden_packages=policy.hidden_packages,
                 )
                 + command
@@ -619,15 +622,20 @@ class _WorkerProcess:
             )
         kwargs, self.cgroup = sandbox.popen_kwargs()
         self.stderr = open(self.host_dir / "stderr", "w+b")
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            cwd=cwd,
-            env=env,
-            **kwargs,
-        )
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                cwd=cwd,
+                env=env,
+                pass_fds=() if filter_fd is None else (filter_fd,),
+                **kwargs,
+            )
+        finally:
+            if filter_fd is not None:  # bwrap has it now
+                os.close(filter_fd)
         self.cpu_clock = CpuClock(self.process.pid)
         # The reading up to which a StudentProcess has counted this sandbox's CPU time.
         self.counted_cpu_seconds = 0.0

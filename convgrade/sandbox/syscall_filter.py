@@ -1,0 +1,104 @@
+"""The system calls student code may not make: a seccomp filter that bwrap installs.
+
+bubblewrap takes away every capability and the network, so most dangerous system calls
+already fail in the sandbox. What is left is the kernel an unprivileged process can reach,
+where its local privilege escalations are found. This filter closes the parts of it that
+no answer, kernel or plotting library uses: io_uring, eBPF, performance counters,
+userfaultfd, the key store, tracing other processes, the legacy LDT and uselib calls, and
+the kernel log. Loading modules and kexec need capabilities the sandbox never has; they
+are refused here as well, so that the list does not depend on that.
+
+A refused call fails with ENOSYS, "not implemented", as on a kernel built without it:
+libraries that probe for io_uring or userfaultfd then fall back as they would there.
+Calls through another architecture's system call table (i386's `int 0x80`, x32) are not
+covered by the rules, so libseccomp's default kills the process that makes one.
+
+The filter is made with libseccomp (through pyseccomp) and handed to bwrap as a compiled
+program on a file descriptor (bwrap --seccomp).
+"""
+
+import errno
+import functools
+import os
+import tempfile
+
+DENIED = (
+    # io_uring: a second system call interface, the source of many kernel exploits.
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    # eBPF programs and performance counters: large kernel surfaces, nothing to grade.
+    "bpf",
+    "perf_event_open",
+    # userfaultfd: used to stretch race windows in kernel exploits.
+    "userfaultfd",
+    # The kernel key store.
+    "add_key",
+    "request_key",
+    "keyctl",
+    # Tracing or reading other processes of the sandbox.
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "pidfd_getfd",
+    "kcmp",
+    # Legacy x86 calls with a history of bugs.
+    "modify_ldt",
+    "uselib",
+    # The kernel log tells about the host.
+    "syslog",
+    # Kernel code and reboots: these need capabilities the sandbox never has.
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "reboot",
+)
+
+
+class FilterUnavailable(RuntimeError):
+    """libseccomp, or pyseccomp, cannot be loaded on this machine."""
+
+
+def compiled_filter():
+    """The filter as a compiled BPF program (bytes); raises FilterUnavailable."""
+    program, problem = _compile()
+    if problem:
+        raise FilterUnavailable(problem)
+    return program
+
+
+@functools.cache
+def _compile():
+    """(program, None), or (None, why not): made, or found impossible, once per process."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, OSError, RuntimeError) as error:  # it loads libseccomp on import
+        return None, f"libseccomp cannot be loaded ({error})"
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    for name in DENIED:
+        try:
+            rules.add_rule(seccomp.ERRNO(errno.ENOSYS), name)
+        except OSError:
+            continue  # a call this architecture does not have: nothing to refuse
+    with tempfile.TemporaryFile() as stream:
+        rules.export_bpf(stream)
+        stream.seek(0)
+        return stream.read(), None
+
+
+def filter_fd():
+    """A new file descriptor from which bwrap reads the filter (its --seccomp FD).
+
+    Each sandbox needs its own: bwrap reads it to the end. The caller passes it to the
+    bwrap process (pass_fds) and closes it once bwrap has started."""
+    program = compiled_filter()
+    fd = os.memfd_create("convgrade-seccomp", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, program)
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
