@@ -5,6 +5,7 @@ exact prefix the worker and the kernel use), the real check worker (StudentProce
 real sandboxed Jupyter kernel (SandboxedKernelManager).
 """
 
+import contextlib
 import errno
 import json
 import os
@@ -62,6 +63,21 @@ def run_sandboxed(code, sandbox=None, timeout=120):
             os.close(filter_fd)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def started_kernel():
+    """A real sandboxed grading kernel, ready, with its client; stopped afterwards."""
+    km = SandboxedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        yield kc
+    finally:
+        kc.stop_channels()
+        shut_down(km)
 
 
 # ---- what the sandbox shows ---------------------------------------------------------------
@@ -321,13 +337,8 @@ def test_student_code_cannot_make_user_namespaces():
 @pytest.mark.e2e
 def test_a_grading_kernel_cannot_make_user_namespaces_or_refused_calls():
     """The same in a real grading kernel, the process that runs every notebook cell."""
-    km = SandboxedKernelManager(kernel_name="python3")
-    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
-    kc = km.client()
-    kc.start_channels()
     printed = []
-    try:
-        run_sync(kc.wait_for_ready)(timeout=60)
+    with started_kernel() as kc:
         replies = [
             run_sync(kc.execute_interactive)(
                 code,
@@ -336,9 +347,6 @@ def test_a_grading_kernel_cannot_make_user_namespaces_or_refused_calls():
             )
             for code in (MAKE_USER_NAMESPACES, _refused_calls(REFUSED_NUMBERS))
         ]
-    finally:
-        kc.stop_channels()
-        shut_down(km)
     assert [r["content"]["status"] for r in replies] == ["ok", "ok"], replies
     namespaces, calls = map(json.loads, "".join(printed).strip().splitlines()[-2:])
     assert namespaces["unshare user"] != "made" and "made" not in namespaces.values(), namespaces
@@ -591,13 +599,8 @@ def test_the_kernel_starts_without_the_debugger_or_install_hooks():
     code no sandbox shows anyway."""
     assert shutil.which("bwrap") and (VENV_SITE / "debugpy").is_dir()
     assert list(VENV_SITE.glob("__editable__*.pth")), "make setup installs convgrade editable"
-    km = SandboxedKernelManager(kernel_name="python3")
-    run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
-    kc = km.client()
-    kc.start_channels()
     printed = []
-    try:
-        run_sync(kc.wait_for_ready)(timeout=60)
+    with started_kernel() as kc:
         request = kc.kernel_info()
         info = run_sync(kc.shell_channel.get_msg)(timeout=60)
         while info["parent_header"].get("msg_id") != request:
@@ -608,9 +611,6 @@ def test_the_kernel_starts_without_the_debugger_or_install_hooks():
             timeout=60,
             output_hook=lambda m: printed.append(m["content"].get("text", "")),
         )
-    finally:
-        kc.stop_channels()
-        shut_down(km)
     assert info["content"]["status"] == "ok"
     assert "debugger" not in info["content"].get("supported_features", [])
     assert reply["content"]["status"] == "ok"
