@@ -1,11 +1,11 @@
 """The system calls student code may not make: a seccomp filter that bwrap installs.
 
 bubblewrap takes away every capability and the network, so most dangerous system calls
-already fail in the sandbox. What is left is the kernel an unprivileged process can reach,
-where its local privilege escalations are found. This filter closes the parts of it that
-no answer, kernel or plotting library uses: io_uring, eBPF, performance counters,
-userfaultfd, the key store, tracing other processes, the legacy LDT and uselib calls, and
-the kernel log. Loading modules and kexec need capabilities the sandbox never has; they
+already fail in the sandbox. What is left is the part of the Linux kernel that any
+unprivileged process can reach, where local privilege escalations are found. This filter
+closes what of it no answer, Jupyter kernel or plotting library uses: io_uring, eBPF,
+perf counters, userfaultfd, the key store, tracing other processes, the legacy LDT and
+uselib calls, and the kernel log. Loading modules and kexec need capabilities the sandbox never has; they
 are refused here as well, so that the list does not depend on that.
 
 A refused call fails with ENOSYS, "not implemented", as on a kernel built without it:
