@@ -5,8 +5,8 @@ already fail in the sandbox. What is left is the part of the Linux kernel that a
 unprivileged process can reach, where local privilege escalations are found. This filter
 closes what of it no answer, Jupyter kernel or plotting library uses: io_uring, eBPF,
 perf counters, userfaultfd, the key store, tracing other processes, the legacy LDT and
-uselib calls, and the kernel log. Loading modules and kexec need capabilities the sandbox never has; they
-are refused here as well, so that the list does not depend on that.
+uselib calls, and the kernel log. Loading modules and kexec need capabilities the sandbox
+never has; they are refused here as well, so that the list does not depend on that.
 
 A refused call fails with ENOSYS, "not implemented", as on a kernel built without it:
 libraries that probe for io_uring or userfaultfd then fall back as they would there.
