@@ -132,7 +132,9 @@ class Sandbox(LoggingConfigurable):
         if path in _working_bwraps:
             return
         probe = subprocess.run(
-            [path, "--ro-bind", "/", "/", "--unshare-all", "true"], capture_output=True, text=True
+            [path, "--ro-bind", "/", "/", "--unshare-all", *self._no_user_namespaces(), "true"],
+            capture_output=True,
+            text=True,
         )
         if probe.returncode != 0:
             raise SandboxUnavailable(
@@ -221,9 +223,14 @@ class Sandbox(LoggingConfigurable):
         filesystems, and so reach parts of the kernel that an unprivileged process cannot,
         where local privilege escalations are found most often. No answer needs one.
         bubblewrap 0.8.0 added --disable-userns (which needs --unshare-user); an older one
-        cannot do this, and grading says so once."""
+        cannot do this, and grading says so once. check_available's probe uses the same
+        options, so a bwrap that has them but cannot honour them stops grading, with its
+        reason."""
         bwrap_path = shutil.which(self.bwrap_path) or self.bwrap_path
-        if _can_disable_user_namespaces(bwrap_path):
+        version = _bwrap_version(bwrap_path)
+        if version is not None and version >= DISABLE_USERNS_VERSION:
+            # Decided by version, never by a probe that can fail for other reasons: a bwrap
+            # that has the option but cannot use it (setuid) fails to start, and says why.
             return ["--unshare-user", "--disable-userns"]
         if "user namespaces" not in Sandbox._warned:
             Sandbox._warned.add("user namespaces")
@@ -379,18 +386,21 @@ OWNER_TAG = re.compile(r"(?P<namespace>\d+)\.(?P<pid>\d+)\.(?P<start>\d+)-[0-9a-
 _working_bwraps = set()
 
 
+# The first bubblewrap with --disable-userns.
+DISABLE_USERNS_VERSION = (0, 8, 0)
+
+
 @functools.cache
-def _can_disable_user_namespaces(bwrap_path):
-    """Whether this bwrap starts a sandbox with --disable-userns: tried, once per process,
-    since a bwrap older than 0.8.0 refuses the option and a setuid one cannot honour it."""
-    probe = [bwrap_path, "--ro-bind", "/", "/", "--unshare-all", "--unshare-user"]
+def _bwrap_version(bwrap_path):
+    """(major, minor, patch) from `bwrap --version` ("bubblewrap 0.8.0"); None if unknown."""
     try:
         result = subprocess.run(
-            probe + ["--disable-userns", "true"], capture_output=True, timeout=30
+            [bwrap_path, "--version"], capture_output=True, text=True, timeout=30
         )
     except (OSError, subprocess.SubprocessError):
-        return False
-    return result.returncode == 0
+        return None
+    found = re.search(r"(\d+)\.(\d+)\.(\d+)", result.stdout)
+    return tuple(map(int, found.groups())) if found else None
 
 
 def _sweep(parent, every=60.0, older_than=120.0):

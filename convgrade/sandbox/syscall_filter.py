@@ -10,8 +10,20 @@ never has; they are refused here as well, so that the list does not depend on th
 
 A refused call fails with ENOSYS, "not implemented", as on a kernel built without it:
 libraries that probe for io_uring or userfaultfd then fall back as they would there.
+
+Sockets: the sandbox has no network, but a socket of a rare address family can still
+reach the kernel, and may make it load that family's module (TIPC, RDS, AF_ALG...), a
+classic source of privilege escalations; vsock is not even confined by the sandbox's
+network namespace, and reaches the hypervisor of a virtual machine. So only the families
+that Python, ZeroMQ and the C library use are let through (SOCKET_FAMILIES); `socket`
+and `socketpair` with any other fail with EAFNOSUPPORT, as for a family the kernel lacks.
+
 Calls through another architecture's system call table (i386's `int 0x80`, x32) are not
-covered by the rules, so libseccomp's default kills the process that makes one.
+covered by the rules: they kill the whole process (not only the calling thread, so that
+no half-dead kernel waits for its wall-clock backstop).
+
+Inside the sandbox, the student's processes can still read each other's memory through
+/proc/<pid>/mem: they are all the student's own, with the same filter and no capabilities.
 
 The filter is made with libseccomp (through pyseccomp) and handed to bwrap as a compiled
 program on a file descriptor (bwrap --seccomp).
@@ -20,6 +32,7 @@ program on a file descriptor (bwrap --seccomp).
 import errno
 import functools
 import os
+import socket
 import tempfile
 
 DENIED = (
@@ -57,6 +70,12 @@ DENIED = (
 )
 
 
+# Address families a socket may have: Unix sockets (ZeroMQ's ipc transport, multiprocessing),
+# IPv4 and IPv6 (loopback only, in the sandbox's empty network namespace), and netlink
+# (the C library asks it which addresses exist when resolving names).
+SOCKET_FAMILIES = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK)
+
+
 class FilterUnavailable(RuntimeError):
     """libseccomp, or pyseccomp, cannot be loaded on this machine."""
 
@@ -77,11 +96,20 @@ def _compile():
     except (ImportError, OSError, RuntimeError) as error:  # it loads libseccomp on import
         return None, f"libseccomp cannot be loaded ({error})"
     rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    rules.set_attr(seccomp.Attr.ACT_BADARCH, seccomp.KILL_PROCESS)
     for name in DENIED:
         try:
             rules.add_rule(seccomp.ERRNO(errno.ENOSYS), name)
         except OSError:
             continue  # a call this architecture does not have: nothing to refuse
+    unsupported = seccomp.ERRNO(errno.EAFNOSUPPORT)
+    for call in ("socket", "socketpair"):
+        # Every family number but the allowed ones: the gaps between them, and above.
+        allowed = sorted(SOCKET_FAMILIES)
+        for family in range(allowed[-1]):
+            if family not in allowed:
+                rules.add_rule(unsupported, call, seccomp.Arg(0, seccomp.EQ, family))
+        rules.add_rule(unsupported, call, seccomp.Arg(0, seccomp.GT, allowed[-1]))
     with tempfile.TemporaryFile() as stream:
         rules.export_bpf(stream)
         stream.seek(0)

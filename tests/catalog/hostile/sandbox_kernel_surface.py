@@ -1,7 +1,8 @@
 """A correct notebook that also reaches for the parts of the Linux kernel where local
 privilege escalations are found: a user namespace of its own (the system call, unshare(1),
-a bwrap inside the sandbox), then io_uring, eBPF, perf events, userfaultfd, the key store
-and ptrace. Each must be refused, and the answers keep every point."""
+a bwrap inside the sandbox), io_uring, eBPF, perf events, userfaultfd, the key store,
+ptrace, and sockets of rare families (vsock reaches a virtual machine's host). Each must be
+refused, and the answers keep every point."""
 # attack: sandbox
 # expect: full-marks
 # blocked: refused all \d+ routes
@@ -12,6 +13,7 @@ import errno
 import os
 import platform
 import shutil
+import socket
 import subprocess
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -44,6 +46,14 @@ if platform.machine() == "x86_64":
         _status = _in_child(lambda: _libc.syscall(_number, 0, 0, 0, 0, 0, 0))
         if _status != errno.ENOSYS:  # anything else: the kernel looked at the call
             _open[_name] = "ran" if _status == 0 else os.strerror(_status)
+for _family in (40, 38, 30):  # vsock, the kernel's crypto API, TIPC
+    _tries += 1
+    try:
+        socket.socket(_family, socket.SOCK_SEQPACKET if _family == 38 else socket.SOCK_STREAM)
+        _open[f"socket family {_family}"] = "made"
+    except OSError as _error:
+        if _error.errno != errno.EAFNOSUPPORT:
+            _open[f"socket family {_family}"] = _error.strerror
 if _open:
     print("KERNEL-SURFACE-OPEN", _open)
 else:
