@@ -132,7 +132,7 @@ class Sandbox(LoggingConfigurable):
         if path in _working_bwraps:
             return
         probe = subprocess.run(
-            [path, "--ro-bind", "/", "/", "--unshare-all", *self._no_user_namespaces(), "true"],
+            [path, "--ro-bind", "/", "/", "--unshare-all", *self._no_user_namespaces(path), "true"],
             capture_output=True,
             text=True,
         )
@@ -198,7 +198,7 @@ class Sandbox(LoggingConfigurable):
         # root tmpfs and /dev have no size cap, so nothing may be written there.
         for folder in ["/", *readonly]:
             args += ["--remount-ro", folder]
-        args += ["--unshare-all", *self._no_user_namespaces()]
+        args += ["--unshare-all", *self._no_user_namespaces(args[0])]
         args += [
             "--die-with-parent",
             "--new-session",
@@ -215,8 +215,8 @@ class Sandbox(LoggingConfigurable):
         args += ["--chdir", workdir, "--"]
         return args
 
-    def _no_user_namespaces(self):
-        """bwrap options that stop student code from making user namespaces of its own.
+    def _no_user_namespaces(self, bwrap_path):
+        """`bwrap_path`'s options that stop student code from making user namespaces of its own.
 
         In a user namespace of its own, code holds every capability over the namespaces it
         makes there: it can create a network namespace and configure netfilter, mount
@@ -226,7 +226,6 @@ class Sandbox(LoggingConfigurable):
         cannot do this, and grading says so once. check_available's probe uses the same
         options, so a bwrap that has them but cannot honour them stops grading, with its
         reason."""
-        bwrap_path = shutil.which(self.bwrap_path) or self.bwrap_path
         version = _bwrap_version(bwrap_path)
         if version is not None and version >= DISABLE_USERNS_VERSION:
             # Decided by version, never by a probe that can fail for other reasons: a bwrap

@@ -103,9 +103,9 @@ def _compile():
         except OSError:
             continue  # a call this architecture does not have: nothing to refuse
     unsupported = seccomp.ERRNO(errno.EAFNOSUPPORT)
+    allowed = sorted(SOCKET_FAMILIES)
     for call in ("socket", "socketpair"):
         # Every family number but the allowed ones: the gaps between them, and above.
-        allowed = sorted(SOCKET_FAMILIES)
         for family in range(allowed[-1]):
             if family not in allowed:
                 rules.add_rule(unsupported, call, seccomp.Arg(0, seccomp.EQ, family))
