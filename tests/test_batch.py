@@ -6,6 +6,7 @@ session's `graded_catalog`, which tests/test_two_doors.py compares with `convgra
 resuming after a kill, skipping, --force and a Dask LocalCluster against its rows.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -129,6 +130,45 @@ def test_a_killed_run_finishes_when_started_again(sequential, tmp_path):
     report = grade_class(root, jobs=2, progress=False)
     assert len(report.skipped) == done and len(report.graded) == len(students) - done
     assert rows(root) == rows(sequential, students)
+
+
+@pytest.mark.e2e
+def test_a_coordinator_killed_alone_leaves_no_process_behind(tmp_path):
+    # Only the coordinator is killed, as by `kill -9 PID` or the out-of-memory killer:
+    # its workers, the fork server and every sandbox must end too.
+    import psutil
+
+    root = build_course(tmp_path / "course", CLASS[:3])
+    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
+    command = [sys.executable, "-m", "convgrade.cli", "grade", "--jobs", "2", "--no-feedback"]
+    run = subprocess.Popen(
+        command, cwd=root, env=env, start_new_session=True, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 300
+        kernels = []
+        while time.monotonic() < deadline and run.poll() is None and len(kernels) < 2:
+            descendants = psutil.Process(run.pid).children(recursive=True)
+            kernels = [p for p in descendants if "ipykernel_launcher" in " ".join(_cmdline(p))]
+            time.sleep(0.2)
+        assert len(kernels) >= 2, "the workers should be grading when the coordinator is killed"
+        descendants = psutil.Process(run.pid).children(recursive=True)
+        run.kill()
+        run.wait()
+        _, alive = psutil.wait_procs(descendants, timeout=30)
+        assert not alive, [" ".join(_cmdline(p))[:80] for p in alive]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+    # What the killed workers left (their sandboxes' folders) is swept by the next run.
+    assert len(grade_class(root, jobs=2, progress=False).graded) == 3
+
+
+def _cmdline(process):
+    try:
+        return process.cmdline()
+    except Exception:  # gone meanwhile
+        return []
 
 
 @pytest.mark.e2e

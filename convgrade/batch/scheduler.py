@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from multiprocessing.util import Finalize
 from pathlib import Path
 
+from convgrade.batch import orphan_guard
 from convgrade.batch.heap import return_large_blocks
 from convgrade.batch.startup import skip_optional_grammar, start_worker_imports
 
@@ -74,13 +75,16 @@ _grader = None  # one SubmissionGrader per worker process
 _spawned_at = None  # when the coordinator asked for this worker process
 
 
-def _start_worker(config_text, site_config, spawned_at):
-    """Process-pool initializer: pay for imports and the first kernel before any task."""
+def _start_worker(config_text, site_config, spawned_at, coordinator_pid=None):
+    """Process-pool initializer: pay for imports and the first kernel before any task, and
+    end with the coordinator (`coordinator_pid`), however it ends."""
     global _spawned_at
     _spawned_at = spawned_at
     # A forked worker ends with os._exit, which runs no atexit functions; multiprocessing
     # runs its own finalizers first.
     Finalize(None, _release_worker, exitpriority=0)
+    if coordinator_pid is not None:
+        orphan_guard.exit_with(coordinator_pid, _release_worker)
     warm_up(config_text, site_config)
 
 
@@ -546,7 +550,9 @@ class _executor:
             mp_context=start_worker_imports(),
             initializer=self._initializer,
             initargs=(
-                (self._config_text, self._site_config, time.time()) if self._initializer else ()
+                (self._config_text, self._site_config, time.time(), os.getpid())
+                if self._initializer
+                else ()
             ),
         )
         for _ in range(self.slots):  # start them all now, not on demand
