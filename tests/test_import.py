@@ -216,6 +216,75 @@ def test_every_lms_pattern_names_a_student_and_a_notebook():
         assert found["file_id"] == "convolutions" and found["student_id"], lms
 
 
+# Files one student hands in, named like someone else's: by each LMS, the owner's prefix or
+# folder, then what the student chose. Each must stay with its owner (the first student id).
+IMITATIONS = {
+    "Moodle folders": [
+        "Alice Jones_111_assignsubmission_file_/Bob Smith_222_assignsubmission_file_/"
+        "convolutions.ipynb",
+        "Alice Jones_111_assignsubmission_file_/bob_222_9_convolutions.ipynb",
+        "Alice Jones_111_assignsubmission_file_/Conv_222_attempt_2030-01-01-00-00-00_"
+        "convolutions.ipynb",
+    ],
+    "Moodle file names": [
+        "Alice Jones_111_assignsubmission_file_Bob Smith_222_assignsubmission_file_"
+        "convolutions.ipynb",
+        "Alice Jones_111_assignsubmission_file_x_222_attempt_2030-01-01-00-00-00_"
+        "convolutions.ipynb",
+    ],
+    "Canvas": [
+        "jonesalice_111_901_Bob Smith_222_assignsubmission_file_convolutions.ipynb",
+        "jonesalice_111_902_Conv_222_attempt_2030-01-01-00-00-00_convolutions.ipynb",
+        "jonesalice_111_903_smithbob_222_904_convolutions.ipynb",
+    ],
+    "Blackboard": [
+        "Conv_111_attempt_2026-01-12-18-30-00_Bob Smith_222_assignsubmission_file_"
+        "convolutions.ipynb",
+        "Conv_111_attempt_2026-01-12-18-30-01_x_222_attempt_2030-01-01-00-00-00_convolutions.ipynb",
+    ],
+}
+VICTIM = {
+    "Moodle folders": "Bob Smith_222_assignsubmission_file_/convolutions.ipynb",
+    "Moodle file names": "Bob Smith_222_assignsubmission_file_convolutions.ipynb",
+    "Canvas": "smithbob_222_905_convolutions.ipynb",
+    "Blackboard": "Conv_222_attempt_2026-01-11-09-00-00_convolutions.ipynb",
+}
+
+
+@pytest.mark.parametrize("lms", sorted(IMITATIONS))
+def test_a_file_named_like_another_students_stays_with_its_owner(course, tmp_path, lms):
+    """Whatever a student names their file (or folder), it is theirs: the name they chose
+    comes after the owner the LMS wrote, and may imitate any LMS's names for anyone."""
+    members = [(VICTIM[lms], b"bob's own work", EARLY, None)]
+    members += [
+        (name, f"alice's {n}".encode(), LATE, None) for n, name in enumerate(IMITATIONS[lms])
+    ]
+    report = import_submissions(write_zip(tmp_path / "lms.zip", members), course, ASSIGNMENT)
+    assert sorted(report.imported) == ["111", "222"], format_report(report)
+    bob = course / "submitted" / "222" / ASSIGNMENT
+    assert sorted(p.name for p in bob.iterdir()) in (
+        ["convolutions.ipynb"],
+        ["convolutions.ipynb", "timestamp.txt"],
+    )
+    assert submitted(course, "222") == b"bob's own work"
+    alice = course / "submitted" / "111" / ASSIGNMENT
+    handed_in = {p.read_bytes() for p in alice.iterdir() if p.name != "timestamp.txt"}
+    assert handed_in == {f"alice's {n}".encode() for n in range(len(IMITATIONS[lms]))}
+
+
+def test_a_download_zipped_again_inside_a_folder_is_read_inside_it(course, tmp_path):
+    download = write_zip(
+        tmp_path / "again.zip",
+        [
+            ("Downloads/canvas/smithjane_4101_9001_convolutions.ipynb", b"jane", None, None),
+            ("Downloads/canvas/doejohn_4102_9003_convolutions.ipynb", b"john", None, None),
+        ],
+    )
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert sorted(report.imported) == ["4101", "4102"], format_report(report)
+    assert submitted(course, "4101") == b"jane" and submitted(course, "4102") == b"john"
+
+
 def test_make_import_refuses_outside_a_course_and_a_missing_download(course, tmp_path):
     run = convgrade(tmp_path, "import", "nowhere.zip", timeout=120)
     assert run.returncode == 2 and "not a course folder" in run.stderr

@@ -24,7 +24,7 @@ import re
 import shutil
 import stat
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -56,17 +56,21 @@ STAGING_DIR = Path(".convgrade") / "importing"
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 
 # The file names each LMS gives a bulk download of submissions, as nbgrader named-group
-# patterns (matched against the path inside the download):
+# patterns, matched from the start of the path inside the download. Each LMS puts the owner
+# first (a file name's prefix, or Moodle's folder) and the name the student gave the file
+# after it; that part may itself look like another student's prefix or folder, so the owner
+# is read from the start only (`LmsFileNameCollector`).
 LMS_NAMES = {
     # Canvas: <sortable name>_[LATE_]<user id>_<submission id>_<file name>[-<copy>].ipynb;
     # a file resubmitted under the same name gets -1, -2... before its extension.
-    "Canvas": r"(?:.*/)?(?P<name>[^/_]+)_(?:LATE_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
+    "Canvas": r"(?P<name>[^/_]+)_(?:LATE_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
     r"(?P<file_id>[^/]+?)(?:-(?P<copy>\d+))?\.ipynb$",
-    # Moodle: "<Full Name>_<participant id>_assignsubmission_file_", a folder or a prefix.
-    "Moodle": r"(?:.*/)?(?P<name>[^/]+?)_(?P<student_id>\d+)_assignsubmission_file_/?"
-    r"(?:.*/)?(?P<file_id>[^/]+)\.ipynb$",
+    # Moodle: "<Full Name>_<participant id>_assignsubmission_file_", a folder holding what
+    # the student handed in (folders of their own included) or a prefix of each file's name.
+    "Moodle": r"(?P<name>[^/]+?)_(?P<student_id>\d+)_assignsubmission_file_(?:/(?:.*/)?)?"
+    r"(?P<file_id>[^/]+)\.ipynb$",
     # Blackboard: <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>.ipynb
-    "Blackboard": r"(?:.*/)?[^/]*?_(?P<student_id>[^/_]+)_attempt_"
+    "Blackboard": r"[^/]*?_(?P<student_id>[^/_]+)_attempt_"
     r"(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+)\.ipynb$",
 }
 
@@ -80,15 +84,28 @@ class ImportRefused(Exception):
 
 class LmsFileNameCollector(FileNameCollectorPlugin):
     """nbgrader's file-name collector; with no ``named_regexp`` configured it recognises
-    the bulk-download names of Canvas, Moodle and Blackboard (`LMS_NAMES`)."""
+    the bulk-download names of Canvas, Moodle and Blackboard (`LMS_NAMES`).
+
+    A name may fit several LMSs' patterns, because the part the student chose can imitate
+    any of them (a Canvas file named "x_222_assignsubmission_file_convolutions.ipynb", a
+    Moodle folder holding one named like another student's folder). The owner the LMS wrote
+    comes first in the name, so the fit whose student id ends soonest is the true one; the
+    others would give the file to whoever the student named. The dict also says which LMS
+    it took ("lms").
+    """
 
     def _match(self, filename):
         if self.named_regexp:
             return super()._match(filename)
-        for pattern in LMS_NAMES.values():
-            if match := re.match(pattern, filename):
-                return match.groupdict()
-        return None
+        fits = [
+            (match.end("student_id"), lms, match)
+            for lms, pattern in LMS_NAMES.items()
+            if (match := re.match(pattern, filename))
+        ]
+        if not fits:
+            return None
+        _, lms, match = min(fits, key=lambda fit: fit[0])
+        return dict(match.groupdict(), lms=lms)
 
 
 @dataclass
@@ -298,8 +315,8 @@ def _read_folder(source, limits, report):
 # ---- who submitted what ---------------------------------------------------------------------
 def _from_lms(members, collector, report):
     """{student: {file name: bytes}}, keeping the latest copy of each file (others reported)."""
-    copies = {}
-    for member in members:
+    copies, kinds = {}, set()
+    for member in _without_wrapper(members, collector):
         found = collector.collect(member.name)
         if not found:
             if member.name.endswith(tuple(collector.valid_ext)):
@@ -317,10 +334,16 @@ def _from_lms(members, collector, report):
                 "cannot be a student folder name"
             )
             continue
+        kinds.add(found.get("lms"))
         file_name = PurePosixPath(found["file_id"]).name + PurePosixPath(member.name).suffix
         timestamp = _timestamp(found.get("timestamp"), member.name, report)
         copy = Copy(student, file_name, member, timestamp, int(found.get("copy") or 0))
         copies.setdefault((student, file_name), []).append(copy)
+    if len(kinds - {None}) > 1:
+        report.notes.append(
+            f"this download mixes the file names of {' and '.join(sorted(kinds - {None}))}; "
+            "each file went to the student its name starts with: check who got what"
+        )
     candidates, newest, in_doubt = {}, {}, set()
     for (student, file_name), found in sorted(copies.items()):
         kept = _latest(found, report)
@@ -340,6 +363,18 @@ def _from_lms(members, collector, report):
         if student in candidates:  # nbgrader's own timestamp.txt, as ZipCollectApp writes it
             candidates[student][TIMESTAMP] = when.isoformat(" ").encode()
     return candidates
+
+
+def _without_wrapper(members, collector):
+    """The members, named from inside the folder that holds them all when only that way do
+    names say whose they are (a download unpacked into a folder and zipped again). A
+    student cannot make such a folder: it would have to hold everyone's files."""
+    while members and not any(collector.collect(m.name) for m in members):
+        tops = {m.name.partition("/")[0] for m in members}
+        if len(tops) != 1 or not all("/" in m.name for m in members):
+            break
+        members = [replace(m, name=m.name.partition("/")[2]) for m in members]
+    return members
 
 
 def _timestamp(text, name, report):
