@@ -280,3 +280,22 @@ def _grade_catalog_through(base, door):
         "files_before": files_before,
         "files_after": fingerprint(Path(p) for p in files_before),
     }
+
+
+# ---- the knock-on stand-in, in this process -------------------------------------------------
+class LocalAnswers:
+    """What inside.GraderAnswers is in the worker, for a StudentCode run in this process:
+    answers `answers` ({stand_in_key: result}) and notes what was asked."""
+
+    def __init__(self, answers):
+        self.answers, self.asked, self.closed = answers, [], False
+
+    def __call__(self, key):
+        if self.closed:
+            return None
+        self.asked.append(key)
+        answer = self.answers.get(key)
+        return None if answer is None else answer.copy()
+
+    def close(self):
+        self.closed = True

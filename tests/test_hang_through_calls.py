@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import reference_styles
 from reference_styles import REFERENCE_STYLES, knock_on_notes
+from support import LocalAnswers
 
 from convgrade.checks import knock_on, reference
 from convgrade.checks.failures import StudentCodeError
@@ -144,7 +145,7 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     code.bar(["convolve"], "hung")
     raiser = code.namespace["convolve"]
     assert isinstance(raiser, inside.BarredFunction) and code.namespace["conv"] is raiser
-    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    answers = LocalAnswers(knock_on.reference_answers(IMAGE, KERNEL))
     header, blobs = code.call_with_stand_in("convolve_color", [IMAGE, KERNEL], "convolve", answers)
     assert header["ok"], header
     np.testing.assert_allclose(

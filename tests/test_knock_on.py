@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 from reference_styles import REFERENCE_STYLES
+from support import LocalAnswers
 
 from convgrade.checks import knock_on, reference, runner
 from convgrade.checks.cell_report import cell_outputs
@@ -61,6 +62,10 @@ STUDENT = textwrap.dedent(
 )
 
 
+def local_answers():
+    return LocalAnswers(knock_on.reference_answers(IMAGE, KERNEL))
+
+
 @pytest.fixture
 def code():
     student = inside.StudentCode()
@@ -77,7 +82,7 @@ def call_value(reply):
 
 def test_stand_in_answers_the_channels_and_is_removed_after_the_call(code):
     original = code.namespace["convolve"]
-    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    answers = local_answers()
     assert not np.allclose(
         call_value(code.call("convolve_color", [IMAGE, KERNEL])),
         reference.convolve_color(IMAGE, KERNEL),
@@ -91,7 +96,7 @@ def test_stand_in_answers_the_channels_and_is_removed_after_the_call(code):
 
 
 def test_kept_stand_in_answers_nothing_after_its_call(code):
-    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    answers = local_answers()
     reply = code.call_with_stand_in("keep_and_convolve_color", [IMAGE, KERNEL], "convolve", answers)
     call_value(reply)
     kept = code.namespace["KEPT"][-1]
@@ -100,11 +105,11 @@ def test_kept_stand_in_answers_nothing_after_its_call(code):
     header, _ = code.call("convolve_with_kept", [IMAGE[:, :, 0], KERNEL])
     assert header["error"]["type"] == "LookupError"
     assert "used after its check ended" in header["error"]["message"]
-    assert kept._answers is None and answers  # the grader's own table is untouched
+    assert kept._ask is None and answers.closed and len(answers.asked) == IMAGE.shape[2]
 
 
 def test_stand_in_refuses_other_inputs_with_a_message_the_feedback_keeps(code):
-    answers = knock_on.reference_answers(IMAGE, KERNEL)
+    answers = local_answers()
     header, _ = code.call_with_stand_in("transposed_channels", [IMAGE, KERNEL], "convolve", answers)
     assert header["error"]["type"] == "LookupError"
     message = header["error"]["message"]
@@ -141,7 +146,11 @@ class FakeStudent:
     def call(self, name, image, kernel, stand_in=None):
         self.stand_ins.append(stand_in)
         function = self.plain if stand_in is None else self.substituted
-        return CallResult(Returned("ndarray", function(image, kernel)))
+        # The substitute stands for colour code that asked for every channel.
+        complete = None if stand_in is None else self.asks_every_channel
+        return CallResult(Returned("ndarray", function(image, kernel)), stand_in_complete=complete)
+
+    asks_every_channel = True
 
 
 class Node:
@@ -178,6 +187,66 @@ def test_rule_keeps_the_first_failure_when_the_colour_code_is_wrong_too():
     with pytest.raises(CheckFailure, match="wrong values"):
         knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
     assert node.user_properties == []
+
+
+def test_rule_keeps_the_first_failure_when_not_every_channel_was_asked_for():
+    student, node = FakeStudent(wrong, reference.convolve_color), Node()
+    student.asks_every_channel = False
+    with pytest.raises(CheckFailure, match="wrong values"):
+        knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
+    assert node.user_properties == []
+
+
+# Colour code that does not compute its channels, in the worker, and what the grader's side
+# of the stand-in hands out to each (nothing to any of them).
+NO_COLOUR_CODE = {
+    "stacks the stand-in's table": (
+        "return np.stack(list(vars(convolve)['_answers'].values()), axis=2)"
+    ),
+    "asks with keys it makes up": (
+        "ask = vars(convolve)['_ask']\n"
+        "    got = [ask(str(c) * 64) for c in range(image.shape[2])]\n"
+        "    return np.stack(got, axis=2)"
+    ),
+    "searches the process for answers": (
+        "import gc\n"
+        "    found = [o for o in gc.get_objects() if isinstance(o, np.ndarray)\n"
+        "             and o.shape == (image.shape[0] - 1, image.shape[1] - 2)]\n"
+        "    return np.stack(found[-image.shape[2]:], axis=2)"
+    ),
+}
+
+
+@pytest.mark.parametrize("trick", sorted(NO_COLOUR_CODE))
+def test_colour_code_that_computes_no_channel_gets_no_answer(trick):
+    source = STUDENT + f"\ndef tricky_color(image, kernel):\n    {NO_COLOUR_CODE[trick]}\n"
+    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+    with StudentProcess(cells, call_timeout=5.0) as process:
+        stand_in = ("convolve", knock_on.reference_answers(IMAGE, KERNEL))
+        try:
+            result = process.call("tricky_color", IMAGE, KERNEL, stand_in=stand_in)
+        except StudentCodeError:
+            return  # it raised: no answers to stack
+        right = reference.convolve_color(IMAGE, KERNEL)
+        assert not result.stand_in_complete
+        assert (
+            result.value.array is None
+            or result.value.array.shape != right.shape
+            or not (np.allclose(result.value.array, right))
+        )
+
+
+def test_the_grader_hands_out_each_channel_only_when_asked():
+    cells = [{"index": 0, "source": STUDENT, "answer": True, "label": "your code"}]
+    with StudentProcess(cells, call_timeout=5.0) as process:
+        table = knock_on.reference_answers(IMAGE, KERNEL)
+        for name, complete in (("convolve_color", True), ("transposed_channels", False)):
+            try:
+                result = process.call(name, IMAGE, KERNEL, stand_in=("convolve", table))
+            except StudentCodeError:
+                assert not complete
+            else:
+                assert result.stand_in_complete is complete
 
 
 def test_rule_does_not_retry_a_right_answer_or_a_library_routine():

@@ -2,11 +2,12 @@
 
 convolve_color calls the student's convolve, so one mistake in convolve would fail every
 colour check too and cost points twice. The scoring rule: a colour check that fails is run
-again with the student's convolve replaced, for that one call, by a stand-in that answers
-from the reference results for exactly this check's channels (inside.StandIn: results, never
-the reference code). If the check then passes, the colour code is right: the check counts as
+again with the student's convolve replaced, for that one call, by a stand-in that asks the
+grader for the reference result of each channel it is given (inside.StandIn: results, one
+at a time for exactly this check's channels, never the reference code). If the check then
+passes, having asked for every channel, the colour code is right: the check counts as
 passed, with a note naming "fix convolve first" and what failed with the student's convolve.
-If it fails again, the first failure stands, as if nothing had been retried.
+Otherwise the first failure stands, as if nothing had been retried.
 """
 
 import numpy as np
@@ -53,10 +54,15 @@ def judge_color(student, image, kernel, check, call, node):
             # holds it; the static scan cannot tell the colour code's share apart.
             raise
         first = failure
+    stand_in = ("convolve", reference_answers(image, kernel))
     try:
-        stand_in = ("convolve", reference_answers(image, kernel))
-        check(student.call("convolve_color", image, kernel, stand_in=stand_in))
+        retried = student.call("convolve_color", image, kernel, stand_in=stand_in)
+        check(retried)
     except CheckFailure:
+        raise first from None
+    if not retried.stand_in_complete:
+        # Right without asking the grader's convolve for every channel: not colour code
+        # that is right on a right convolve, so nothing to forgive.
         raise first from None
     seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
     if _hung(student, "convolve_color"):

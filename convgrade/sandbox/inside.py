@@ -254,33 +254,59 @@ def stand_in_key(image, kernel):
 class StandIn:
     """A student function replaced by the grader's answers for one check's inputs only.
 
-    It holds results, never the reference code: it answers exactly the inputs the grader
-    computed for this call (a colour check's channels) and refuses any other. Retired when
-    the call ends, it answers nothing more. Student code in this process can still copy its
-    answers and revive it, but all it would hold is what a correct call returned anyway, for
-    inputs no convolve check uses (tests/catalog/hostile/knock_on_keeps_stand_in.py).
+    It holds neither the reference code nor its results: each call asks the grader
+    (`GraderAnswers`), which answers only the exact inputs it computed for this call (a
+    colour check's channels), refuses any other, and notes which it was asked. So an answer
+    reaches this process only for an input the student's code passed itself, and the grader
+    can tell whether the code asked for every channel. Retired when the call ends, it
+    answers nothing more.
     """
 
-    def __init__(self, name, answers):
+    def __init__(self, name, ask):
         self.__name__ = self.__qualname__ = name
-        self._answers = dict(answers)
+        self._ask = ask
 
     def __call__(self, image, kernel):
-        if self._answers is None:
+        if self._ask is None:
             raise LookupError(f"the grader's {self.__name__} was used after its check ended")
         try:
-            answer = self._answers.get(stand_in_key(image, kernel))
+            key = stand_in_key(image, kernel)
         except (TypeError, ValueError):
-            answer = None
+            key = None
+        answer = self._ask(key) if key is not None else None
         if answer is None:
             raise LookupError(
                 f"the grader's {self.__name__} answers only image[:, :, c] with the kernel as given"
             )
-        return answer.copy()
+        return answer
 
     def retire(self):
-        self._answers.clear()  # also empties the dict for code that took it from here
-        self._answers = None
+        self._ask.close()
+        self._ask = None
+
+
+class GraderAnswers:
+    """A stand-in's line to the grader while one call lasts: sends the key of an input over
+    the reply pipe and reads the grader's answer (an array, or a refusal) from the request
+    pipe. The grader answers only while that call's request is open; closed, this asks
+    nothing (student code that kept it and reopens it only breaks the protocol, and the
+    grader ends the process)."""
+
+    def __init__(self, requests, replies, request_id):
+        self.requests, self.replies, self.request_id = requests, replies, request_id
+        self.closed = False
+
+    def __call__(self, key):
+        if self.closed:
+            return None
+        write_message(self.replies, {"op": "ask", "id": self.request_id, "key": key})
+        header, blobs = read_message(self.requests)
+        if header.get("ok") and len(blobs) == 1:
+            return array_from_bytes(blobs[0])
+        return None
+
+    def close(self):
+        self.closed = True
 
 
 # Why the grader bars a student function from running again: the error a BarredFunction
@@ -476,8 +502,9 @@ class StudentCode:
         after = [array_to_bytes(arg) for arg in args]
         return {"ok": True, "value": description, "args_after": len(after)}, blobs + after
 
-    def call_with_stand_in(self, name, args, replaced, answers):
-        """Call `name` while `replaced` (and every alias of it) is a StandIn with `answers`.
+    def call_with_stand_in(self, name, args, replaced, ask):
+        """Call `name` while `replaced` (and every alias of it) is a StandIn asking `ask`
+        (a GraderAnswers) for its answers.
 
         The student's function object itself forwards to the stand-in meanwhile (its code is
         swapped, as `bar` does), so a reference outside the globals reaches the
@@ -495,7 +522,7 @@ class StudentCode:
         function = self.barred.get(replaced, original)
         forwards = _replaceable(function, replaced, self.namespace)
         saved_code = function.__code__ if forwards else None
-        stand_in = StandIn(replaced, answers)
+        stand_in = StandIn(replaced, ask)
         try:
             for key in names:
                 self.namespace[key] = stand_in
@@ -563,15 +590,12 @@ def serve(requests, replies):
         elif op == "call":
             arrays = [array_from_bytes(b) for b in blobs]
             stand_in = header.get("stand_in")
-            if isinstance(stand_in, dict) and stand_in.get("keys"):
-                # The stand-in's answers follow the arguments, one per key, in order.
-                keys = stand_in["keys"]
-                arguments, answers = arrays[: len(arrays) - len(keys)], arrays[-len(keys) :]
+            if isinstance(stand_in, dict) and isinstance(stand_in.get("name"), str):
                 reply = student.call_with_stand_in(
                     header["name"],
-                    arguments,
+                    arrays,
                     stand_in["name"],
-                    dict(zip(keys, answers, strict=True)),
+                    GraderAnswers(requests, replies, header.get("id")),
                 )
             else:
                 reply = student.call(header["name"], arrays)

@@ -50,6 +50,9 @@ FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError")
 WALL_CLOCK_FACTOR = 3.0
 # How often a call still running is checked against its CPU-time limit.
 POLL_SECONDS = 0.1
+# Asks one call may make of a stand-in: a colour check has at most four channels, and
+# colour code may well ask twice for each; far more only spends the grader's time.
+MAX_STAND_IN_ASKS = 256
 
 
 @dataclass
@@ -70,6 +73,38 @@ class CallResult:
     value: Returned
     args_after: list = field(default_factory=list)
     seconds: float = 0.0
+    # With a stand-in: whether the call asked it for every answer it holds.
+    stand_in_complete: bool | None = None
+
+
+class StandInAnswers:
+    """The grader's side of a stand-in (inside.StandIn): answers kept here, given out one
+    at a time for exactly the inputs they belong to, with a note of which were asked."""
+
+    def __init__(self, answers):
+        self.answers = dict(answers)  # {inside.stand_in_key(image, kernel): result}
+        self.asked = set()
+        self.asks = 0
+
+    def begin(self):
+        """A fresh attempt at the call (a new worker): nothing asked yet."""
+        self.asked.clear()
+        self.asks = 0
+
+    def reply(self, message):
+        """The (header, blobs) answering one ask; ValueError for too many."""
+        self.asks += 1
+        if self.asks > MAX_STAND_IN_ASKS:
+            raise ValueError("too many asks for the stand-in")
+        key = message.get("key")
+        if isinstance(key, str) and key in self.answers:
+            self.asked.add(key)
+            return {"ok": True}, [inside.array_to_bytes(np.asarray(self.answers[key]))]
+        return {"ok": False}, []
+
+    @property
+    def complete(self):
+        return self.asked >= set(self.answers)
 
 
 class WorkerFailed(Exception):
@@ -274,10 +309,12 @@ class StudentProcess:
         worker_process.kill()
 
     # ---- protocol --------------------------------------------------------------------------
-    def _request(self, header, blobs=(), *, timeout):
+    def _request(self, header, blobs=(), *, timeout, stand_in=None):
         """Send one request and wait for its reply, killing the worker if it misbehaves.
 
         `timeout` is in CPU seconds of the worker; what the request used counts in `spent`.
+        `stand_in` (StandInAnswers) answers the asks its stand-in makes meanwhile; without
+        one, an ask is a message the grader never expected.
         """
         worker = self._worker
         process = worker.process
@@ -290,9 +327,18 @@ class StudentProcess:
         wall_limit = min(timeout * WALL_CLOCK_FACTOR, self.wall_budget - self.wall_spent)
         try:
             inside.write_message(process.stdin, dict(header, id=request_id), blobs)
-            reply, reply_blobs = self._read_reply(
-                process, timeout, cpu_before, wall_clock, wall_limit
-            )
+            if stand_in is not None:
+                stand_in.begin()
+            while True:
+                reply, reply_blobs = self._read_reply(
+                    process, timeout, cpu_before, wall_clock, wall_limit
+                )
+                if reply.get("op") != "ask":
+                    break
+                if stand_in is None or reply.get("id") != request_id:
+                    raise ValueError("an ask the grader did not expect")
+                answer, answer_blobs = stand_in.reply(reply)
+                inside.write_message(process.stdin, dict(answer, id=request_id), answer_blobs)
             if reply.get("id") != request_id:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
                 raise ValueError("a reply to a request the grader never made")
@@ -369,7 +415,9 @@ class StudentProcess:
 
         `stand_in`, a pair (function name, {inside.stand_in_key(image, kernel): result}),
         replaces the student's function of that name, during this call only, with one
-        that answers exactly those inputs (see inside.StandIn): results, never code.
+        that asks the grader for the result of each input it is given and gets exactly
+        those (see inside.StandIn): results, one at a time, never code. The CallResult's
+        `stand_in_complete` says whether every result was asked for.
 
         Raises StudentCodeError when the function is missing, raises, hangs or crashes.
         """
@@ -392,16 +440,16 @@ class StudentProcess:
                 f"({self.budget:g} s of CPU time in total)."
             )
         args = [np.array(a) for a in args]
-        request, answers = {"op": "call", "name": name}, []
+        request, answers = {"op": "call", "name": name}, None
         if stand_in is not None:
             replaced, table = stand_in
-            request["stand_in"] = {"name": replaced, "keys": list(table)}
-            answers = [inside.array_to_bytes(np.asarray(a)) for a in table.values()]
+            request["stand_in"] = {"name": replaced}
+            answers = StandInAnswers(table)
         started = time.monotonic()
         wall_short = self.wall_budget - self.wall_spent < self.call_timeout * WALL_CLOCK_FACTOR
         try:
             header, blobs = self._send(
-                request, [inside.array_to_bytes(a) for a in args] + answers, (call_key, args)
+                request, [inside.array_to_bytes(a) for a in args], (call_key, args), answers
             )
         except TimedOut as failure:
             self.timeouts[name] = self.timeouts.get(name, 0) + 1
@@ -447,7 +495,12 @@ class StudentProcess:
             after = [inside.array_from_bytes(b) for b in blobs[len(blobs) - len(args) :]]
         except ValueError:
             raise StudentCodeError(f"Calling {name} gave a reply the grader cannot read.") from None
-        return CallResult(value=value, args_after=after, seconds=seconds)
+        return CallResult(
+            value=value,
+            args_after=after,
+            seconds=seconds,
+            stand_in_complete=answers.complete if answers is not None else None,
+        )
 
     def get(self, name):
         """The value of the student's global `name`, as a Returned."""
@@ -517,9 +570,10 @@ class StudentProcess:
                     return reason, function
         return None
 
-    def _send(self, request, blobs=(), call=None):
+    def _send(self, request, blobs=(), call=None, stand_in=None):
         """Send a call or get request; its reply (header, blobs). `call` is the (call key,
         args) of a call, limited by what is left of the budget too; None for a get.
+        `stand_in` (StandInAnswers) answers the call's stand-in, if it has one.
 
         A worker that ends during a request it is not the first to serve may have been ended
         by what an earlier call left behind (a timer, a thread, a reply it forged), so the
@@ -535,7 +589,7 @@ class StudentProcess:
                 timeout = self.call_timeout
                 if call is not None:
                     timeout = min(timeout, self.budget - self.spent)
-                reply = self._request(request, blobs, timeout=timeout)
+                reply = self._request(request, blobs, timeout=timeout, stand_in=stand_in)
             except TimedOut:
                 raise
             except WorkerFailed:
