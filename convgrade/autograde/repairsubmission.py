@@ -76,7 +76,7 @@ class RepairSubmission(NbGraderPreprocessor):
                 repairs.append(f"changed cell {grade_id} back to {truth.cell_type}")
                 _set_type(cell, truth.cell_type)
             wanted = truth.metadata()
-            if {k: v for k, v in metadata.items() if k != "checksum"} != wanted:
+            if not same_json({k: v for k, v in metadata.items() if k != "checksum"}, wanted):
                 repairs.append(f"restored the grading metadata of cell {grade_id}")
                 cell.metadata["nbgrader"] = wanted
             if truth.is_protected and cell.source != truth.source:
@@ -97,6 +97,18 @@ class RepairSubmission(NbGraderPreprocessor):
             nb.cells.insert(position, known[grade_id].new_cell())
             present.add(grade_id)
             repairs.append(f"restored the deleted cell {grade_id}")
+
+
+def same_json(a, b):
+    """Whether two JSON values are the same: as ==, except that true and false are not the
+    numbers 1 and 0 (Python's 1 == True), which nbgrader's metadata schema refuses."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same_json, a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
 class _Known:
