@@ -585,6 +585,49 @@ def exporter(config, template):
     return HTMLExporter(config=config)
 
 
+@pytest.mark.parametrize("template", ["formgrade", "classic"])
+def test_a_page_renders_a_bounded_amount_of_markdown(template, monkeypatch):
+    """Thousands of Markdown cells, each within its own bounds, once took minutes to render
+    and made a page of 80 MB. Past the page's budget each cell is the start of its text,
+    escaped: twice the cells render no more Markdown, each extra cell adds little to the
+    page, and nothing in it is active."""
+    monkeypatch.setattr(safe_html, "MAX_PAGE_MARKDOWN_CHARS", 40_000)
+    # Nothing remembered from other pages: every cell within the budget is rendered here.
+    fresh = safe_html.Remembered(safe_html._render_markdown_alone)
+    monkeypatch.setattr(safe_html, "_remembered_markdown", fresh)
+    real = safe_html.render_markdown
+    cell = "{i} " + "*_" * 200 + " $x^{{2}}$ " * 20 + f"<script>{JS}</script>"
+
+    def page(cells):
+        rendered = []
+        monkeypatch.setattr(
+            safe_html, "render_markdown", lambda *a, **k: rendered.append(1) or real(*a, **k)
+        )
+        notebook = new_notebook(cells=[new_markdown_cell(cell.format(i=i)) for i in cells])
+        html, _ = exporter(course_config(), template).from_notebook_node(
+            notebook, resources=FORMGRADE_RESOURCES
+        )
+        return html, len(rendered)
+
+    html, rendered = page(range(600))
+    more, rendered_more = page(range(600, 1800))
+    within = 40_000 // len(cell.format(i=1000))
+    assert within <= rendered == rendered_more <= within + 1
+    assert html.count("Shown as plain text") == 600 - rendered
+    per_extra_cell = (len(more) - len(html)) / 600
+    assert per_extra_cell < safe_html.PAST_BUDGET_EXCERPT_CHARS + 1200
+    baseline, _ = exporter(course_config(), template).from_notebook_node(
+        new_notebook(cells=[new_code_cell("x")]), resources=FORMGRADE_RESOURCES
+    )
+    assert active(more, mathml=True) - active(baseline, mathml=True) == set()
+
+
+def test_the_lesson_is_far_within_a_pages_markdown_budget():
+    notebook = read_notebook(SOURCE / "convolutions.ipynb")
+    lesson = sum(len(c.source) for c in notebook.cells if c.cell_type == "markdown")
+    assert lesson < safe_html.MAX_PAGE_MARKDOWN_CHARS / 10
+
+
 def picture_output(metadata, data=None):
     return new_output(
         "display_data", data=data or {"image/png": PNG, "text/plain": "p"}, metadata=metadata

@@ -20,6 +20,7 @@ before the sanitiser sees it (nh3 is linear in its input).
 """
 
 import collections
+import html
 import json
 import re
 import secrets
@@ -375,14 +376,28 @@ def clean_formula(mathml):
     return _clean(mathml, _fragment_filter, MATHML_TAGS)
 
 
+# Markdown one page renders, in characters of source, all cells together (the lesson's own
+# is about 20 KiB). Each cell is bounded on its own, but a notebook of thousands of
+# Markdown cells took minutes to render and made a page of 80 MB (red team). Past this,
+# each further cell is shown as the start of its plain text.
+MAX_PAGE_MARKDOWN_CHARS = 1 << 20
+PAST_BUDGET_EXCERPT_CHARS = 300
+# Where a page's render keeps what its Markdown has spent: in nbconvert's resources, which
+# live as long as one page's render.
+PAGE_BUDGET_KEY = "convgrade_markdown_chars"
+
+
 @pass_context
 def markdown2html(context, source):
     """Jinja filter replacing nbconvert's markdown2html: render, then `clean_fragment`.
 
     Set in nbgrader_config.py as ``c.HTMLExporter.filters``, so every HTML page made with
     the course configuration (feedback, the formgrader's submission pages) uses it.
-    Formulas in markdown cells and comments are written as MathML.
+    Formulas in markdown cells and comments are written as MathML. Once a page has
+    rendered MAX_PAGE_MARKDOWN_CHARS of Markdown, the rest is shown as plain text.
     """
+    if not _charge_page(context.get("resources"), source):
+        return past_budget_text(source)
     cell = context.get("cell") or {}
     attachments = cell.get("attachments") if hasattr(cell, "get") else None
     path = (context.get("resources") or {}).get("metadata", {}).get("path", "")
@@ -391,6 +406,26 @@ def markdown2html(context, source):
         return render_markdown(source, attachments, path, formulas=True)
     # `path` only matters for embedding images, which render_markdown never does.
     return _remembered_markdown(source)
+
+
+def _charge_page(resources, source):
+    """Count `source` against its page's Markdown budget; whether it is within it."""
+    if not hasattr(resources, "get"):
+        return True
+    spent = resources.get(PAGE_BUDGET_KEY, 0) + len(source if isinstance(source, str) else "")
+    resources[PAGE_BUDGET_KEY] = spent
+    return spent <= MAX_PAGE_MARKDOWN_CHARS
+
+
+def past_budget_text(source):
+    """A Markdown cell past its page's budget: the start of its text, escaped, and why."""
+    text = "" if source is None else str(source)
+    excerpt = html.escape(text[:PAST_BUDGET_EXCERPT_CHARS], quote=True)
+    more = "…" if len(text) > PAST_BUDGET_EXCERPT_CHARS else ""
+    return (
+        f"<pre>{excerpt}{more}</pre><p><b>[convgrade] Shown as plain text: this notebook's "
+        "Markdown is over what one page renders.</b></p>"
+    )
 
 
 def _render_markdown_alone(source):
