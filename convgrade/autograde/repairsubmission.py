@@ -58,9 +58,9 @@ class RepairSubmission(NbGraderPreprocessor):
     def _restore_known_cells(self, nb, known, repairs):
         present = set()
         for cell in nb.cells:
-            metadata = cell.metadata.get("nbgrader")
-            if metadata is None:
+            if "nbgrader" not in cell.metadata:
                 continue
+            metadata = cell.metadata["nbgrader"]  # anything, null included
             grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
             if not isinstance(grade_id, str) or grade_id not in known or grade_id in present:
                 # Unknown, malformed or duplicated: it becomes an ordinary student cell.
@@ -78,7 +78,12 @@ class RepairSubmission(NbGraderPreprocessor):
             wanted = truth.metadata()
             if not same_json({k: v for k, v in metadata.items() if k != "checksum"}, wanted):
                 repairs.append(f"restored the grading metadata of cell {grade_id}")
-                cell.metadata["nbgrader"] = wanted
+            # Written back even when equal: equal is not the same JSON type (3.0 for the
+            # schema's integer 3), and nbgrader's schema would refuse the whole notebook.
+            checksum = metadata.get("checksum")
+            cell.metadata["nbgrader"] = wanted
+            if isinstance(checksum, str):
+                wanted["checksum"] = checksum
             if truth.is_protected and cell.source != truth.source:
                 repairs.append(f"restored the edited cell {grade_id}")
                 cell.source = truth.source
