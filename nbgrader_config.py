@@ -78,10 +78,14 @@ c.SandboxedExecute.notebook_budget = 120.0  # at most this much of it for the no
 c.HiddenChecks.call_timeout = 10.0  # CPU seconds for one call; a function that hangs, once
 
 # Pages: every HTML page made from a notebook (feedback, the formgrader's submission view)
-# shows only allow-listed outputs and renders markdown before cleaning it with nh3; the
-# feedback page's body is cleaned whole (convgrade/safe_html.py).
+# shows only allow-listed outputs, renders markdown before cleaning it with nh3, and
+# colours code with the course's lexer within bounds; the feedback page's body is cleaned
+# whole (convgrade/feedback/safe_html.py).
 c.HTMLExporter.preprocessors = [SafeOutputs]
-c.HTMLExporter.filters = {"markdown2html": "convgrade.feedback.safe_html.markdown2html"}
+c.HTMLExporter.filters = {
+    "markdown2html": "convgrade.feedback.safe_html.markdown2html",
+    "highlight_code": "convgrade.feedback.safe_html.highlight_code",
+}
 c.GenerateFeedback.exporter_class = SafeFeedbackExporter
 
 # The sandbox (see convgrade/sandbox.py for what it allows and denies).

@@ -622,6 +622,38 @@ def test_a_page_renders_a_bounded_amount_of_markdown(template, monkeypatch):
     assert active(more, mathml=True) - active(baseline, mathml=True) == set()
 
 
+@pytest.mark.parametrize("template", ["formgrade", "classic"])
+def test_code_is_coloured_with_the_course_lexer_within_bounds(template, monkeypatch):
+    """Pygments takes time growing with the square of a crafted cell's length (a run of
+    dots, with the course's own lexer), and a notebook or cell may ask for any lexer. Pages
+    colour code with ipython3 only, cells up to a size and pages up to a budget; the rest
+    is plain, escaped text."""
+    from pygments.lexers import get_lexer_by_name
+
+    asked = []
+    real = get_lexer_by_name
+    monkeypatch.setattr(
+        "pygments.lexers.get_lexer_by_name", lambda name, **o: asked.append(name) or real(name, **o)
+    )
+    fresh = safe_html.Remembered(safe_html._highlight_alone)
+    monkeypatch.setattr(safe_html, "_remembered_code", fresh)
+    dots = new_code_cell("x = 1" + "." * 30_000 + f"<script>{JS}</script>")
+    dots.metadata["magics_language"] = "zeek"
+    honest = [new_code_cell(f"def f{i}(image):\n    return image * {i}\n") for i in range(3)]
+    many = [new_code_cell(f"y{i} = [{i}]" + " + [0]" * 900) for i in range(40)]
+    notebook = new_notebook(cells=[*honest, dots, *many])
+    notebook.metadata["language_info"] = {"name": "zeek", "pygments_lexer": "zeek"}
+    html, _ = exporter(course_config(), template).from_notebook_node(
+        notebook, resources=FORMGRADE_RESOURCES
+    )
+    assert set(asked) <= {"ipython3"}, asked
+    coloured = html.count('<span class="k">def</span>')
+    assert coloured == 3, "honest cells are still coloured"
+    assert "." * 30_000 in html and "&lt;script&gt;" in html, "the long cell is shown, plain"
+    within = safe_html.MAX_PAGE_HIGHLIGHT_CHARS // len(many[0].source)
+    assert html.count('<span class="n">y') <= within + 1
+
+
 def test_the_lesson_is_far_within_a_pages_markdown_budget():
     notebook = read_notebook(SOURCE / "convolutions.ipynb")
     lesson = sum(len(c.source) for c in notebook.cells if c.cell_type == "markdown")
@@ -871,9 +903,8 @@ def test_course_config_wires_the_page_protections():
     assert "SafeOutputs" in names and "SanitizeHTML" not in names
     assert names.index("SafeOutputs") < names.index("HiddenChecks")
     assert SafeOutputs in config.HTMLExporter.preprocessors
-    assert (
-        config.HTMLExporter.filters["markdown2html"] == "convgrade.feedback.safe_html.markdown2html"
-    )
+    for name in ("markdown2html", "highlight_code"):
+        assert config.HTMLExporter.filters[name] == f"convgrade.feedback.safe_html.{name}"
     assert config.GenerateFeedback.exporter_class is safe_html.SafeFeedbackExporter
     # The batch path (convgrade grade) builds its worker exporter from the same list.
     batch = configured_autograde(load_config(REPO)).autograde_preprocessors
@@ -884,7 +915,8 @@ def test_course_config_wires_the_page_protections():
     "line",
     [
         "c.HTMLExporter.preprocessors = [SafeOutputs]",
-        'c.HTMLExporter.filters = {"markdown2html": "convgrade.feedback.safe_html.markdown2html"}',
+        '    "markdown2html": "convgrade.feedback.safe_html.markdown2html",',
+        '    "highlight_code": "convgrade.feedback.safe_html.highlight_code",',
         "c.GenerateFeedback.exporter_class = SafeFeedbackExporter",
     ],
 )

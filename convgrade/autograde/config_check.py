@@ -87,13 +87,10 @@ def _verify_pages(config):
     shown = [getattr(p, "__name__", str(p)) for p in config.HTMLExporter.get("preprocessors", [])]
     if "SafeOutputs" not in shown:
         raise ConfigProblem("c.HTMLExporter.preprocessors must include SafeOutputs")
-    if config.HTMLExporter.get("filters", {}).get("markdown2html") != (
-        "convgrade.feedback.safe_html.markdown2html"
-    ):
-        raise ConfigProblem(
-            'c.HTMLExporter.filters["markdown2html"] must be '
-            '"convgrade.feedback.safe_html.markdown2html"'
-        )
+    for name in ("markdown2html", "highlight_code"):
+        wanted = f"convgrade.feedback.safe_html.{name}"
+        if config.HTMLExporter.get("filters", {}).get(name) != wanted:
+            raise ConfigProblem(f'c.HTMLExporter.filters["{name}"] must be "{wanted}"')
     exporter = config.GenerateFeedback.get("exporter_class")
     if getattr(exporter, "__name__", str(exporter)) != "SafeFeedbackExporter":
         raise ConfigProblem("c.GenerateFeedback.exporter_class must be SafeFeedbackExporter")

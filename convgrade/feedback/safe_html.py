@@ -408,13 +408,47 @@ def markdown2html(context, source):
     return _remembered_markdown(source)
 
 
-def _charge_page(resources, source):
-    """Count `source` against its page's Markdown budget; whether it is within it."""
+def _charge_page(resources, source, key=PAGE_BUDGET_KEY, budget=None):
+    """Count `source` against its page's budget `key` (Markdown by default); whether it is
+    within it."""
+    budget = MAX_PAGE_MARKDOWN_CHARS if budget is None else budget
     if not hasattr(resources, "get"):
         return True
-    spent = resources.get(PAGE_BUDGET_KEY, 0) + len(source if isinstance(source, str) else "")
-    resources[PAGE_BUDGET_KEY] = spent
-    return spent <= MAX_PAGE_MARKDOWN_CHARS
+    spent = resources.get(key, 0) + len(source if isinstance(source, str) else "")
+    resources[key] = spent
+    return spent <= budget
+
+
+# Code cells are coloured by Pygments, whose lexers can take time growing with the square of
+# a cell's length on crafted code (the course's ipython3 lexer on a run of dots: 0.26 s for
+# 4,000 characters, 15 s for 32,000; red team). The lesson's cells are 1.3 KiB at most and
+# 10 KiB in all. Longer cells, and cells past the page's budget, are shown uncoloured.
+MAX_CELL_HIGHLIGHT_CHARS = 4096
+MAX_PAGE_HIGHLIGHT_CHARS = 64 * 1024
+PAGE_HIGHLIGHT_KEY = "convgrade_highlighted_chars"
+# The course's language. The notebook's own (language_info.pygments_lexer) and a cell's
+# (metadata.magics_language) are the student's to set, and some lexers are far slower.
+COURSE_LEXER = "ipython3"
+
+
+@pass_context
+def highlight_code(context, source, language=None, metadata=None):
+    """Jinja filter replacing nbconvert's highlight_code: the course's lexer whatever the
+    notebook or cell asks for, and code within the bounds above coloured, the rest plain.
+
+    Set in nbgrader_config.py as ``c.HTMLExporter.filters`` (the formgrader's pages);
+    feedback pages use it whatever the configuration says.
+    """
+    text = "" if source is None else str(source)
+    if len(text) > MAX_CELL_HIGHLIGHT_CHARS or not _charge_page(
+        context.get("resources"), text, PAGE_HIGHLIGHT_KEY, MAX_PAGE_HIGHLIGHT_CHARS
+    ):
+        return f'<div class="highlight"><pre>{html.escape(text, quote=False)}</pre></div>'
+    return _remembered_code(text)
+
+
+def _highlight_alone(source):
+    return _course_highlight(source)
 
 
 def past_budget_text(source):
@@ -490,25 +524,14 @@ class SafeFeedbackExporter(HTMLExporter):
         JupyterLab cells focusable. The body is parsed and rewritten by nh3 here anyway:
         `with_alt_text` adds the same alt text after it, and the tabindex attributes would
         not survive the cleaning. tests/test_rendering.py compares the two pages."""
-        langinfo = nb.metadata.get("language_info", {})
-        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        highlight_code = self.filters.get("highlight_code") or self._highlighter(lexer)
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources
         )
+        # Whatever the configuration says: the notebook's own lexer is the student's choice.
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    def _highlighter(self, lexer):
-        """nbconvert's Highlight2HTML for `lexer`, kept as long as this exporter and
-        remembering the code it coloured: most code cells (the lesson's) are the same on
-        every student's page, and colouring them is a tenth of a page's cost."""
-        kept = self.__dict__.setdefault("_kept_highlighters", {})
-        if lexer not in kept:
-            kept[lexer] = RememberedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))
-        return kept[lexer]
 
 
 class Remembered:
@@ -536,26 +559,10 @@ class Remembered:
         return result
 
 
-class RememberedHighlight:
-    """A highlight_code filter that colours each (code, language, cell metadata) once."""
-
-    def __init__(self, highlight):
-        self._highlight = highlight
-        self._remembered = Remembered(self._coloured)
-
-    def _coloured(self, source, language, metadata_json):
-        metadata = json.loads(metadata_json) if metadata_json is not None else None
-        return self._highlight(source, language, metadata)
-
-    def __call__(self, source, language=None, metadata=None):
-        if not isinstance(source, str) or not isinstance(language, str | None):
-            return self._highlight(source, language, metadata)
-        metadata_json = None if metadata is None else json.dumps(metadata, sort_keys=True)
-        return self._remembered(source, language, metadata_json)
-
-
-# Most Markdown cells (the lesson's) are the same on every student's page.
+# Most Markdown and code cells (the lesson's) are the same on every student's page.
 _remembered_markdown = Remembered(_render_markdown_alone)
+_course_highlight = Highlight2HTML(pygments_lexer=COURSE_LEXER)
+_remembered_code = Remembered(_highlight_alone)
 
 
 # nbconvert's words for an image without alt text (HTMLExporter.from_notebook_node).
