@@ -15,6 +15,9 @@ before the sanitiser sees it (nh3 is linear in its input).
   each formula latex2mathml made (convgrade/feedback/formulas.py), cleaned on its own with
   `clean_formula` (MathML only, no positioning, lengths small and non-negative). Formulas
   elsewhere (outputs, code) stay text.
+- `highlight_code` colours code cells with the course's lexer only, within a size per
+  cell and per page (Pygments can be quadratic on crafted code); the rest stays plain.
+  Like `markdown2html`, a page's Markdown is bounded in all, not only per cell.
 - `SafeFeedbackExporter` writes feedback pages: the template's head is trusted, the body is
   cleaned whole with `clean_page_body`.
 """
