@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from reference_styles import REFERENCE_STYLES
 from support import LocalAnswers
-from tools import scenarios
 
 from convgrade.checks import knock_on, reference, runner
 from convgrade.checks.cell_report import cell_outputs
@@ -210,13 +209,20 @@ def test_rule_does_not_forgive_a_convolve_right_on_each_channel_by_itself():
     assert knock_on.ONLY_FROM_COLOR in failure.value.message and node.user_properties == []
 
 
-STRIDES_FROM_SHAPE = scenarios.load(
-    scenarios.CATALOG_DIR / "faulty" / "convolve_strides_from_shape.py"
-).cells["convolve"]
 # Honest convolve functions that are right on a new array, as every convolve check passes
 # them, and wrong as convolve_color calls them: the colour checks must lose, and say why.
 ONLY_WRONG_FROM_COLOR = {
-    "strides from the shape": STRIDES_FROM_SHAPE,
+    "strides from the shape": """
+        def convolve(image, kernel):
+            image = np.asarray(image)
+            kh, kw = kernel.shape
+            h, w = image.shape
+            step = image.itemsize
+            windows = np.lib.stride_tricks.as_strided(
+                image, shape=(h - kh + 1, w - kw + 1, kh, kw),
+                strides=(w * step, step, w * step, step), writeable=False)
+            return np.einsum("ijkl,kl->ij", windows.astype(float), kernel.astype(float))
+        """,
     "one output buffer": """
         BUFFERS = {}
 
