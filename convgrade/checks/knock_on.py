@@ -24,9 +24,10 @@ from convgrade.sandbox.inside import stand_in_key
 # Said when convolve_color is right with the grader's convolve and the student's convolve is
 # right on each channel alone, yet wrong as convolve_color calls it.
 ONLY_FROM_COLOR = (
-    "Your convolve is right on each channel alone but wrong as convolve_color calls it "
-    "(with the grader's convolve, convolve_color is right): image[:, :, c] is a view, not a "
-    "new array, and each call must return a new array."
+    "Your convolve_color is right with the grader's convolve, and your convolve is right on "
+    "each channel by itself, so your convolve goes wrong only when convolve_color calls it: "
+    "image[:, :, c] is a view into the image, not a new array (its strides are not those "
+    "of a fresh array), and each call must return a new array, not one it reuses."
 )
 
 
@@ -80,8 +81,12 @@ def judge_color(student, image, kernel, check, call, node):
         # Not a knock-on: the student's convolve is right on each channel by itself, as the
         # convolve checks call it, and goes wrong only as convolve_color calls it (on a
         # view of the image, or twice in a row). No convolve check would charge that.
-        # The first failure's diagnosis read the colour result as colour code's mistake.
-        raise CheckFailure(f"{ONLY_FROM_COLOR} {first.message}", picture=first.picture) from None
+        raise CheckFailure(
+            f"{first.message} {ONLY_FROM_COLOR}",
+            misconception=first.misconception,
+            also=first.also,
+            picture=first.picture,
+        ) from None
     seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
     if _hung(student, "convolve_color"):
         # It finished with the stand-in, so what never ended was the student's convolve.
