@@ -144,9 +144,6 @@ class FakeStudent:
         self.plain, self.substituted, self.stand_ins = plain, substituted, []
 
     def call(self, name, image, kernel, stand_in=None):
-        if name == "convolve":  # the knock-on asks whether convolve is wrong by itself
-            result = reference.convolve(image, kernel)
-            return CallResult(Returned("ndarray", result * (1 if self.right_alone else 2)))
         self.stand_ins.append(stand_in)
         function = self.plain if stand_in is None else self.substituted
         # The substitute stands for colour code that asked for every channel.
@@ -154,7 +151,6 @@ class FakeStudent:
         return CallResult(Returned("ndarray", function(image, kernel)), stand_in_complete=complete)
 
     asks_every_channel = True
-    right_alone = False  # whether its convolve is right on a channel by itself
 
 
 class Node:
@@ -199,81 +195,6 @@ def test_rule_keeps_the_first_failure_when_not_every_channel_was_asked_for():
     with pytest.raises(CheckFailure, match="wrong values"):
         knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
     assert node.user_properties == []
-
-
-def test_rule_does_not_forgive_a_convolve_right_on_each_channel_by_itself():
-    student, node = FakeStudent(wrong, reference.convolve_color), Node()
-    student.right_alone = True
-    with pytest.raises(CheckFailure, match="wrong values") as failure:
-        knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
-    assert knock_on.ONLY_FROM_COLOR in failure.value.message and node.user_properties == []
-
-
-# Honest convolve functions that are right on a new array, as every convolve check passes
-# them, and wrong as convolve_color calls them: the colour checks must lose, and say why.
-ONLY_WRONG_FROM_COLOR = {
-    "strides from the shape": """
-        def convolve(image, kernel):
-            image = np.asarray(image)
-            kh, kw = kernel.shape
-            h, w = image.shape
-            step = image.itemsize
-            windows = np.lib.stride_tricks.as_strided(
-                image, shape=(h - kh + 1, w - kw + 1, kh, kw),
-                strides=(w * step, step, w * step, step), writeable=False)
-            return np.einsum("ijkl,kl->ij", windows.astype(float), kernel.astype(float))
-        """,
-    "one output buffer": """
-        BUFFERS = {}
-
-        def convolve(image, kernel):
-            kh, kw = kernel.shape
-            shape = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
-            out = BUFFERS.setdefault(shape, np.zeros(shape))
-            for r in range(shape[0]):
-                for c in range(shape[1]):
-                    out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel)
-            return out
-        """,
-    "ends the process on a view": """
-        import os
-
-        def convolve(image, kernel):
-            if not image.flags.c_contiguous:
-                os._exit(3)
-            kh, kw = kernel.shape
-            out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-            for r in range(out.shape[0]):
-                for c in range(out.shape[1]):
-                    out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel)
-            return out
-        """,
-}
-RIGHT_COLOR = """
-def convolve_color(image, kernel):
-    return np.stack([convolve(image[:, :, c], kernel) for c in range(image.shape[2])], axis=2)
-"""
-
-
-@pytest.mark.parametrize("bug", sorted(ONLY_WRONG_FROM_COLOR))
-def test_a_convolve_wrong_only_from_convolve_color_is_not_forgiven(bug):
-    source = "import numpy as np\n" + textwrap.dedent(ONLY_WRONG_FROM_COLOR[bug]) + RIGHT_COLOR
-    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
-    with StudentProcess(cells, call_timeout=5.0) as process:
-        channel = np.array(IMAGE[:, :, 1])
-        alone = process.call("convolve", channel, KERNEL)
-        np.testing.assert_allclose(alone.value.array, reference.convolve(channel, KERNEL))
-
-        def check(result):
-            expected = reference.convolve_color(IMAGE, KERNEL)
-            if not result.value.is_ndarray or not np.allclose(result.value.array, expected):
-                raise CheckFailure("wrong colour values")
-
-        node = Node()
-        with pytest.raises(CheckFailure) as failure:
-            knock_on.judge_color(process, IMAGE, KERNEL, check, "convolve_color on x", node)
-        assert knock_on.ONLY_FROM_COLOR in failure.value.message
-        assert node.user_properties == []
 
 
 # Colour code that does not compute its channels, in the worker, and what the grader's side
@@ -417,10 +338,8 @@ def test_an_unwritten_convolve_is_not_called_an_unwritten_convolve_color():
 def test_a_hanging_convolve_costs_once_and_the_colour_checks_are_judged_with_the_graders():
     """convolve loops forever: the first colour check's plain call is stopped at its limit,
     and its retry with the stand-in is not refused for that hang (the stand-in runs other
-    code). Asked whether it is wrong by itself, convolve is stopped at its limit too (the
-    hang the convolve checks would otherwise spend). Every later colour check is refused
-    both calls at once and judged with the grader's convolve, so each hang costs one time
-    limit, and the note says where it was."""
+    code). Every later colour check is refused the plain call at once and judged with the
+    grader's convolve, so the hang costs one time limit, and the note says where it was."""
     source = (
         "import numpy as np\n\n"
         "def convolve(image, kernel):\n"
@@ -436,11 +355,8 @@ def test_a_hanging_convolve_costs_once_and_the_colour_checks_are_judged_with_the
             node = Node()
             knock_on.judge_color(process, IMAGE, KERNEL, check_values, "convolve_color", node)
             notes += [note for _, note in node.user_properties]
-        # convolve_color's plain call is stopped once, and convolve's own call once (asked
-        # whether it is wrong by itself), then both are refused at once. convolve's is the
-        # hang the convolve checks would otherwise have spent.
-        assert process.timeouts == {"convolve_color": 1, "convolve": 1}
-        assert process.spent < 2 * 1.0 + 1.5, "two time limits, plus reloads and stand-in calls"
+        assert process.timeouts == {"convolve_color": 1}, "stopped once, then refused at once"
+        assert process.spent < 1.0 + 1.5, "one time limit, plus reloads and stand-in calls"
     assert len(notes) == 3
     assert all(note.misconception is Mistake.FIX_CONVOLVE_FIRST for note in notes)
     assert "the loop that does not end is in your convolve" in notes[0].message

@@ -5,30 +5,17 @@ colour check too and cost points twice. The scoring rule: a colour check that fa
 again with the student's convolve replaced, for that one call, by a stand-in that asks the
 grader for the reference result of each channel it is given (inside.StandIn: results, one
 at a time for exactly this check's channels, never the reference code). If the check then
-passes, having asked for every channel, and the student's convolve is wrong on some channel
-by itself, the colour code is right and the failure was a knock-on: the check counts as
+passes, having asked for every channel, the colour code is right: the check counts as
 passed, with a note naming "fix convolve first" and what failed with the student's convolve.
-Otherwise the first failure stands, as if nothing had been retried; when the student's
-convolve is right on each channel by itself, it goes wrong only as convolve_color calls it
-(on a view, or twice in a row), and the failure says so.
+Otherwise the first failure stands, as if nothing had been retried.
 """
 
 import numpy as np
 
 from convgrade.checks import reference
-from convgrade.checks.compare import values_match
 from convgrade.checks.failures import NOTE_PROPERTY, CheckFailure, CheckNote
 from convgrade.contract import Mistake
 from convgrade.sandbox.inside import stand_in_key
-
-# Said when convolve_color is right with the grader's convolve and the student's convolve is
-# right on each channel alone, yet wrong as convolve_color calls it.
-ONLY_FROM_COLOR = (
-    "Your convolve_color is right with the grader's convolve, and your convolve is right on "
-    "each channel by itself, so your convolve goes wrong only when convolve_color calls it: "
-    "image[:, :, c] is a view into the image, not a new array (its strides are not those "
-    "of a fresh array), and each call must return a new array, not one it reuses."
-)
 
 
 def reference_answers(image, kernel):
@@ -77,16 +64,6 @@ def judge_color(student, image, kernel, check, call, node):
         # Right without asking the grader's convolve for every channel: not colour code
         # that is right on a right convolve, so nothing to forgive.
         raise first from None
-    if _right_on_each_channel(student, image, kernel, stand_in[1]):
-        # Not a knock-on: the student's convolve is right on each channel by itself, as the
-        # convolve checks call it, and goes wrong only as convolve_color calls it (on a
-        # view of the image, or twice in a row). No convolve check would charge that.
-        raise CheckFailure(
-            f"{first.message} {ONLY_FROM_COLOR}",
-            misconception=first.misconception,
-            also=first.also,
-            picture=first.picture,
-        ) from None
     seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
     if _hung(student, "convolve_color"):
         # It finished with the stand-in, so what never ended was the student's convolve.
@@ -111,21 +88,6 @@ def judge_color(student, image, kernel, check, call, node):
         Mistake.FIX_CONVOLVE_FIRST,
     )
     node.user_properties.append((NOTE_PROPERTY, note))
-
-
-def _right_on_each_channel(student, image, kernel, answers):
-    """Whether the student's convolve, called by itself on each channel of `image` as a new
-    array (as the convolve checks call it), returns the reference result (`answers`)."""
-    for c in range(image.shape[2]):
-        channel = np.array(image[:, :, c])
-        try:
-            result = student.call("convolve", channel, kernel)
-        except CheckFailure:  # it raised, hung or ended the process: wrong by itself too
-            return False
-        expected = answers[stand_in_key(channel, kernel)]
-        if not result.value.is_ndarray or not values_match(result.value.array, expected):
-            return False
-    return True
 
 
 def _hung(student, name):
