@@ -78,12 +78,7 @@ class RepairSubmission(NbGraderPreprocessor):
             wanted = truth.metadata()
             if not same_json({k: v for k, v in metadata.items() if k != "checksum"}, wanted):
                 repairs.append(f"restored the grading metadata of cell {grade_id}")
-            # Written back even when equal: equal is not the same JSON type (3.0 for the
-            # schema's integer 3), and nbgrader's schema would refuse the whole notebook.
-            checksum = metadata.get("checksum")
-            cell.metadata["nbgrader"] = wanted
-            if isinstance(checksum, str):
-                wanted["checksum"] = checksum
+                cell.metadata["nbgrader"] = wanted
             if truth.is_protected and cell.source != truth.source:
                 repairs.append(f"restored the edited cell {grade_id}")
                 cell.source = truth.source
@@ -104,16 +99,22 @@ class RepairSubmission(NbGraderPreprocessor):
             repairs.append(f"restored the deleted cell {grade_id}")
 
 
-def same_json(a, b):
-    """Whether two JSON values are the same: as ==, except that true and false are not the
-    numbers 1 and 0 (Python's 1 == True), which nbgrader's metadata schema refuses."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(map(same_json, a, b))
-    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+def same_json(found, wanted):
+    """Whether JSON value `found` is `wanted` as nbgrader's metadata schema sees it: as ==,
+    except that true and false are not the numbers 1 and 0 (Python's 1 == True), and where
+    an integer is wanted a float is not one (3.0 for 3). Where a float is wanted, an integer
+    of the same value is (the source notebook's "points": 2)."""
+    if isinstance(found, dict) and isinstance(wanted, dict):
+        return found.keys() == wanted.keys() and all(same_json(found[k], wanted[k]) for k in found)
+    if isinstance(found, list) and isinstance(wanted, list):
+        return len(found) == len(wanted) and all(map(same_json, found, wanted))
+    if isinstance(found, (dict, list)) or isinstance(wanted, (dict, list)):
         return False
-    return isinstance(a, bool) == isinstance(b, bool) and a == b
+    if isinstance(found, bool) != isinstance(wanted, bool):
+        return False
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and isinstance(found, float):
+        return False
+    return found == wanted
 
 
 class _Known:
