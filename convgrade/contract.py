@@ -186,6 +186,13 @@ class Mistake(Enum):
         "that then passes counts as passed, since your colour code is right. Fix convolve and "
         "they pass with yours.",
     )
+    CONVOLVE_WRONG_ON_CHANNELS = (
+        "convolve wrong on channels",
+        "your convolve passes its own checks but goes wrong on the channels convolve_color "
+        "gives it. image[:, :, c] is a view into the colour image, not a new array: its "
+        "pixels are not next to each other in memory. Code that works strides out from the "
+        "shape, or that keeps one output array and reuses it in every call, goes wrong there.",
+    )
     TRUNCATED_INSTEAD_OF_ROUNDED = (
         "truncated instead of rounded",
         "values were cut to integers (astype) without rounding first.",

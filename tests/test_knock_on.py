@@ -20,6 +20,7 @@ from convgrade.checks.failures import (
     StudentCodeError,
     safe_message,
 )
+from convgrade.checks.submission import Submission
 from convgrade.contract import Mistake
 from convgrade.sandbox import inside
 from convgrade.sandbox.student_process import CallResult, Returned, StudentProcess
@@ -195,6 +196,124 @@ def test_rule_keeps_the_first_failure_when_not_every_channel_was_asked_for():
     with pytest.raises(CheckFailure, match="wrong values"):
         knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
     assert node.user_properties == []
+
+
+def results_of_a_run(*, convolve_check_fails):
+    """CheckResults as the runner keeps them: a convolve check, a check calling only
+    convolve_color that failed for its own reason, and a forgiven knock-on."""
+    first = CheckFailure("4691 of 4692 values are wrong", misconception=Mistake.FLIPPED_KERNEL)
+    return [
+        runner.CheckResult(
+            "test_small",
+            "check_convolve_small_values",
+            not convolve_check_fails,
+            called=frozenset({"convolve"}),
+        ),
+        runner.CheckResult(
+            "test_dtype",
+            "check_convolve_color_dtype",
+            False,
+            "float32",
+            called=frozenset({"convolve_color"}),
+        ),
+        runner.CheckResult(
+            "test_photo",
+            "check_convolve_color",
+            True,
+            "right with the grader's convolve",
+            Mistake.FIX_CONVOLVE_FIRST,
+            called=frozenset({"convolve_color"}),
+            forgiven=first,
+        ),
+    ]
+
+
+def test_settle_keeps_a_knock_on_forgiven_when_convolve_lost_its_own_check():
+    results = results_of_a_run(convolve_check_fails=True)
+    assert knock_on.settle(results) == results
+
+
+def test_settle_fails_a_knock_on_when_convolve_lost_none_of_its_own_checks():
+    """A failed check that called only convolve_color says nothing about convolve."""
+    small, dtype, photo = knock_on.settle(results_of_a_run(convolve_check_fails=False))
+    assert small.passed and dtype.message == "float32"
+    assert not photo.passed and photo.forgiven is None and photo.also == ()
+    assert photo.misconception is Mistake.CONVOLVE_WRONG_ON_CHANNELS
+    assert photo.message.startswith("Your convolve passes its own checks but goes wrong as ")
+    assert photo.message.endswith("With your convolve: 4691 of 4692 values are wrong")
+
+
+def test_a_knock_on_stopped_for_time_is_never_failed_after_all():
+    """Slowness adding up over channels is no wrong result: the hang's note keeps no failure."""
+    source = (
+        "import numpy as np\n\n"
+        "def convolve(image, kernel):\n"
+        "    while True:\n"
+        "        pass\n\n"
+        "def convolve_color(image, kernel):\n"
+        "    return np.stack([convolve(image[:, :, c], kernel) for c in range(3)], axis=2)\n"
+    )
+    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+    with StudentProcess(cells, call_timeout=1.0, budget=20.0) as process:
+        node = Node()
+        knock_on.judge_color(process, IMAGE, KERNEL, check_values, "convolve_color", node)
+    ((_, note),) = node.user_properties
+    assert note.misconception is Mistake.FIX_CONVOLVE_FIRST and note.failure is None
+
+
+# Honest convolve functions that are right on every new array the convolve checks pass and
+# wrong as convolve_color calls them, in ways the catalog's three scenarios do not write:
+# the whole hidden suite, in the sandbox, must take the colour cell's points for them.
+ONLY_WRONG_FROM_COLOR = {
+    "strides of a new array": """
+        from numpy.lib.stride_tricks import as_strided
+
+        def convolve(image, kernel):
+            kh, kw = kernel.shape
+            shape = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
+            row_step, column_step = np.empty(image.shape, image.dtype).strides
+            windows = as_strided(
+                image, shape + kernel.shape, (row_step, column_step, row_step, column_step)
+            )
+            return (windows * kernel).sum(axis=(2, 3)).astype(float)
+        """,
+    "accumulates into a kept array": """
+        _total = {}
+
+        def convolve(image, kernel):
+            kh, kw = kernel.shape
+            shape = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
+            if shape not in _total:
+                _total[shape] = np.zeros(shape)
+            out = _total[shape]
+            out *= 0
+            for i in range(kh):
+                for j in range(kw):
+                    out += kernel[i, j] * image[i:i + shape[0], j:j + shape[1]]
+            return out
+        """,
+}
+
+
+@pytest.mark.parametrize("bug", sorted(ONLY_WRONG_FROM_COLOR))
+def test_the_hidden_suite_takes_the_colour_points_from_a_convolve_wrong_only_on_channels(bug):
+    source = (
+        "import numpy as np\n"
+        + textwrap.dedent(ONLY_WRONG_FROM_COLOR[bug])
+        + "\ndef convolve_color(image, kernel):\n"
+        "    return np.stack([convolve(image[:, :, c], kernel) for c in range(image.shape[2])],"
+        " axis=2)\n"
+    )
+    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+    with Submission(cells, call_timeout=5.0) as submission:
+        groups = runner.run_hidden_checks(submission)
+    convolve_groups = [g for name, g in groups.items() if "color" not in name]
+    lost = {name for name, g in groups.items() if g.failures}
+    assert "check_convolve_color" in lost
+    assert not any(g.failures for g in convolve_groups if g.group.startswith("check_convolve"))
+    named = {r.misconception for r in groups["check_convolve_color"].failures}
+    assert Mistake.CONVOLVE_WRONG_ON_CHANNELS in named
+    assert not groups["check_convolve_color"].notes, "nothing forgiven is left as a note"
 
 
 # Colour code that does not compute its channels, in the worker, and what the grader's side

@@ -327,10 +327,13 @@ class CheckNote:
 
     A check appends ``(NOTE_PROPERTY, note)`` to its pytest item's user_properties; the
     runner keeps it on the passed result, and the test cell's report shows it.
+    `failure` is the check's failure with the student's own code: it stands after all if
+    what was forgiven cost no points elsewhere (see knock_on.settle).
     """
 
     message: str
     misconception: Mistake
+    failure: CheckFailure | None = None
 
 
 NOTE_PROPERTY = "convgrade-note"

@@ -8,12 +8,27 @@ at a time for exactly this check's channels, never the reference code). If the c
 passes, having asked for every channel, the colour code is right: the check counts as
 passed, with a note naming "fix convolve first" and what failed with the student's convolve.
 Otherwise the first failure stands, as if nothing had been retried.
+
+The mistake is forgiven in the colour checks because it costs points in convolve's own. So
+once every check has run, `settle` looks at convolve's own checks: if none that called the
+student's convolve failed, convolve goes wrong only as convolve_color calls it (on a
+channel, which is a view, or on a second call in a row), and the forgiven checks fail after
+all: a mistake costs points once, never zero times. Time stops are the exception: slowness
+that adds up over the channels is no wrong result.
 """
+
+import dataclasses
 
 import numpy as np
 
 from convgrade.checks import reference
-from convgrade.checks.failures import NOTE_PROPERTY, CheckFailure, CheckNote
+from convgrade.checks.failures import (
+    MAX_MESSAGE,
+    NOTE_PROPERTY,
+    CheckFailure,
+    CheckNote,
+    clean_text,
+)
 from convgrade.contract import Mistake
 from convgrade.sandbox.inside import stand_in_key
 
@@ -65,7 +80,8 @@ def judge_color(student, image, kernel, check, call, node):
         # that is right on a right convolve, so nothing to forgive.
         raise first from None
     seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
-    if _hung(student, "convolve_color"):
+    hung = _hung(student, "convolve_color")
+    if hung:
         # It finished with the stand-in, so what never ended was the student's convolve.
         # The plain call is stopped once at its time limit and refused at once after that;
         # each retry answers from reference results, so the hang still costs one limit.
@@ -86,8 +102,37 @@ def judge_color(student, image, kernel, check, call, node):
         f"{call} is right with the grader's convolve in place of yours, so this check "
         f"counts as passed. {said}",
         Mistake.FIX_CONVOLVE_FIRST,
+        # A time stop is not a wrong result: a convolve right and within its limit on each
+        # channel may still take convolve_color past its own, and so lose nothing here.
+        failure=None if hung else first,
     )
     node.user_properties.append((NOTE_PROPERTY, note))
+
+
+def settle(results):
+    """`results` (runner.CheckResult, every check of one run) with each forgiven knock-on
+    failed after all when no check of the student's own convolve failed."""
+    if any(not result.passed and "convolve" in result.called for result in results):
+        return results
+    return [_unforgiven(result) if result.forgiven else result for result in results]
+
+
+def _unforgiven(result):
+    first = result.forgiven
+    # The reason first, so the message cap never cuts it; the colour code's diagnosis of the
+    # wrong values is left out: with the grader's convolve the colour code is right.
+    message = (
+        "Your convolve passes its own checks but goes wrong as convolve_color calls it, so "
+        f"this check fails here. With your convolve: {first.message}"
+    )
+    return dataclasses.replace(
+        result,
+        passed=False,
+        message=clean_text(message, MAX_MESSAGE),
+        misconception=Mistake.CONVOLVE_WRONG_ON_CHANNELS,
+        also=(),
+        forgiven=None,
+    )
 
 
 def _hung(student, name):

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from convgrade import course_folders
+from convgrade.checks import knock_on
 from convgrade.checks.failures import (
     MAX_MESSAGE,
     NOTE_PROPERTY,
@@ -36,6 +37,10 @@ class CheckResult:
     grader_error: str | None = None  # a bug in the check itself, for the instructor
     # Other mistakes that give the very same result (the message names them too).
     also: tuple = ()
+    # The student's functions this check called itself, with no stand-in in their place.
+    called: frozenset = frozenset()
+    # A passed knock-on's failure with the student's own convolve (see knock_on.settle).
+    forgiven: CheckFailure | None = None
 
 
 @dataclass
@@ -77,11 +82,14 @@ class ResultCollector:
         if marker is None or report.when == "teardown" and report.passed:
             return report
         if report.when == "call" or report.failed:
-            self.results.append(self._result(item.name, marker.args[0], report, call))
+            self.results.append(self._result(item, marker.args[0], report, call))
         return report
 
-    def _result(self, name, group, report, call):
-        result = _result(name, group, report, call)
+    def _result(self, item, group, report, call):
+        result = _result(item.name, group, report, call)
+        student = item.funcargs.get("student") if report.when == "call" else None
+        if hasattr(student, "take_called"):
+            result.called = student.take_called()
         error = call.excinfo.value if call.excinfo else None
         if isinstance(error, CheckFailure) and error.picture and group not in self._pictured:
             self._pictured.add(group)
@@ -95,7 +103,9 @@ def _result(name, group, report, call):
         note = dict(report.user_properties).get(NOTE_PROPERTY)
         if isinstance(note, CheckNote):
             message = clean_text(note.message, MAX_MESSAGE)
-            return CheckResult(name, group, True, message, note.misconception)
+            return CheckResult(
+                name, group, True, message, note.misconception, forgiven=note.failure
+            )
         return CheckResult(name, group, True)
     error = call.excinfo.value if call.excinfo else None
     if isinstance(error, CheckFailure):
@@ -182,7 +192,7 @@ def run_hidden_checks(submission, hidden_dir=None):
         raise RuntimeError(
             f"the hidden checks did not run (pytest exit code {code}):\n{output.getvalue()[-3000:]}"
         )
-    return group_results(collector.results)
+    return group_results(knock_on.settle(collector.results))
 
 
 def _is_inside(path, folder):
@@ -243,5 +253,5 @@ def print_group_summary(terminalreporter):
     if collector is None or not collector.results:
         return
     terminalreporter.section("points per graded cell")
-    for line in format_groups(group_results(collector.results), group_points()):
+    for line in format_groups(group_results(knock_on.settle(collector.results)), group_points()):
         terminalreporter.write_line(line)

@@ -38,6 +38,7 @@ class Submission:
             cells, sandbox or Sandbox(), files_dir=files_dir, policy=policy, **process_options
         )
         self._started = False
+        self._called = set()  # the functions called directly since take_called()
 
     @classmethod
     def from_notebook(cls, notebook, *, skip_top_level_work=(), **options):
@@ -60,9 +61,16 @@ class Submission:
 
     def call(self, name, *args, stand_in=None):
         """Call the student's `name`; see StudentProcess.call."""
+        if stand_in is None:
+            self._called.add(name)
         self._refuse_forbidden(name)
         self._start()
         return self.process.call(name, *args, stand_in=stand_in)
+
+    def take_called(self):
+        """The functions called without a stand-in since the last take (one check's calls)."""
+        called, self._called = frozenset(self._called), set()
+        return called
 
     def get(self, name):
         self._start()
