@@ -78,18 +78,19 @@ class ResultCollector:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
+        # Taken after every test's call, grouped or not, so no check gets another's calls.
+        student = getattr(item, "funcargs", {}).get("student") if report.when == "call" else None
+        called = student.take_called() if hasattr(student, "take_called") else frozenset()
         marker = item.get_closest_marker("group")
         if marker is None or report.when == "teardown" and report.passed:
             return report
         if report.when == "call" or report.failed:
-            self.results.append(self._result(item, marker.args[0], report, call))
+            self.results.append(self._result(item.name, marker.args[0], report, call, called))
         return report
 
-    def _result(self, item, group, report, call):
-        result = _result(item.name, group, report, call)
-        student = item.funcargs.get("student") if report.when == "call" else None
-        if hasattr(student, "take_called"):
-            result.called = student.take_called()
+    def _result(self, name, group, report, call, called):
+        result = _result(name, group, report, call)
+        result.called = called
         error = call.excinfo.value if call.excinfo else None
         if isinstance(error, CheckFailure) and error.picture and group not in self._pictured:
             self._pictured.add(group)
