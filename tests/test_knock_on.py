@@ -145,6 +145,10 @@ class FakeStudent:
         self.plain, self.substituted, self.stand_ins = plain, substituted, []
 
     def call(self, name, image, kernel, stand_in=None):
+        if name == "convolve":  # the rule's call of convolve on each channel alone
+            self.alone_calls += 1
+            result = reference.convolve(image, kernel) * (1 if self.right_alone else 2)
+            return CallResult(Returned("ndarray", result), args_after=[image, kernel])
         self.stand_ins.append(stand_in)
         function = self.plain if stand_in is None else self.substituted
         # The substitute stands for colour code that asked for every channel.
@@ -152,6 +156,8 @@ class FakeStudent:
         return CallResult(Returned("ndarray", function(image, kernel)), stand_in_complete=complete)
 
     asks_every_channel = True
+    right_alone = False  # whether its convolve is right on each channel passed alone
+    alone_calls = 0
 
 
 class Node:
@@ -178,6 +184,33 @@ def test_rule_forgives_a_check_that_passes_with_the_graders_convolve():
     )
     table = student.stand_ins[1][1]
     assert student.stand_ins[1][0] == "convolve" and len(table) == IMAGE.shape[2]
+
+
+def test_rule_fails_a_check_whose_convolve_is_right_on_each_channel_alone():
+    student, node = FakeStudent(wrong, reference.convolve_color), Node()
+    student.right_alone = True
+    with pytest.raises(CheckFailure) as failure:
+        knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
+    assert failure.value.misconception is Mistake.CONVOLVE_WRONG_ON_CHANNELS
+    assert failure.value.message.startswith("Your convolve is right on each channel passed alone")
+    assert failure.value.message.endswith("With your convolve: wrong values")
+    assert node.user_properties == [] and student.alone_calls == IMAGE.shape[2]
+
+
+class NoAnswerAlone(FakeStudent):
+    """Its convolve, called alone, returns an int: no answer to stack."""
+
+    def call(self, name, image, kernel, stand_in=None):
+        if name == "convolve":
+            self.alone_calls += 1
+            return CallResult(Returned("int"))
+        return super().call(name, image, kernel, stand_in)
+
+
+def test_rule_stops_calling_convolve_alone_at_the_first_channel_that_is_no_answer():
+    student, node = NoAnswerAlone(wrong, reference.convolve_color), Node()
+    knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
+    assert student.alone_calls == 1 and len(node.user_properties) == 1
 
 
 def test_rule_keeps_the_first_failure_when_the_colour_code_is_wrong_too():
@@ -261,11 +294,13 @@ def test_a_knock_on_stopped_for_time_is_never_failed_after_all():
     assert note.misconception is Mistake.FIX_CONVOLVE_FIRST and note.failure is None
 
 
-# Honest convolve functions that are right on every new array the convolve checks pass and
-# wrong as convolve_color calls them, in ways the catalog's three scenarios do not write:
-# the whole hidden suite, in the sandbox, must take the colour cell's points for them.
-ONLY_WRONG_FROM_COLOR = {
-    "strides of a new array": """
+# Honest convolve functions in ways the catalog's scenarios do not write, through the whole
+# hidden suite in the sandbox: which of convolve's own cells lose, and whether the colour
+# cell loses for "convolve wrong on channels" (a mistake that shows only as convolve_color
+# calls convolve) or keeps its points with a "fix convolve first" note (convolve's own).
+HONEST_CONVOLVES = {
+    "strides of a new array": (
+        """
         from numpy.lib.stride_tricks import as_strided
 
         def convolve(image, kernel):
@@ -277,7 +312,11 @@ ONLY_WRONG_FROM_COLOR = {
             )
             return (windows * kernel).sum(axis=(2, 3)).astype(float)
         """,
-    "accumulates into a kept array": """
+        set(),
+        "loses",
+    ),
+    "accumulates into a kept array": (
+        """
         _total = {}
 
         def convolve(image, kernel):
@@ -292,28 +331,66 @@ ONLY_WRONG_FROM_COLOR = {
                     out += kernel[i, j] * image[i:i + shape[0], j:j + shape[1]]
             return out
         """,
+        set(),
+        "loses",
+    ),
+    # Two mistakes: a second, unrelated one in convolve's own checks must not buy back the
+    # colour points (red team: it did, so fixing the dtype slip cost a point overall).
+    "refuses views and keeps the kernel's dtype": (
+        """
+        def convolve(image, kernel):
+            if not image.flags.c_contiguous:
+                raise ValueError("expected a C-contiguous image")
+            kh, kw = kernel.shape
+            out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=kernel.dtype)
+            for r in range(out.shape[0]):
+                for c in range(out.shape[1]):
+                    out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel)
+            return out
+        """,
+        {"check_convolve_dtype"},
+        "loses",
+    ),
+    # One mistake, convolve's own: the colour dtype check fails with it and is forgiven.
+    "keeps the kernel's dtype": (
+        """
+        def convolve(image, kernel):
+            kh, kw = kernel.shape
+            out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=kernel.dtype)
+            for r in range(out.shape[0]):
+                for c in range(out.shape[1]):
+                    out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel)
+            return out
+        """,
+        {"check_convolve_dtype"},
+        "forgiven",
+    ),
 }
+RIGHT_COLOR = """
+def convolve_color(image, kernel):
+    return np.stack([convolve(image[:, :, c], kernel) for c in range(image.shape[2])], axis=2)
+"""
 
 
-@pytest.mark.parametrize("bug", sorted(ONLY_WRONG_FROM_COLOR))
-def test_the_hidden_suite_takes_the_colour_points_from_a_convolve_wrong_only_on_channels(bug):
-    source = (
-        "import numpy as np\n"
-        + textwrap.dedent(ONLY_WRONG_FROM_COLOR[bug])
-        + "\ndef convolve_color(image, kernel):\n"
-        "    return np.stack([convolve(image[:, :, c], kernel) for c in range(image.shape[2])],"
-        " axis=2)\n"
-    )
+@pytest.mark.parametrize("name", sorted(HONEST_CONVOLVES))
+def test_the_colour_cell_pays_only_for_what_convolve_does_wrong_as_convolve_color_calls_it(name):
+    code, convolve_cells_lost, colour = HONEST_CONVOLVES[name]
+    source = "import numpy as np\n" + textwrap.dedent(code) + RIGHT_COLOR
     cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
     with Submission(cells, call_timeout=5.0) as submission:
         groups = runner.run_hidden_checks(submission)
-    convolve_groups = [g for name, g in groups.items() if "color" not in name]
-    lost = {name for name, g in groups.items() if g.failures}
-    assert "check_convolve_color" in lost
-    assert not any(g.failures for g in convolve_groups if g.group.startswith("check_convolve"))
-    named = {r.misconception for r in groups["check_convolve_color"].failures}
-    assert Mistake.CONVOLVE_WRONG_ON_CHANNELS in named
-    assert not groups["check_convolve_color"].notes, "nothing forgiven is left as a note"
+    lost = {name for name, group in groups.items() if group.failures}
+    own = {name for name in lost if name.startswith("check_convolve") and "color" not in name}
+    assert own == convolve_cells_lost
+    color = groups["check_convolve_color"]
+    if colour == "loses":
+        named = {result.misconception for result in color.failures}
+        assert named == {Mistake.CONVOLVE_WRONG_ON_CHANNELS}
+        # A colour check whose own test convolve fails alone too stays forgiven: its dtype.
+        assert all(note.name.startswith("test_color_returns_float") for note in color.notes)
+    else:
+        assert not color.failures and color.notes
+        assert {note.misconception for note in color.notes} == {Mistake.FIX_CONVOLVE_FIRST}
 
 
 # Colour code that does not compute its channels, in the worker, and what the grader's side

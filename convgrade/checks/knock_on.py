@@ -5,16 +5,21 @@ colour check too and cost points twice. The scoring rule: a colour check that fa
 again with the student's convolve replaced, for that one call, by a stand-in that asks the
 grader for the reference result of each channel it is given (inside.StandIn: results, one
 at a time for exactly this check's channels, never the reference code). If the check then
-passes, having asked for every channel, the colour code is right: the check counts as
-passed, with a note naming "fix convolve first" and what failed with the student's convolve.
-Otherwise the first failure stands, as if nothing had been retried.
+passes, having asked for every channel, the colour code is right. Otherwise the first
+failure stands, as if nothing had been retried.
 
-The mistake is forgiven in the colour checks because it costs points in convolve's own. So
-once every check has run, `settle` looks at convolve's own checks: if none that called the
-student's convolve failed, convolve goes wrong only as convolve_color calls it (on a
-channel, which is a view, or on a second call in a row), and the forgiven checks fail after
-all: a mistake costs points once, never zero times. Time stops are the exception: slowness
-that adds up over the channels is no wrong result.
+Right colour code on a wrong result is forgiven only where the mistake is convolve's own,
+the one convolve's checks make it pay for. Two tests make sure it is:
+- The student's convolve is called once more on each channel alone, as a new array (as
+  convolve's own checks pass theirs), and the grader stacks the results. If the check
+  passes on that, convolve goes wrong only as convolve_color calls it: on image[:, :, c],
+  which is a view, or called again before its last result is used. The check fails, naming
+  that mistake. If not, the check counts as passed, with a note naming "fix convolve first"
+  and what failed with the student's convolve.
+- Once every check has run, `settle` fails the forgiven checks after all if no check of
+  the student's own convolve failed: a mistake costs points once, never zero times.
+Time stops are forgiven without either test: slowness that adds up over the channels is no
+wrong result, and calling a hanging convolve again would spend its time limit again.
 """
 
 import dataclasses
@@ -31,6 +36,7 @@ from convgrade.checks.failures import (
 )
 from convgrade.contract import Mistake
 from convgrade.sandbox.inside import stand_in_key
+from convgrade.sandbox.student_process import CallResult, Returned
 
 
 def reference_answers(image, kernel):
@@ -79,8 +85,17 @@ def judge_color(student, image, kernel, check, call, node):
         # Right without asking the grader's convolve for every channel: not colour code
         # that is right on a right convolve, so nothing to forgive.
         raise first from None
-    seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
     hung = _hung(student, "convolve_color")
+    if not hung and _right_alone(student, image, kernel, check):
+        raise CheckFailure(
+            _after_all(
+                "Your convolve is right on each channel passed alone, as a new array, but goes "
+                "wrong as convolve_color calls it, so this check fails.",
+                first,
+            ),
+            misconception=Mistake.CONVOLVE_WRONG_ON_CHANNELS,
+        ) from None
+    seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
     if hung:
         # It finished with the stand-in, so what never ended was the student's convolve.
         # The plain call is stopped once at its time limit and refused at once after that;
@@ -109,6 +124,41 @@ def judge_color(student, image, kernel, check, call, node):
     node.user_properties.append((NOTE_PROPERTY, note))
 
 
+def _right_alone(student, image, kernel, check):
+    """Whether `check` passes on the student's convolve of each channel of `image`, each
+    passed alone as a new array and the results stacked by the grader (the input's
+    channels too, as convolve left them). Stops at the first channel that is no answer."""
+    process = getattr(student, "process", student)  # the grader's call, not the check's
+    expected_shape = reference.convolve(image[:, :, 0], kernel).shape
+    results, inputs_after = [], []
+    for c in range(image.shape[2]):
+        try:
+            called = process.call("convolve", np.array(image[:, :, c]), kernel)
+        except CheckFailure:
+            return False
+        value = called.value
+        if not value.is_ndarray or value.array.shape != expected_shape:
+            return False  # never stacks a huge or ragged result
+        results.append(value.array)
+        inputs_after.append(called.args_after[0])
+    stacked = CallResult(
+        Returned("ndarray", np.stack(results, axis=2)),
+        args_after=[np.stack(inputs_after, axis=2), kernel],
+    )
+    try:
+        check(stacked)
+    except CheckFailure:
+        return False
+    return True
+
+
+def _after_all(reason, first):
+    """A forgiven check's failure message: the reason first, so the message cap never cuts
+    it, then the first failure. The colour code's diagnosis is left out: with the grader's
+    convolve the colour code is right."""
+    return clean_text(f"{reason} With your convolve: {first.message}", MAX_MESSAGE)
+
+
 def settle(results):
     """`results` (runner.CheckResult, every check of one run) with each forgiven knock-on
     failed after all when no check of the student's own convolve failed."""
@@ -118,17 +168,15 @@ def settle(results):
 
 
 def _unforgiven(result):
-    first = result.forgiven
-    # The reason first, so the message cap never cuts it; the colour code's diagnosis of the
-    # wrong values is left out: with the grader's convolve the colour code is right.
-    message = (
+    message = _after_all(
         "Your convolve passes its own checks but goes wrong as convolve_color calls it, so "
-        f"this check fails here. With your convolve: {first.message}"
+        "this check fails here.",
+        result.forgiven,
     )
     return dataclasses.replace(
         result,
         passed=False,
-        message=clean_text(message, MAX_MESSAGE),
+        message=message,
         misconception=Mistake.CONVOLVE_WRONG_ON_CHANNELS,
         also=(),
         forgiven=None,
