@@ -213,6 +213,25 @@ def test_rule_stops_calling_convolve_alone_at_the_first_channel_that_is_no_answe
     assert student.alone_calls == 1 and len(node.user_properties) == 1
 
 
+class Barred(FakeStudent):
+    """Its convolve_color is refused at once, barred after earlier calls ended the process."""
+
+    def call(self, name, image, kernel, stand_in=None):
+        if name == "convolve_color" and stand_in is None:
+            raise StudentCodeError("convolve_color was not called again", called=False)
+        return super().call(name, image, kernel, stand_in)
+
+
+def test_rule_does_not_judge_a_refused_call_by_convolve_alone():
+    """No colour code ran on this input, so convolve being right on it alone says nothing:
+    the check is forgiven as before, and `settle` still applies to it."""
+    student, node = Barred(wrong, reference.convolve_color), Node()
+    student.right_alone = True
+    knock_on.judge_color(student, IMAGE, KERNEL, check_values, "convolve_color on x", node)
+    ((_, note),) = node.user_properties
+    assert student.alone_calls == 0 and note.failure is not None
+
+
 def test_rule_keeps_the_first_failure_when_the_colour_code_is_wrong_too():
     student, node = (
         FakeStudent(wrong, lambda i, k: reference.convolve_color(i, k)[:, :, ::-1]),

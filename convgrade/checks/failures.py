@@ -343,9 +343,12 @@ class StudentCodeError(CheckFailure):
     """The student's code raised, hung, crashed or is missing; no result to compare.
 
     `ended_process` is true when the call ended the grader's process running the student's
-    code, or was not made because earlier calls had (the knock-on note says so).
+    code, or was not made because earlier calls had (the knock-on note says so). `called`
+    is false when the call was not made at all: the function was barred by an earlier hang
+    or crashes, or the time budget was spent.
     """
 
-    def __init__(self, message, *, ended_process=False, **kwargs):
+    def __init__(self, message, *, ended_process=False, called=True, **kwargs):
         super().__init__(message, **kwargs)
         self.ended_process = ended_process
+        self.called = called

@@ -19,7 +19,9 @@ the one convolve's checks make it pay for. Two tests make sure it is:
 - Once every check has run, `settle` fails the forgiven checks after all if no check of
   the student's own convolve failed: a mistake costs points once, never zero times.
 Time stops are forgiven without either test: slowness that adds up over the channels is no
-wrong result, and calling a hanging convolve again would spend its time limit again.
+wrong result, and calling a hanging convolve again would spend its time limit again. So is
+a call refused without running (convolve_color barred after it ended the process twice):
+only `settle` applies to it.
 """
 
 import dataclasses
@@ -86,7 +88,10 @@ def judge_color(student, image, kernel, check, call, node):
         # that is right on a right convolve, so nothing to forgive.
         raise first from None
     hung = _hung(student, "convolve_color")
-    if not hung and _right_alone(student, image, kernel, check):
+    # A call refused at once (barred by an earlier hang or crashes) ran no colour code on
+    # this input, so what convolve does alone here cannot tell where the mistake is.
+    ran = getattr(first, "called", True)
+    if not hung and ran and _right_alone(student, image, kernel, check):
         raise CheckFailure(
             _after_all(
                 "Your convolve is right on each channel passed alone, as a new array, but goes "

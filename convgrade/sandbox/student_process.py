@@ -407,7 +407,7 @@ class StudentProcess:
             else:
                 self.start()
         if self.load_failure is not None:
-            raise StudentCodeError(f"Not checked: {self.load_failure}.")
+            raise StudentCodeError(f"Not checked: {self.load_failure}.", called=False)
 
     # ---- calls -----------------------------------------------------------------------------
     def call(self, name, *args, stand_in=None):
@@ -426,18 +426,21 @@ class StudentProcess:
             # A hang costs once: calling it again would only spend the budget again.
             raise StudentCodeError(
                 f"{name} was not called again: earlier, {self.hangs[call_key]}. "
-                "Is there an infinite loop, or a loop far slower than it needs to be?"
+                "Is there an infinite loop, or a loop far slower than it needs to be?",
+                called=False,
             )
         if call_key in self._barred_crashes():
             # So do crashes: calling it again would most likely end the process again.
             raise StudentCodeError(
                 f"{name} was not called again: earlier, {self._barred_crashes()[call_key]}.",
                 ended_process=True,
+                called=False,
             )
         if self.spent >= self.budget or self.wall_spent >= self.wall_budget:
             raise StudentCodeError(
                 f"{name} was not called: your code used up the grading time budget "
-                f"({self.budget:g} s of CPU time in total)."
+                f"({self.budget:g} s of CPU time in total).",
+                called=False,
             )
         args = [np.array(a) for a in args]
         request, answers = {"op": "call", "name": name}, None
