@@ -194,7 +194,15 @@ def test_rule_fails_a_check_whose_convolve_is_right_on_each_channel_alone():
     assert failure.value.misconception is Mistake.CONVOLVE_WRONG_ON_CHANNELS
     assert failure.value.message.startswith("Your convolve is right on each channel passed alone")
     assert failure.value.message.endswith("With your convolve: wrong values")
-    assert node.user_properties == [] and student.alone_calls == IMAGE.shape[2]
+    # Each channel, in uint8 and in the three dtypes that hold its values.
+    assert node.user_properties == [] and student.alone_calls == IMAGE.shape[2] * 4
+
+
+def test_convolve_alone_is_called_only_in_dtypes_that_keep_the_values():
+    assert knock_on._probe_dtypes(IMAGE) == ["uint8", "float64", "int64", "float32"]
+    fractions = IMAGE / 7
+    assert knock_on._probe_dtypes(fractions) == ["float64"]
+    assert knock_on._probe_dtypes(fractions.astype("float32")) == ["float32", "float64"]
 
 
 class NoAnswerAlone(FakeStudent):
@@ -352,6 +360,32 @@ HONEST_CONVOLVES = {
         {"check_convolve_dtype"},
         "loses",
     ),
+    # Convolve's own mistake, met only in the dtype the colour code converts to: an output
+    # array of the input's dtype, int here (red team: the uint8 probe charged it twice).
+    "keeps the input's dtype, int from the colour code": (
+        """
+        def convolve(image, kernel):
+            kh, kw = kernel.shape
+            out = np.empty((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=image.dtype)
+            for r in range(out.shape[0]):
+                for c in range(out.shape[1]):
+                    out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel)
+            return out
+
+        def convolve_color(image, kernel):  # "so that uint8 sums cannot wrap"
+            return np.stack(
+                [convolve(image[:, :, c].astype(int), kernel) for c in range(image.shape[2])],
+                axis=2,
+            )
+        """,
+        {
+            "check_convolve_dtype",
+            "check_convolve_edge_sizes",
+            "check_convolve_photos",
+            "check_convolve_uint8",
+        },
+        "forgiven",
+    ),
     # One mistake, convolve's own: the colour dtype check fails with it and is forgiven.
     "keeps the kernel's dtype": (
         """
@@ -376,7 +410,8 @@ def convolve_color(image, kernel):
 @pytest.mark.parametrize("name", sorted(HONEST_CONVOLVES))
 def test_the_colour_cell_pays_only_for_what_convolve_does_wrong_as_convolve_color_calls_it(name):
     code, convolve_cells_lost, colour = HONEST_CONVOLVES[name]
-    source = "import numpy as np\n" + textwrap.dedent(code) + RIGHT_COLOR
+    code = textwrap.dedent(code)
+    source = "import numpy as np\n" + code + ("" if "convolve_color" in code else RIGHT_COLOR)
     cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
     with Submission(cells, call_timeout=5.0) as submission:
         groups = runner.run_hidden_checks(submission)

@@ -11,11 +11,12 @@ failure stands, as if nothing had been retried.
 Right colour code on a wrong result is forgiven only where the mistake is convolve's own,
 the one convolve's checks make it pay for. Two tests make sure it is:
 - The student's convolve is called once more on each channel alone, as a new array (as
-  convolve's own checks pass theirs), and the grader stacks the results. If the check
-  passes on that, convolve goes wrong only as convolve_color calls it: on image[:, :, c],
-  which is a view, or called again before its last result is used. The check fails, naming
-  that mistake. If not, the check counts as passed, with a note naming "fix convolve first"
-  and what failed with the student's convolve.
+  convolve's own checks pass theirs), in the image's dtype and in each other dtype colour
+  code may convert channels to first, and the grader stacks the results. If the check
+  passes on all of them, convolve goes wrong only as convolve_color calls it: on
+  image[:, :, c], which is a view, or called again before its last result is used. The
+  check fails, naming that mistake. If not, the check counts as passed, with a note naming
+  "fix convolve first" and what failed with the student's convolve.
 - Once every check has run, `settle` fails the forgiven checks after all if no check of
   the student's own convolve failed: a mistake costs points once, never zero times.
 Time stops are forgiven without either test: slowness that adds up over the channels is no
@@ -39,6 +40,9 @@ from convgrade.checks.failures import (
 from convgrade.contract import Mistake
 from convgrade.sandbox.inside import stand_in_key
 from convgrade.sandbox.student_process import CallResult, Returned
+
+# What colour code converts channels to before calling convolve, besides leaving them be.
+PROBE_DTYPES = ("float64", "int64", "float32")
 
 
 def reference_answers(image, kernel):
@@ -132,29 +136,46 @@ def judge_color(student, image, kernel, check, call, node):
 def _right_alone(student, image, kernel, check):
     """Whether `check` passes on the student's convolve of each channel of `image`, each
     passed alone as a new array and the results stacked by the grader (the input's
-    channels too, as convolve left them). Stops at the first channel that is no answer."""
+    channels too, as convolve left them), in every dtype colour code may convert the
+    channels to first: the image's own and each of PROBE_DTYPES that keeps its values.
+
+    A mistake of convolve's own shows in one of them at least: colour code that converts
+    to int first meets a convolve that keeps its input's dtype as an int array, whatever
+    the image's dtype (red team: probing the image's dtype alone charged it twice). A
+    channel with no answer (an exception, or no array of the right shape) ends the search:
+    convolve is wrong alone."""
     process = getattr(student, "process", student)  # the grader's call, not the check's
     expected_shape = reference.convolve(image[:, :, 0], kernel).shape
-    results, inputs_after = [], []
-    for c in range(image.shape[2]):
+    for dtype in _probe_dtypes(image):
+        results, inputs_after = [], []
+        for c in range(image.shape[2]):
+            try:
+                called = process.call("convolve", np.array(image[:, :, c], dtype=dtype), kernel)
+            except CheckFailure:
+                return False
+            value = called.value
+            if not value.is_ndarray or value.array.shape != expected_shape:
+                return False  # never stacks a huge or ragged result
+            results.append(value.array)
+            inputs_after.append(called.args_after[0])
+        stacked = CallResult(
+            Returned("ndarray", np.stack(results, axis=2)),
+            args_after=[np.stack(inputs_after, axis=2), kernel],
+        )
         try:
-            called = process.call("convolve", np.array(image[:, :, c]), kernel)
+            check(stacked)
         except CheckFailure:
             return False
-        value = called.value
-        if not value.is_ndarray or value.array.shape != expected_shape:
-            return False  # never stacks a huge or ragged result
-        results.append(value.array)
-        inputs_after.append(called.args_after[0])
-    stacked = CallResult(
-        Returned("ndarray", np.stack(results, axis=2)),
-        args_after=[np.stack(inputs_after, axis=2), kernel],
-    )
-    try:
-        check(stacked)
-    except CheckFailure:
-        return False
     return True
+
+
+def _probe_dtypes(image):
+    """The image's own dtype, then each of PROBE_DTYPES that holds its values exactly."""
+    dtypes = [image.dtype]
+    for dtype in map(np.dtype, PROBE_DTYPES):
+        if dtype not in dtypes and np.array_equal(image.astype(dtype), image):
+            dtypes.append(dtype)
+    return dtypes
 
 
 def _after_all(reason, first):
