@@ -2,7 +2,9 @@
 
 The stand-in (convgrade/sandbox/inside.py) answers only the inputs it was given answers for,
 and only during its call; the rule (convgrade/checks/knock_on.py) forgives a colour check
-only if it passes with the stand-in; the runner and the cell report keep the note.
+only if it passes with the stand-in, the student's convolve goes wrong on the channels
+alone too, and convolve lost one of its own checks; the runner and the cell report keep
+the note.
 """
 
 import textwrap
