@@ -19,10 +19,10 @@ the one convolve's checks make it pay for. Two tests make sure it is:
   "fix convolve first" and what failed with the student's convolve.
 - Once every check has run, `settle` fails the forgiven checks after all if no check of
   the student's own convolve failed: a mistake costs points once, never zero times.
-Time stops are forgiven without either test: slowness that adds up over the channels is no
-wrong result, and calling a hanging convolve again would spend its time limit again. So is
-a call refused without running (convolve_color barred after it ended the process twice):
-only `settle` applies to it.
+Time stops skip both tests: slowness that adds up over the channels is no wrong result,
+and calling a hanging convolve again would spend its time limit again. A call refused
+without running (convolve_color barred after it ended the process twice) skips the first:
+no colour code ran on that input, so only `settle` applies to it.
 """
 
 import dataclasses
@@ -145,7 +145,8 @@ def _right_alone(student, image, kernel, check):
     channel with no answer (an exception, or no array of the right shape) ends the search:
     convolve is wrong alone."""
     process = getattr(student, "process", student)  # the grader's call, not the check's
-    expected_shape = reference.convolve(image[:, :, 0], kernel).shape
+    (height, width), (kh, kw) = image.shape[:2], kernel.shape
+    expected_shape = (height - kh + 1, width - kw + 1)
     for dtype in _probe_dtypes(image):
         results, inputs_after = [], []
         for c in range(image.shape[2]):
