@@ -218,17 +218,19 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
     problems, then bring grades.csv and the class report up to date."""
     from convgrade import preflight
 
+    if not scheduler and Path("nbgrader_config.py").is_file():
+        from convgrade.batch.startup import start_worker_imports
+
+        # The local workers' imports go on while this process imports its own, from the
+        # start: loading the course's configuration below imports nbgrader (about a second).
+        # A folder with no configuration is refused at once, without starting them.
+        start_worker_imports()
     root = preflight.course_folder()
     preflight.known_assignment(root, assignment)
     if student:
         preflight.known_students(root, assignment, student)
     elif not preflight.submitted_students(root, assignment):
         raise NotFound(f"nothing to grade: no submitted/*/{assignment}/ folder in {root}")
-    if not scheduler:
-        from convgrade.batch.startup import start_worker_imports
-
-        # The local workers' imports go on while this process imports its own.
-        start_worker_imports()
     started = time.time()
     # The first Ctrl-C stops grading; a second one must not break that clean stop.
     previous = signal.signal(signal.SIGINT, _interrupt_once)
