@@ -8,7 +8,8 @@ Ours is `convgrade grade` as `make grade` runs it: grades, feedback pages, grade
 class report, with the course's nbgrader_config.py. Plain is `nbgrader autograde` followed by
 `nbgrader generate_feedback`, sequential, with nbgrader's default settings (a bare config:
 its default pipeline and cell timeout, no sandbox, no hidden checks). Then the cost beyond
-the student's own compute, and profiles of the coordinator and of one worker. Figures are
+the student's own compute, profiles of the coordinator and of one worker, and the CPU each
+kind of process uses over a whole run. Figures are
 printed; nothing is asserted. `make bench-500` (tools.bench_scale) grades a large class.
 """
 
@@ -22,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools import bench_class, bench_profile, scenarios
+from tools import bench_class, bench_profile, cpu_watch, scenarios
 from tools.repo import HIDDEN_DIR, REPO_ROOT, SOURCE_NOTEBOOK
 
 BARE_CONFIG = """c = get_config()
@@ -305,6 +306,28 @@ def dask_round(ours_root, plain_seconds, workers=2):
     return figures
 
 
+def cpu_by_process(root, count, figures, jobs=None):
+    """Grade the all-correct course again (`--force`) with its whole process tree sampled:
+    the CPU each kind of process used per submission, and the cores left idle. A separate
+    run, because sampling ten times a second takes CPU from the timed ones."""
+    command = [sys.executable, "-m", "convgrade.cli", *grade_command(jobs, ["--force"])[1:]]
+    wall, watch = cpu_watch.watch_run(command, root, tool_env())
+    kinds = watch.by_kind()
+    student = figures["student"]
+    print(f"\n== CPU by process: all-correct regraded, {count} submissions, {wall:.1f} s ==")
+    print(f"{'process':14s} {'CPU s':>8s} {'per submission':>15s} {'processes':>10s}")
+    for kind, (seconds, processes) in kinds.items():
+        print(f"{kind:14s} {seconds:8.1f} {seconds / count:15.3f} {processes:10d}")
+    print(f"{'idle cores':14s} {watch.idle_seconds:8.1f} {watch.idle_seconds / count:15.3f}")
+    print(
+        f"the student's compute, as the workers time it (wall, {student:.2f} s per "
+        f"submission), runs in the kernel and checks processes: together "
+        f"{sum(kinds.get(k, (0, 0))[0] for k in ('kernel', 'checks')) / count:.2f} s of CPU"
+    )
+    per_submission = {kind: seconds / count for kind, (seconds, _) in kinds.items()}
+    return {"wall": wall, "idle": watch.idle_seconds / count, **per_submission}
+
+
 def profiles(base, real_config, count=4):
     """cProfile of the coordinator (`convgrade grade`, one worker) and of one worker grading
     a small class in this process; prints the top entries of each. No hangs in this class:
@@ -341,6 +364,8 @@ def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True, dask=True
             if count:
                 students = bench_class.class_list(count, recipe)
                 figures[name], ours = whole_job_round(base, name, students, real_config, jobs)
+                if name == "all-correct" and profile:
+                    figures["cpu"] = cpu_by_process(ours, count, figures[name], jobs)
                 if name == "mixed" and dask:
                     figures["dask"] = dask_round(ours, figures[name]["plain_seconds"])
         if profile:
@@ -378,7 +403,9 @@ def main(argv=None):
     parser.add_argument("--submissions", type=int, default=24, help="students, all-correct round")
     parser.add_argument("--mixed", type=int, default=20, help="students in the mixed round")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for ours")
-    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip the profiles (cProfile, CPU by process)"
+    )
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster round")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
     args = parser.parse_args(argv)
