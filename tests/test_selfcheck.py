@@ -98,6 +98,56 @@ def test_a_name_known_only_by_shape_does_not_claim_the_very_values():
     assert "exactly" not in message
 
 
+
+@pytest.mark.parametrize(
+    "scenario, seen",
+    [
+        ("convolve_strides_from_shape", "a different answer for image[:, :, 0] than for a copy"),
+        ("convolve_reuses_output_buffer", "the same array from two calls"),
+    ],
+)
+def test_a_convolve_wrong_only_on_channels_is_named_by_the_colour_check(scenario, seen):
+    """A convolve that passes its own checks but goes wrong on image[:, :, c]: does the
+    colour check say that convolve is to blame, and what it saw? (Before, it compared the
+    channels with the student's own convolve on the same view, and passed.)"""
+    failed = failures(scenario)
+    assert sorted(failed) == ["check_convolve_color"]
+    message = failed["check_convolve_color"]
+    assert seen in message
+    assert named(message) == {"convolve wrong on channels"}
+
+
+def test_a_convolve_that_remembers_its_answers_is_not_blamed(selfcheck):
+    """A right convolve that hands back the same array for the same input, under colour code
+    that puts the channels in reverse order: the message must not blame convolve."""
+    remembered = {}
+
+    def convolve(image, kernel):
+        key = (image.tobytes(), image.shape)
+        if key not in remembered:
+            remembered[key] = reference.convolve(image, kernel)
+        return remembered[key]
+
+    image = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
+    kernel = np.ones((2, 2)) / 4
+    reversed_channels = np.stack([convolve(image[:, :, c], kernel) for c in (2, 1, 0)], axis=2)
+    with pytest.raises(AssertionError) as raised:
+        selfcheck.check_channels(reversed_channels, convolve, image, kernel, "convolve_color")
+    assert str(raised.value).startswith("channel 0 of convolve_color: ")
+    assert "convolve wrong on channels" not in str(raised.value)
+
+
+def test_colour_code_mistakes_are_not_blamed_on_convolve():
+    """The catalog's colour-code mistakes that fail the colour check name no convolve
+    mistake: their convolve answers views and copies alike. (Some, such as changing a
+    float input, show only in the hidden checks.)"""
+    colour = sorted(scenarios.CATALOG_DIR.glob("faulty/color_*.py"))
+    messages = {path.stem: failures(path.stem).get("check_convolve_color") for path in colour}
+    failed = {name: message for name, message in messages.items() if message is not None}
+    assert len(failed) >= 8, sorted(messages)
+    blamed = [name for name, message in failed.items() if "convolve wrong" in message]
+    assert blamed == []
+
 def test_a_mixed_up_window_slice_gets_a_sentence_not_numpys_error():
     """Does image[r:r + kh, c:c + kh] on a non-square kernel get the slicing sentence?"""
     message = failures("window_width_uses_kh")["check_convolve_nonsquare"]

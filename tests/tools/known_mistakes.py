@@ -241,7 +241,8 @@ def build(notebook_path=SOURCE_NOTEBOOK):
     overflow = [
         m.value for m in misconceptions.diagnose_exception_all("OverflowError", UINT8_OVERFLOW)
     ]
-    used = set(overflow)
+    # check_channels names this one from what convolve does, with the hint stored here.
+    used = {*overflow, selfcheck.WRONG_ON_CHANNELS}
     for known in calls.values():
         used |= {entry["mistake"] for entry in known.get("outputs", [])}
         used |= {name for names in known.get("windows", {}).values() for name in names}

@@ -16,6 +16,8 @@ KNOWN_MISTAKES = Path(__file__).with_name("known_mistakes.json")
 # numpy's words when two arrays of different shapes meet in `*` or `+`.
 BROADCAST_ERROR = re.compile(r"operands could not be broadcast together with shapes (.*)")
 SHAPE = re.compile(r"\(([\d, ]*)\)")
+# Named by check_channels itself, from what convolve does, not from the stored table.
+WRONG_ON_CHANNELS = "convolve wrong on channels"
 _known = None
 
 
@@ -82,6 +84,7 @@ def likely_mistakes(function, args, result):
 
 LEADS = {
     # how: (lead for one mistake, lead for several)
+    "seen": ('This is the mistake "{}":', "These are the mistakes:"),
     "values": (
         'This is exactly what the mistake "{}" gives:',
         "This is exactly what each of these mistakes gives (these inputs cannot tell them apart):",
@@ -183,6 +186,51 @@ def check_array(result, expected, call, *, atol=1e-6):
             f"{call}: {int(wrong.sum())} of {wrong.size} values are wrong. "
             f"First one at {row_col}: expected {expected[row_col]:g}, got {result[row_col]:g}."
         )
+
+
+def check_channels(result, convolve, image, kernel, call):
+    """Check each channel of `result`, convolve_color's answer for the colour `image`, against
+    convolve on a copy of that channel.
+
+    If a channel is wrong because convolve itself goes wrong on image[:, :, c] (a view into
+    the colour image, as convolve_color passes it), the message says so.
+    """
+    for channel in range(np.shape(image)[2]):
+        expected = np.array(run(convolve, np.array(image[:, :, channel]), kernel))
+        try:
+            check_array(result[:, :, channel], expected, f"channel {channel} of {call}")
+        except AssertionError as wrong:
+            hint = _wrong_on_channels(convolve, image, kernel, channel)
+            raise AssertionError(str(wrong) + hint) from None
+
+
+def _wrong_on_channels(convolve, image, kernel, channel):
+    """What convolve shows on image[:, :, channel], with the mistake's name and hint; "" if
+    it answers right there, or fails (its own error then says more)."""
+    view = image[:, :, channel]
+    try:
+        first = convolve(np.array(view), kernel)
+        on_copy = np.array(first)
+        # Another input, so that a convolve that remembers its answers is not blamed.
+        second = convolve(np.array(view[::-1]), kernel)
+        on_view = convolve(view, kernel)
+        if first is second or np.shares_memory(first, second):
+            seen = (
+                "convolve returned the same array from two calls: each call fills it again, "
+                "so channels stacked together all hold the last channel's values."
+            )
+        elif np.shape(on_view) != np.shape(on_copy) or not np.allclose(
+            on_view, on_copy, atol=1e-6, rtol=1e-9
+        ):
+            seen = (
+                f"convolve gives a different answer for image[:, :, {channel}] than for a "
+                f"copy of it, np.array(image[:, :, {channel}])."
+            )
+        else:
+            return ""
+    except Exception:  # any error at all: the check's own message stands alone
+        return ""
+    return "\n" + seen + explain([WRONG_ON_CHANNELS], how="seen")
 
 
 def check_float(result, call):
