@@ -98,7 +98,6 @@ def test_a_name_known_only_by_shape_does_not_claim_the_very_values():
     assert "exactly" not in message
 
 
-
 @pytest.mark.parametrize(
     "scenario, seen",
     [
@@ -147,6 +146,7 @@ def test_colour_code_mistakes_are_not_blamed_on_convolve():
     assert len(failed) >= 8, sorted(messages)
     blamed = [name for name, message in failed.items() if "convolve wrong" in message]
     assert blamed == []
+
 
 def test_a_mixed_up_window_slice_gets_a_sentence_not_numpys_error():
     """Does image[r:r + kh, c:c + kh] on a non-square kernel get the slicing sentence?"""
