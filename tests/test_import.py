@@ -4,6 +4,7 @@ odd names refused, the latest copy kept, nothing overwritten silently?"""
 import os
 import shutil
 import stat
+import tracemalloc
 import zipfile
 from datetime import datetime
 
@@ -123,6 +124,63 @@ def test_a_zip_bomb_is_unpacked_only_to_the_limit(course, tmp_path):
     text = format_report(report)
     assert "refused bomb_4109_1_convolutions.ipynb: over the 100000 byte limit" in text
     assert "refused liar_4110_2_convolutions.ipynb: unreadable in the archive" in text
+
+
+@pytest.mark.parametrize("layout", ["zip", "unpacked folder", "collect folder"])
+def test_memory_holds_one_students_files_at_a_time(course, tmp_path, layout):
+    """A download of 40 notebooks of 1 MiB each is imported whole, with at most a few
+    students' files in memory at once (tracemalloc counts every bytes object read)."""
+    students, size = 40, 1 << 20
+    notebooks = {f"{4300 + i}": os.urandom(size) for i in range(students)}  # incompressible
+    if layout == "collect folder":
+        download = tmp_path / "collected"
+        for student, data in notebooks.items():
+            (download / student / ASSIGNMENT).mkdir(parents=True)
+            (download / student / ASSIGNMENT / "convolutions.ipynb").write_bytes(data)
+    else:
+        names = {f"s{s}_{s}_1_convolutions.ipynb": data for s, data in notebooks.items()}
+        download = write_zip(tmp_path / "big.zip", [(n, d, None, None) for n, d in names.items()])
+        if layout == "unpacked folder":
+            folder = tmp_path / "unpacked"
+            with zipfile.ZipFile(download) as archive:
+                archive.extractall(folder)
+            download = folder
+    config = Config({"Intake": {"max_notebook_bytes": 2 * size}})
+    tracemalloc.start()
+    try:
+        report = import_submissions(download, course, ASSIGNMENT, config=config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sorted(report.imported) == sorted(notebooks)
+    assert all(submitted(course, s) == data for s, data in notebooks.items())
+    assert peak < 6 * size, f"{peak / size:.1f} MiB held at once"
+
+
+def test_a_file_that_changes_while_it_is_imported_is_not_placed(course, tmp_path):
+    """The files are read twice (to check them, then to place them): a notebook swapped in
+    between leaves its student out, with the reason, and the others are imported."""
+    download = tmp_path / "unpacked"
+    download.mkdir()
+    (download / "ana_4401_1_convolutions.ipynb").write_bytes(b"ana's")
+    (download / "bo_4402_2_convolutions.ipynb").write_bytes(b"bo's")
+    from convgrade.intake import collect
+
+    first_reading = collect._from_lms
+
+    def swap_after_first_reading(*args, **kwargs):
+        candidates = first_reading(*args, **kwargs)
+        (download / "ana_4401_1_convolutions.ipynb").write_bytes(b"someone else's")
+        return candidates
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collect, "_from_lms", swap_after_first_reading)
+        report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["4402"]
+    assert report.not_imported == [
+        "4401: ana_4401_1_convolutions.ipynb changed while it was imported; run the import again"
+    ]
+    assert not (course / "submitted" / "4401").exists()
 
 
 def test_an_existing_submission_is_kept_unless_forced_then_backed_up(course, tmp_path):

@@ -17,8 +17,14 @@ submitted/ or, with --force, deletes that student's folder with no backup; it al
 whole run at duplicate files without timestamps. Here each archive member is checked
 before it is read, a later copy wins over an earlier one (and both are reported), and an
 existing submission is replaced only when asked, after a backup.
+
+Memory holds one student's files at a time, whatever the size of the download: the first
+reading keeps only each file's name, digest and time, and a student's files are read again
+when they are placed (and refused if they changed in between).
 """
 
+import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -108,13 +114,30 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
         return dict(match.groupdict(), lms=lms)
 
 
+class ChangedDuringImport(Exception):
+    """A file of the download is not what it was when the download was first read."""
+
+
 @dataclass
 class Member:
-    """One file of a download: its path inside it, its bytes and its modification time."""
+    """One file of a download: its path inside it, the digest of its bytes, how to read them
+    again, and its modification time."""
 
     name: str
-    data: bytes
+    digest: str
+    read_again: object  # () -> bytes, or None if the file cannot be read as it was
     modified: datetime | None = None
+
+    def contents(self):
+        """The file's bytes, read again; ChangedDuringImport unless they are as first read."""
+        data = self.read_again()
+        if data is None or _digest(data) != self.digest:
+            raise ChangedDuringImport(self.name)
+        return data
+
+
+def _digest(data):
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass
@@ -167,18 +190,37 @@ def import_submissions(source, root, assignment, *, force=False, config=None, no
     source, root = Path(source).expanduser(), Path(root)
     limits = Intake(config=config) if config is not None else Intake()
     report = ImportReport()
-    if source.is_dir() and _submitted_layout(source, assignment):
-        candidates = _from_collect(source, assignment, limits, report)
-    else:
-        members = _read_download(source, limits, report)
-        collector = (
-            LmsFileNameCollector(config=config) if config is not None else LmsFileNameCollector()
-        )
-        candidates = _from_lms(members, collector, report)
+    with contextlib.ExitStack() as still_open:  # the download, while files are read again
+        if source.is_dir() and _submitted_layout(source, assignment):
+            candidates = _from_collect(source, assignment, limits, report)
+        else:
+            members = _read_download(source, limits, report, still_open)
+            collector = (
+                LmsFileNameCollector(config=config)
+                if config is not None
+                else LmsFileNameCollector()
+            )
+            candidates = _from_lms(members, collector, report)
+        _place_all(root, assignment, candidates, force, now, report)
+    shutil.rmtree(root / STAGING_DIR, ignore_errors=True)
+    return report
+
+
+def _place_all(root, assignment, candidates, force, now, report):
+    """Read and place each student's files in turn ({student: () -> {name: bytes}})."""
     expected = {p.name for p in (root / "source" / assignment).glob("*.ipynb")}
     stamp = (now or datetime.now()).strftime("%Y-%m-%dT%H-%M-%S")
     for student in sorted(candidates):
-        files = candidates[student]
+        try:
+            files = candidates[student]()
+        except ChangedDuringImport as changed:
+            report.not_imported.append(
+                f"{plain(student, 80)}: {plain(str(changed), 120)} changed while it was "
+                "imported; run the import again"
+            )
+            continue
+        if not files:
+            continue
         odd = sorted(n for n in files if n.endswith(".ipynb") and n not in expected)
         if odd and expected:
             report.notes.append(
@@ -186,8 +228,6 @@ def import_submissions(source, root, assignment, *, force=False, config=None, no
                 f"expected {', '.join(sorted(expected))}: grading will say so"
             )
         _place(root, assignment, student, files, force, stamp, report)
-    shutil.rmtree(root / STAGING_DIR, ignore_errors=True)
-    return report
 
 
 # ---- reading a download -------------------------------------------------------------------
@@ -196,9 +236,11 @@ def _submitted_layout(folder, assignment):
     return any((entry / assignment).is_dir() for entry in folder.iterdir() if entry.is_dir())
 
 
-def _read_download(source, limits, report):
+def _read_download(source, limits, report, still_open):
+    """The download's files as Members, each read once to check it and take its digest; a
+    zip stays open in `still_open` (an ExitStack) so that they can be read again."""
     if zipfile.is_zipfile(source):
-        return _read_zip(source, limits, report)
+        return _read_zip(source, limits, report, still_open)
     if source.is_dir():
         return _read_folder(source, limits, report)
     if not source.exists():
@@ -226,58 +268,71 @@ def _unsafe_name(name):
     return None
 
 
-def _read_zip(source, limits, report):
+# What reading a zip member can raise: damaged (a CRC or size mismatch), encrypted, or
+# compressed an unknown way.
+UNREADABLE_MEMBER = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError)
+
+
+def _read_zip(source, limits, report, still_open):
     members, total = [], 0
-    with zipfile.ZipFile(source) as archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ARCHIVE_ENTRIES:
-            raise ImportRefused(
-                f"{source} holds {len(entries)} entries, over the {MAX_ARCHIVE_ENTRIES} limit"
+    archive = still_open.enter_context(zipfile.ZipFile(source))
+    entries = archive.infolist()
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        raise ImportRefused(
+            f"{source} holds {len(entries)} entries, over the {MAX_ARCHIVE_ENTRIES} limit"
+        )
+    for info in entries:
+        shown = plain(info.filename, 120)
+        if info.is_dir():
+            continue
+        if problem := _unsafe_name(info.filename):
+            report.left_out.append(f"refused {shown}: {problem}")
+            continue
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind and kind != stat.S_IFREG:
+            what = "a symbolic link" if kind == stat.S_IFLNK else "not a regular file"
+            report.left_out.append(f"refused {shown}: {what}")
+            continue
+        if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
+            report.left_out.append(
+                f"refused {shown}: an archive inside the download; unpack it by hand"
             )
-        for info in entries:
-            shown = plain(info.filename, 120)
-            if info.is_dir():
-                continue
-            if problem := _unsafe_name(info.filename):
-                report.left_out.append(f"refused {shown}: {problem}")
-                continue
-            kind = stat.S_IFMT(info.external_attr >> 16)
-            if kind and kind != stat.S_IFREG:
-                what = "a symbolic link" if kind == stat.S_IFLNK else "not a regular file"
-                report.left_out.append(f"refused {shown}: {what}")
-                continue
-            if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
-                report.left_out.append(
-                    f"refused {shown}: an archive inside the download; unpack it by hand"
-                )
-                continue
-            limit = _member_limit(info.filename, limits)
-            # The size in the header is the archive's claim: read at most one byte past the
-            # limit, whatever it says.
-            try:
-                with archive.open(info) as stream:
-                    data = stream.read(limit + 1)
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                EOFError,
-                RuntimeError,
-                NotImplementedError,
-            ) as error:
-                # damaged (a CRC or size mismatch), encrypted, or compressed an unknown way
-                report.left_out.append(f"refused {shown}: unreadable in the archive ({error})")
-                continue
-            if len(data) > limit:
-                report.left_out.append(
-                    f"refused {shown}: over the {_size(limit)} limit for one file"
-                )
-                continue
-            total += len(data)
-            if total > MAX_ARCHIVE_BYTES:
-                raise ImportRefused(f"{source} unpacks to more than {MAX_ARCHIVE_BYTES >> 30} GiB")
-            name = info.filename.replace("\\", "/")
-            members.append(Member(name, data, datetime(*info.date_time)))
+            continue
+        limit = _member_limit(info.filename, limits)
+        try:
+            data = _zip_member_bytes(archive, info, limit)
+        except UNREADABLE_MEMBER as error:
+            report.left_out.append(f"refused {shown}: unreadable in the archive ({error})")
+            continue
+        if len(data) > limit:
+            report.left_out.append(f"refused {shown}: over the {_size(limit)} limit for one file")
+            continue
+        total += len(data)
+        if total > MAX_ARCHIVE_BYTES:
+            raise ImportRefused(f"{source} unpacks to more than {MAX_ARCHIVE_BYTES >> 30} GiB")
+        name = info.filename.replace("\\", "/")
+        read_again = _again(_zip_member_bytes, archive, info, limit, errors=UNREADABLE_MEMBER)
+        members.append(Member(name, _digest(data), read_again, datetime(*info.date_time)))
     return members
+
+
+def _zip_member_bytes(archive, info, limit):
+    """The member's bytes, at most one past `limit`: the size in its header is the archive's
+    claim, and is not trusted."""
+    with archive.open(info) as stream:
+        return stream.read(limit + 1)
+
+
+def _again(read, *args, errors):
+    """() -> read(*args), or None if that raises one of `errors`."""
+
+    def read_again():
+        try:
+            return read(*args)
+        except errors:
+            return None
+
+    return read_again
 
 
 def _read_folder(source, limits, report):
@@ -297,24 +352,35 @@ def _read_folder(source, limits, report):
                 report.left_out.append(f"refused {shown}: {what}")
                 continue
             limit = _member_limit(name, limits)
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as stream:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the lstat
-                    report.left_out.append(f"refused {shown}: not a regular file")
-                    continue
-                data = stream.read(limit + 1)
+            data = _regular_file_bytes(path, limit)
+            if data is None:  # swapped since the lstat
+                report.left_out.append(f"refused {shown}: not a regular file")
+                continue
             if len(data) > limit:
                 report.left_out.append(
                     f"refused {shown}: over the {_size(limit)} limit for one file"
                 )
                 continue
-            members.append(Member(relative, data, datetime.fromtimestamp(info.st_mtime)))
+            read_again = _again(_regular_file_bytes, path, limit, errors=OSError)
+            modified = datetime.fromtimestamp(info.st_mtime)
+            members.append(Member(relative, _digest(data), read_again, modified))
     return members
+
+
+def _regular_file_bytes(path, limit):
+    """The file's bytes, at most one past `limit`, never through a link; None if it is not
+    a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return stream.read(limit + 1)
 
 
 # ---- who submitted what ---------------------------------------------------------------------
 def _from_lms(members, collector, report):
-    """{student: {file name: bytes}}, keeping the latest copy of each file (others reported)."""
+    """{student: () -> {file name: bytes}}, keeping the latest copy of each file (others
+    reported)."""
     copies, kinds = {}, set()
     for member in _without_wrapper(members, collector):
         found = collector.collect(member.name)
@@ -354,7 +420,7 @@ def _from_lms(members, collector, report):
                 f"{plain(file_name, 80)} and nothing says which is later; import one by hand"
             )
             continue
-        candidates.setdefault(student, {})[file_name] = kept.member.data
+        candidates.setdefault(student, {})[file_name] = kept.member
         if kept.timestamp:
             newest[student] = max(kept.timestamp, newest.get(student, kept.timestamp))
     for student in in_doubt:  # half a submission would be graded as if it were whole
@@ -362,7 +428,15 @@ def _from_lms(members, collector, report):
     for student, when in newest.items():
         if student in candidates:  # nbgrader's own timestamp.txt, as ZipCollectApp writes it
             candidates[student][TIMESTAMP] = when.isoformat(" ").encode()
-    return candidates
+    return {student: _reader(files) for student, files in candidates.items()}
+
+
+def _reader(files):
+    """() -> {name: bytes} for {name: Member or bytes}: the members read again."""
+    return lambda: {
+        name: found if isinstance(found, bytes) else found.contents()
+        for name, found in files.items()
+    }
 
 
 def _without_wrapper(members, collector):
@@ -397,7 +471,7 @@ def _latest(copies, report):
     Later means: a later time in the name, else a higher LMS copy number, else a later
     modification time in the archive. Identical copies are one.
     """
-    distinct = {c.member.data: c for c in copies}.values()
+    distinct = {c.member.digest: c for c in copies}.values()
     if len(distinct) == 1:
         return copies[-1]
 
@@ -417,7 +491,8 @@ def _latest(copies, report):
 
 
 def _from_collect(source, assignment, limits, report):
-    """{student: {file name: bytes}} from a folder in submitted/ layout, through the intake."""
+    """{student: () -> {file name: bytes}} from a folder in submitted/ layout: each student's
+    folder goes through the intake when it is read."""
     candidates = {}
     for folder in sorted(source.glob(f"*/{assignment}")):
         student = folder.parent.name
@@ -426,12 +501,18 @@ def _from_collect(source, assignment, limits, report):
                 f"refused {plain(student, 80)}/: cannot be a student folder name"
             )
             continue
+        candidates[student] = _vetted_reader(source, student, assignment, limits, report)
+    return candidates
+
+
+def _vetted_reader(source, student, assignment, limits, report):
+    def read():
         vetted = vet_submission(source, student, assignment, limits=limits)
         for refusal in vetted.refused:
             report.left_out.append(f"refused {plain(student, 80)}/{assignment}/{refusal}")
-        if vetted.files:
-            candidates[student] = vetted.files
-    return candidates
+        return vetted.files
+
+    return read
 
 
 # ---- writing submitted/ ---------------------------------------------------------------------
