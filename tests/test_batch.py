@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 from support import FAST_LIMITS, REPO, catalog_class, make_course, nbgrader, read_notebook
 from tools import scenarios
 
-from convgrade.batch.scheduler import STATE_FILE, grade_class
+from convgrade.batch.scheduler import LAST_RUN_FILE, STATE_FILE, grade_class, longest_first
 
 # The catalog's honest students (no hostile ones: their rows may depend on timing), a kind
 # after another, so any slice of them mixes right, faulty and half-done work.
@@ -184,6 +184,35 @@ def test_unchanged_submissions_are_skipped_and_force_regrades(tmp_path):
     )
     assert grade_class(root, jobs=2, progress=False).graded == [students[0]]
     assert sorted(grade_class(root, jobs=2, force=True, progress=False).graded) == sorted(students)
+    # A regrade hands out first whom the last run did not grade, then the slowest: one
+    # worker grades them in that order.
+    last = {students[1]: {"total": 10.0}, students[2]: {"total": 20.0}}
+    (root / LAST_RUN_FILE).write_text(json.dumps({"timings": last}))
+    regrade = grade_class(root, jobs=1, force=True, students=students[:3], progress=False)
+    assert regrade.graded == [students[0], students[2], students[1]]
+
+
+def test_a_regrade_hands_out_the_longest_submissions_first(tmp_path):
+    """Unknown students first in their order, then by the last run's time, longest first."""
+    todo = [(name, f"key-{name}") for name in ("ana", "bo", "cy", "di", "ed")]
+    (tmp_path / LAST_RUN_FILE).parent.mkdir()
+    timings = {"ana": {"total": 3.1}, "bo": {"total": 41.0}, "di": {"total": 7.5}}
+    (tmp_path / LAST_RUN_FILE).write_text(json.dumps({"seconds": 60, "timings": timings}))
+    ordered = longest_first(todo, tmp_path)
+    assert [name for name, _ in ordered] == ["cy", "ed", "bo", "di", "ana"]
+    assert sorted(ordered) == todo  # the same items, keys with their students
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, "not json", "[]", '{"timings": []}', '{"timings": {"ana": "slow"}}', "{}"],
+)
+def test_without_a_last_run_to_go_by_the_order_is_kept(tmp_path, content):
+    todo = [(name, name) for name in ("di", "ana", "cy")]
+    if content is not None:
+        (tmp_path / LAST_RUN_FILE).parent.mkdir()
+        (tmp_path / LAST_RUN_FILE).write_text(content)
+    assert longest_first(todo, tmp_path) == todo
 
 
 @pytest.mark.e2e

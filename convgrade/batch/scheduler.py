@@ -63,6 +63,8 @@ from convgrade.sandbox.bwrap import Sandbox, SandboxUnavailable  # noqa: E402
 from convgrade.tempdirs import remove_stale  # noqa: E402
 
 STATE_FILE = Path(".convgrade") / "graded.json"
+# The last run's figures, each submission's time among them (see _save_timings).
+LAST_RUN_FILE = STATE_FILE.with_name("last-run.json")
 # A fresh process after this many submissions: its warm-up (imports and a first kernel, a
 # few seconds) is then shared by 64, and memory stays what the first few submissions needed.
 TASKS_PER_WORKER = 64
@@ -274,6 +276,7 @@ def grade_class(
             say_refused(job)
         return job, graded_key
 
+    todo = longest_first(todo, root)
     bar = tqdm(
         total=len(todo),
         unit="submission",
@@ -331,7 +334,7 @@ def _ctrl_c_deferred():
 
 def _save_timings(root, report):
     """Keep the last run's figures for `make bench` and for curious instructors."""
-    path = root / STATE_FILE.with_name("last-run.json")
+    path = root / LAST_RUN_FILE
     path.parent.mkdir(exist_ok=True)
     path.write_text(
         json.dumps(
@@ -348,6 +351,27 @@ def _save_timings(root, report):
             indent=1,
         )
     )
+
+
+def longest_first(todo, root):
+    """`todo` ([(student, key)]) reordered for a regrade: the students the last run took
+    longest on first, and before them all, those it did not grade (in their order).
+
+    Near the end of a run, cores whose worker has no submission left sit idle until the
+    slowest one is done: a hanging submission handed out last keeps one core busy for its
+    whole time limit while the others wait. Handed out first, it overlaps the rest. A first
+    run has no times, and keeps the order it was given.
+    """
+    try:
+        timings = json.loads((Path(root) / LAST_RUN_FILE).read_text())["timings"]
+        seconds = {
+            student: float(figures["total"])
+            for student, figures in timings.items()
+            if isinstance(figures, dict) and isinstance(figures.get("total"), (int, float))
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return list(todo)  # no last run, or not one this version wrote: nothing to go by
+    return sorted(todo, key=lambda item: -seconds.get(item[0], float("inf")))
 
 
 def require_sandbox(config, root):
