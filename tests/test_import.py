@@ -183,6 +183,59 @@ def test_a_file_that_changes_while_it_is_imported_is_not_placed(course, tmp_path
     assert not (course / "submitted" / "4401").exists()
 
 
+def test_a_file_gone_before_it_is_placed_says_so(course, tmp_path):
+    """Read once, then deleted: its student is left out with the reason, not "changed"."""
+    download = tmp_path / "unpacked"
+    download.mkdir()
+    (download / "ana_4401_1_convolutions.ipynb").write_bytes(b"ana's")
+    (download / "bo_4402_2_convolutions.ipynb").write_bytes(b"bo's")
+    from convgrade.intake import collect
+
+    first_reading = collect._from_lms
+
+    def delete_after_first_reading(*args, **kwargs):
+        candidates = first_reading(*args, **kwargs)
+        (download / "bo_4402_2_convolutions.ipynb").unlink()
+        return candidates
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collect, "_from_lms", delete_after_first_reading)
+        report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["4401"]
+    assert report.not_imported == [
+        "4402: bo_4402_2_convolutions.ipynb could not be read again (No such file or directory)"
+    ]
+    assert not (course / ".convgrade" / "importing").exists()
+
+
+@pytest.mark.parametrize(
+    "compression, broken",
+    [
+        (zipfile.ZIP_DEFLATED, slice(0, 2)),  # the first block's header: before any CRC check
+        (zipfile.ZIP_LZMA, slice(20, 60)),  # past the 4-byte header zipfile reads itself
+    ],
+)
+def test_a_member_with_a_broken_compressed_stream_is_refused_not_a_crash(
+    course, tmp_path, compression, broken
+):
+    """Damaged compressed data (zlib's or lzma's own errors, not zipfile's) is one refused
+    line; the other students are imported."""
+    download = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(download, "w", compression=compression) as archive:
+        archive.writestr("ana_4501_1_convolutions.ipynb", b"ana's notebook " * 200)
+        archive.writestr("bo_4502_2_convolutions.ipynb", os.urandom(3000))
+    data = bytearray(download.read_bytes())
+    with zipfile.ZipFile(download) as archive:
+        bo = archive.getinfo("bo_4502_2_convolutions.ipynb")
+    start = bo.header_offset + 30 + len(bo.filename)  # the local header, then the data
+    data[start + broken.start : start + broken.stop] = b"\xff" * (broken.stop - broken.start)
+    download.write_bytes(bytes(data))
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["4501"]
+    refused = [line for line in report.left_out if "bo_4502_2" in line]
+    assert len(refused) == 1 and "unreadable in the archive" in refused[0], report.left_out
+
+
 def test_an_existing_submission_is_kept_unless_forced_then_backed_up(course, tmp_path):
     first = write_zip(tmp_path / "a.zip", [("ana_4201_1_convolutions.ipynb", b"v1", None, None)])
     second = write_zip(tmp_path / "b.zip", [("ana_4201_2_convolutions.ipynb", b"v2", None, None)])

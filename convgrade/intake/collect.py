@@ -24,12 +24,16 @@ when they are placed (and refused if they changed in between).
 """
 
 import contextlib
+import functools
 import hashlib
+import lzma
 import os
 import re
 import shutil
 import stat
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -44,6 +48,7 @@ from nbgrader.utils import parse_utc  # noqa: E402
 from convgrade.intake.vetting import (  # noqa: E402
     TIMESTAMP,
     Intake,
+    Refused,
     name_problem,
     vet_submission,
 )
@@ -53,6 +58,17 @@ from convgrade.plain_text import plain  # noqa: E402
 # each with a few files, fits well inside; a zip bomb does not.
 MAX_ARCHIVE_ENTRIES = 50_000
 MAX_ARCHIVE_BYTES = 8 << 30
+# What reading a zip member can raise: damaged (a CRC or size mismatch, a broken deflate or
+# LZMA stream), encrypted, or compressed an unknown way.
+UNREADABLE_MEMBER = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+)
 # Archives inside a download are not unpacked: a student's own zip is not a submission here.
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar")
 # Where replaced submissions are kept (FORCE=1), inside the course folder but out of submitted/.
@@ -114,8 +130,8 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
         return dict(match.groupdict(), lms=lms)
 
 
-class ChangedDuringImport(Exception):
-    """A file of the download is not what it was when the download was first read."""
+class NotAsFirstRead(Exception):
+    """A student's files cannot be placed as they were first read; the message says why."""
 
 
 @dataclass
@@ -125,14 +141,18 @@ class Member:
 
     name: str
     digest: str
-    read_again: object  # () -> bytes, or None if the file cannot be read as it was
+    read_again: Callable[[], bytes]  # raises what reading the file can raise
     modified: datetime | None = None
 
-    def contents(self):
-        """The file's bytes, read again; ChangedDuringImport unless they are as first read."""
-        data = self.read_again()
-        if data is None or _digest(data) != self.digest:
-            raise ChangedDuringImport(self.name)
+    def read_verified(self):
+        """The file's bytes, read again; NotAsFirstRead unless they are as first read."""
+        try:
+            data = self.read_again()
+        except UNREADABLE_MEMBER as error:
+            reason = getattr(error, "strerror", None) or error
+            raise NotAsFirstRead(f"{self.name} could not be read again ({reason})") from None
+        if _digest(data) != self.digest:
+            raise NotAsFirstRead(f"{self.name} changed while it was imported; run the import again")
         return data
 
 
@@ -190,19 +210,21 @@ def import_submissions(source, root, assignment, *, force=False, config=None, no
     source, root = Path(source).expanduser(), Path(root)
     limits = Intake(config=config) if config is not None else Intake()
     report = ImportReport()
-    with contextlib.ExitStack() as still_open:  # the download, while files are read again
-        if source.is_dir() and _submitted_layout(source, assignment):
-            candidates = _from_collect(source, assignment, limits, report)
-        else:
-            members = _read_download(source, limits, report, still_open)
-            collector = (
-                LmsFileNameCollector(config=config)
-                if config is not None
-                else LmsFileNameCollector()
-            )
-            candidates = _from_lms(members, collector, report)
-        _place_all(root, assignment, candidates, force, now, report)
-    shutil.rmtree(root / STAGING_DIR, ignore_errors=True)
+    try:
+        with contextlib.ExitStack() as still_open:  # the download, while files are read again
+            if source.is_dir() and _submitted_layout(source, assignment):
+                candidates = _from_collect(source, assignment, limits, report)
+            else:
+                members = _read_download(source, limits, report, still_open)
+                collector = (
+                    LmsFileNameCollector(config=config)
+                    if config is not None
+                    else LmsFileNameCollector()
+                )
+                candidates = _from_lms(members, collector, report)
+            _place_all(root, assignment, candidates, force, now, report)
+    finally:
+        shutil.rmtree(root / STAGING_DIR, ignore_errors=True)
     return report
 
 
@@ -213,13 +235,10 @@ def _place_all(root, assignment, candidates, force, now, report):
     for student in sorted(candidates):
         try:
             files = candidates[student]()
-        except ChangedDuringImport as changed:
-            report.not_imported.append(
-                f"{plain(student, 80)}: {plain(str(changed), 120)} changed while it was "
-                "imported; run the import again"
-            )
+        except NotAsFirstRead as problem:
+            report.not_imported.append(f"{plain(student, 80)}: {plain(str(problem), 240)}")
             continue
-        if not files:
+        if not files:  # a collected folder whose every file the intake refused (reported)
             continue
         odd = sorted(n for n in files if n.endswith(".ipynb") and n not in expected)
         if odd and expected:
@@ -268,11 +287,6 @@ def _unsafe_name(name):
     return None
 
 
-# What reading a zip member can raise: damaged (a CRC or size mismatch), encrypted, or
-# compressed an unknown way.
-UNREADABLE_MEMBER = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError)
-
-
 def _read_zip(source, limits, report, still_open):
     members, total = [], 0
     archive = still_open.enter_context(zipfile.ZipFile(source))
@@ -311,7 +325,7 @@ def _read_zip(source, limits, report, still_open):
         if total > MAX_ARCHIVE_BYTES:
             raise ImportRefused(f"{source} unpacks to more than {MAX_ARCHIVE_BYTES >> 30} GiB")
         name = info.filename.replace("\\", "/")
-        read_again = _again(_zip_member_bytes, archive, info, limit, errors=UNREADABLE_MEMBER)
+        read_again = functools.partial(_zip_member_bytes, archive, info, limit)
         members.append(Member(name, _digest(data), read_again, datetime(*info.date_time)))
     return members
 
@@ -321,18 +335,6 @@ def _zip_member_bytes(archive, info, limit):
     claim, and is not trusted."""
     with archive.open(info) as stream:
         return stream.read(limit + 1)
-
-
-def _again(read, *args, errors):
-    """() -> read(*args), or None if that raises one of `errors`."""
-
-    def read_again():
-        try:
-            return read(*args)
-        except errors:
-            return None
-
-    return read_again
 
 
 def _read_folder(source, limits, report):
@@ -352,28 +354,36 @@ def _read_folder(source, limits, report):
                 report.left_out.append(f"refused {shown}: {what}")
                 continue
             limit = _member_limit(name, limits)
-            data = _regular_file_bytes(path, limit)
-            if data is None:  # swapped since the lstat
+            try:
+                data = _regular_file_bytes(path, limit)
+            except NotRegular:  # swapped since the lstat
                 report.left_out.append(f"refused {shown}: not a regular file")
+                continue
+            except OSError as error:  # a link swapped in (O_NOFOLLOW), no permission...
+                report.left_out.append(f"refused {shown}: unreadable ({error.strerror})")
                 continue
             if len(data) > limit:
                 report.left_out.append(
                     f"refused {shown}: over the {_size(limit)} limit for one file"
                 )
                 continue
-            read_again = _again(_regular_file_bytes, path, limit, errors=OSError)
+            read_again = functools.partial(_regular_file_bytes, path, limit)
             modified = datetime.fromtimestamp(info.st_mtime)
             members.append(Member(relative, _digest(data), read_again, modified))
     return members
 
 
+class NotRegular(OSError):
+    """A link, FIFO, device or socket where a regular file was."""
+
+
 def _regular_file_bytes(path, limit):
-    """The file's bytes, at most one past `limit`, never through a link; None if it is not
-    a regular file."""
+    """The file's bytes, at most one past `limit`, never through a link; NotRegular if it
+    is not a regular file."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as stream:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+            raise NotRegular(f"{path.name} is not a regular file")
         return stream.read(limit + 1)
 
 
@@ -432,9 +442,10 @@ def _from_lms(members, collector, report):
 
 
 def _reader(files):
-    """() -> {name: bytes} for {name: Member or bytes}: the members read again."""
+    """() -> {name: bytes} for {name: Member or bytes}: the members read again (and
+    verified), the bytes (timestamp.txt, made here) as they are."""
     return lambda: {
-        name: found if isinstance(found, bytes) else found.contents()
+        name: found if isinstance(found, bytes) else found.read_verified()
         for name, found in files.items()
     }
 
@@ -506,8 +517,14 @@ def _from_collect(source, assignment, limits, report):
 
 
 def _vetted_reader(source, student, assignment, limits, report):
+    """() -> the student's files, through the intake (its refusals reported); NotAsFirstRead
+    if the folder itself cannot be read now."""
+
     def read():
-        vetted = vet_submission(source, student, assignment, limits=limits)
+        try:
+            vetted = vet_submission(source, student, assignment, limits=limits)
+        except Refused as refused:
+            raise NotAsFirstRead(f"{assignment}/ could not be read ({refused})") from None
         for refusal in vetted.refused:
             report.left_out.append(f"refused {plain(student, 80)}/{assignment}/{refusal}")
         return vetted.files
