@@ -188,10 +188,13 @@ class Mistake(Enum):
     )
     CONVOLVE_WRONG_ON_CHANNELS = (
         "convolve wrong on channels",
-        "your convolve passes its own checks but goes wrong on the channels convolve_color "
-        "gives it. image[:, :, c] is a view into the colour image, not a new array: its "
-        "pixels are not next to each other in memory. Code that works strides out from the "
-        "shape, or that keeps one output array and reuses it in every call, goes wrong there.",
+        "your convolve goes wrong on the channels convolve_color gives it, even if it passes "
+        "its own checks. Either it reads image[:, :, c] as if its pixels were next to each "
+        "other in memory (they are not: it is a view into the colour image), for example "
+        "with as_strided and strides worked out from the shape instead of image.strides; or "
+        "it hands back one output array and fills it again in every call, so each call "
+        "overwrites the answer before. Cut windows with slices, and make a new output array "
+        "in every call.",
     )
     TRUNCATED_INSTEAD_OF_ROUNDED = (
         "truncated instead of rounded",

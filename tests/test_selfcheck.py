@@ -102,7 +102,7 @@ def test_a_name_known_only_by_shape_does_not_claim_the_very_values():
     "scenario, seen",
     [
         ("convolve_strides_from_shape", "a different answer for image[:, :, 0] than for a copy"),
-        ("convolve_reuses_output_buffer", "the same array from two calls"),
+        ("convolve_reuses_output_buffer", "changed an answer it had already returned"),
     ],
 )
 def test_a_convolve_wrong_only_on_channels_is_named_by_the_colour_check(scenario, seen):
@@ -116,9 +116,8 @@ def test_a_convolve_wrong_only_on_channels_is_named_by_the_colour_check(scenario
     assert named(message) == {"convolve wrong on channels"}
 
 
-def test_a_convolve_that_remembers_its_answers_is_not_blamed(selfcheck):
-    """A right convolve that hands back the same array for the same input, under colour code
-    that puts the channels in reverse order: the message must not blame convolve."""
+def _remembering_convolve():
+    """A right convolve that hands back the same array whenever it meets the same input."""
     remembered = {}
 
     def convolve(image, kernel):
@@ -127,13 +126,85 @@ def test_a_convolve_that_remembers_its_answers_is_not_blamed(selfcheck):
             remembered[key] = reference.convolve(image, kernel)
         return remembered[key]
 
-    image = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
-    kernel = np.ones((2, 2)) / 4
-    reversed_channels = np.stack([convolve(image[:, :, c], kernel) for c in (2, 1, 0)], axis=2)
+    return convolve
+
+
+def _alternating_buffers_convolve():
+    """A wrong convolve that fills two output arrays by turns."""
+    buffers, calls = {}, []
+
+    def convolve(image, kernel):
+        kh, kw = kernel.shape
+        shape = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
+        calls.append(None)
+        out = buffers.setdefault((shape, len(calls) % 2), np.zeros(shape))
+        out[...] = reference.convolve(np.array(image), kernel)
+        return out
+
+    return convolve
+
+
+def _reversed_channels(convolve, image, kernel):
+    return np.stack([convolve(image[:, :, c], kernel) for c in (2, 1, 0)], axis=2)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3),
+        np.full((5, 6, 3), 7, dtype=np.uint8),  # every channel alike, each symmetric
+        np.dstack([np.tile(np.arange(6), (5, 1))] * 3).astype(np.uint8),  # upside down alike
+    ],
+    ids=["ramp", "constant", "vertical stripes"],
+)
+def test_a_convolve_that_remembers_its_answers_is_not_blamed(selfcheck, image):
+    """A right convolve that hands back the same array for the same input, under colour code
+    that puts the channels in reverse order: the message must not blame convolve, whatever
+    the channels hold."""
+    convolve = _remembering_convolve()
+    kernel = np.array([[1.0, 2.0], [3.0, 5.0]])
+    wrong = _reversed_channels(convolve, image + np.arange(3, dtype=np.uint8), kernel)
     with pytest.raises(AssertionError) as raised:
-        selfcheck.check_channels(reversed_channels, convolve, image, kernel, "convolve_color")
+        selfcheck.check_channels(wrong, convolve, image, kernel, "convolve_color")
     assert str(raised.value).startswith("channel 0 of convolve_color: ")
     assert "convolve wrong on channels" not in str(raised.value)
+
+
+def test_a_convolve_filling_two_arrays_by_turns_is_named(selfcheck):
+    """Not one reused array but two: an earlier answer is still overwritten, and named."""
+    convolve = _alternating_buffers_convolve()
+    image = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
+    kernel = np.ones((2, 2)) / 4
+    stacked = np.stack([convolve(image[:, :, c], kernel) for c in range(3)], axis=2)
+    with pytest.raises(AssertionError) as raised:
+        selfcheck.check_channels(stacked, convolve, image, kernel, "convolve_color")
+    assert "changed an answer it had already returned" in str(raised.value)
+    assert named(str(raised.value)) == {"convolve wrong on channels"}
+
+
+def test_looking_for_the_mistake_leaves_the_students_image_as_it_was(selfcheck):
+    """A convolve that writes into its input, under wrong colour code: the extra calls made
+    to name a mistake work on a copy, so the notebook's image is unchanged."""
+
+    def convolve(image, kernel):
+        answer = reference.convolve(image, kernel)
+        image *= 0
+        return answer
+
+    image = np.linspace(0, 255, 5 * 6 * 3).reshape(5, 6, 3)
+    before = image.copy()
+    with pytest.raises(AssertionError):
+        selfcheck.check_channels(np.zeros((4, 5, 3)), convolve, image, np.ones((2, 2)), "call")
+    # check_channels's own comparison calls convolve on copies too.
+    assert np.array_equal(image, before)
+
+
+def test_a_list_from_convolve_color_gets_the_sentence_not_a_type_error(selfcheck):
+    image = np.ones((4, 4, 3))
+    with pytest.raises(AssertionError, match=r"call returned a list; return a numpy array"):
+        selfcheck.check_channels(
+            [[[0.0] * 3] * 3] * 3, reference.convolve, image, np.ones((2, 2)), "call"
+        )
 
 
 def test_colour_code_mistakes_are_not_blamed_on_convolve():

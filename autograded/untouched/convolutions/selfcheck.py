@@ -173,10 +173,7 @@ def check_array(result, expected, call, *, atol=1e-6):
     `call` names what produced `result`, e.g. "convolve(example_image, example_kernel)".
     """
     expected = np.asarray(expected)
-    if not isinstance(result, np.ndarray):
-        raise AssertionError(
-            f"{call} returned a {type(result).__name__}; return a numpy array (np.ndarray)."
-        )
+    _require_array(result, call)
     if result.shape != expected.shape:
         raise AssertionError(f"{call} returned shape {result.shape}; expected {expected.shape}.")
     wrong = ~np.isclose(result, expected, atol=atol, rtol=1e-9)
@@ -192,9 +189,10 @@ def check_channels(result, convolve, image, kernel, call):
     """Check each channel of `result`, convolve_color's answer for the colour `image`, against
     convolve on a copy of that channel.
 
-    If a channel is wrong because convolve itself goes wrong on image[:, :, c] (a view into
-    the colour image, as convolve_color passes it), the message says so.
+    If a channel is wrong because convolve itself goes wrong on the channels (on
+    image[:, :, c], a view into the colour image, or when called again), the message says so.
     """
+    _require_array(result, call)
     for channel in range(np.shape(image)[2]):
         expected = np.array(run(convolve, np.array(image[:, :, channel]), kernel))
         try:
@@ -205,23 +203,23 @@ def check_channels(result, convolve, image, kernel, call):
 
 
 def _wrong_on_channels(convolve, image, kernel, channel):
-    """What convolve shows on image[:, :, channel], with the mistake's name and hint; "" if
-    it answers right there, or fails (its own error then says more)."""
-    view = image[:, :, channel]
+    """What convolve does wrong on the channels of `image`, called as convolve_color calls
+    it, with the mistake's name and hint; "" if nothing, or if it fails (its own error then
+    says more). It works on a copy: a convolve that changes its input cannot change `image`.
+    """
+    image = np.array(image)
     try:
-        first = convolve(np.array(view), kernel)
-        on_copy = np.array(first)
-        # Another input, so that a convolve that remembers its answers is not blamed.
-        second = convolve(np.array(view[::-1]), kernel)
-        on_view = convolve(view, kernel)
-        if first is second or np.shares_memory(first, second):
+        answers, first_seen = [], []
+        for c in range(image.shape[2]):  # one channel after another, each a new array
+            answers.append(convolve(np.array(image[:, :, c]), kernel))
+            first_seen.append(np.array(answers[-1], dtype=float))
+        on_view = np.array(convolve(image[:, :, channel], kernel), dtype=float)
+        if not all(_same(answer, seen) for answer, seen in zip(answers, first_seen)):
             seen = (
-                "convolve returned the same array from two calls: each call fills it again, "
-                "so channels stacked together all hold the last channel's values."
+                "Calling convolve again changed an answer it had already returned: it hands "
+                "back one array and fills it again, so stacked channels hold later answers."
             )
-        elif np.shape(on_view) != np.shape(on_copy) or not np.allclose(
-            on_view, on_copy, atol=1e-6, rtol=1e-9
-        ):
+        elif not _same(on_view, first_seen[channel]):
             seen = (
                 f"convolve gives a different answer for image[:, :, {channel}] than for a "
                 f"copy of it, np.array(image[:, :, {channel}])."
@@ -231,6 +229,20 @@ def _wrong_on_channels(convolve, image, kernel, channel):
     except Exception:  # any error at all: the check's own message stands alone
         return ""
     return "\n" + seen + explain([WRONG_ON_CHANNELS], how="seen")
+
+
+def _same(answer, expected):
+    answer = np.asarray(answer, dtype=float)
+    return answer.shape == expected.shape and np.allclose(
+        answer, expected, atol=1e-6, rtol=1e-9, equal_nan=True
+    )
+
+
+def _require_array(result, call):
+    if not isinstance(result, np.ndarray):
+        raise AssertionError(
+            f"{call} returned a {type(result).__name__}; return a numpy array (np.ndarray)."
+        )
 
 
 def check_float(result, call):
