@@ -218,12 +218,13 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
     problems, then bring grades.csv and the class report up to date."""
     from convgrade import preflight
 
-    if not scheduler and Path("nbgrader_config.py").is_file():
+    if not scheduler and _worth_starting_workers(assignment, student):
         from convgrade.batch.startup import start_worker_imports
 
         # The local workers' imports go on while this process imports its own, from the
         # start: loading the course's configuration below imports nbgrader (about a second).
-        # A folder with no configuration is refused at once, without starting them.
+        # So the workers' fork server does not see what that configuration may set in
+        # os.environ; each worker loads the configuration itself.
         start_worker_imports()
     root = preflight.course_folder()
     preflight.known_assignment(root, assignment)
@@ -247,6 +248,17 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
     finally:
         signal.signal(signal.SIGINT, previous)
     return code
+
+
+def _worth_starting_workers(assignment, students):
+    """Whether a look at the working folder, without loading anything, finds a course with
+    submissions to grade: then the workers are started before the checks that load the
+    configuration. The look-only refusals are left to them."""
+    from convgrade import preflight
+
+    submitted = preflight.submitted_students(Path.cwd(), assignment)
+    wanted = set(students or submitted)
+    return Path(preflight.CONFIG_FILE).is_file() and bool(wanted) and wanted <= set(submitted)
 
 
 def _interrupt_once(signum, frame):

@@ -8,6 +8,9 @@ from urllib.parse import quote
 from convgrade import course_folders
 from convgrade.plain_text import plain
 
+# What makes a folder a course folder: nbgrader reads its configuration from here.
+CONFIG_FILE = "nbgrader_config.py"
+
 
 class NotFound(Exception):
     """The course folder, assignment or student asked for is not there; one line says why."""
@@ -20,7 +23,7 @@ def course_folder(root="."):
     gradebook.db (or anything else) behind there, as opening nbgrader's Gradebook would.
     """
     root = Path(root).resolve()
-    if not (root / "nbgrader_config.py").is_file():
+    if not (root / CONFIG_FILE).is_file():
         raise NotFound(
             f"{root} is not a course folder: no nbgrader_config.py here. "
             "Run convgrade in the folder holding nbgrader_config.py, source/ and submitted/."

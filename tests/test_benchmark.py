@@ -2,6 +2,7 @@
 
 import cProfile
 import doctest
+import os
 import pstats
 import re
 import subprocess
@@ -10,7 +11,7 @@ import time
 
 import pytest
 from support import REPO
-from tools import bench_class, bench_profile, bench_scale, benchmark, memory_watch
+from tools import bench_class, bench_profile, bench_scale, benchmark, cpu_watch, memory_watch
 
 
 def test_does_the_apportion_example_still_run():
@@ -192,3 +193,31 @@ def test_is_a_regrade_after_a_grader_edit_told_apart_from_a_resume_failure(tmp_p
     state.parent.mkdir()
     state.write_text('{"a": "grader1:x", "b": "grader2:y", "c": "grader2:z"}')
     assert bench_scale.recorded_since(tmp_path, before) == 2
+
+
+def test_cpu_watch_counts_each_kind_of_process_even_after_it_exits(tmp_path):
+    """A child that burns 0.4 s of CPU and exits before its parent: its CPU is counted, under
+    its kind; a run that fails says so instead of printing zeros."""
+    busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass"
+    parent = (
+        "import subprocess, sys, time\n"
+        f"subprocess.run([sys.executable, '-c', {busy!r}])\n"
+        "time.sleep(0.3)"
+    )
+    _, watch = cpu_watch.watch_run([sys.executable, "-c", parent], tmp_path, dict(os.environ))
+    kinds = watch.by_kind()
+    assert 0.3 <= kinds["other sandbox"][0] <= 1.0, kinds
+    assert set(kinds) == {"coordinator", "other sandbox"}
+    assert watch.idle_seconds is not None and watch.busy_seconds >= 0.3
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        cpu_watch.watch_run([sys.executable, "-c", "raise SystemExit(3)"], tmp_path, None)
+
+
+def test_cpu_watch_tells_kernels_from_checks():
+    kernel = "bwrap --unshare-all /venv/bin/python -m ipykernel_launcher -f /tmp/k.json"
+    checks = "/venv/bin/python -I /tmp/convgrade/inside.py"
+    assert cpu_watch.kind_of(20, 10, kernel, parent=11) == "kernel"
+    assert cpu_watch.kind_of(21, 10, checks, parent=11) == "checks"
+    forked = "python -c from multiprocessing.forkserver import main; main(3, 4, ['x'])"
+    assert cpu_watch.kind_of(12, 10, forked, parent=11) == "worker"
+    assert cpu_watch.kind_of(10, 10, "") == "coordinator"

@@ -15,7 +15,7 @@ from tools.memory_watch import descendants, parent_of, role_of
 
 try:
     import psutil
-except ImportError:  # then only idle time is measured
+except ImportError:  # watch_run says it is needed; CpuWatch alone then measures idle time
     psutil = None
 
 
@@ -81,9 +81,10 @@ class CpuWatch:
                 times = process.cpu_times()
             except psutil.Error:
                 continue
-            if key not in self._last:
-                self._last[key] = [kind_of(pid, self.pid, cmdline, parent_of(pid)), 0.0]
-            self._last[key][1] = times.user + times.system
+            # Kind again at every sample: a process caught between fork and exec still has
+            # its parent's command line, and must not stay counted as its parent's kind.
+            kind = kind_of(pid, self.pid, cmdline, parent_of(pid))
+            self._last[key] = [kind, times.user + times.system]
 
     def by_kind(self):
         """{kind: (CPU seconds, number of processes)}, most CPU first."""
@@ -94,12 +95,18 @@ class CpuWatch:
         return dict(sorted(kinds.items(), key=lambda item: -item[1][0]))
 
 
-def watch_run(command, cwd, env, interval=0.1):
-    """Run `command` to the end under a CpuWatch; returns (wall seconds, the watch)."""
+def watch_run(command, cwd, env, interval=0.1, ok=(0, 1)):
+    """Run `command` to the end under a CpuWatch; returns (wall seconds, the watch).
+    RuntimeError, with the end of its error output, if it exits with a code not in `ok`."""
+    if psutil is None:
+        raise RuntimeError("CPU by process needs psutil (pip install psutil)")
     started = time.monotonic()
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     with CpuWatch(process.pid, interval) as watch:
-        process.wait()
+        _, errors = process.communicate()
+    if process.returncode not in ok:
+        tail = errors.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"{command[-3:]} exited with {process.returncode}:\n{tail}")
     return time.monotonic() - started, watch
