@@ -157,25 +157,35 @@ def test_memory_holds_one_students_files_at_a_time(course, tmp_path, layout):
     assert peak < 6 * size, f"{peak / size:.1f} MiB held at once"
 
 
-def test_a_file_that_changes_while_it_is_imported_is_not_placed(course, tmp_path):
-    """The files are read twice (to check them, then to place them): a notebook swapped in
-    between leaves its student out, with the reason, and the others are imported."""
+def import_changed_in_between(course, tmp_path, change):
+    """Import a two-student download folder, calling change(folder) between the first
+    reading of the files and their placing."""
+    from convgrade.intake import collect
+
     download = tmp_path / "unpacked"
     download.mkdir()
     (download / "ana_4401_1_convolutions.ipynb").write_bytes(b"ana's")
     (download / "bo_4402_2_convolutions.ipynb").write_bytes(b"bo's")
-    from convgrade.intake import collect
-
     first_reading = collect._from_lms
 
-    def swap_after_first_reading(*args, **kwargs):
+    def change_after_first_reading(*args, **kwargs):
         candidates = first_reading(*args, **kwargs)
-        (download / "ana_4401_1_convolutions.ipynb").write_bytes(b"someone else's")
+        change(download)
         return candidates
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(collect, "_from_lms", swap_after_first_reading)
-        report = import_submissions(download, course, ASSIGNMENT)
+        patch.setattr(collect, "_from_lms", change_after_first_reading)
+        return import_submissions(download, course, ASSIGNMENT)
+
+
+def test_a_file_that_changes_while_it_is_imported_is_not_placed(course, tmp_path):
+    """The files are read twice (to check them, then to place them): a notebook swapped in
+    between leaves its student out, with the reason, and the others are imported."""
+    report = import_changed_in_between(
+        course,
+        tmp_path,
+        lambda folder: (folder / "ana_4401_1_convolutions.ipynb").write_bytes(b"another's"),
+    )
     assert list(report.imported) == ["4402"]
     assert report.not_imported == [
         "4401: ana_4401_1_convolutions.ipynb changed while it was imported; run the import again"
@@ -185,22 +195,9 @@ def test_a_file_that_changes_while_it_is_imported_is_not_placed(course, tmp_path
 
 def test_a_file_gone_before_it_is_placed_says_so(course, tmp_path):
     """Read once, then deleted: its student is left out with the reason, not "changed"."""
-    download = tmp_path / "unpacked"
-    download.mkdir()
-    (download / "ana_4401_1_convolutions.ipynb").write_bytes(b"ana's")
-    (download / "bo_4402_2_convolutions.ipynb").write_bytes(b"bo's")
-    from convgrade.intake import collect
-
-    first_reading = collect._from_lms
-
-    def delete_after_first_reading(*args, **kwargs):
-        candidates = first_reading(*args, **kwargs)
-        (download / "bo_4402_2_convolutions.ipynb").unlink()
-        return candidates
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(collect, "_from_lms", delete_after_first_reading)
-        report = import_submissions(download, course, ASSIGNMENT)
+    report = import_changed_in_between(
+        course, tmp_path, lambda folder: (folder / "bo_4402_2_convolutions.ipynb").unlink()
+    )
     assert list(report.imported) == ["4401"]
     assert report.not_imported == [
         "4402: bo_4402_2_convolutions.ipynb could not be read again (No such file or directory)"
