@@ -33,7 +33,13 @@ from convgrade.autograde.exporter import SubmissionExporter
 from convgrade.batch.submission_grader import Job
 from convgrade.checks import runner
 from convgrade.intake import vetting
-from convgrade.intake.vetting import Intake, Refused, read_regular, vet_submission
+from convgrade.intake.vetting import (
+    Intake,
+    Refused,
+    page_type,
+    read_regular,
+    vet_submission,
+)
 from convgrade.reports import gradebook_table
 
 POINTS = runner.group_points()
@@ -192,6 +198,58 @@ def test_are_names_with_control_characters_or_bad_bytes_refused_and_shown_safely
         "its name holds control or formatting characters",
         "its name is not valid UTF-8",
     }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "notes.html",
+        "NOTES.HTM",
+        "page.shtml",
+        "figure.svg",
+        "figure.svgz",
+        "report.xhtml",
+        "feed.xml",
+        "style.xsl",
+        "saved.mht",
+        "script.js",
+        "page.html.gz",
+        "sub/deeper/index.html",
+    ],
+)
+def test_is_a_file_a_browser_would_run_as_a_page_refused_unread(submitted, name):
+    path = folder(submitted) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("<script>document.title='owned'</script>")
+    (folder(submitted) / "hw.ipynb").write_text("{}")
+    vetted = vet(submitted)
+    assert set(vetted.files) == {"hw.ipynb"}
+    (reason,) = refused(vetted).values()
+    assert reason.startswith(f"a file of type {page_type(name)}, which a browser would run")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "notes.txt",
+        "data.csv",
+        "README.md",
+        "helper.py",
+        "values.npy",
+        "values.json",
+        "a.png",
+        "b.JPG",
+        "c.gif",
+        "report.pdf",
+        "other.ipynb",
+        "no_extension",
+        "archive.zip",
+    ],
+)
+def test_are_pictures_text_and_data_files_kept(submitted, name):
+    (folder(submitted) / name).write_bytes(b"data")
+    vetted = vet(submitted)
+    assert vetted.files == {name: b"data"} and vetted.refused == []
 
 
 @pytest.mark.parametrize("level", ["student", "assignment"])
@@ -366,6 +424,7 @@ HOSTILE = [
     "files_fifo_extra_file",
     "files_device_extra_file",
     "files_oversized_notebook",
+    "files_extra_pages",
 ]
 REFUSED_NOTEBOOKS = {"files_notebook_symlink_other_student", "files_oversized_notebook"}
 # The honest student whose notebook files_notebook_symlink_other_student links to.
@@ -422,6 +481,33 @@ def test_is_no_refused_content_in_any_output(graded):
 
 
 @pytest.mark.e2e
+def test_is_no_output_a_page_a_browser_would_run_but_the_feedback_pages(graded):
+    """Whatever the class handed in, nothing in autograded/ or feedback/ is typed as a page
+    (HTML, SVG, XML, ...) except the feedback pages the grader wrote; the extra files that
+    are not pages are still there."""
+    root = graded["root"]
+    pages = [
+        str(p.relative_to(root))
+        for p in outputs(root)
+        if p.is_file() and page_type(p.name) and not is_feedback_page(root, p)
+    ]
+    assert pages == []
+    kept = root / "autograded" / "files_extra_pages" / "convolutions"
+    assert (kept / "notes.txt").is_file() and (kept / "data" / "values.csv").is_file()
+
+
+def is_feedback_page(root, path):
+    """feedback/<student>/<assignment>/<notebook>.html, for a notebook the student handed in."""
+    parts = path.relative_to(root).parts
+    return (
+        len(parts) == 4
+        and parts[0] == "feedback"
+        and path.suffix == ".html"
+        and (root / "autograded" / parts[1] / parts[2] / f"{path.stem}.ipynb").is_file()
+    )
+
+
+@pytest.mark.e2e
 def test_are_bystanders_and_extra_file_scenarios_graded_in_full(graded):
     full = [BYSTANDER, *(n for n in HOSTILE if n not in REFUSED_NOTEBOOKS)]
     for student in full:
@@ -449,6 +535,7 @@ def test_does_a_refused_notebook_score_zero_with_the_reason_in_its_feedback(grad
         ("files_fifo_extra_file", ["images/camera.png: a named pipe", "kernel.sock: a socket"]),
         ("files_notebook_symlink_other_student", ["convolutions.ipynb was refused: a symbolic"]),
         ("files_oversized_notebook", ["convolutions.ipynb was refused: 20.0 MiB"]),
+        ("files_extra_pages", ["notes.html: a file of type text/html", "REPORT.XHTML: a file"]),
     ]
     + ([("files_device_extra_file", ["timestamp.txt: a character device"])] if IS_ROOT else []),
 )

@@ -19,6 +19,7 @@ that scores zero and says why.
 
 import errno
 import glob
+import mimetypes
 import os
 import re
 import stat
@@ -305,6 +306,9 @@ class _Walk:
             os.close(sub_fd)
 
     def file(self, fd, name, path, st):
+        if kind := page_type(name):
+            self.refuse(path, _page_reason(kind))
+            return
         limits = self.limits
         limit = limits.max_notebook_bytes if name.endswith(".ipynb") else limits.max_file_bytes
         if st.st_size > limit:
@@ -406,6 +410,54 @@ def name_problem(name):
     if _UNSAFE_NAME.search(name) or any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
         return "its name holds control or formatting characters"
     return None
+
+
+# The kinds of file a browser shows without running anything in them: pictures, text, data
+# and notebooks, as a web server types them. A student's other files are copied into
+# autograded/ (which the formgrader serves as it is, from the TA's own Jupyter site) and
+# feedback/; a web page, an SVG or XML file there runs its script as that site's page,
+# with the TA's session, once anyone follows a link to it.
+PASSIVE_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/csv",
+        "text/markdown",
+        "text/x-python",
+        "application/json",
+        "application/x-ipynb+json",
+        "application/pdf",
+        "application/octet-stream",
+        "application/zip",
+        "application/x-tar",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/bmp",
+        "image/webp",
+        "image/tiff",
+    }
+)
+
+
+def page_type(name):
+    """The type a web server would give the file `name` when a browser could run it as a
+    page (text/html, image/svg+xml, application/xml, ...); None when it is passive.
+
+    Typed by name with `mimetypes`, as Jupyter's and the formgrader's file handlers type
+    what they serve, leniently and strictly (either may serve it); a compressed file is
+    judged by what it holds. A name with no known type is served as
+    application/octet-stream: downloaded, never shown.
+    """
+    kinds = {mimetypes.guess_type(name, strict=strict)[0] for strict in (True, False)}
+    active = sorted(kinds - PASSIVE_TYPES - {None})
+    return active[0] if active else None
+
+
+def _page_reason(kind):
+    return (
+        f"a file of type {kind}, which a browser would run as a page of the site showing it; "
+        "only notebooks, pictures, text and data files are accepted"
+    )
 
 
 def write_vetted(folder, files):
