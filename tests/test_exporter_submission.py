@@ -84,6 +84,32 @@ def test_does_a_damaged_notebook_keep_every_cell_with_a_type_and_a_source():
     assert nb.metadata.kernelspec.name == "python3"
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"tags": ["a,b"]},
+        {"tags": ["twice", "twice"]},
+        {"tags": [3]},
+        {"tags": "not a list"},
+        {"collapsed": "yes"},
+        {"scrolled": 7},
+    ],
+)
+def test_does_metadata_the_schema_refuses_cost_only_that_metadata(bad):
+    """A cell whose metadata nbformat refuses (a tag with a comma, a tag twice, a flag that
+    is not true or false) keeps its answer and nbgrader's metadata; the other cells keep
+    theirs. Before, the rebuild itself raised and the student got no grade at all."""
+    raw = json.loads(nbformat.writes(graded_notebook()))
+    raw["cells"][2]["metadata"].update(bad)  # the graded cell
+    raw["cells"][1]["metadata"]["tags"] = ["kept"]
+    nb = read_submission(as_bytes(raw))
+    nbformat.validate(nb)
+    assert nb.cells[2].source == "".join(raw["cells"][2]["source"])
+    assert dict(nb.cells[2].metadata) == {"nbgrader": raw["cells"][2]["metadata"]["nbgrader"]}
+    assert nb.cells[2].metadata.nbgrader["grade_id"] == "check_answer"
+    assert nb.cells[1].metadata.tags == ["kept"]
+
+
 def test_is_a_cell_without_source_kept_empty_and_a_non_cell_dropped():
     nb = read_submission(as_bytes({"cells": [{"cell_type": "code"}, 7], "nbformat": 4}))
     assert [(c.cell_type, c.source) for c in nb.cells] == [("code", "")]

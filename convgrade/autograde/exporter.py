@@ -62,15 +62,36 @@ def _rebuild(raw):
         )
         rebuilt.metadata = nbformat.from_dict(_json_safe(metadata))
         cells.append(rebuilt)
-    notebook = new_notebook(cells=cells)
+    notebook = new_notebook()
     notebook.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
     }
+    notebook.cells = cells
+    if not _is_valid(notebook):
+        for cell in cells:
+            if not _is_valid(new_notebook() | {"cells": [cell]}):
+                _keep_only_grading_metadata(cell)
     try:
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         raise UnreadableNotebook(f"the notebook's structure is damaged ({error.message})") from None
     return notebook
+
+
+def _is_valid(notebook):
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError:
+        return False
+    return True
+
+
+def _keep_only_grading_metadata(cell):
+    """Drop a cell's metadata that nbformat's schema refuses (a tag with a comma, tags
+    twice, a flag that is not true or false): the answer in it is still graded. nbgrader's
+    own metadata is kept, for nbgrader to check and repair."""
+    grading = cell.metadata.get("nbgrader")
+    cell.metadata = nbformat.from_dict({"nbgrader": grading} if isinstance(grading, dict) else {})
 
 
 def _json_safe(value):
