@@ -861,6 +861,36 @@ def test_metadata_is_reduced_to_allow_lists():
     nbformat.validate(kept)
 
 
+@pytest.mark.parametrize("template", ["classic", "lab", "formgrade"])
+def test_a_cell_tag_adds_no_class_of_the_students_choosing(template):
+    """Pages print tags into a cell's class attribute: a tag with a space (or any other
+    separator) would add its own classes, such as Bootstrap's "hidden" on an answer cell or
+    a full-page "modal-backdrop". Such tags are dropped; one-word tags are kept once."""
+    tags = [
+        "x hidden",
+        "y\tmodal-backdrop",
+        "z\nfade",
+        "ok",
+        "ok",
+        "a,b",
+        "q'r",
+        7,
+        "raises-exception",
+    ]
+    cell = new_code_cell("def convolve(image, kernel):\n    pass")
+    cell.metadata["tags"] = tags  # set after: nbformat would refuse these tags
+    notebook = new_notebook()
+    notebook.cells = [cell]
+    kept = safe(notebook)
+    assert kept.cells[0].metadata["tags"] == ["ok", "raises-exception"]
+    nbformat.validate(kept)
+    html, _ = exporter(course_config(), template).from_notebook_node(
+        kept, resources=FORMGRADE_RESOURCES
+    )
+    classes = {word for found in re.findall(r'class="([^"]*)"', html) for word in found.split()}
+    assert not {"hidden", "modal-backdrop", "fade"} & classes
+
+
 def test_an_old_autograded_notebook_is_safe_in_the_formgrader(tmp_path):
     """A notebook graded before SafeOutputs existed (payloads still in it) is shown safely."""
     outputs = [

@@ -40,6 +40,10 @@ LANGUAGE_INFO = (
     "nbconvert_exporter",
 )
 SIMPLE_NAME = re.compile(r"[A-Za-z0-9_.+\-/ ]{0,64}")
+# Pages print each tag into the cell's class attribute (nbconvert's celltags, as
+# "celltag_<tag>"), so a tag is one class-name word: a space would add a class of the
+# student's choosing (Bootstrap's "hidden" on an answer, a full-page "modal-backdrop").
+TAG = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 CELL_FLAGS = ("deletable", "editable", "collapsed")
 CELL_METADATA = ("nbgrader", "convgrade", *CELL_FLAGS, "scrolled", "tags", "jupyter")
 ATTACHMENT_TYPES = IMAGE_TYPES
@@ -316,8 +320,10 @@ def _cell_metadata(metadata):
     if isinstance(metadata.get("scrolled"), bool) or metadata.get("scrolled") == "auto":
         kept["scrolled"] = metadata["scrolled"]
     tags = metadata.get("tags")
-    if isinstance(tags, list) and all(map(_simple_name, tags)):
-        kept["tags"] = list(tags[:50])
+    if isinstance(tags, list):
+        words = [tag for tag in tags if isinstance(tag, str) and TAG.fullmatch(tag)]
+        if words:
+            kept["tags"] = list(dict.fromkeys(words))[:50]
     jupyter = metadata.get("jupyter")
     if isinstance(jupyter, dict):
         flags = {k: v for k, v in jupyter.items() if k in ("source_hidden", "outputs_hidden")}
