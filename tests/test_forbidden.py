@@ -1,5 +1,7 @@
 """Does the static scan find library convolution routines, however they are spelled?"""
 
+import textwrap
+
 import pytest
 
 from convgrade.checks.forbidden import find_forbidden
@@ -173,3 +175,178 @@ ALLOWED_DYNAMIC = {
 @pytest.mark.parametrize("code", ALLOWED_DYNAMIC.values(), ids=ALLOWED_DYNAMIC.keys())
 def test_plain_dynamic_code_is_allowed(code):
     assert find_forbidden([{"label": "cell 3", "source": code}], ["convolve"]) == {}
+
+
+# A correct loop convolve; its local names match what scratch cells bind at module level.
+OWN_CONVOLVE = """
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    result = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for row in range(result.shape[0]):
+        for col in range(result.shape[1]):
+            result[row, col] = (image[row:row + kh, col:col + kw] * kernel).sum()
+    return result
+
+
+def convolve_color(image, kernel):
+    return np.stack([convolve(image[..., c], kernel) for c in range(3)], axis=-1)
+"""
+ENTRY_POINTS = ["convolve", "convolve_color"]
+
+
+def scan(*sources):
+    """find_forbidden over cells holding `sources`, in order."""
+    cells = [{"label": f"cell {n}", "source": s} for n, s in enumerate(sources, 1)]
+    return find_forbidden(cells, ENTRY_POINTS)
+
+
+def local_binding(form):
+    """A student convolve whose own name `conv` is bound by `form`, then called."""
+    return "def convolve(i, k):\n" + textwrap.indent(form, "    ") + "\n    return conv"
+
+
+# Ways a function binds a name of its own; each shadows a module-level `conv`.
+LOCAL_BINDINGS = {
+    "assignment": "conv = i * k",
+    "augmented": "conv = 0\nconv += i.sum()",
+    "annotated": "conv: float = i.sum()",
+    "tuple target": "conv, rest = i, k",
+    "for target": "for conv in i:\n    pass",
+    "with target": "with open('x') as conv:\n    pass",
+    "except target": "try:\n    pass\nexcept ValueError as conv:\n    raise",
+    "walrus": "if (conv := i.sum()):\n    pass",
+    "nested def": "def conv(a):\n    return a",
+    "nested class": "class conv:\n    pass",
+    "import inside": "from math import fsum as conv",
+}
+SCRATCH_CELLS = {
+    "call result": "import numpy as np\nconv = np.convolve([1, 2, 3], [0, 1, 0.5])",
+    "alias": "import numpy as np\nconv = np.convolve",
+    "from-import": "from scipy.signal import correlate2d as conv",
+    "helper": "from scipy import signal\ndef conv(a, b):\n    return signal.correlate2d(a, b)",
+}
+
+
+@pytest.mark.parametrize("scratch", SCRATCH_CELLS.values(), ids=SCRATCH_CELLS.keys())
+@pytest.mark.parametrize("form", LOCAL_BINDINGS.values(), ids=LOCAL_BINDINGS.keys())
+def test_a_local_name_is_not_the_module_level_one(form, scratch):
+    assert scan(local_binding(form), scratch) == {}
+    assert scan(scratch, local_binding(form)) == {}
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        "i, correlate",
+        "i, k=0, *correlate",
+        "i, *, correlate=None",
+        "i, **correlate",
+        "correlate, /",
+    ],
+    ids=["positional", "star args", "keyword-only", "double star", "positional-only"],
+)
+def test_a_parameter_named_like_a_forbidden_alias_is_the_argument(parameters):
+    # `correlate` is numpy's through the star import, everywhere but inside convolve.
+    code = f"from numpy import *\n\n\ndef convolve({parameters}):\n    return correlate\n"
+    assert scan(code) == {}
+
+
+def test_a_parameter_named_like_a_module_alias_is_the_argument():
+    code = "def convolve(image, signal):\n    return signal.correlate2d(image)\n"
+    assert scan("from scipy import signal", code) == {}
+
+
+def test_comprehension_and_lambda_variables_are_their_own():
+    student = (
+        "def convolve(i, k):\n"
+        "    rows = [conv * 2 for conv in i]\n"
+        "    weigh = lambda conv: conv * k\n"
+        "    return {conv: weigh(conv) for conv in rows}\n"
+    )
+    assert scan("import numpy as np\nconv = np.convolve", student) == {}
+
+
+def test_the_scratch_cells_of_the_red_team_keep_full_marks():
+    numpy_scratch = (
+        "import numpy as np\nresult = np.convolve([1, 2, 3], [0, 1, 0.5])\nprint(result)"
+    )
+    scipy_scratch = (
+        "try:\n    from scipy import signal\n"
+        "    result = signal.correlate2d(example_image, example_kernel, mode='valid')\n"
+        "except ImportError:\n    pass"
+    )
+    assert scan("import numpy as np\n" + OWN_CONVOLVE, numpy_scratch, scipy_scratch) == {}
+
+
+def test_own_def_after_a_star_import_replaces_numpys():
+    assert scan("from numpy import *\n" + OWN_CONVOLVE.replace("np.", "")) == {}
+
+
+def test_star_import_after_the_own_def_brings_numpys_back():
+    found = scan("import numpy as np\n" + OWN_CONVOLVE, "from numpy import *")
+    assert [use.name for use in found["convolve"]] == ["numpy.convolve"]
+    assert found["convolve_color"]
+
+
+def test_an_entry_point_imported_from_numpy_is_found():
+    assert scan("from numpy import convolve")["convolve"][0].describe() == (
+        "numpy.convolve (cell 1, line 1)"
+    )
+
+
+# Module-level names a function reads are still followed, whenever they are bound.
+STILL_FOUND = {
+    "alias after the def": ("def convolve(i, k):\n    return conv(i, k)", "conv = np.convolve"),
+    "alias through global": (
+        "def setup():\n    global conv\n    conv = np.convolve",
+        "def convolve(i, k):\n    setup()\n    return conv(i, k)",
+    ),
+    "global declared in the entry point": (
+        "def convolve(i, k):\n    global conv\n    conv = np.convolve\n    return conv(i, k)",
+    ),
+    "global assigned by another function": (
+        "def setup():\n    global conv\n    conv = lambda a, b: np.correlate(a, b)",
+        "def convolve(i, k):\n    return conv(i, k)",
+    ),
+    "global binding outlives a later def": (
+        "def setup():\n    global convolve\n    convolve = np.convolve",
+        "def convolve(i, k):\n    return i",
+        "def convolve_color(i, k):\n    setup()\n    return convolve(i, k)",
+    ),
+    "helper chain": (
+        "def inner(a, b):\n    return np.correlate(a, b)",
+        "def middle(a, b):\n    return inner(a, b)",
+        "def convolve(i, k):\n    return middle(i, k)",
+    ),
+    "nested function reads a module alias": (
+        "def convolve(i, k):\n    def go():\n        return np.convolve(i, k)\n    return go()",
+    ),
+    "nonlocal alias": (
+        "def convolve(i, k):\n    f = None\n    def pick():\n        nonlocal f\n"
+        "        f = np.convolve\n    pick()\n    return f(i, k)",
+    ),
+    "conditional redefinition": (
+        "def conv(a, b):\n    return a",
+        "if True:\n    conv = np.convolve",
+        "def convolve(i, k):\n    return conv(i, k)",
+    ),
+    "default argument": ("def convolve(i, k, f=np.convolve):\n    return f(i, k)",),
+    "decorator": (
+        "def wrap(f):\n    return lambda i, k: np.convolve(i, k)",
+        "@wrap\ndef convolve(i, k):\n    return i",
+    ),
+    "by globals()": (
+        "def helper(a, b):\n    return np.correlate(a, b)",
+        'def convolve(i, k):\n    return globals()["helper"](i, k)',
+    ),
+    "cell symtable rejects": (
+        "nonlocal x\nconv = np.convolve",
+        "def convolve(i, k):\n    return conv(i, k)",
+    ),
+}
+
+
+@pytest.mark.parametrize("sources", STILL_FOUND.values(), ids=STILL_FOUND.keys())
+def test_module_level_names_are_still_followed(sources):
+    found = scan("import numpy as np", *sources)
+    assert found.get("convolve_color" if "convolve_color" in sources[-1] else "convolve")
