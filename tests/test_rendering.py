@@ -553,6 +553,18 @@ def test_markdown_too_large_is_a_note():
     assert "too large to show" in safe_html.render_markdown("*a " * 200_000)
 
 
+@pytest.mark.parametrize("unit", ["<ul>", "<div>", "<i><div>", "<table><tr><td>"])
+def test_a_fragment_nested_too_deep_is_a_note_not_minutes_of_parsing(unit):
+    """nh3's parse takes time that grows with the square of the nesting depth: 28,000
+    nested divs cost 2.6 s each time a page showed them. Past MAX_HTML_TAGS start tags a
+    fragment, an output or a written answer, is a note; just under it, it is cleaned."""
+    deep = unit * (safe_html.MAX_HTML_TAGS // unit.count("<") + 1) + "x"
+    for cleaned in (safe_html.clean_fragment(deep), safe_html.render_markdown(deep)):
+        assert "too large to show" in cleaned and "HTML tags" in cleaned
+    under = unit * (safe_html.MAX_HTML_TAGS // unit.count("<") - 1) + "x"
+    assert "too large" not in safe_html.clean_fragment(under)
+
+
 def test_large_inline_pictures_do_not_count_as_markup():
     """The grader's own report embeds a comparison picture; it is kept whole."""
     picture = "A" * (1 << 20)
