@@ -140,6 +140,7 @@ def notebook_record(notebook):
         for key, value in vars(read_records(notebook).info).items()
         if key not in DURATIONS
     }
+    stopped, time_stops = False, []
     if record.get("execute") is not None:
         record["execute"] = {
             key: value
@@ -149,12 +150,11 @@ def notebook_record(notebook):
         # Only whether the run stopped; why depends on timing (see STOP_REASON).
         record["execute"]["stopped"] = stopped = record["execute"].get("stopped") is not None
         time_stops = record["execute"].pop("time_stops", None) or []
-        return RunView(
-            rest=normalise(json.dumps(record, default=str, sort_keys=True, indent=1)),
-            stopped=stopped,
-            time_stops=tuple(normalise(stop) for stop in without_backstop_stops(time_stops)),
-        )
-    return RunView(normalise(json.dumps(record, default=str, sort_keys=True, indent=1)), False, ())
+    return RunView(
+        rest=normalise(json.dumps(record, default=str, sort_keys=True, indent=1)),
+        stopped=stopped,
+        time_stops=tuple(normalise(stop) for stop in without_backstop_stops(time_stops)),
+    )
 
 
 class VisibleText(HTMLParser):

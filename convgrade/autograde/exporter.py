@@ -67,10 +67,11 @@ def _rebuild(raw):
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
     }
     notebook.cells = cells
-    if not _is_valid(notebook):
-        for cell in cells:
-            if not _is_valid(new_notebook() | {"cells": [cell]}):
-                _keep_only_grading_metadata(cell)
+    if _is_valid(notebook):
+        return notebook
+    for cell in cells:
+        if not _is_valid(new_notebook() | {"cells": [cell]}):
+            _keep_only_grading_metadata(cell)
     try:
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
