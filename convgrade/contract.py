@@ -235,6 +235,11 @@ class ForbiddenPolicy:
         Dotted module names; each and everything under it is forbidden.
     numpy_names : tuple of str
         numpy routines forbidden under any alias (np.convolve, np._core.numeric.convolve...).
+    stubbed_modules : tuple of str
+        Modules forbidden to use, but not to import: libraries the notebook needs import
+        them at their top (imageio imports ctypes). The static scan names their use; the
+        checks process is given a stand-in that imports but offers nothing
+        (convgrade/sandbox/ctypes_stub.py), instead of refusing the import.
     message : str
         What a blocked import or call says; ``{}`` is replaced by the routine's name.
 
@@ -244,12 +249,15 @@ class ForbiddenPolicy:
     (True, True)
     >>> FORBIDDEN.forbids("numpy.lib.stride_tricks.sliding_window_view")
     False
+    >>> FORBIDDEN.forbids("ctypes.pythonapi"), "ctypes" in FORBIDDEN.hidden_packages
+    (True, False)
     >>> ForbiddenPolicy.from_json(FORBIDDEN.to_json()) == FORBIDDEN
     True
     """
 
     modules: tuple = ()
     numpy_names: tuple = ()
+    stubbed_modules: tuple = ()
     message: str = (
         "{} is not allowed in this assignment: write the convolution yourself with loops."
     )
@@ -260,8 +268,9 @@ class ForbiddenPolicy:
         return tuple(sorted({m.split(".")[0] for m in self.modules}))
 
     def forbids_module(self, name):
-        """Is this module, or a package above it, forbidden?"""
-        return any(name == m or name.startswith(m + ".") for m in self.modules)
+        """Is this module, or a package above it, forbidden (to import, or to use)?"""
+        forbidden = self.modules + self.stubbed_modules
+        return any(name == m or name.startswith(m + ".") for m in forbidden)
 
     def forbids(self, qualified_name):
         """Is this dotted name (``numpy.convolve``, ``scipy.signal.x``) a forbidden routine?"""
@@ -272,7 +281,10 @@ class ForbiddenPolicy:
     def extended(self, *, modules=(), numpy_names=()):
         """A copy forbidding more."""
         return ForbiddenPolicy(
-            self.modules + tuple(modules), self.numpy_names + tuple(numpy_names), self.message
+            self.modules + tuple(modules),
+            self.numpy_names + tuple(numpy_names),
+            self.stubbed_modules,
+            self.message,
         )
 
     def to_json(self):
@@ -282,7 +294,12 @@ class ForbiddenPolicy:
     @classmethod
     def from_json(cls, text):
         data = json.loads(text)
-        return cls(tuple(data["modules"]), tuple(data["numpy_names"]), data["message"])
+        return cls(
+            tuple(data["modules"]),
+            tuple(data["numpy_names"]),
+            tuple(data.get("stubbed_modules", ())),
+            data["message"],
+        )
 
 
 FORBIDDEN = ForbiddenPolicy(
@@ -294,8 +311,12 @@ FORBIDDEN = ForbiddenPolicy(
         "torch",
         "tensorflow",
         "astropy.convolution",
+        # Calls C functions by address, numpy's own correlate among them.
+        "cffi",
     ),
     numpy_names=("convolve", "correlate", "correlate2"),
+    # The same, in the standard library; imageio and numpy import it at their top.
+    stubbed_modules=("ctypes",),
 )
 
 

@@ -410,28 +410,51 @@ def test_a_grading_kernel_cannot_make_user_namespaces_or_refused_calls():
     assert set(calls.values()) == {os.strerror(errno.ENOSYS)}, calls
 
 
-def test_a_checks_process_cannot_make_user_namespaces_or_refused_calls():
-    """The same in the process that calls the student's functions for the hidden checks."""
-    source = f"""
-import contextlib, io, json
+def test_a_checks_process_runs_under_the_filter_with_no_route_to_its_bypasses():
+    """The process that calls the student's functions for the hidden checks has the system
+    call filter too. It has no ctypes to make a raw call with, and starts no program (such
+    as unshare or bwrap), so the filter shows through a socket: AF_PACKET, which fails with
+    EPERM for want of a capability where no filter runs, fails with EAFNOSUPPORT."""
+    source = """
+import errno, os, socket, subprocess
 import numpy as np
 
 def tries(image):
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec({MAKE_USER_NAMESPACES!r}, {{}})
-        exec({_refused_calls(REFUSED_NUMBERS)!r}, {{}})
-    routes, calls = map(json.loads, printed.getvalue().splitlines())
-    refused = list(calls.values()).count({os.strerror(errno.ENOSYS)!r})
-    return np.array([list(routes.values()).count("made"), len(routes), refused])
+    out = []
+    try:
+        socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        out.append(0)
+    except OSError as error:
+        out.append(error.errno)
+    for attempt in (lambda: __import__("ctypes").CDLL(None),
+                    lambda: subprocess.run(["unshare", "--user", "true"]),
+                    lambda: open("/proc/self/mem", "rb")):
+        try:
+            attempt()
+            out.append(1)
+        except Exception:
+            out.append(0)
+    return np.array(out)
 """
-    cells = [{"index": 0, "source": source, "answer": True, "label": "namespace cell"}]
+    cells = [{"index": 0, "source": source, "answer": True, "label": "probe cell"}]
     process = StudentProcess(cells, call_timeout=60.0, budget=120.0).start()
     try:
-        made, tried, refused = process.call("tries", np.ones((3, 3))).value.array.tolist()
+        probes = process.call("tries", np.ones((3, 3))).value.array.tolist()
     finally:
         process.close()
-    assert (made, tried, refused) == (0, 4, len(REFUSED_NUMBERS))
+    assert probes == [errno.EAFNOSUPPORT, 0, 0, 0]
+    unfiltered = run_sandboxed(
+        """
+        import json, socket
+        try:
+            socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            print(json.dumps(0))
+        except OSError as error:
+            print(json.dumps(error.errno))
+        """,
+        filtered=False,
+    )
+    assert unfiltered != errno.EAFNOSUPPORT, unfiltered
 
 
 def _fake_bwrap(folder, version, refuses_disable_userns):
@@ -553,6 +576,27 @@ def scipy_by_path(image):
             error = caught
     raise error
 
+def honest(image):
+    import io, os, threading
+    from collections import namedtuple
+    import imageio.v3 as iio
+    buffer = io.BytesIO()
+    iio.imwrite(buffer, np.full((2, 2), 4, np.uint8), extension=".png")
+    picture = iio.imread(buffer.getvalue())
+    Point = namedtuple("Point", "x y", defaults=(3.0,))
+    spectrum = np.fft.fft(np.ones(4)).real
+    draws = np.random.default_rng(0).random(2)
+    done = []
+    thread = threading.Thread(target=lambda: done.append(1.0))
+    thread.start()
+    thread.join()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return np.array([picture[0, 0], spectrum[0], Point(1.0).y, float(status),
+                     done[0] if draws.size == 2 else 0.0])
+
 def every_original(gc, a, k):
     # whatever the garbage collector still knows by those names: call each
     error = None
@@ -582,10 +626,70 @@ def alias(image, which):
         11: lambda: importlib.reload(np._core.numeric).correlate(a, k),
         12: lambda: (sys.modules.pop("numpy._core.multiarray"),
                      importlib.import_module("numpy._core.multiarray").correlate(a, k, 0)),
+        **{13 + n: lambda n=n: elsewhere(n, a, k) for n in range(ELSEWHERE)},
     }
     return routes[int(which.ravel()[0])]()
+
+# Routes to numpy's routines outside this process's block: another interpreter, a second
+# copy of numpy's C core, C calls by address, sub-interpreters. Each must fail.
+CHILD = "import numpy as np, sys; print(np.convolve([1.0, 2.0], [1.0, 1.0]))"
+
+def fresh_core(name, path=None):
+    core = np._core._multiarray_umath
+    if path is not None:
+        import shutil
+        shutil.copy(core.__file__, path)
+    spec = importlib.util.spec_from_file_location(name, path or core.__file__)
+    return importlib.util.module_from_spec(spec).correlate2
+
+def guard():
+    import gc
+    return next(o for o in gc.get_objects() if getattr(o, "__name__", "") == "native_code_guard")
+
+def elsewhere(n, a, k):
+    import os, subprocess
+    if n == 0:
+        return subprocess.run([sys.executable, "-c", CHILD], check=True).returncode
+    if n == 1:
+        import _posixsubprocess
+        return _posixsubprocess.fork_exec(
+            [sys.executable, "-c", CHILD], [sys.executable.encode()], True, (), None, None,
+            -1, -1, -1, -1, -1, -1, -1, -1, True, False, -1, None, None, None, -1, None, False)
+    if n == 2:
+        os.execv(sys.executable, [sys.executable, "-c", CHILD])
+    if n == 3:
+        return os.posix_spawn(sys.executable, [sys.executable, "-c", CHILD], {})
+    if n == 4:
+        return os.system(f"{sys.executable} -c 'pass'")
+    if n == 5:
+        return fresh_core(np._core._multiarray_umath.__name__)(a, k, 0)
+    if n == 6:
+        return fresh_core("copy._multiarray_umath", "/tmp/renamed.so")(a, k, 0)
+    if n == 7:
+        import ctypes
+        return ctypes.pythonapi.PyModule_GetDef
+    if n == 8:
+        import ctypes
+        return ctypes.CFUNCTYPE(ctypes.c_int)(id(a))()
+    if n == 9:
+        import _ctypes
+        return _ctypes.dlopen(None)
+    if n == 10:
+        import _xxsubinterpreters
+        return _xxsubinterpreters.create()
+    if n == 11:
+        import _testcapi
+        return _testcapi.run_in_subinterp(CHILD)
+    if n == 12:
+        guard().__code__ = (lambda event, args: None).__code__
+    if n == 13:
+        guard().__defaults__ = (str, type, lambda *_: False, str.rpartition, ValueError, "", None)
+    if n == 14:
+        import cffi
+        return cffi.FFI().dlopen(None)
+ELSEWHERE = 15
 """
-ALIASES = 13
+ALIASES = 13 + 15
 
 
 @pytest.fixture(scope="module")
@@ -613,6 +717,28 @@ def test_numpy_routines_are_blocked_under_every_alias(hostile_worker, route):
         hostile_worker.call("alias", np.arange(5.0), np.array([route]))
     assert raised.value.misconception is Mistake.LIBRARY_ROUTINE, str(raised.value)
     assert hostile_worker.forbidden_calls, "the forbidden call was not recorded"
+
+
+def test_the_checks_process_still_runs_what_answers_use(hostile_worker):
+    """The block on routes around it leaves what honest answers and the lesson's libraries
+    use: imageio (which imports ctypes), numpy's lazily loaded C parts, namedtuples (their
+    defaults are set on a function), threads, a forked child."""
+    value = hostile_worker.call("honest", np.arange(4.0)).value.array
+    assert value.tolist() == [4.0, 4.0, 3.0, 0.0, 1.0], value
+
+
+@pytest.mark.e2e
+def test_the_kernel_keeps_ctypes():
+    """Only the checks process, where points are decided, loses ctypes: the kernel runs
+    the notebook's own libraries as they are."""
+    printed = []
+    with started_kernel() as kc:
+        reply = run_sync(kc.execute_interactive)(
+            "import ctypes; print(ctypes.sizeof(ctypes.c_int))",
+            timeout=60,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
+    assert reply["content"]["status"] == "ok" and "".join(printed).strip() == "4", printed
 
 
 def test_the_grader_package_is_not_in_the_sandbox():
@@ -864,7 +990,8 @@ CANARY = "convgrade-canary-" + uuid.uuid4().hex
 
 @pytest.mark.e2e
 def test_no_process_in_the_sandbox_carries_the_graders_environment(monkeypatch):
-    """bwrap itself is pid 1 in the sandbox: its environment is readable at /proc/1/environ."""
+    """bwrap itself is pid 1 in the sandbox: its environment is readable at /proc/1/environ
+    in a kernel. The checks process has no /proc at all."""
     monkeypatch.setenv("CONVGRADE_TEST_SECRET", CANARY)
     code = "import glob\n" + (
         "def environments(x):\n"
@@ -881,7 +1008,7 @@ def test_no_process_in_the_sandbox_carries_the_graders_environment(monkeypatch):
     cells = [{"index": 0, "source": probe, "answer": True, "label": "cell"}]
     with StudentProcess(cells, preload=()) as process:
         read_something, leaked = process.call("leaked", np.zeros(1)).value.array.tolist()
-    assert read_something == 1.0 and leaked == 0.0
+    assert read_something == 0.0 and leaked == 0.0
     km = SandboxedKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)()
     kc = km.client()

@@ -122,8 +122,8 @@ _TEMPLATES = [
     r"too many values to unpack \(expected N\)",
     r"(?:[A-Za-z_]\w{0,39}\(\) )?takes N positional arguments? but N (?:were|was) given",
     r"(?:[A-Za-z_]\w{0,39}\(\) )?missing N required positional arguments?: Q(?: and Q)?",
-    r"(?:np\.)?[a-z_.]{1,40} is not allowed in this assignment: write the convolution yourself "
-    r"with loops\.",
+    r"(?:np\.)?[a-z_.][a-z_. ]{0,59} is not allowed in this assignment: write the convolution "
+    r"yourself with loops\.",
     r"importing [a-z_.]{1,40} a second time is not allowed",
     r"the grader's [a-z_]{1,20} was used after its check ended",
     r"the grader's [a-z_]{1,20} answers only image\[:, :, c\] with the kernel as given",

@@ -50,6 +50,9 @@ ETC_ENTRIES = (
 )
 # Replaces the __init__.py of each forbidden package, for an import that says why it failed.
 BLOCKED_PACKAGE_STUB = Path(__file__).with_name("blocked_package.py")
+# Replaces the standard library's ctypes/__init__.py where ctypes is hidden (its C part,
+# _ctypes, is emptied there): an import that works, and offers nothing.
+CTYPES_STUB = Path(__file__).with_name("ctypes_stub.py")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # Inside the sandbox: a private, writable, size-capped /tmp holding the home folder.
 SANDBOX_TMP = "/tmp"
@@ -152,6 +155,8 @@ class Sandbox(LoggingConfigurable):
         info_fd=None,
         seccomp_fd=None,
         hidden_packages=FORBIDDEN.hidden_packages,
+        ctypes_shown=True,
+        proc_shown=True,
     ):
         """The bwrap command-line prefix.
 
@@ -173,11 +178,24 @@ class Sandbox(LoggingConfigurable):
             A file descriptor holding the system call filter (`syscall_filter_fd`).
         hidden_packages : tuple of str
             Installed packages to hide whole (a ForbiddenPolicy's ``hidden_packages``).
+        ctypes_shown : bool
+            False hides ctypes' C part and binds CTYPES_STUB over its package: for the
+            process that checks the student's functions, where nothing may call C code by
+            address. The kernel keeps it: the notebook's libraries may use it, and no
+            point depends on what the kernel's code returns.
+        proc_shown : bool
+            False leaves /proc out. Through /proc/self/mem a process can write its own
+            memory, and so bring back a routine that no Python name reaches any more; the
+            process that checks the student's functions has no use for /proc.
         """
         args = [shutil.which(self.bwrap_path) or self.bwrap_path]
         args += _system_binds()
         args += _python_binds(tuple(hidden_packages))
-        args += ["--proc", "/proc", "--dev", "/dev"]
+        if not ctypes_shown:
+            args += _ctypes_hiding_binds()
+        if proc_shown:
+            args += ["--proc", "/proc"]
+        args += ["--dev", "/dev"]
         args += ["--size", str(self.shm_mb << 20), "--tmpfs", "/dev/shm"]
         args += ["--size", str(self.scratch_mb << 20), "--tmpfs", SANDBOX_TMP]
         readonly = ["/dev"]
@@ -580,6 +598,22 @@ def _python_binds(hidden_packages):
                 args += ["--ro-bind", "/dev/null", str(path)]
     for folder in readonly:
         args += ["--remount-ro", folder]
+    return tuple(args)
+
+
+@functools.cache
+def _ctypes_hiding_binds():
+    """Binds that empty ctypes' C part (_ctypes, and its test module) and put CTYPES_STUB
+    in place of the ctypes package's __init__.py."""
+    args = []
+    folders = {sysconfig.get_config_var("DESTSHARED"), sysconfig.get_paths()["platstdlib"]}
+    folders |= {str(Path(f) / "lib-dynload") for f in list(folders) if f}
+    for folder in sorted(f for f in folders if f and Path(f).is_dir()):
+        for entry in sorted(Path(folder).glob("_ctypes*")):
+            args += ["--ro-bind", "/dev/null", str(entry)]
+    package = Path(sysconfig.get_paths()["stdlib"]) / "ctypes" / "__init__.py"
+    if package.exists():
+        args += ["--ro-bind", str(CTYPES_STUB), str(package)]
     return tuple(args)
 
 

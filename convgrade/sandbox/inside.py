@@ -38,6 +38,21 @@ NPY_PLAIN_HEADER = re.compile(
 # Where the grader puts the policy (ForbiddenPolicy.to_json()); without it the worker refuses
 # to start, so a policy that failed to arrive never means "nothing is forbidden".
 POLICY_VARIABLE = "CONVGRADE_POLICY"
+# Modules that run Python outside this interpreter's blocks, or reach into it from C: new
+# interpreters in this process, and CPython's test modules (prefixes of the top name).
+BARRED_MODULE_PREFIXES = (
+    "_xxsubinterpreters",
+    "_xxinterpchannels",
+    "_interpreters",
+    "_interpchannels",
+    "_interpqueues",
+    "_test",
+    "_xxtestfuzz",
+    "xxlimited",
+    "xxsubtype",
+)
+# Audit events that start another program (the rest are refused by the system call filter).
+NEW_PROGRAM_EVENTS = ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.system")
 # Statements worth running from cells that are not the student's answers: the names
 # they define may be used by the answers; everything else is plots and demos. From the
 # instructor's locked cells, only imports and definitions (their data is for the lesson).
@@ -217,6 +232,99 @@ def block_forbidden_routines(policy):
                 namespace[key] = found[1]
     loaded = [n for n in sys.modules if n == "numpy" or n.startswith("numpy.")]
     sys.meta_path.insert(0, BlockedImport(policy, loaded))
+
+
+def refuse_new_programs(message):
+    """Replace the one route to a new program that raises no audit event.
+
+    subprocess, multiprocessing and the like start programs through
+    _posixsubprocess.fork_exec, which CPython does not audit (os.exec*, os.posix_spawn,
+    os.system and subprocess.Popen are, and `guard_native_code` refuses those). A new
+    interpreter would hold numpy's routines without this process's block. Loaded here, so
+    that the guard refuses a second copy of the module too.
+    """
+    import _posixsubprocess
+
+    def fork_exec(*args, **kwargs):
+        raise ForbiddenRoutineError(message.format("starting another program"))
+
+    _posixsubprocess.fork_exec = fork_exec
+
+
+GUARD_SOURCE = """
+def native_code_guard(event, args, _str=str, _type=type, _startswith=str.startswith,
+                      _rpartition=str.rpartition, _refused=REFUSED, _message=MESSAGE,
+                      _self=None):
+    if event == "object.__setattr__" and args[0] is _self:
+        raise _refused(_message.format("changing the native code guard"))
+    if _startswith(event, "ctypes."):
+        raise _refused(_message.format("ctypes"))
+    if _startswith(event, NEW_PROGRAM_EVENTS):
+        raise _refused(_message.format("starting another program"))
+    if event != "import":
+        return
+    name = args[0]
+    if _type(name) is not _str:
+        raise _refused(_message.format("importing a module by a name that is not text"))
+    if _startswith(name, "_ctypes"):
+        raise _refused(_message.format("ctypes"))
+    if _startswith(name, BARRED_MODULE_PREFIXES):
+        raise _refused(_message.format("a new interpreter or a test module of python"))
+    path = args[1]
+    if path is None:
+        return
+    if _rpartition(name, ".")[2] in LOADED_EXTENSIONS:
+        raise _refused(_message.format("a second copy of a loaded extension module"))
+    if (_type(path) is not _str or not _startswith(path, LIBRARY_FOLDERS)
+            or "/../" in path or "/./" in path or "//" in path):
+        raise _refused(_message.format("native code from outside the library folders"))
+"""
+
+
+def guard_native_code(message):
+    """Refuse, for the rest of this process, what reaches numpy's routines around the block.
+
+    A Python audit hook, which cannot be removed once added. It refuses:
+    - a second instance of an extension module already loaded: numpy's C core made again
+      from its file (importlib's module_from_spec, under any name) holds fresh routines;
+    - extension modules from anywhere but the library folders (a renamed copy in /tmp);
+    - new interpreters in this process (_xxsubinterpreters) and CPython's test modules;
+    - new programs (subprocess, os.exec*, os.posix_spawn, os.system): a fresh interpreter
+      has numpy without the block (`refuse_new_programs` takes the unaudited route);
+    - ctypes, which calls C functions by address. The sandbox of this process hides ctypes
+      already (bwrap.CTYPES_STUB); this covers the unsafe mode and `import _ctypes`.
+    All it needs are constants of its own code and default arguments; a change to the
+    guard itself (its code, its defaults) is refused, and deleting its defaults makes
+    every audited action fail, so it cannot be talked out of its answer.
+    """
+    import importlib.machinery
+    import sysconfig
+
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    loaded = sorted(
+        {
+            name.rpartition(".")[2]
+            for name, module in list(sys.modules.items())
+            if str(getattr(module, "__file__", None) or "").endswith(suffixes)
+        }
+    )
+    paths = sysconfig.get_paths()
+    folders = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")} | {"/usr"}
+    constants = {
+        "NEW_PROGRAM_EVENTS": NEW_PROGRAM_EVENTS,
+        "BARRED_MODULE_PREFIXES": BARRED_MODULE_PREFIXES,
+        "LOADED_EXTENSIONS": tuple(loaded),
+        "LIBRARY_FOLDERS": tuple(sorted(os.path.join(f, "") for f in folders)),
+        "MESSAGE": message,
+    }
+    source = GUARD_SOURCE
+    for name, value in constants.items():
+        source = source.replace(name, repr(value))
+    namespace = {"REFUSED": ForbiddenRoutineError}
+    exec(compile(source, "<native code guard>", "exec"), namespace)
+    guard = namespace["native_code_guard"]
+    guard.__defaults__ = (*guard.__defaults__[:-1], guard)  # _self: refuse changes to it
+    sys.addaudithook(guard)
 
 
 STUDENT_FILES = set()
@@ -633,6 +741,8 @@ def main():
     for module in os.environ.get("CONVGRADE_PRELOAD", "").split():
         __import__(module)
     block_forbidden_routines(policy)
+    refuse_new_programs(policy["message"])
+    guard_native_code(policy["message"])
     sys.meta_path.insert(0, LazyImport())
     serve(requests, replies)
 

@@ -664,6 +664,8 @@ class _WorkerProcess:
                     env=env,
                     seccomp_fd=filter_fd,
                     hidden_packages=policy.hidden_packages,
+                    ctypes_shown=False,
+                    proc_shown=False,
                 )
                 + command
             )

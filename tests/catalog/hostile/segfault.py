@@ -13,8 +13,8 @@
 # expect: loses=check_convolve_input_unchanged
 # expect: loses=check_convolve_photos
 # %% convolve
-import ctypes
+import faulthandler
 
 
 def convolve(image, kernel):
-    ctypes.string_at(0)
+    faulthandler._sigsegv()  # a real segmentation fault, as a bad C extension would make
