@@ -235,6 +235,9 @@ class ForbiddenPolicy:
         Dotted module names; each and everything under it is forbidden.
     numpy_names : tuple of str
         numpy routines forbidden under any alias (np.convolve, np._core.numeric.convolve...).
+    kept_packages : tuple of str
+        Packages the lesson itself needs, which the sandbox never hides whole even where
+        one of their modules is forbidden (Pillow, for imageio; PIL.ImageFilter is not).
     stubbed_modules : tuple of str
         Modules forbidden to use, but not to import: libraries the notebook needs import
         them at their top (imageio imports ctypes). The static scan names their use; the
@@ -251,6 +254,8 @@ class ForbiddenPolicy:
     False
     >>> FORBIDDEN.forbids("ctypes.pythonapi"), "ctypes" in FORBIDDEN.hidden_packages
     (True, False)
+    >>> FORBIDDEN.forbids("PIL.ImageFilter.Kernel"), "PIL" in FORBIDDEN.hidden_packages
+    (True, False)
     >>> ForbiddenPolicy.from_json(FORBIDDEN.to_json()) == FORBIDDEN
     True
     """
@@ -258,14 +263,17 @@ class ForbiddenPolicy:
     modules: tuple = ()
     numpy_names: tuple = ()
     stubbed_modules: tuple = ()
+    kept_packages: tuple = ()
     message: str = (
         "{} is not allowed in this assignment: write the convolution yourself with loops."
     )
 
     @property
     def hidden_packages(self):
-        """Installed packages the sandbox hides whole: each forbidden module's top package."""
-        return tuple(sorted({m.split(".")[0] for m in self.modules}))
+        """Installed packages the sandbox hides whole: each forbidden module's top package,
+        but those the lesson needs."""
+        tops = {m.split(".")[0] for m in self.modules}
+        return tuple(sorted(tops - set(self.kept_packages)))
 
     def forbids_module(self, name):
         """Is this module, or a package above it, forbidden (to import, or to use)?"""
@@ -284,6 +292,7 @@ class ForbiddenPolicy:
             self.modules + tuple(modules),
             self.numpy_names + tuple(numpy_names),
             self.stubbed_modules,
+            self.kept_packages,
             self.message,
         )
 
@@ -298,6 +307,7 @@ class ForbiddenPolicy:
             tuple(data["modules"]),
             tuple(data["numpy_names"]),
             tuple(data.get("stubbed_modules", ())),
+            tuple(data.get("kept_packages", ())),
             data["message"],
         )
 
@@ -313,10 +323,13 @@ FORBIDDEN = ForbiddenPolicy(
         "astropy.convolution",
         # Calls C functions by address, numpy's own correlate among them.
         "cffi",
+        # Pillow's filters (Kernel, BoxBlur, GaussianBlur...) are 2-D convolutions in C.
+        "PIL.ImageFilter",
     ),
     numpy_names=("convolve", "correlate", "correlate2"),
     # The same, in the standard library; imageio and numpy import it at their top.
     stubbed_modules=("ctypes",),
+    kept_packages=("PIL",),
 )
 
 

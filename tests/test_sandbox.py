@@ -580,6 +580,10 @@ def honest(image):
     import io, os, threading
     from collections import namedtuple
     import imageio.v3 as iio
+    import matplotlib.pyplot as plt
+    figure = plt.figure()
+    plt.imshow(np.ones((2, 2)))  # a student's look at the result, inside a graded function
+    plt.close(figure)
     buffer = io.BytesIO()
     iio.imwrite(buffer, np.full((2, 2), 4, np.uint8), extension=".png")
     picture = iio.imread(buffer.getvalue())
@@ -687,9 +691,24 @@ def elsewhere(n, a, k):
     if n == 14:
         import cffi
         return cffi.FFI().dlopen(None)
-ELSEWHERE = 15
+    if n in (15, 16):  # names CPython rewrites to the same PyInit_ function (red team)
+        name = "copy._multiarray-umath" if n == 15 else "_multiarray_umath\\0x"
+        return fresh_core(name)(a, k, 0)
+    if n == 17:  # a fresh _posixsubprocess has the original fork_exec
+        import _posixsubprocess
+        spec = importlib.util.spec_from_file_location("x.-posixsubprocess",
+                                                      _posixsubprocess.__file__)
+        return importlib.util.module_from_spec(spec).fork_exec
+    if n == 18:  # crafted bytecode reads and writes memory
+        import types
+        return types.FunctionType(elsewhere.__code__.replace(co_consts=()), {})()
+    if n == 19:  # Pillow's filters are convolutions in C; the import blocker removed first
+        clear_blockers()
+        from PIL import Image, ImageFilter
+        return Image.new("L", (4, 4)).filter(ImageFilter.Kernel((3, 3), [1] * 9))
+ELSEWHERE = 20
 """
-ALIASES = 13 + 15
+ALIASES = 13 + 20
 
 
 @pytest.fixture(scope="module")
@@ -721,8 +740,9 @@ def test_numpy_routines_are_blocked_under_every_alias(hostile_worker, route):
 
 def test_the_checks_process_still_runs_what_answers_use(hostile_worker):
     """The block on routes around it leaves what honest answers and the lesson's libraries
-    use: imageio (which imports ctypes), numpy's lazily loaded C parts, namedtuples (their
-    defaults are set on a function), threads, a forked child."""
+    use: imageio (which imports ctypes), matplotlib (which tries fc-list, refused, and
+    copes), numpy's lazily loaded C parts, namedtuples (their defaults are set on a
+    function), threads, a forked child."""
     value = hostile_worker.call("honest", np.arange(4.0)).value.array
     assert value.tolist() == [4.0, 4.0, 3.0, 0.0, 1.0], value
 

@@ -47,7 +47,8 @@ def _exception_names():
         if isinstance(value, type) and issubclass(value, BaseException)
     }
     # Raised by the grader's worker, numpy and the lesson's helpers, never chosen by data.
-    names |= {"ForbiddenRoutineError", "ForbiddenImportError", "ProtocolError"}
+    names |= {"ForbiddenRoutineError", "ForbiddenImportError", "ForbiddenProgramError"}
+    names |= {"ProtocolError"}
     names |= {"AxisError", "ComplexWarning", "DTypePromotionError", "LinAlgError"}
     names |= {"TooHardError", "RankWarning", "VisibleDeprecationWarning", "UFuncTypeError"}
     names |= {

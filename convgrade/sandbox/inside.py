@@ -133,7 +133,7 @@ class LazyImport(importlib.abc.MetaPathFinder):
     """Load LAZY_MODULES with importlib's LazyLoader: executed when first touched."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] not in LAZY_MODULES:
+        if fullname.split(".")[0] not in LAZY_MODULES or _imported_by_a_lazy_module():
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -146,12 +146,31 @@ class LazyImport(importlib.abc.MetaPathFinder):
         return None
 
 
+def _imported_by_a_lazy_module():
+    """Is the module importing now one of LAZY_MODULES' own (matplotlib importing its
+    parts)? Those load at once: matplotlib's modules fill in each other's docstrings as
+    they load, and a part left lazy breaks the part that needs it."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if not name.startswith(("importlib", "_frozen_importlib")):
+            return name.split(".")[0] in LAZY_MODULES
+        frame = frame.f_back
+    return False
+
+
 class ForbiddenRoutineError(RuntimeError):
     """A forbidden numpy routine was called."""
 
 
 class ForbiddenImportError(ImportError):
     """A forbidden library was imported."""
+
+
+class ForbiddenProgramError(PermissionError):
+    """Student code tried to start another program. A PermissionError, as the system would
+    raise, so that libraries which try a program and cope without it (matplotlib runs
+    fc-list) go on as they would on a machine that refuses it."""
 
 
 class BlockedImport(importlib.abc.MetaPathFinder):
@@ -246,42 +265,58 @@ def refuse_new_programs(message):
     import _posixsubprocess
 
     def fork_exec(*args, **kwargs):
-        raise ForbiddenRoutineError(message.format("starting another program"))
+        raise ForbiddenProgramError(message.format("starting another program"))
 
     _posixsubprocess.fork_exec = fork_exec
 
 
 GUARD_SOURCE = """
 def native_code_guard(event, args, _str=str, _type=type, _startswith=str.startswith,
-                      _rpartition=str.rpartition, _refused=REFUSED, _message=MESSAGE,
-                      _self=None):
+                      _rpartition=str.rpartition, _isidentifier=str.isidentifier,
+                      _isascii=str.isascii, _stat=STAT, _refused=REFUSED,
+                      _refused_import=REFUSED_IMPORT, _refused_program=REFUSED_PROGRAM,
+                      _message=MESSAGE, _self=None):
     if event == "object.__setattr__" and args[0] is _self:
         raise _refused(_message.format("changing the native code guard"))
+    if event == "code.__new__":
+        raise _refused(_message.format("a code object made from parts"))
     if _startswith(event, "ctypes."):
         raise _refused(_message.format("ctypes"))
     if _startswith(event, NEW_PROGRAM_EVENTS):
-        raise _refused(_message.format("starting another program"))
+        raise _refused_program(_message.format("starting another program"))
     if event != "import":
         return
     name = args[0]
     if _type(name) is not _str:
-        raise _refused(_message.format("importing a module by a name that is not text"))
+        raise _refused_import(_message.format("importing a module by a name that is not text"))
     if _startswith(name, "_ctypes"):
-        raise _refused(_message.format("ctypes"))
+        raise _refused_import(_message.format("ctypes"))
     if _startswith(name, BARRED_MODULE_PREFIXES):
-        raise _refused(_message.format("a new interpreter or a test module of python"))
+        raise _refused_import(_message.format("a new interpreter or a test module of python"))
+    if name in FORBIDDEN_MODULES or _startswith(name, FORBIDDEN_PACKAGES):
+        raise _refused_import(_message.format("a forbidden library"))
     path = args[1]
     if path is None:
         return
-    if _rpartition(name, ".")[2] in LOADED_EXTENSIONS:
-        raise _refused(_message.format("a second copy of a loaded extension module"))
+    # An extension module being made from a file. CPython finds its PyInit_ function from
+    # the last part of the name, rewriting some characters, so the file decides, not the
+    # name: a file already loaded gives fresh copies of everything it made the first time.
+    last = _rpartition(name, ".")[2]
+    if not (_isidentifier(last) and _isascii(last)) or last in LOADED_EXTENSIONS:
+        raise _refused_import(_message.format("a second copy of a loaded extension module"))
     if (_type(path) is not _str or not _startswith(path, LIBRARY_FOLDERS)
-            or "/../" in path or "/./" in path or "//" in path):
-        raise _refused(_message.format("native code from outside the library folders"))
+            or "/../" in path or "/./" in path or "//" in path or "\\0" in path):
+        raise _refused_import(_message.format("native code from outside the library folders"))
+    try:
+        found = _stat(path)
+    except BaseException:
+        return  # no such file: the import fails on its own
+    if (found.st_dev, found.st_ino) in LOADED_FILES:
+        raise _refused_import(_message.format("a second copy of a loaded extension module"))
 """
 
 
-def guard_native_code(message):
+def guard_native_code(policy):
     """Refuse, for the rest of this process, what reaches numpy's routines around the block.
 
     A Python audit hook, which cannot be removed once added. It refuses:
@@ -301,26 +336,37 @@ def guard_native_code(message):
     import sysconfig
 
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    loaded = sorted(
-        {
-            name.rpartition(".")[2]
-            for name, module in list(sys.modules.items())
-            if str(getattr(module, "__file__", None) or "").endswith(suffixes)
-        }
-    )
+    files = {
+        name: str(getattr(module, "__file__", None) or "")
+        for name, module in list(sys.modules.items())
+    }
+    files = {name: path for name, path in files.items() if path.endswith(suffixes)}
+    loaded = sorted({name.rpartition(".")[2] for name in files})
+    identities = set()
+    for path in files.values():
+        found = os.stat(path)
+        identities.add((found.st_dev, found.st_ino))
     paths = sysconfig.get_paths()
     folders = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")} | {"/usr"}
     constants = {
         "NEW_PROGRAM_EVENTS": NEW_PROGRAM_EVENTS,
         "BARRED_MODULE_PREFIXES": BARRED_MODULE_PREFIXES,
         "LOADED_EXTENSIONS": tuple(loaded),
+        "LOADED_FILES": frozenset(identities),
         "LIBRARY_FOLDERS": tuple(sorted(os.path.join(f, "") for f in folders)),
-        "MESSAGE": message,
+        "FORBIDDEN_MODULES": tuple(policy["modules"]),
+        "FORBIDDEN_PACKAGES": tuple(f"{module}." for module in policy["modules"]),
+        "MESSAGE": policy["message"],
     }
     source = GUARD_SOURCE
     for name, value in constants.items():
         source = source.replace(name, repr(value))
-    namespace = {"REFUSED": ForbiddenRoutineError}
+    namespace = {
+        "REFUSED": ForbiddenRoutineError,
+        "REFUSED_IMPORT": ForbiddenImportError,
+        "REFUSED_PROGRAM": ForbiddenProgramError,
+        "STAT": os.stat,
+    }
     exec(compile(source, "<native code guard>", "exec"), namespace)
     guard = namespace["native_code_guard"]
     guard.__defaults__ = (*guard.__defaults__[:-1], guard)  # _self: refuse changes to it
@@ -467,14 +513,15 @@ def _grader_code(name, body, free_count):
     # The body's global names must not be these, or they would be local to _outer.
     free = [f"_free_{i}_{name}" for i in range(free_count)]
     source = "def _outer():\n" + "".join(f"    {variable} = None\n" for variable in free)
-    source += f"    def _stub_{name}(*args, **kwargs):\n        {body}\n"
+    source += f"    def {name}(*args, **kwargs):\n        {body}\n"
     if free:  # never run (it follows the body's raise or return); it makes them free
         source += f"        lambda: ({', '.join(free)},)\n"
-    source += f"    return _stub_{name}\n"
+    source += f"    return {name}\n"
     namespace = {}
+    # Compiled, never rebuilt with code.replace: the native code guard refuses new code
+    # objects made from parts (the "code.__new__" audit event).
     exec(compile(source, "<grader>", "exec"), namespace)
-    code = namespace["_outer"]().__code__
-    return code.replace(co_name=name, co_qualname=name)
+    return namespace["_outer"]().__code__
 
 
 def _replaceable(function, name, namespace):
@@ -742,7 +789,7 @@ def main():
         __import__(module)
     block_forbidden_routines(policy)
     refuse_new_programs(policy["message"])
-    guard_native_code(policy["message"])
+    guard_native_code(policy)
     sys.meta_path.insert(0, LazyImport())
     serve(requests, replies)
 

@@ -43,7 +43,7 @@ MAX_STARTS = 1 + 5 * (CRASHES_BEFORE_BAR + 1)
 # The largest honest reply (a colour photo's float64 result and the inputs) is under 8 MiB.
 MAX_REPLY_BYTES = 1 << 25
 # Raised in the worker when student code reaches a forbidden routine at run time.
-FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError")
+FORBIDDEN_ERRORS = ("ForbiddenRoutineError", "ForbiddenImportError", "ForbiddenProgramError")
 # Time limits count the worker's CPU time, so a busy machine never fails slow but correct
 # code. Wall-clock time is only the backstop, this many times the limit: it stops code that
 # waits without computing (sleep, a blocked read) and code that hides its work elsewhere.
