@@ -706,9 +706,19 @@ def elsewhere(n, a, k):
         clear_blockers()
         from PIL import Image, ImageFilter
         return Image.new("L", (4, 4)).filter(ImageFilter.Kernel((3, 3), [1] * 9))
-ELSEWHERE = 20
+    if n == 20:  # a .pyc holds any bytecode it likes; marshal is how importlib reads it
+        import marshal
+        return marshal.loads(marshal.dumps(elsewhere.__code__))
+    if n == 21:
+        import py_compile
+        with open("/tmp/crafted.py", "w") as source:
+            source.write("x = 1\\n")
+        compiled = py_compile.compile("/tmp/crafted.py", cfile="/tmp/crafted.pyc")
+        loader = importlib.machinery.SourcelessFileLoader("crafted", compiled)
+        return loader.load_module()
+ELSEWHERE = 22
 """
-ALIASES = 13 + 20
+ALIASES = 13 + 22
 
 
 @pytest.fixture(scope="module")

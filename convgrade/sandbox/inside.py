@@ -278,7 +278,7 @@ def native_code_guard(event, args, _str=str, _type=type, _startswith=str.startsw
                       _message=MESSAGE, _self=None):
     if event == "object.__setattr__" and args[0] is _self:
         raise _refused(_message.format("changing the native code guard"))
-    if event == "code.__new__":
+    if event == "code.__new__" or event == "marshal.loads" or event == "marshal.load":
         raise _refused(_message.format("a code object made from parts"))
     if _startswith(event, "ctypes."):
         raise _refused(_message.format("ctypes"))
@@ -320,12 +320,19 @@ def guard_native_code(policy):
     """Refuse, for the rest of this process, what reaches numpy's routines around the block.
 
     A Python audit hook, which cannot be removed once added. It refuses:
-    - a second instance of an extension module already loaded: numpy's C core made again
-      from its file (importlib's module_from_spec, under any name) holds fresh routines;
+    - a second instance of an extension module already loaded, recognised by its file
+      (CPython rewrites the name when it looks for PyInit_): numpy's C core made again
+      from its file (importlib's module_from_spec) holds fresh routines;
     - extension modules from anywhere but the library folders (a renamed copy in /tmp);
+    - the policy's forbidden modules, by any import (the meta-path blocker can be removed);
     - new interpreters in this process (_xxsubinterpreters) and CPython's test modules;
     - new programs (subprocess, os.exec*, os.posix_spawn, os.system): a fresh interpreter
       has numpy without the block (`refuse_new_programs` takes the unaudited route);
+    - code objects made from parts (code.replace, types.CodeType, marshal): crafted
+      bytecode reads and writes memory. So that importlib needs no marshal, every module
+      imported from now on is compiled from its source, never read from a .pyc: numpy and
+      the standard library modules in use are loaded already, and matplotlib, used inside
+      a graded function, takes about a second more to import;
     - ctypes, which calls C functions by address. The sandbox of this process hides ctypes
       already (bwrap.CTYPES_STUB); this covers the unsafe mode and `import _ctypes`.
     All it needs are constants of its own code and default arguments; a change to the
@@ -368,6 +375,8 @@ def guard_native_code(policy):
         "STAT": os.stat,
     }
     exec(compile(source, "<native code guard>", "exec"), namespace)
+    sys.implementation.cache_tag = None  # importlib: no .pyc files, so no marshal
+    sys.dont_write_bytecode = True
     guard = namespace["native_code_guard"]
     guard.__defaults__ = (*guard.__defaults__[:-1], guard)  # _self: refuse changes to it
     sys.addaudithook(guard)
