@@ -522,10 +522,11 @@ def _grader_code(name, body, free_count):
     # The body's global names must not be these, or they would be local to _outer.
     free = [f"_free_{i}_{name}" for i in range(free_count)]
     source = "def _outer():\n" + "".join(f"    {variable} = None\n" for variable in free)
-    source += f"    def {name}(*args, **kwargs):\n        {body}\n"
+    # Not named `name`: the body may call `name`, which must stay a global.
+    source += f"    def _stub_{name}(*args, **kwargs):\n        {body}\n"
     if free:  # never run (it follows the body's raise or return); it makes them free
         source += f"        lambda: ({', '.join(free)},)\n"
-    source += f"    return {name}\n"
+    source += f"    return _stub_{name}\n"
     namespace = {}
     # Compiled, never rebuilt with code.replace: the native code guard refuses new code
     # objects made from parts (the "code.__new__" audit event).
