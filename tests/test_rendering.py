@@ -983,6 +983,351 @@ def test_feedback_writer_refuses_an_unsafe_exporter(tmp_path):
         write_feedback(tmp_path, "convolutions", ["x"])
 
 
+# ------------------------------------------- bidirectional controls (Trojan Source)
+
+# Unicode's Bidi_Control property, all of it: what a page must show, never apply.
+BIDI_CONTROLS = [chr(c) for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F))]
+BIDI_CONTROLS += [chr(c) for c in range(0x2066, 0x206A)]
+
+
+def with_controls(place):
+    """`place`, then every bidirectional control between commas, in brackets."""
+    return f"{place}(" + ",".join(BIDI_CONTROLS) + ")"
+
+
+def shown_controls(place):
+    """What a TA reads for `with_controls(place)`: each control as its code point."""
+    return f"{place}(" + ",".join(f"<U+{ord(c):04X}>" for c in BIDI_CONTROLS) + ")"
+
+
+def page_text(html):
+    """The text a browser shows for a page's body (tags dropped, entities read)."""
+    import html as html_module
+
+    body = html[html.find("<body") :]
+    return html_module.unescape(re.sub(r"<[^>]*>", "", body))
+
+
+def raw_controls(html):
+    return sorted({f"U+{ord(c):04X}" for c in html if c in BIDI_CONTROLS})
+
+
+def test_the_bidi_class_is_the_whole_bidi_control_property():
+    """Every explicit embedding, override and isolate Unicode knows, and the three marks."""
+    import sys
+    import unicodedata
+
+    explicit = {"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"}
+    found = {
+        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.bidirectional(chr(c)) in explicit
+    }
+    assert found | {"\u061c", "\u200e", "\u200f"} == set(BIDI_CONTROLS)
+    assert all(safe_html.BIDI_CONTROL.fullmatch(c) for c in BIDI_CONTROLS)
+    assert not safe_html.BIDI_CONTROL.search("abc \u05d0\u05d1 \u0627 \u200b \u00e9 <>&\"'")
+
+
+def trojan_notebook():
+    """Every place student text reaches a page as text, each holding every control."""
+    long_code = (
+        "# " + "x" * safe_html.MAX_CELL_HIGHLIGHT_CHARS + f"\ns = '{with_controls('plain')}'"
+    )
+    outputs = [
+        new_output("stream", name="stdout", text=with_controls("stdout") + "\n"),
+        new_output("stream", name="stderr", text=with_controls("stderr") + "\n"),
+        new_output(
+            "error",
+            ename=with_controls("ename"),
+            evalue=with_controls("evalue"),
+            traceback=[with_controls("traceback"), "\x1b[31m" + with_controls("ansi") + "\x1b[0m"],
+        ),
+        new_output(
+            "execute_result", data={"text/plain": with_controls("result")}, execution_count=1
+        ),
+        new_output(
+            "display_data",
+            data={"text/html": f'<b title="{with_controls("attr")}">{with_controls("html")}</b>'},
+        ),
+        new_output("display_data", data={"text/markdown": f"*{with_controls('mdout')}*"}),
+    ]
+    answer = new_markdown_cell(
+        with_controls("answer"),
+        metadata={
+            "nbgrader": {
+                "grade_id": "written",
+                "solution": True,
+                "grade": True,
+                "points": 2,
+                "comment": with_controls("comment"),
+            }
+        },
+    )
+    return new_notebook(
+        cells=[
+            new_code_cell(f"access = '{with_controls('code')}'  # {with_controls('comm')}"),
+            new_code_cell(long_code),
+            new_code_cell("run()", outputs=outputs),
+            new_markdown_cell(
+                f"Some *text* {with_controls('markdown')} and `{with_controls('tick')}`"
+            ),
+            answer,
+            new_raw_cell(with_controls("raw"), metadata={"raw_mimetype": "text/html"}),
+            new_raw_cell(f"<i>{with_controls('rawhtml')}</i>"),
+        ]
+    )
+
+
+# Where each shows on a page (an error's name and message show in its traceback only).
+PLACES = "code comm plain stdout stderr traceback ansi result html mdout markdown tick raw rawhtml"
+
+
+def feedback_page(notebook, tmp_path):
+    """A feedback page from the course's exporter, configured as generate_feedback does."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    app = GenerateFeedback(coursedir=CourseDirectory(root=str(tmp_path)), config=course_config())
+    for cell in notebook.cells:
+        grader = cell.metadata.get("nbgrader", {})
+        if grader.get("grade") or grader.get("task"):
+            grader["score"] = grader.get("points", 0)  # what nbgrader's GetGrades adds
+    found = {"total": "", "tasks": [], "fix_first": "", "mistakes": [], "awaiting": []}
+    grades = {"notebook": "convolutions", "assignment": "convolutions", "student": "x"}
+    resources = {
+        "nbgrader": grades | {"score": 0.0, "max_score": 2.0, "late_penalty": 0},
+        "convgrade": found,
+    }
+    exporter = safe_html.SafeFeedbackExporter(parent=app, config=app.config)
+    return exporter.from_notebook_node(notebook, resources)
+
+
+@pytest.mark.parametrize("template", ["formgrade", "classic", "lab", "feedback"])
+def test_bidi_controls_are_shown_as_code_points_in_every_place(template, tmp_path, monkeypatch):
+    """Trojan Source: a right-to-left override or an isolate makes code read differently
+    from how it runs. On every page (the formgrader's, nbconvert's templates, feedback) no
+    control reaches the HTML; each is shown as <U+XXXX> where it was: coloured and plain
+    code, printed text, errors, results, HTML and Markdown outputs, Markdown cells, a
+    written answer and its comment (feedback), and raw cells."""
+    fresh = safe_html.Remembered(safe_html._render_markdown_alone)
+    monkeypatch.setattr(safe_html, "_remembered_markdown", fresh)
+
+    def page(notebook):
+        if template == "feedback":
+            return feedback_page(notebook, tmp_path)[0]
+        return exporter(course_config(), template).from_notebook_node(
+            notebook, resources=FORMGRADE_RESOURCES
+        )[0]
+
+    html = page(trojan_notebook())
+    assert raw_controls(html) == []
+    text = page_text(html)
+    places = PLACES.split() + ["answer"] + (["comment"] if template == "feedback" else [])
+    assert [place for place in places if shown_controls(place) not in text] == []
+    # In code and Markdown each run is marked: a class and a title that say what it is.
+    spans = re.findall(r'<span class="convgrade-bidi"[^>]*>', html)
+    titled = [span for span in spans if 'title="An invisible Unicode control' in span]
+    assert len(titled) >= 4 * len(BIDI_CONTROLS)
+    # Inside an attribute the control is its code point too, and adds no markup.
+    assert f'title="{with_controls("attr")}"' not in html
+    # Nothing active that the same notebook without the controls does not have.
+    without = nbformat.reads(safe_html.BIDI_CONTROL.sub("", nbformat.writes(trojan_notebook())), 4)
+    assert active(html) - active(page(without)) == set()
+
+
+def test_bidi_controls_past_the_markdown_budget_are_shown(monkeypatch):
+    monkeypatch.setattr(safe_html, "MAX_PAGE_MARKDOWN_CHARS", 10)
+    cells = [new_markdown_cell(with_controls(f"cell{i}")) for i in range(3)]
+    html, _ = exporter(course_config(), "formgrade").from_notebook_node(
+        new_notebook(cells=cells), resources=FORMGRADE_RESOURCES
+    )
+    assert html.count("Shown as plain text") == 3
+    assert raw_controls(html) == []
+    assert all(shown_controls(f"cell{i}") in page_text(html) for i in range(3))
+
+
+BIDI_INJECTIONS = [
+    '<a title="&quot;&gt;\u202e<img src=x onerror=alert(1)>">x</a>',
+    "<a href='#\u202e\" onmouseover=alert(1) x=\"'>x</a>",
+    '<img alt="\u2066" src="x" title=\'\u202e"><script>alert(1)</script>\'>',
+    "<p>\u202e</p><!-- \u202e --><style>\u202e</style><textarea>\u202e</textarea>",
+    "<table><td>\u202e<tr>\u2067</table>\u2069",
+]
+
+
+@pytest.mark.parametrize("payload", BIDI_INJECTIONS)
+def test_bidi_markers_add_no_markup_of_the_students_choosing(payload):
+    """The marker is written after nh3: in text, a fixed span; in an attribute, escaped."""
+    for cleaned in (
+        safe_html.clean_fragment(payload),
+        safe_html.clean_page_body(payload),
+        safe_html.render_markdown(payload, formulas=True),
+        safe_html.clean_page_body(safe_html.clean_fragment(payload)),
+    ):
+        assert raw_controls(cleaned) == []
+        assert active(cleaned, classes=False) == set()
+        spans = re.findall(r"<span\b[^>]*>", cleaned)
+        assert all(span.startswith('<span class="convgrade-bidi" title=') for span in spans)
+
+
+def test_a_fragment_of_controls_adds_a_bounded_number_of_spans():
+    cleaned = safe_html.clean_fragment("a\u202e" * 10_000)
+    assert raw_controls(cleaned) == []
+    assert cleaned.count("<span") == safe_html.MAX_BIDI_SPANS
+    assert cleaned.count("&lt;U+202E&gt;") == 10_000
+
+
+def test_a_notebook_keeps_its_text_outputs_as_printed():
+    """Autograding (not a page) keeps printed text as it was: only pages show markers."""
+    outputs = [new_output("stream", name="stdout", text=with_controls("out"))]
+    notebook = new_notebook(cells=[new_code_cell("x", outputs=outputs)])
+    kept = SafeOutputs().preprocess(copy.deepcopy(notebook), {"output_extension": ".ipynb"})[0]
+    assert kept.cells[0].outputs[0].text == with_controls("out")
+    shown = SafeOutputs().preprocess(copy.deepcopy(notebook), {"output_extension": ".html"})[0]
+    assert shown.cells[0].outputs[0].text == shown_controls("out")
+
+
+# ----------------------------------------------------------- a page's budget of HTML tags
+
+NESTED = "<div>" * 3000 + "deep {i}" + "</div>" * 3000  # under MAX_HTML_TAGS, a fifth of it
+
+
+def crowded_notebook(fragments):
+    """`fragments` of 3,000 nested tags each, in every kind of place a fragment can be."""
+    cells = []
+    for i in range(fragments):
+        kind = i % 4
+        fragment = NESTED.format(i=i)
+        if kind == 0:
+            output = new_output("display_data", data={"text/html": fragment})
+            cells.append(new_code_cell(f"show({i})", outputs=[output]))
+        elif kind == 1:
+            output = new_output("display_data", data={"text/markdown": fragment})
+            cells.append(new_code_cell(f"show({i})", outputs=[output]))
+        elif kind == 2:
+            cells.append(new_raw_cell(fragment, metadata={"raw_mimetype": "text/html"}))
+        else:
+            cells.append(new_markdown_cell(fragment))
+    return new_notebook(cells=cells)
+
+
+@pytest.fixture
+def parsed_tags(monkeypatch):
+    """The start tags nh3 parses, in all (markdown remembered from other tests forgotten)."""
+    counted = []
+    real = safe_html.nh3.clean
+
+    def clean(text, **options):
+        counted.append(len(safe_html.START_TAG.findall(text)))
+        return real(text, **options)
+
+    monkeypatch.setattr(safe_html.nh3, "clean", clean)
+    fresh = safe_html.Remembered(safe_html._render_markdown_alone)
+    monkeypatch.setattr(safe_html, "_remembered_markdown", fresh)
+    return counted
+
+
+@pytest.mark.parametrize("template", ["formgrade", "classic"])
+def test_a_page_parses_a_bounded_number_of_html_tags(template, parsed_tags):
+    """Each fragment is under MAX_HTML_TAGS, but one page held hundreds of them (8 MiB of
+    outputs: 57 s in the formgrader, 27 s as feedback, at every view). The page's
+    fragments (HTML and Markdown outputs, raw cells, Markdown cells) share one budget of
+    start tags: past it each is a short note, and nh3 does not parse it."""
+    within = safe_html.MAX_PAGE_HTML_TAGS // 3000
+    html, resources = exporter(course_config(), template).from_notebook_node(
+        crowded_notebook(3 * within), resources=FORMGRADE_RESOURCES
+    )
+    shown = html.count("deep ")
+    assert shown == within
+    notes = html.count("left out of this page: the notebook's HTML is over what one page shows")
+    plain = html.count("Shown as plain text: this notebook's HTML is over")
+    assert notes + plain == 2 * within and plain > 0 and notes > 0
+    assert "Raw cell left out" in html and "HTML output left out" in html
+    assert "Markdown left out" in html  # a text/markdown output
+    assert sum(parsed_tags) <= safe_html.MAX_PAGE_HTML_TAGS
+    assert resources[safe_html.PAGE_TAGS_KEY] == within * 3000
+
+
+def test_a_fragment_that_fits_after_one_that_does_not_is_shown(parsed_tags):
+    """What the page cannot hold is not parsed, so it is not counted either."""
+    within = safe_html.MAX_PAGE_HTML_TAGS // 3000
+    outputs = [
+        new_output("display_data", data={"text/html": NESTED.format(i=i)}) for i in range(within)
+    ]
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("show()", outputs=outputs),
+            new_markdown_cell(NESTED.format(i="late")),
+            new_markdown_cell("a *small* answer"),
+        ]
+    )
+    html, _ = exporter(course_config(), "formgrade").from_notebook_node(
+        notebook, resources=FORMGRADE_RESOURCES
+    )
+    assert html.count("deep ") == within and "deep late" not in html
+    assert "a <em>small</em> answer" in html
+    assert sum(parsed_tags) == within * 3000 + 2  # the small answer's <p> and <em>
+
+
+@pytest.mark.parametrize("tags, shown", [(1999, True), (2001, False)])
+def test_raw_cells_count_for_the_second_cleaning_pages_give_them(tags, shown):
+    """nbconvert's templates clean raw cells again with bleach, some 20 times nh3's time
+    (0.7 s for 3,999 nested divs): a page holds 2,000 tags of raw cells."""
+    from convgrade.feedback.safeoutputs import RAW_CELL_TAG_WEIGHT
+
+    assert RAW_CELL_TAG_WEIGHT * 2000 == safe_html.MAX_PAGE_HTML_TAGS
+    raw = new_raw_cell("<div>" * tags + "deep", metadata={"raw_mimetype": "text/html"})
+    html, _ = exporter(course_config(), "formgrade").from_notebook_node(
+        new_notebook(cells=[raw]), resources=FORMGRADE_RESOURCES
+    )
+    assert ("deep" in html) is shown
+    assert ("Raw cell left out of this page" in html) is not shown
+
+
+def test_a_feedback_page_holds_a_bounded_number_of_html_tags(tmp_path, parsed_tags):
+    """The feedback page: the same budget, and its whole-body pass parses what is shown."""
+    within = safe_html.MAX_PAGE_HTML_TAGS // 3000
+    html, _ = feedback_page(crowded_notebook(3 * within), tmp_path)
+    assert html.count("deep ") == within
+    # Each fragment once on its own, then the page's body once with every fragment in it.
+    assert sum(parsed_tags) <= 2 * (safe_html.MAX_PAGE_HTML_TAGS + safe_html.MAX_HTML_TAGS)
+
+
+def test_what_a_page_shows_does_not_depend_on_remembered_markdown(monkeypatch):
+    """A Markdown cell remembered from an earlier page is not parsed again, but it is
+    charged the same tags: the second render of a page is the same page."""
+    fresh = safe_html.Remembered(safe_html._render_markdown_alone)
+    monkeypatch.setattr(safe_html, "_remembered_markdown", fresh)
+    cells = [new_markdown_cell(NESTED.format(i=i)) for i in range(20)]
+    pages = [
+        exporter(course_config(), "formgrade").from_notebook_node(
+            new_notebook(cells=copy.deepcopy(cells)), resources=FORMGRADE_RESOURCES
+        )[0]
+        for _ in range(2)
+    ]
+    assert pages[0] == pages[1]
+    assert pages[0].count("deep ") == safe_html.MAX_PAGE_HTML_TAGS // 3000
+
+
+@pytest.mark.parametrize(
+    "path",
+    [SOURCE / "convolutions.ipynb", REPO / "autograded/complete/convolutions/convolutions.ipynb"],
+    ids=["lesson", "graded"],
+)
+def test_the_lesson_is_far_within_a_pages_tag_budget(path, tmp_path, monkeypatch):
+    """The lesson's page, as released and as graded (the grader's report in it), holds a
+    few hundred tags: the same page as with no budget at all."""
+    pages = []
+    for budget in (safe_html.MAX_PAGE_HTML_TAGS, 10**9):
+        monkeypatch.setattr(safe_html, "MAX_PAGE_HTML_TAGS", budget)
+        html, resources = exporter(course_config(), "formgrade").from_notebook_node(
+            read_notebook(path), resources=FORMGRADE_RESOURCES
+        )
+        feedback, _ = feedback_page(read_notebook(path), tmp_path)
+        pages.append((html, feedback))
+        assert 0 < resources[safe_html.PAGE_TAGS_KEY] < safe_html.MAX_PAGE_HTML_TAGS / 20
+    assert pages[0] == pages[1]
+    assert "[convgrade]" not in pages[0][0] + pages[0][1]
+
+
 # ------------------------------------------------------------------------------ end to end
 
 E2E_SCENARIOS = [
@@ -1074,3 +1419,30 @@ def test_docstring_examples(module):
 
     failed, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failed == 0
+
+
+def test_a_students_outputs_cannot_push_the_course_cells_off_the_page(parsed_tags):
+    """The lesson's text and the grader's reports (locked cells) have a budget of their
+    own: a student's outputs that fill the page's leave them shown."""
+    within = safe_html.MAX_PAGE_HTML_TAGS // 3000
+    locked = {"nbgrader": {"locked": True, "solution": False, "grade": True, "points": 2}}
+    flood = [
+        new_output("display_data", data={"text/html": NESTED.format(i=i)})
+        for i in range(within + 2)
+    ]
+    report = new_output("display_data", data={"text/html": "<p>grader report <b>2/2</b></p>"})
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("show()", outputs=flood),
+            new_markdown_cell("the *lesson* text", metadata={"nbgrader": {"locked": True}}),
+            new_code_cell("check()", outputs=[report], metadata=locked),
+            new_markdown_cell("a student's *answer*"),
+        ]
+    )
+    html, resources = exporter(course_config(), "formgrade").from_notebook_node(
+        notebook, resources=FORMGRADE_RESOURCES
+    )
+    assert html.count("deep ") == within
+    assert "the <em>lesson</em> text" in html and "grader report <b>2/2</b>" in html
+    assert resources[safe_html.PAGE_TAGS_KEY] == within * 3000 + 2  # the answer's <p> <em>
+    assert resources[safe_html.COURSE_TAGS_KEY] == 4  # <p> <em>, <p> <b>

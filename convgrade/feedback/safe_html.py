@@ -7,7 +7,13 @@ blockquote stays a blockquote) and nothing the student wrote can run script: onl
 and attributes below survive, URLs only as http, https, relative links and inline
 ``data:image/(png|jpeg|gif);base64`` pictures, and every fragment is bounded in size
 before the sanitiser sees it: in characters, and in tags, since nh3's parser takes time
-that grows with the square of how deeply elements nest (65,000 nested lists: 16 s).
+that grows with the square of how deeply elements nest (65,000 nested lists: 16 s). A
+page's fragments are bounded in tags all together too (MAX_PAGE_HTML_TAGS).
+
+Unicode's bidirectional controls ("Trojan Source": code that reads one way and runs
+another) are shown on every page as their code points, ``<U+202E>``, never applied:
+`show_bidi` after each nh3 pass and on coloured code, `visible_bidi_text` on text outputs
+(convgrade/feedback/safeoutputs.py).
 
 - `clean_fragment` cleans what a student wrote or printed; ids are prefixed and classes
   limited, so the content cannot stand in for the formgrader's own score boxes.
@@ -24,6 +30,7 @@ that grows with the square of how deeply elements nest (65,000 nested lists: 16 
 """
 
 import collections
+import functools
 import html
 import json
 import re
@@ -50,6 +57,36 @@ MAX_TEXT_CHARS = 256 * 1024
 # A long table of 500 rows is under a fifth of it.
 MAX_HTML_TAGS = 4000
 START_TAG = re.compile(r"<[A-Za-z]")
+# Start tags one page's fragments may hold in all (HTML and Markdown outputs, raw cells,
+# Markdown cells, written answers, comments): ten fragments at the cap, about 0.3 s of nh3.
+# Without it a notebook of 419 outputs of 3,999 nested divs (8 MiB) took 57 s to show in
+# the formgrader and 27 s as a feedback page. The lesson's pages hold 150 to 250. A
+# fragment the page can no longer hold is a short note (Markdown: the start of its text)
+# and is not parsed; a smaller one after it may still fit.
+MAX_PAGE_HTML_TAGS = 40_000
+PAGE_TAGS_KEY = "convgrade_html_tags"
+# The course's own cells (locked: the lesson's text, the grader's reports in test cells)
+# have a budget of their own, so that a student's outputs cannot push them off the page.
+# A student who marks a cell locked only reaches this second budget: twice the cost at most.
+COURSE_TAGS_KEY = "convgrade_course_html_tags"
+
+# Unicode's bidirectional controls, the whole Bidi_Control property: embeddings and
+# overrides (U+202A-U+202E), isolates (U+2066-U+2069) and the three marks (U+200E, U+200F,
+# U+061C). They change the order in which text is displayed, not the order in which code
+# runs (Trojan Source, CVE-2021-42574), so pages show each one as its code point.
+BIDI_CONTROL = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_TITLE = (
+    "An invisible Unicode control character that reorders how text is displayed, "
+    "not how code runs: shown here by its code point, not applied."
+)
+BIDI_SPAN = (
+    f'<span class="convgrade-bidi" title="{BIDI_TITLE}" '
+    'style="color: #b00; background-color: #fee; font-weight: bold">{}</span>'
+)
+# Marked with a span (class, title, colour) per run of controls, up to this many runs a
+# fragment; past it a control is only its escaped code point, so a fragment of controls
+# adds no more tags than that to the page.
+MAX_BIDI_SPANS = 100
 
 ID_PREFIX = "user-content-"
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "action", "background"})
@@ -168,7 +205,7 @@ class TooLarge(ValueError):
 
 def check_size(text, limit=MAX_HTML_CHARS):
     """Raise TooLarge if `text` holds more than `limit` characters of markup, or more than
-    MAX_HTML_TAGS start tags.
+    MAX_HTML_TAGS start tags; return how many start tags it holds.
 
     Inline base64 pictures are not counted as markup (feedback pictures are large), but no
     fragment may exceed MAX_IMAGE_CHARS in all.
@@ -181,11 +218,99 @@ def check_size(text, limit=MAX_HTML_CHARS):
             raise TooLarge(f"{len(text) // 1024} KiB")
     if (tags := sum(1 for _ in START_TAG.finditer(text))) > MAX_HTML_TAGS:
         raise TooLarge(f"{tags} HTML tags; at most {MAX_HTML_TAGS}")
+    return tags
 
 
 def too_large_note(what, size):
     """The HTML shown instead of a fragment that is too large to clean and show."""
     return f"<p><b>[convgrade] {what} too large to show ({size}): left out of this page.</b></p>"
+
+
+def page_full_note(what):
+    """The HTML shown instead of a fragment once its page holds MAX_PAGE_HTML_TAGS tags."""
+    return (
+        f"<p><b>[convgrade] {what} left out of this page: the notebook's HTML is over what "
+        f"one page shows ({MAX_PAGE_HTML_TAGS:,} HTML tags in all).</b></p>"
+    )
+
+
+def charge_page_tags(resources, tags, key=PAGE_TAGS_KEY):
+    """Whether the page of `resources` (nbconvert's, one per page render) can still hold
+    `tags` start tags; if so they are counted against it. A fragment it cannot hold is not
+    parsed, so it is not counted: a smaller one after it may still be shown. No resources,
+    no budget. `key`: whose budget (`tags_key`)."""
+    if not hasattr(resources, "get"):
+        return True
+    spent = resources.get(key, 0) + tags
+    if spent > MAX_PAGE_HTML_TAGS:
+        return False
+    resources[key] = spent
+    return True
+
+
+def tags_key(cell):
+    """The page budget a cell's fragments are charged to: the course's for its locked
+    cells, the student's for the rest."""
+    metadata = cell.get("metadata", {}) if hasattr(cell, "get") else {}
+    nbgrader = metadata.get("nbgrader", {}) if hasattr(metadata, "get") else {}
+    locked = hasattr(nbgrader, "get") and nbgrader.get("locked") is True
+    return COURSE_TAGS_KEY if locked and not nbgrader.get("solution") else PAGE_TAGS_KEY
+
+
+def _bidi_marker(char):
+    return f"<U+{ord(char):04X}>"
+
+
+def visible_bidi_text(text):
+    """Plain `text` (a page escapes it) with each bidirectional control as ``<U+XXXX>``.
+
+    Examples
+    --------
+    >>> visible_bidi_text("if access != 'user\\u202e \\u2066':")
+    "if access != 'user<U+202E> <U+2066>':"
+    """
+    if not BIDI_CONTROL.search(text):
+        return text
+    return BIDI_CONTROL.sub(lambda match: _bidi_marker(match[0]), text)
+
+
+# A tag as nh3 and Pygments write it: every attribute value in double quotes (a `"` inside
+# as &quot;), so a `>` inside one cannot end it. Outside tags, `<` is always &lt;.
+_TAG_OR_BIDI = re.compile(f'(?P<tag><[^<>"]*(?:"[^"]*"[^<>"]*)*>)|(?P<run>{BIDI_CONTROL.pattern}+)')
+
+
+def show_bidi(html_text):
+    """HTML (nh3's output, Pygments', or escaped text) with every bidirectional control
+    shown as its escaped code point: in text, each run in a marked span; inside a tag (an
+    attribute value) as ``&lt;U+202E&gt;``, which cannot end the value or start markup.
+
+    Examples
+    --------
+    >>> shown = show_bidi('<a title="x\\u202e">a\\u202eb</a>')
+    >>> shown.startswith('<a title="x&lt;U+202E&gt;">a<span class="convgrade-bidi"')
+    True
+    >>> "\\u202e" in shown, shown.count("&lt;U+202E&gt;")
+    (False, 2)
+    """
+    if not BIDI_CONTROL.search(html_text):
+        return html_text
+    spans = 0
+
+    def escaped(text):
+        return html.escape(visible_bidi_text(text), quote=True)
+
+    def replace(match):
+        nonlocal spans
+        if match["tag"] is not None:
+            return BIDI_CONTROL.sub(lambda found: escaped(found[0]), match["tag"])
+        spans += 1
+        return (
+            BIDI_SPAN.format(escaped(match["run"]))
+            if spans <= MAX_BIDI_SPANS
+            else escaped(match["run"])
+        )
+
+    return _TAG_OR_BIDI.sub(replace, html_text)
 
 
 def _url_ok(tag, value):
@@ -283,7 +408,8 @@ def _page_filter(tag, attribute, value):
 
 
 def _clean(text, attribute_filter, tags=TAGS):
-    return nh3.clean(
+    """nh3 with the course's policy; bidirectional controls in what it keeps are shown."""
+    cleaned = nh3.clean(
         text,
         tags=tags,
         clean_content_tags={"script", "style"},
@@ -294,9 +420,10 @@ def _clean(text, attribute_filter, tags=TAGS):
         strip_comments=True,
         link_rel="noopener noreferrer nofollow",
     )
+    return show_bidi(cleaned)
 
 
-def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
+def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output", charge=None):
     """Sanitise HTML a student wrote or printed, for any page.
 
     Parameters
@@ -306,6 +433,9 @@ def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
         Characters of markup accepted; a larger fragment is replaced by a short note.
     what : str
         How the note names the fragment.
+    charge : callable, optional
+        Charges the fragment's start tags to its page (before nh3 parses them) and says
+        whether the page can hold them (see `charge_page_tags`); if not, a short note.
 
     Returns
     -------
@@ -322,9 +452,11 @@ def clean_fragment(html, limit=MAX_HTML_CHARS, what="HTML output"):
     """
     html = "" if html is None else str(html)
     try:
-        check_size(html, limit)
+        tags = check_size(html, limit)
     except TooLarge as error:
         return too_large_note(what, error)
+    if charge is not None and not charge(tags):
+        return page_full_note(what)
     # No MathML: a student's own <math> goes like any unknown tag (formulas come back
     # through render_markdown, from latex2mathml only).
     return _clean(html, _fragment_filter, TAGS)
@@ -360,11 +492,12 @@ def clean_page_body(html):
     return re.sub(f"{nonce}(\\d{{8}})", put_back, cleaned)
 
 
-def render_markdown(source, attachments=None, path="", *, formulas=False):
+def render_markdown(source, attachments=None, path="", *, formulas=False, charge=None):
     """Markdown to HTML as nbconvert renders it, then cleaned.
 
     With `formulas`, ``$...$``, ``$$...$$`` and LaTeX environments become MathML (within
     the bounds of convgrade/feedback/formulas.py); without, they stay text, as in outputs.
+    `charge` charges the rendered HTML's start tags to the page (see `clean_fragment`).
     """
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
@@ -376,11 +509,13 @@ def render_markdown(source, attachments=None, path="", *, formulas=False):
     options = dict(escape=False, attachments=attachments or {}, embed_images=False, path=path)
     if not formulas:
         rendered = MarkdownWithMath(renderer=IPythonRenderer(**options)).render(source)
-        return clean_fragment(rendered, what="Markdown")
+        return clean_fragment(rendered, what="Markdown", charge=charge)
     renderer = FormulaRenderer(**options)
     rendered = MarkdownWithMath(renderer=renderer).render(source)
-    cleaned = clean_fragment(rendered, MAX_HTML_CHARS + MAX_MATHML_CHARS, what="Markdown")
-    return renderer.put_back(cleaned, clean_formula)
+    limit = MAX_HTML_CHARS + MAX_MATHML_CHARS
+    cleaned = clean_fragment(rendered, limit, what="Markdown", charge=charge)
+    # A formula's LaTeX put back as text inside a tag (a heading's id) was not cleaned.
+    return show_bidi(renderer.put_back(cleaned, clean_formula))
 
 
 def clean_formula(mathml):
@@ -406,18 +541,43 @@ def markdown2html(context, source):
     Set in nbgrader_config.py as ``c.HTMLExporter.filters``, so every HTML page made with
     the course configuration (feedback, the formgrader's submission pages) uses it.
     Formulas in markdown cells and comments are written as MathML. Once a page has
-    rendered MAX_PAGE_MARKDOWN_CHARS of Markdown, the rest is shown as plain text.
+    rendered MAX_PAGE_MARKDOWN_CHARS of Markdown, the rest is shown as plain text; so is a
+    cell whose HTML would take the page's fragments past MAX_PAGE_HTML_TAGS start tags.
     """
-    if not _charge_page(context.get("resources"), source):
+    resources = context.get("resources")
+    if not _charge_page(resources, source):
         return past_budget_text(source)
     cell = context.get("cell") or {}
     attachments = cell.get("attachments") if hasattr(cell, "get") else None
-    path = (context.get("resources") or {}).get("metadata", {}).get("path", "")
+    path = (resources or {}).get("metadata", {}).get("path", "")
     attachments = attachments if isinstance(attachments, dict) else {}
+    key = tags_key(cell)
     if attachments or not isinstance(source, str):
-        return render_markdown(source, attachments, path, formulas=True)
-    # `path` only matters for embedding images, which render_markdown never does.
-    return _remembered_markdown(source)
+        charge = functools.partial(charge_page_tags, resources, key=key)
+        return render_markdown(source, attachments, path, formulas=True, charge=charge)
+    # `path` only matters for embedding images, which render_markdown never does. A cell
+    # remembered from another page is charged the tags its cleaning parsed, as if it were
+    # rendered again, so what a page shows does not depend on what was remembered.
+    remembered = _remembered_markdown.peek(source)
+    if remembered is not None:
+        rendered, tags = remembered
+        return (
+            rendered
+            if charge_page_tags(resources, tags, key)
+            else past_budget_text(source, PAGE_FULL_REASON)
+        )
+    charged, refused = [], []
+
+    def charge(tags):
+        fits = charge_page_tags(resources, tags, key)
+        (charged if fits else refused).append(tags)
+        return fits
+
+    rendered = render_markdown(source, None, "", formulas=True, charge=charge)
+    if refused:  # not parsed, nor remembered: another page may hold it
+        return past_budget_text(source, PAGE_FULL_REASON)
+    _remembered_markdown.keep((source,), (rendered, sum(charged)))
+    return rendered
 
 
 def _charge_page(resources, source, key=PAGE_BUDGET_KEY, budget=None):
@@ -455,27 +615,37 @@ def highlight_code(context, source, language=None, metadata=None):
     if len(text) > MAX_CELL_HIGHLIGHT_CHARS or not _charge_page(
         context.get("resources"), text, PAGE_HIGHLIGHT_KEY, MAX_PAGE_HIGHLIGHT_CHARS
     ):
-        return f'<div class="highlight"><pre>{html.escape(text, quote=False)}</pre></div>'
+        return show_bidi(
+            f'<div class="highlight"><pre>{html.escape(text, quote=False)}</pre></div>'
+        )
     return _remembered_code(text)
 
 
 def _highlight_alone(source):
-    return _course_highlight(source)
+    return show_bidi(_course_highlight(source))
 
 
-def past_budget_text(source):
+MARKDOWN_BUDGET_REASON = "this notebook's Markdown is over what one page renders"
+PAGE_FULL_REASON = "this notebook's HTML is over what one page shows"
+
+
+def past_budget_text(source, reason=MARKDOWN_BUDGET_REASON):
     """A Markdown cell past its page's budget: the start of its text, escaped, and why."""
     text = "" if source is None else str(source)
     excerpt = html.escape(text[:PAST_BUDGET_EXCERPT_CHARS], quote=True)
     more = "…" if len(text) > PAST_BUDGET_EXCERPT_CHARS else ""
-    return (
-        f"<pre>{excerpt}{more}</pre><p><b>[convgrade] Shown as plain text: this notebook's "
-        "Markdown is over what one page renders.</b></p>"
+    return show_bidi(
+        f"<pre>{excerpt}{more}</pre><p><b>[convgrade] Shown as plain text: {reason}.</b></p>"
     )
 
 
 def _render_markdown_alone(source):
-    return render_markdown(source, None, "", formulas=True)
+    """A Markdown cell rendered as on any page, and the start tags its cleaning parsed."""
+    counted = []
+    rendered = render_markdown(
+        source, None, "", formulas=True, charge=lambda tags: counted.append(tags) or True
+    )
+    return rendered, sum(counted)
 
 
 BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.DOTALL | re.IGNORECASE)
@@ -557,18 +727,29 @@ class Remembered:
         self._chars = 0
 
     def __call__(self, *key):
+        result = self.peek(*key)
+        if result is None:
+            result = self._function(*key)
+            self.keep(key, result)
+        return result
+
+    def peek(self, *key):
+        """The result kept for `key`, or None."""
         if key in self._kept:
             self._kept.move_to_end(key)
             return self._kept[key][0]
-        result = self._function(*key)
-        chars = len(result) + sum(len(part) for part in key if isinstance(part, str))
-        if chars <= self._max_chars // 20:  # a large one is made each time, not kept
+        return None
+
+    def keep(self, key, result):
+        """Remember `result` (a text, or a tuple holding texts) for the tuple `key`."""
+        parts = (*key, *(result if isinstance(result, tuple) else (result,)))
+        chars = sum(len(part) for part in parts if isinstance(part, str))
+        if chars <= self._max_chars // 20 and key not in self._kept:  # a large one: made again
             self._kept[key] = (result, chars)
             self._chars += chars
             while self._chars > self._max_chars:
                 _, (_, dropped) = self._kept.popitem(last=False)
                 self._chars -= dropped
-        return result
 
 
 # Most Markdown and code cells (the lesson's) are the same on every student's page.
@@ -600,16 +781,22 @@ def with_alt_text(cleaned_html):
 __all__ = [
     "MAX_HTML_CHARS",
     "MAX_IMAGE_CHARS",
+    "MAX_PAGE_HTML_TAGS",
     "MAX_TEXT_CHARS",
     "MATHML_TAGS",
     "SafeFeedbackExporter",
     "TooLarge",
+    "charge_page_tags",
+    "tags_key",
     "check_size",
     "clean_formula",
     "clean_fragment",
     "clean_page_body",
     "markdown2html",
+    "page_full_note",
     "render_markdown",
+    "show_bidi",
     "too_large_note",
+    "visible_bidi_text",
     "with_alt_text",
 ]

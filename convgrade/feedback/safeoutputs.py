@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import html
 import re
 
@@ -13,8 +14,11 @@ from convgrade.feedback.safe_html import (
     MAX_HTML_CHARS,
     MAX_IMAGE_CHARS,
     MAX_TEXT_CHARS,
+    charge_page_tags,
     clean_fragment,
     render_markdown,
+    tags_key,
+    visible_bidi_text,
 )
 from convgrade.outputs import new_output
 from convgrade.plain_text import plain
@@ -47,6 +51,11 @@ TAG = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 CELL_FLAGS = ("deletable", "editable", "collapsed")
 CELL_METADATA = ("nbgrader", "convgrade", *CELL_FLAGS, "scrolled", "tags", "jupyter")
 ATTACHMENT_TYPES = IMAGE_TYPES
+# nbconvert's page templates (the formgrader's and feedback's too) clean every raw cell
+# again with bleach, pure Python and some 20 times nh3's time (3,999 nested divs: 0.7 s
+# against 0.03 s), so a raw cell's start tags count this many times against the page's
+# budget: raw cells hold at most 2,000 tags a page, about 0.2 s of bleach.
+RAW_CELL_TAG_WEIGHT = 20
 
 
 def _text(value):
@@ -145,7 +154,13 @@ class SafeOutputs(Preprocessor):
     - output metadata: only ``width`` and ``height`` (positive integers), ``alt`` (text)
       and ``unconfined`` (true), so nothing reaches an unquoted attribute;
     - cell metadata, markdown attachments and notebook metadata: allow-lists;
-    - every text, HTML fragment and picture is bounded in size before it is cleaned.
+    - every text, HTML fragment and picture is bounded in size before it is cleaned, and
+      the notebook's HTML fragments (outputs and raw cells, these RAW_CELL_TAG_WEIGHT times)
+      are charged against one page's budget of start tags (safe_html.MAX_PAGE_HTML_TAGS,
+      shared with its Markdown cells when a page is made): past it, a fragment is a short
+      note, not parsed;
+    - in a page, the Unicode bidirectional controls in text outputs (streams, text/plain,
+      errors) are shown as their code points, ``<U+202E>``; in HTML, nh3's pass does it.
 
     Output types and stream names are kept, so nbgrader's scoring reads the same notebook.
     It runs in ``Autograde.autograde_preprocessors`` (both grading paths) and again in
@@ -166,12 +181,14 @@ class SafeOutputs(Preprocessor):
     ).tag(config=True)
 
     _for_page = False  # set per call: whether the notebook is being made into a page
+    _charge = None  # set per call: charges an HTML fragment's start tags to its page
 
     def preprocess(self, nb, resources):
         self._for_page = (resources or {}).get("output_extension") == ".html"
         nb.metadata = NotebookNode(_notebook_metadata(nb.get("metadata")))
         for cell in nb.cells:
             cell.metadata = NotebookNode(_cell_metadata(cell.get("metadata")))
+            self._charge = functools.partial(charge_page_tags, resources, key=tags_key(cell))
             if cell.cell_type == "code":
                 if not _count_ok(cell.get("execution_count")):
                     cell.execution_count = None
@@ -181,7 +198,9 @@ class SafeOutputs(Preprocessor):
                 if "attachments" in cell:
                     cell.attachments = NotebookNode(_attachments(cell.attachments))
             elif cell.cell_type == "raw":
-                cell.source = clean_fragment(_text(cell.source), self.max_html_chars, "Raw cell")
+                cell.source = clean_fragment(
+                    _text(cell.source), self.max_html_chars, "Raw cell", self._charge_raw
+                )
         return nb, resources
 
     def _output(self, output):
@@ -193,7 +212,7 @@ class SafeOutputs(Preprocessor):
             name = output.get("name")
             if name not in STREAM_NAMES:
                 return [_note(f"a stream named {plain(name, 40)} is not shown")]
-            text = _cut(_text(output.get("text")), self.max_text_chars)
+            text = self._shown(_cut(_text(output.get("text")), self.max_text_chars))
             return [new_output("stream", name=name, text=text)]
         if kind == "error":
             traceback = output.get("traceback")
@@ -202,9 +221,11 @@ class SafeOutputs(Preprocessor):
             return [
                 new_output(
                     "error",
-                    ename=_cut(_text(output.get("ename")), self.max_text_chars),
-                    evalue=_cut(_text(output.get("evalue")), self.max_text_chars),
-                    traceback=[_cut(line, self.max_text_chars) for line in lines[:1000]],
+                    ename=self._shown(_cut(_text(output.get("ename")), self.max_text_chars)),
+                    evalue=self._shown(_cut(_text(output.get("evalue")), self.max_text_chars)),
+                    traceback=[
+                        self._shown(_cut(line, self.max_text_chars)) for line in lines[:1000]
+                    ],
                 )
             ]
         data, dropped = self._data(output.get("data"))
@@ -226,11 +247,19 @@ class SafeOutputs(Preprocessor):
             ]
         return [new_output(kind, data=data, metadata=metadata)]
 
+    def _charge_raw(self, tags):
+        return self._charge(tags * RAW_CELL_TAG_WEIGHT)
+
+    def _shown(self, text):
+        """Text as a page shows it: bidirectional controls as their code points. A notebook
+        (autograding) keeps the text as printed."""
+        return visible_bidi_text(text) if self._for_page else text
+
     def _gif_html(self, encoded, metadata):
         """An <img> of a checked GIF, cleaned like any HTML output (it plays without script)."""
         alt = metadata.get("image/gif", {}).get("alt", metadata.get("alt", ""))
         tag = f'<img alt="{html.escape(alt)}" src="data:image/gif;base64,{encoded}">'
-        return clean_fragment(tag, self.max_html_chars)
+        return clean_fragment(tag, self.max_html_chars, "GIF", self._charge)
 
     def _data(self, bundle):
         """The allow-listed part of a mime bundle, cleaned; and the types left out."""
@@ -238,7 +267,7 @@ class SafeOutputs(Preprocessor):
             return {}, []
         data, dropped = {}, [m for m in bundle if m not in MIME_TYPES]
         if "text/plain" in bundle:
-            data["text/plain"] = _cut(_text(bundle["text/plain"]), self.max_text_chars)
+            data["text/plain"] = self._shown(_cut(_text(bundle["text/plain"]), self.max_text_chars))
         for mime in IMAGE_TYPES:
             if mime in bundle:
                 encoded = picture_base64(mime, bundle[mime], self.max_image_chars)
@@ -247,9 +276,12 @@ class SafeOutputs(Preprocessor):
                 else:
                     data[mime] = encoded
         if "text/html" in bundle:
-            data["text/html"] = clean_fragment(_text(bundle["text/html"]), self.max_html_chars)
+            data["text/html"] = clean_fragment(
+                _text(bundle["text/html"]), self.max_html_chars, charge=self._charge
+            )
         elif "text/markdown" in bundle:  # rendered here, so no page renders it unchecked
-            data["text/html"] = render_markdown(_text(bundle["text/markdown"]))
+            markdown = _text(bundle["text/markdown"])
+            data["text/html"] = render_markdown(markdown, charge=self._charge)
         return data, dropped
 
 
