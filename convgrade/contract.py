@@ -235,14 +235,14 @@ class ForbiddenPolicy:
         Dotted module names; each and everything under it is forbidden.
     numpy_names : tuple of str
         numpy routines forbidden under any alias (np.convolve, np._core.numeric.convolve...).
-    kept_packages : tuple of str
-        Packages the lesson itself needs, which the sandbox never hides whole even where
-        one of their modules is forbidden (Pillow, for imageio; PIL.ImageFilter is not).
     stubbed_modules : tuple of str
         Modules forbidden to use, but not to import: libraries the notebook needs import
         them at their top (imageio imports ctypes). The static scan names their use; the
         checks process is given a stand-in that imports but offers nothing
         (convgrade/sandbox/ctypes_stub.py), instead of refusing the import.
+    kept_packages : tuple of str
+        Packages the lesson itself needs, which the sandbox never hides whole even where
+        one of their modules is forbidden (Pillow, for imageio; PIL.ImageFilter is not).
     message : str
         What a blocked import or call says; ``{}`` is replaced by the routine's name.
 

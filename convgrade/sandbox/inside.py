@@ -51,7 +51,8 @@ BARRED_MODULE_PREFIXES = (
     "xxlimited",
     "xxsubtype",
 )
-# Audit events that start another program (the rest are refused by the system call filter).
+# Audit events that start another program (`refuse_new_programs` replaces the one route
+# that raises none).
 NEW_PROGRAM_EVENTS = ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.system")
 # Statements worth running from cells that are not the student's answers: the names
 # they define may be used by the answers; everything else is plots and demos. From the
