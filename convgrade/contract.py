@@ -235,11 +235,11 @@ class ForbiddenPolicy:
         Dotted module names; each and everything under it is forbidden.
     numpy_names : tuple of str
         numpy routines forbidden under any alias (np.convolve, np._core.numeric.convolve...).
-    stubbed_modules : tuple of str
-        Modules forbidden to use, but not to import: libraries the notebook needs import
-        them at their top (imageio imports ctypes). The static scan names their use; the
-        checks process is given a stand-in that imports but offers nothing
-        (convgrade/sandbox/ctypes_stub.py), instead of refusing the import.
+    importable_modules : tuple of str
+        Modules forbidden to use in the student's functions, but not to import: libraries
+        the notebook needs import them (imageio imports ctypes; matplotlib, Pillow). The
+        static scan names their use. The checks process gets a ctypes that imports but
+        offers nothing (convgrade/sandbox/ctypes_stub.py).
     kept_packages : tuple of str
         Packages the lesson itself needs, which the sandbox never hides whole even where
         one of their modules is forbidden (Pillow, for imageio; PIL.ImageFilter is not).
@@ -256,13 +256,15 @@ class ForbiddenPolicy:
     (True, False)
     >>> FORBIDDEN.forbids("PIL.ImageFilter.Kernel"), "PIL" in FORBIDDEN.hidden_packages
     (True, False)
+    >>> FORBIDDEN.forbids("PIL.Image.fromarray"), FORBIDDEN.forbids_module("imageio")
+    (True, False)
     >>> ForbiddenPolicy.from_json(FORBIDDEN.to_json()) == FORBIDDEN
     True
     """
 
     modules: tuple = ()
     numpy_names: tuple = ()
-    stubbed_modules: tuple = ()
+    importable_modules: tuple = ()
     kept_packages: tuple = ()
     message: str = (
         "{} is not allowed in this assignment: write the convolution yourself with loops."
@@ -277,7 +279,7 @@ class ForbiddenPolicy:
 
     def forbids_module(self, name):
         """Is this module, or a package above it, forbidden (to import, or to use)?"""
-        forbidden = self.modules + self.stubbed_modules
+        forbidden = self.modules + self.importable_modules
         return any(name == m or name.startswith(m + ".") for m in forbidden)
 
     def forbids(self, qualified_name):
@@ -291,7 +293,7 @@ class ForbiddenPolicy:
         return ForbiddenPolicy(
             self.modules + tuple(modules),
             self.numpy_names + tuple(numpy_names),
-            self.stubbed_modules,
+            self.importable_modules,
             self.kept_packages,
             self.message,
         )
@@ -306,7 +308,7 @@ class ForbiddenPolicy:
         return cls(
             tuple(data["modules"]),
             tuple(data["numpy_names"]),
-            tuple(data.get("stubbed_modules", ())),
+            tuple(data.get("importable_modules", ())),
             tuple(data.get("kept_packages", ())),
             data["message"],
         )
@@ -327,8 +329,13 @@ FORBIDDEN = ForbiddenPolicy(
         "PIL.ImageFilter",
     ),
     numpy_names=("convolve", "correlate", "correlate2"),
-    # The same, in the standard library; imageio and numpy import it at their top.
-    stubbed_modules=("ctypes",),
+    importable_modules=(
+        # The same as cffi, in the standard library; imageio and numpy import it.
+        "ctypes",
+        # Pillow's C core filters too (`Image.im.filter`), with no module name to refuse;
+        # no function of this assignment needs Pillow.
+        "PIL",
+    ),
     kept_packages=("PIL",),
 )
 

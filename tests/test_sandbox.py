@@ -581,6 +581,9 @@ def honest(image):
     from collections import namedtuple
     import imageio.v3 as iio
     import matplotlib.pyplot as plt
+    from tqdm.auto import tqdm  # imports asyncio, which makes coroutines with code.replace
+    for _ in tqdm(range(2), disable=True):
+        pass
     figure = plt.figure()
     plt.imshow(np.ones((2, 2)))  # a student's look at the result, inside a graded function
     plt.close(figure)
@@ -699,26 +702,13 @@ def elsewhere(n, a, k):
         spec = importlib.util.spec_from_file_location("x.-posixsubprocess",
                                                       _posixsubprocess.__file__)
         return importlib.util.module_from_spec(spec).fork_exec
-    if n == 18:  # crafted bytecode reads and writes memory
-        import types
-        return types.FunctionType(elsewhere.__code__.replace(co_consts=()), {})()
-    if n == 19:  # Pillow's filters are convolutions in C; the import blocker removed first
+    if n == 18:  # Pillow's filters are convolutions in C; the import blocker removed first
         clear_blockers()
         from PIL import Image, ImageFilter
         return Image.new("L", (4, 4)).filter(ImageFilter.Kernel((3, 3), [1] * 9))
-    if n == 20:  # a .pyc holds any bytecode it likes; marshal is how importlib reads it
-        import marshal
-        return marshal.loads(marshal.dumps(elsewhere.__code__))
-    if n == 21:
-        import py_compile
-        with open("/tmp/crafted.py", "w") as source:
-            source.write("x = 1\\n")
-        compiled = py_compile.compile("/tmp/crafted.py", cfile="/tmp/crafted.pyc")
-        loader = importlib.machinery.SourcelessFileLoader("crafted", compiled)
-        return loader.load_module()
-ELSEWHERE = 22
+ELSEWHERE = 19
 """
-ALIASES = 13 + 22
+ALIASES = 13 + 19
 
 
 @pytest.fixture(scope="module")

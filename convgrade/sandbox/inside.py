@@ -279,8 +279,6 @@ def native_code_guard(event, args, _str=str, _type=type, _startswith=str.startsw
                       _message=MESSAGE, _self=None):
     if event == "object.__setattr__" and args[0] is _self:
         raise _refused(_message.format("changing the native code guard"))
-    if event == "code.__new__" or event == "marshal.loads" or event == "marshal.load":
-        raise _refused(_message.format("a code object made from parts"))
     if _startswith(event, "ctypes."):
         raise _refused(_message.format("ctypes"))
     if _startswith(event, NEW_PROGRAM_EVENTS):
@@ -329,16 +327,16 @@ def guard_native_code(policy):
     - new interpreters in this process (_xxsubinterpreters) and CPython's test modules;
     - new programs (subprocess, os.exec*, os.posix_spawn, os.system): a fresh interpreter
       has numpy without the block (`refuse_new_programs` takes the unaudited route);
-    - code objects made from parts (code.replace, types.CodeType, marshal): crafted
-      bytecode reads and writes memory. So that importlib needs no marshal, every module
-      imported from now on is compiled from its source, never read from a .pyc: numpy and
-      the standard library modules in use are loaded already, and matplotlib, used inside
-      a graded function, takes about a second more to import;
     - ctypes, which calls C functions by address. The sandbox of this process hides ctypes
       already (bwrap.CTYPES_STUB); this covers the unsafe mode and `import _ctypes`.
     All it needs are constants of its own code and default arguments; a change to the
     guard itself (its code, its defaults) is refused, and deleting its defaults makes
     every audited action fail, so it cannot be talked out of its answer.
+
+    It does not stop code that corrupts memory: numpy makes an array of any address it is
+    given (``__array_interface__``), and crafted bytecode reads and writes memory. Refusing
+    code objects made from parts would not close that, and refused honest imports (asyncio
+    builds coroutines with code.replace); SECURITY.md names the limit.
     """
     import importlib.machinery
     import sysconfig
@@ -376,8 +374,6 @@ def guard_native_code(policy):
         "STAT": os.stat,
     }
     exec(compile(source, "<native code guard>", "exec"), namespace)
-    sys.implementation.cache_tag = None  # importlib: no .pyc files, so no marshal
-    sys.dont_write_bytecode = True
     guard = namespace["native_code_guard"]
     guard.__defaults__ = (*guard.__defaults__[:-1], guard)  # _self: refuse changes to it
     sys.addaudithook(guard)
@@ -523,16 +519,14 @@ def _grader_code(name, body, free_count):
     # The body's global names must not be these, or they would be local to _outer.
     free = [f"_free_{i}_{name}" for i in range(free_count)]
     source = "def _outer():\n" + "".join(f"    {variable} = None\n" for variable in free)
-    # Not named `name`: the body may call `name`, which must stay a global.
     source += f"    def _stub_{name}(*args, **kwargs):\n        {body}\n"
     if free:  # never run (it follows the body's raise or return); it makes them free
         source += f"        lambda: ({', '.join(free)},)\n"
     source += f"    return _stub_{name}\n"
     namespace = {}
-    # Compiled, never rebuilt with code.replace: the native code guard refuses new code
-    # objects made from parts (the "code.__new__" audit event).
     exec(compile(source, "<grader>", "exec"), namespace)
-    return namespace["_outer"]().__code__
+    code = namespace["_outer"]().__code__
+    return code.replace(co_name=name, co_qualname=name)
 
 
 def _replaceable(function, name, namespace):
