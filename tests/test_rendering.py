@@ -1169,10 +1169,42 @@ def test_bidi_markers_add_no_markup_of_the_students_choosing(payload):
 
 
 def test_a_fragment_of_controls_adds_a_bounded_number_of_spans():
+    safe_html._page_bidi_markers.set(None)  # outside a page: no page limit
     cleaned = safe_html.clean_fragment("a\u202e" * 10_000)
     assert raw_controls(cleaned) == []
     assert cleaned.count("<span") == safe_html.MAX_BIDI_SPANS
     assert cleaned.count("&lt;U+202E&gt;") == 10_000
+
+
+@pytest.mark.parametrize("template", ["formgrade", "feedback"])
+def test_a_page_shows_a_bounded_number_of_markers(template, tmp_path):
+    """Each marker is many characters of HTML: 1,000 cells of 100 controls made a 28 MB
+    page (red team). Past MAX_PAGE_BIDI_MARKERS a control is U+FFFD, one for one, and it
+    still does not reorder anything."""
+    hidden = "a\u200f" * 100
+    cells = []
+    for i in range(300):
+        cells.append(new_code_cell(f"x = '{hidden}'"))
+        cells.append(new_markdown_cell(f"{hidden} {i}"))
+        cells.append(new_raw_cell(hidden))
+        outputs = [new_output("stream", name="stdout", text=hidden)]
+        outputs.append(new_output("display_data", data={"text/html": f"<b>{hidden}</b>"}))
+        cells.append(new_code_cell("show()", outputs=outputs))
+    notebook = new_notebook(cells=cells)
+    if template == "feedback":
+        html = feedback_page(notebook, tmp_path)[0]
+        without = nbformat.reads(nbformat.writes(notebook).replace("\u200f", ""), 4)
+        plain = feedback_page(without, tmp_path)[0]
+    else:
+        html = exporter(course_config(), template).from_notebook_node(
+            notebook, resources=FORMGRADE_RESOURCES
+        )[0]
+        plain = None
+    assert raw_controls(html) == []
+    assert html.count("&lt;U+200F&gt;") <= safe_html.MAX_PAGE_BIDI_MARKERS
+    assert html.count("\ufffd") >= 300 * 5 * 100 - 2 * safe_html.MAX_PAGE_BIDI_MARKERS
+    if plain is not None:  # the markers add a bounded amount to the page
+        assert len(html) - len(plain) < 300 * 5 * 100 * 3 + safe_html.MAX_PAGE_BIDI_MARKERS * 300
 
 
 def test_a_notebook_keeps_its_text_outputs_as_printed():

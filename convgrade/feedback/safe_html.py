@@ -30,6 +30,7 @@ another) are shown on every page as their code points, ``<U+202E>``, never appli
 """
 
 import collections
+import contextvars
 import functools
 import html
 import json
@@ -87,6 +88,14 @@ BIDI_SPAN = (
 # fragment; past it a control is only its escaped code point, so a fragment of controls
 # adds no more tags than that to the page.
 MAX_BIDI_SPANS = 100
+# Markers one page shows in all (a control shown as <U+202E> is 14 characters of HTML, and
+# a marked run some 250): past them, each control is U+FFFD, one character for one, so a
+# notebook of controls in thousands of cells cannot make a page grow many times over
+# (red team: 1,000 cells of 100 controls made a 28 MB formgrader page, 13 s a view).
+MAX_PAGE_BIDI_MARKERS = 2000
+# The markers left for the page being made: SafeOutputs, which every page's exporter runs
+# first, starts each page's count; outside a page there is no page limit.
+_page_bidi_markers = contextvars.ContextVar("convgrade_page_bidi_markers", default=None)
 
 ID_PREFIX = "user-content-"
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "action", "background"})
@@ -257,12 +266,30 @@ def tags_key(cell):
     return COURSE_TAGS_KEY if locked and not nbgrader.get("solution") else PAGE_TAGS_KEY
 
 
+def start_page_bidi_markers():
+    """Start counting the markers of a new page (MAX_PAGE_BIDI_MARKERS)."""
+    _page_bidi_markers.set([MAX_PAGE_BIDI_MARKERS])
+
+
+def _take_markers(count):
+    """Whether the page may show `count` more markers; if so, they are counted."""
+    left = _page_bidi_markers.get()
+    if left is None:
+        return True
+    if left[0] < count:
+        left[0] = 0
+        return False
+    left[0] -= count
+    return True
+
+
 def _bidi_marker(char):
     return f"<U+{ord(char):04X}>"
 
 
 def visible_bidi_text(text):
-    """Plain `text` (a page escapes it) with each bidirectional control as ``<U+XXXX>``.
+    """Plain `text` (a page escapes it) with each bidirectional control as ``<U+XXXX>``, or
+    as U+FFFD once the page has shown MAX_PAGE_BIDI_MARKERS.
 
     Examples
     --------
@@ -271,7 +298,9 @@ def visible_bidi_text(text):
     """
     if not BIDI_CONTROL.search(text):
         return text
-    return BIDI_CONTROL.sub(lambda match: _bidi_marker(match[0]), text)
+    return BIDI_CONTROL.sub(
+        lambda match: _bidi_marker(match[0]) if _take_markers(1) else "\ufffd", text
+    )
 
 
 # A tag as nh3 and Pygments write it: every attribute value in double quotes (a `"` inside
@@ -283,6 +312,7 @@ def show_bidi(html_text):
     """HTML (nh3's output, Pygments', or escaped text) with every bidirectional control
     shown as its escaped code point: in text, each run in a marked span; inside a tag (an
     attribute value) as ``&lt;U+202E&gt;``, which cannot end the value or start markup.
+    Past the page's MAX_PAGE_BIDI_MARKERS, a control is U+FFFD.
 
     Examples
     --------
@@ -303,12 +333,12 @@ def show_bidi(html_text):
         nonlocal spans
         if match["tag"] is not None:
             return BIDI_CONTROL.sub(lambda found: escaped(found[0]), match["tag"])
+        run = match["run"]
+        if not _take_markers(len(run)):
+            return "\ufffd" * len(run)
         spans += 1
-        return (
-            BIDI_SPAN.format(escaped(match["run"]))
-            if spans <= MAX_BIDI_SPANS
-            else escaped(match["run"])
-        )
+        shown = html.escape("".join(map(_bidi_marker, run)), quote=True)
+        return BIDI_SPAN.format(shown) if spans <= MAX_BIDI_SPANS else shown
 
     return _TAG_OR_BIDI.sub(replace, html_text)
 
@@ -558,7 +588,9 @@ def markdown2html(context, source):
     # `path` only matters for embedding images, which render_markdown never does. A cell
     # remembered from another page is charged the tags its cleaning parsed, as if it were
     # rendered again, so what a page shows does not depend on what was remembered.
-    remembered = _remembered_markdown.peek(source)
+    # A cell with bidirectional controls is rendered afresh, never remembered, so that each
+    # page counts its markers (MAX_PAGE_BIDI_MARKERS).
+    remembered = None if BIDI_CONTROL.search(source) else _remembered_markdown.peek(source)
     if remembered is not None:
         rendered, tags = remembered
         return (
@@ -576,7 +608,8 @@ def markdown2html(context, source):
     rendered = render_markdown(source, None, "", formulas=True, charge=charge)
     if refused:  # not parsed, nor remembered: another page may hold it
         return past_budget_text(source, PAGE_FULL_REASON)
-    _remembered_markdown.keep((source,), (rendered, sum(charged)))
+    if not BIDI_CONTROL.search(source):
+        _remembered_markdown.keep((source,), (rendered, sum(charged)))
     return rendered
 
 
@@ -618,11 +651,12 @@ def highlight_code(context, source, language=None, metadata=None):
         return show_bidi(
             f'<div class="highlight"><pre>{html.escape(text, quote=False)}</pre></div>'
         )
-    return _remembered_code(text)
+    # Marked after the cache, so that each page counts its own markers.
+    return show_bidi(_remembered_code(text))
 
 
 def _highlight_alone(source):
-    return show_bidi(_course_highlight(source))
+    return _course_highlight(source)
 
 
 MARKDOWN_BUDGET_REASON = "this notebook's Markdown is over what one page renders"

@@ -17,6 +17,7 @@ from convgrade.feedback.safe_html import (
     charge_page_tags,
     clean_fragment,
     render_markdown,
+    start_page_bidi_markers,
     tags_key,
     visible_bidi_text,
 )
@@ -185,6 +186,8 @@ class SafeOutputs(Preprocessor):
 
     def preprocess(self, nb, resources):
         self._for_page = (resources or {}).get("output_extension") == ".html"
+        if self._for_page:  # every page's exporter runs this first
+            start_page_bidi_markers()
         nb.metadata = NotebookNode(_notebook_metadata(nb.get("metadata")))
         for cell in nb.cells:
             cell.metadata = NotebookNode(_cell_metadata(cell.get("metadata")))
