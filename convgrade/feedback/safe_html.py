@@ -266,9 +266,11 @@ def tags_key(cell):
     return COURSE_TAGS_KEY if locked and not nbgrader.get("solution") else PAGE_TAGS_KEY
 
 
-def start_page_bidi_markers():
-    """Start counting the markers of a new page (MAX_PAGE_BIDI_MARKERS)."""
-    _page_bidi_markers.set([MAX_PAGE_BIDI_MARKERS])
+def start_page_bidi_markers(page=True):
+    """Start counting the markers of a new page (MAX_PAGE_BIDI_MARKERS); with `page`
+    False, stop counting: what follows is not a page (a notebook being graded), and no
+    earlier page's count may reach it."""
+    _page_bidi_markers.set([MAX_PAGE_BIDI_MARKERS] if page else None)
 
 
 def _take_markers(count):

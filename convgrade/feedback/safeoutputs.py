@@ -186,8 +186,7 @@ class SafeOutputs(Preprocessor):
 
     def preprocess(self, nb, resources):
         self._for_page = (resources or {}).get("output_extension") == ".html"
-        if self._for_page:  # every page's exporter runs this first
-            start_page_bidi_markers()
+        start_page_bidi_markers(self._for_page)  # every page's exporter runs this first
         nb.metadata = NotebookNode(_notebook_metadata(nb.get("metadata")))
         for cell in nb.cells:
             cell.metadata = NotebookNode(_cell_metadata(cell.get("metadata")))
