@@ -1260,43 +1260,43 @@ def parsed_tags(monkeypatch):
 @pytest.mark.parametrize("template", ["formgrade", "classic"])
 def test_a_page_parses_a_bounded_number_of_html_tags(template, parsed_tags):
     """Each fragment is under MAX_HTML_TAGS, but one page held hundreds of them (8 MiB of
-    outputs: 57 s in the formgrader, 27 s as feedback, at every view). The page's
-    fragments (HTML and Markdown outputs, raw cells, Markdown cells) share one budget of
-    start tags: past it each is a short note, and nh3 does not parse it."""
+    outputs: 57 s in the formgrader, 27 s as feedback, at every view). The page's outputs
+    (HTML and Markdown outputs, raw cells) share one budget of start tags, its Markdown
+    cells another: past its budget a fragment is a short note, and nh3 does not parse it."""
     within = safe_html.MAX_PAGE_HTML_TAGS // 3000
     html, resources = exporter(course_config(), template).from_notebook_node(
-        crowded_notebook(3 * within), resources=FORMGRADE_RESOURCES
+        crowded_notebook(6 * within), resources=FORMGRADE_RESOURCES
     )
     shown = html.count("deep ")
-    assert shown == within
+    assert shown == 2 * within
     notes = html.count("left out of this page: the notebook's HTML is over what one page shows")
     plain = html.count("Shown as plain text: this notebook's HTML is over")
-    assert notes + plain == 2 * within and plain > 0 and notes > 0
+    assert notes + plain == 4 * within and plain > 0 and notes > 0
     assert "Raw cell left out" in html and "HTML output left out" in html
     assert "Markdown left out" in html  # a text/markdown output
-    assert sum(parsed_tags) <= safe_html.MAX_PAGE_HTML_TAGS
+    assert sum(parsed_tags) <= 2 * safe_html.MAX_PAGE_HTML_TAGS
     assert resources[safe_html.PAGE_TAGS_KEY] == within * 3000
+    assert resources[safe_html.MARKDOWN_TAGS_KEY] == within * 3000
 
 
 def test_a_fragment_that_fits_after_one_that_does_not_is_shown(parsed_tags):
     """What the page cannot hold is not parsed, so it is not counted either."""
     within = safe_html.MAX_PAGE_HTML_TAGS // 3000
-    outputs = [
-        new_output("display_data", data={"text/html": NESTED.format(i=i)}) for i in range(within)
-    ]
-    notebook = new_notebook(
-        cells=[
-            new_code_cell("show()", outputs=outputs),
-            new_markdown_cell(NESTED.format(i="late")),
-            new_markdown_cell("a *small* answer"),
-        ]
-    )
-    html, _ = exporter(course_config(), "formgrade").from_notebook_node(
-        notebook, resources=FORMGRADE_RESOURCES
-    )
-    assert html.count("deep ") == within and "deep late" not in html
-    assert "a <em>small</em> answer" in html
-    assert sum(parsed_tags) == within * 3000 + 2  # the small answer's <p> and <em>
+    fragments = [NESTED.format(i=i) for i in range(within)] + [NESTED.format(i="late")]
+    for kind in ("outputs", "markdown"):
+        if kind == "outputs":
+            html_outputs = [*fragments, "<p>a <em>small</em> answer</p>"]
+            outputs = [new_output("display_data", data={"text/html": h}) for h in html_outputs]
+            cells = [new_code_cell("show()", outputs=outputs)]
+        else:
+            cells = [new_markdown_cell(f) for f in [*fragments, "a *small* answer"]]
+        parsed_tags.clear()
+        html, _ = exporter(course_config(), "formgrade").from_notebook_node(
+            new_notebook(cells=cells), resources=FORMGRADE_RESOURCES
+        )
+        assert html.count("deep ") == within and "deep late" not in html
+        assert "a <em>small</em> answer" in html
+        assert sum(parsed_tags) == within * 3000 + 2  # the small answer's <p> and <em>
 
 
 @pytest.mark.parametrize("tags, shown", [(1999, True), (2001, False)])
@@ -1317,10 +1317,48 @@ def test_raw_cells_count_for_the_second_cleaning_pages_give_them(tags, shown):
 def test_a_feedback_page_holds_a_bounded_number_of_html_tags(tmp_path, parsed_tags):
     """The feedback page: the same budget, and its whole-body pass parses what is shown."""
     within = safe_html.MAX_PAGE_HTML_TAGS // 3000
-    html, _ = feedback_page(crowded_notebook(3 * within), tmp_path)
-    assert html.count("deep ") == within
+    html, _ = feedback_page(crowded_notebook(6 * within), tmp_path)
+    assert html.count("deep ") == 2 * within  # the outputs' budget, and the Markdown's
     # Each fragment once on its own, then the page's body once with every fragment in it.
-    assert sum(parsed_tags) <= 2 * (safe_html.MAX_PAGE_HTML_TAGS + safe_html.MAX_HTML_TAGS)
+    budgets = 2 * safe_html.MAX_PAGE_HTML_TAGS
+    assert sum(parsed_tags) <= 2 * (budgets + safe_html.MAX_HTML_TAGS)
+
+
+@pytest.mark.parametrize("template", ["formgrade", "feedback"])
+def test_formulas_count_against_the_pages_tags(template, tmp_path, parsed_tags, monkeypatch):
+    """Formulas are put back after their cell is cleaned, so they were never counted: 97
+    cells of 2,700 `$x$` each made a formgrader page of 398,000 tags, 27 s a view (red
+    team). Each formula's MathML is charged as it is made; past the page's budget the rest
+    stay LaTeX text (a cell then is its start, as text), and each cell after it tries at
+    most one conversion."""
+    from convgrade.feedback import formulas
+
+    attempts = []
+    convert = formulas.latex_to_mathml
+    monkeypatch.setattr(formulas, "latex_to_mathml", lambda *a: attempts.append(a) or convert(*a))
+    cells = [
+        new_markdown_cell(
+            f"cell {i}: " + " ".join(f"${'xyzab'[j % 5]}_{j % 7}$" for j in range(2700))
+        )
+        for i in range(12)
+    ]
+    notebook = new_notebook(cells=cells)
+    if template == "feedback":
+        html, _ = feedback_page(notebook, tmp_path)
+    else:
+        html, resources = exporter(course_config(), template).from_notebook_node(
+            notebook, resources=FORMGRADE_RESOURCES
+        )
+        assert resources[safe_html.MARKDOWN_TAGS_KEY] <= safe_html.MAX_PAGE_HTML_TAGS
+    shown = html.count("<math")
+    assert 0 < shown < 12 * 2700 / 2  # some shown, well under half of them
+    assert "Shown as plain text: this notebook's HTML is over" in html  # the cells after
+    assert len(safe_html.START_TAG.findall(html)) < safe_html.MAX_PAGE_HTML_TAGS + 2000
+    # Converted but not shown: the formulas of the cell that filled the page, whose own
+    # tags then did not fit, and one try in each cell after it.
+    assert len(attempts) <= shown + 2700 + len(cells)
+    # Each formula's MathML is cleaned by nh3 on its own: only those the page holds.
+    assert sum(parsed_tags) <= 3 * safe_html.MAX_PAGE_HTML_TAGS
 
 
 def test_what_a_page_shows_does_not_depend_on_remembered_markdown(monkeypatch):
@@ -1355,7 +1393,9 @@ def test_the_lesson_is_far_within_a_pages_tag_budget(path, tmp_path, monkeypatch
         )
         feedback, _ = feedback_page(read_notebook(path), tmp_path)
         pages.append((html, feedback))
-        assert 0 < resources[safe_html.PAGE_TAGS_KEY] < safe_html.MAX_PAGE_HTML_TAGS / 20
+        keys = [safe_html.PAGE_TAGS_KEY, safe_html.MARKDOWN_TAGS_KEY, safe_html.GRADER_TAGS_KEY]
+        spent = [resources.get(key, 0) for key in keys]
+        assert 0 < sum(spent) and max(spent) < safe_html.MAX_PAGE_HTML_TAGS / 20
     assert pages[0] == pages[1]
     assert "[convgrade]" not in pages[0][0] + pages[0][1]
 
@@ -1453,21 +1493,34 @@ def test_docstring_examples(module):
     assert tried > 0 and failed == 0
 
 
-def test_a_students_outputs_cannot_push_the_course_cells_off_the_page(parsed_tags):
-    """The lesson's text and the grader's reports (locked cells) have a budget of their
-    own: a student's outputs that fill the page's leave them shown."""
+TEST_CELL = {"nbgrader": {"locked": True, "solution": False, "grade": True, "points": 2}}
+DEMO_CELL = {"nbgrader": {"locked": True, "solution": False, "grade": False}}
+
+
+@pytest.mark.parametrize("flood_in", ["answer cell", "locked demo cell", "markdown"])
+def test_a_student_cannot_push_the_grader_reports_off_the_page(flood_in, parsed_tags):
+    """Budgets follow where fragments come from, not whether a cell is locked. The grader's
+    reports (a test cell's outputs, which autograding writes whole) have their own; a
+    locked demo cell's outputs are the student's code's, so they are charged to the
+    student; Markdown (the lesson's, which has no metadata, and the answers) has its own,
+    which outputs, charged first, cannot fill (red team: a flood in `sliding_window` and
+    in the answer's outputs pushed every report and the lesson's headings off)."""
     within = safe_html.MAX_PAGE_HTML_TAGS // 3000
-    locked = {"nbgrader": {"locked": True, "solution": False, "grade": True, "points": 2}}
     flood = [
         new_output("display_data", data={"text/html": NESTED.format(i=i)})
         for i in range(within + 2)
     ]
     report = new_output("display_data", data={"text/html": "<p>grader report <b>2/2</b></p>"})
+    if flood_in == "markdown":
+        flooding = [new_markdown_cell(NESTED.format(i=i)) for i in range(within + 2)]
+    else:
+        metadata = DEMO_CELL if flood_in == "locked demo cell" else {}
+        flooding = [new_code_cell("show()", outputs=flood, metadata=copy.deepcopy(metadata))]
     notebook = new_notebook(
         cells=[
-            new_code_cell("show()", outputs=flood),
-            new_markdown_cell("the *lesson* text", metadata={"nbgrader": {"locked": True}}),
-            new_code_cell("check()", outputs=[report], metadata=locked),
+            *flooding,
+            new_markdown_cell("## A *lesson* heading"),
+            new_code_cell("check()", outputs=[report], metadata=copy.deepcopy(TEST_CELL)),
             new_markdown_cell("a student's *answer*"),
         ]
     )
@@ -1475,6 +1528,36 @@ def test_a_students_outputs_cannot_push_the_course_cells_off_the_page(parsed_tag
         notebook, resources=FORMGRADE_RESOURCES
     )
     assert html.count("deep ") == within
-    assert "the <em>lesson</em> text" in html and "grader report <b>2/2</b>" in html
-    assert resources[safe_html.PAGE_TAGS_KEY] == within * 3000 + 2  # the answer's <p> <em>
-    assert resources[safe_html.COURSE_TAGS_KEY] == 4  # <p> <em>, <p> <b>
+    assert "grader report <b>2/2</b>" in html
+    assert resources[safe_html.GRADER_TAGS_KEY] == 2  # <p> <b>
+    assert "A <em>lesson</em> heading" in html and "a student's <em>answer</em>" in html
+    lesson_and_answer = 5  # <h2> <em> <a>, <p> <em>
+    if flood_in == "markdown":  # the student's own Markdown, then what still fits
+        assert resources[safe_html.MARKDOWN_TAGS_KEY] == within * 3000 + lesson_and_answer
+        assert resources.get(safe_html.PAGE_TAGS_KEY, 0) == 0
+    else:
+        assert resources[safe_html.PAGE_TAGS_KEY] == within * 3000
+        assert resources[safe_html.MARKDOWN_TAGS_KEY] == lesson_and_answer
+
+
+def test_only_a_test_cell_is_charged_to_the_grader():
+    """A test cell is graded, locked and not an answer; every other cell, locked or not,
+    and any malformed metadata, is the student's."""
+    tags_key = safe_html.tags_key
+    assert (
+        tags_key(new_code_cell("", metadata=copy.deepcopy(TEST_CELL)))
+        == "convgrade_grader_html_tags"
+    )
+    others = [
+        DEMO_CELL,
+        {"nbgrader": {"locked": True, "solution": True, "grade": True}},
+        {"nbgrader": {"locked": False, "solution": False, "grade": True}},
+        {"nbgrader": {"locked": "yes", "solution": False, "grade": 1}},
+        {"nbgrader": None},
+        {"nbgrader": ["locked"]},
+        {},
+    ]
+    for metadata in others:
+        assert (
+            tags_key(new_code_cell("", metadata=copy.deepcopy(metadata))) == safe_html.PAGE_TAGS_KEY
+        )

@@ -8,7 +8,8 @@ and attributes below survive, URLs only as http, https, relative links and inlin
 ``data:image/(png|jpeg|gif);base64`` pictures, and every fragment is bounded in size
 before the sanitiser sees it: in characters, and in tags, since nh3's parser takes time
 that grows with the square of how deeply elements nest (65,000 nested lists: 16 s). A
-page's fragments are bounded in tags all together too (MAX_PAGE_HTML_TAGS).
+page's fragments are bounded in tags all together too (MAX_PAGE_HTML_TAGS), in budgets by
+where they come from (`tags_key`).
 
 Unicode's bidirectional controls ("Trojan Source": code that reads one way and runs
 another) are shown on every page as their code points, ``<U+202E>``, never applied:
@@ -45,7 +46,7 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-from convgrade.feedback.formulas import MAX_MATHML_CHARS, FormulaRenderer
+from convgrade.feedback.formulas import MAX_MATHML_CHARS, START_TAG, FormulaRenderer
 from convgrade.feedback.summary import summary_for
 
 # What a fragment may hold before it is cleaned; inline base64 pictures do not count
@@ -57,19 +58,24 @@ MAX_TEXT_CHARS = 256 * 1024
 # most a few hundredths of a second on one (4,000 nested divs: 0.03 s; 28,000: 2.6 s).
 # A long table of 500 rows is under a fifth of it.
 MAX_HTML_TAGS = 4000
-START_TAG = re.compile(r"<[A-Za-z]")
-# Start tags one page's fragments may hold in all (HTML and Markdown outputs, raw cells,
-# Markdown cells, written answers, comments): ten fragments at the cap, about 0.3 s of nh3.
-# Without it a notebook of 419 outputs of 3,999 nested divs (8 MiB) took 57 s to show in
-# the formgrader and 27 s as a feedback page. The lesson's pages hold 150 to 250. A
-# fragment the page can no longer hold is a short note (Markdown: the start of its text)
-# and is not parsed; a smaller one after it may still fit.
+# Start tags one page's fragments may hold, each budget below in all: ten fragments at the
+# cap, about 0.3 s of nh3. Without it a notebook of 419 outputs of 3,999 nested divs (8 MiB)
+# took 57 s to show in the formgrader and 27 s as a feedback page. The lesson's pages hold
+# 150 to 250. A fragment its budget can no longer hold is a short note (Markdown: the start
+# of its text) and is not parsed; a smaller one after it may still fit.
 MAX_PAGE_HTML_TAGS = 40_000
+# A page's budgets, by where the fragments come from (`tags_key`). Outputs are charged
+# before any Markdown is rendered, so with one budget a student's outputs pushed the
+# lesson's text off the page, and locked demo cells (whose outputs the student's code
+# makes) pushed off the grader's reports (red team).
+# - the outputs of the student's code, in any cell but a test cell, and raw cells:
 PAGE_TAGS_KEY = "convgrade_html_tags"
-# The course's own cells (locked: the lesson's text, the grader's reports in test cells)
-# have a budget of their own, so that a student's outputs cannot push them off the page.
-# A student who marks a cell locked only reaches this second budget: twice the cost at most.
-COURSE_TAGS_KEY = "convgrade_course_html_tags"
+# - Markdown cells (the lesson's and the written answers) and the TA's comments:
+MARKDOWN_TAGS_KEY = "convgrade_markdown_html_tags"
+# - the grader's reports: the outputs of test cells, which autograding replaces whole and
+#   keeps one of each (convgrade/autograde/repairsubmission.py). Only a notebook that was
+#   never graded can hold a forged one, and then a page parses three budgets at most.
+GRADER_TAGS_KEY = "convgrade_grader_html_tags"
 
 # Unicode's bidirectional controls, the whole Bidi_Control property: embeddings and
 # overrides (U+202A-U+202E), isolates (U+2066-U+2069) and the three marks (U+200E, U+200F,
@@ -258,12 +264,18 @@ def charge_page_tags(resources, tags, key=PAGE_TAGS_KEY):
 
 
 def tags_key(cell):
-    """The page budget a cell's fragments are charged to: the course's for its locked
-    cells, the student's for the rest."""
+    """The page budget the outputs of `cell` are charged to: the grader's for a test cell
+    (graded, locked, not an answer), the student's outputs' for any other."""
     metadata = cell.get("metadata", {}) if hasattr(cell, "get") else {}
     nbgrader = metadata.get("nbgrader", {}) if hasattr(metadata, "get") else {}
-    locked = hasattr(nbgrader, "get") and nbgrader.get("locked") is True
-    return COURSE_TAGS_KEY if locked and not nbgrader.get("solution") else PAGE_TAGS_KEY
+    if not hasattr(nbgrader, "get"):
+        return PAGE_TAGS_KEY
+    test_cell = (
+        nbgrader.get("grade") is True
+        and nbgrader.get("locked") is True
+        and not nbgrader.get("solution")
+    )
+    return GRADER_TAGS_KEY if test_cell else PAGE_TAGS_KEY
 
 
 def start_page_bidi_markers(page=True):
@@ -529,7 +541,8 @@ def render_markdown(source, attachments=None, path="", *, formulas=False, charge
 
     With `formulas`, ``$...$``, ``$$...$$`` and LaTeX environments become MathML (within
     the bounds of convgrade/feedback/formulas.py); without, they stay text, as in outputs.
-    `charge` charges the rendered HTML's start tags to the page (see `clean_fragment`).
+    `charge` charges the rendered HTML's start tags to the page (see `clean_fragment`), and
+    each formula's MathML as it is made.
     """
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
@@ -542,7 +555,7 @@ def render_markdown(source, attachments=None, path="", *, formulas=False, charge
     if not formulas:
         rendered = MarkdownWithMath(renderer=IPythonRenderer(**options)).render(source)
         return clean_fragment(rendered, what="Markdown", charge=charge)
-    renderer = FormulaRenderer(**options)
+    renderer = FormulaRenderer(charge=charge, **options)
     rendered = MarkdownWithMath(renderer=renderer).render(source)
     limit = MAX_HTML_CHARS + MAX_MATHML_CHARS
     cleaned = clean_fragment(rendered, limit, what="Markdown", charge=charge)
@@ -574,7 +587,8 @@ def markdown2html(context, source):
     the course configuration (feedback, the formgrader's submission pages) uses it.
     Formulas in markdown cells and comments are written as MathML. Once a page has
     rendered MAX_PAGE_MARKDOWN_CHARS of Markdown, the rest is shown as plain text; so is a
-    cell whose HTML would take the page's fragments past MAX_PAGE_HTML_TAGS start tags.
+    cell whose HTML would take the page's Markdown past MAX_PAGE_HTML_TAGS start tags
+    (MARKDOWN_TAGS_KEY: outputs have budgets of their own, so they cannot push it off).
     """
     resources = context.get("resources")
     if not _charge_page(resources, source):
@@ -583,7 +597,7 @@ def markdown2html(context, source):
     attachments = cell.get("attachments") if hasattr(cell, "get") else None
     path = (resources or {}).get("metadata", {}).get("path", "")
     attachments = attachments if isinstance(attachments, dict) else {}
-    key = tags_key(cell)
+    key = MARKDOWN_TAGS_KEY
     if attachments or not isinstance(source, str):
         charge = functools.partial(charge_page_tags, resources, key=key)
         return render_markdown(source, attachments, path, formulas=True, charge=charge)
@@ -815,6 +829,8 @@ def with_alt_text(cleaned_html):
 
 
 __all__ = [
+    "GRADER_TAGS_KEY",
+    "MARKDOWN_TAGS_KEY",
     "MAX_HTML_CHARS",
     "MAX_IMAGE_CHARS",
     "MAX_PAGE_HTML_TAGS",

@@ -157,9 +157,9 @@ class SafeOutputs(Preprocessor):
     - cell metadata, markdown attachments and notebook metadata: allow-lists;
     - every text, HTML fragment and picture is bounded in size before it is cleaned, and
       the notebook's HTML fragments (outputs and raw cells, these RAW_CELL_TAG_WEIGHT times)
-      are charged against one page's budget of start tags (safe_html.MAX_PAGE_HTML_TAGS,
-      shared with its Markdown cells when a page is made): past it, a fragment is a short
-      note, not parsed;
+      are charged against the page's budget of start tags (safe_html.MAX_PAGE_HTML_TAGS;
+      the grader's reports in test cells have their own, see safe_html.tags_key): past
+      it, a fragment is a short note, not parsed;
     - in a page, the Unicode bidirectional controls in text outputs (streams, text/plain,
       errors) are shown as their code points, ``<U+202E>``; in HTML, nh3's pass does it.
 
