@@ -1153,6 +1153,30 @@ BIDI_INJECTIONS = [
 ]
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<bdo dir="rtl">if access != "user"</bdo>',
+        '<span dir="rtl">42 = 0 + 42</span>',
+        '<p dir="RTL">rtl</p><div DIR=auto>x</div>',
+        "<bdi>x</bdi> <b dir='ltr'>y</b>",
+        '<table dir="rtl"><tr><td>1</td><td>2</td></tr></table>',
+    ],
+)
+def test_the_markup_forms_of_bidi_controls_are_dropped(markup):
+    """`<bdo dir=rtl>` is U+202E in markup, `dir=` an isolate: the text stays, the
+    reordering goes, on every path a student's HTML takes to a page."""
+    paths = [
+        safe_html.clean_fragment,
+        safe_html.clean_page_body,
+        lambda text: safe_html.render_markdown(text, formulas=True),
+    ]
+    for clean in paths:
+        cleaned = clean(markup)
+        assert not re.search(r"<bd[oi]|\bdir\s*=", cleaned, re.IGNORECASE), cleaned
+        assert re.sub(r"<[^>]*>|\s", "", cleaned) == re.sub(r"<[^>]*>|\s", "", markup)
+
+
 @pytest.mark.parametrize("payload", BIDI_INJECTIONS)
 def test_bidi_markers_add_no_markup_of_the_students_choosing(payload):
     """The marker is written after nh3: in text, a fixed span; in an attribute, escaped."""

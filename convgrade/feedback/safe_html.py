@@ -126,7 +126,9 @@ FRAGMENT_CLASS = re.compile(
     r"|convgrade-[a-z-]{1,30}"
 )
 
-TAGS = (set(nh3.ALLOWED_TAGS) - {"area", "map"}) | {"figure", "figcaption", "tfoot"}
+# No <bdo> or <bdi>, and no `dir` attribute below: they are the markup forms of the
+# bidirectional controls (an override, an isolate), which pages show, never apply.
+TAGS = (set(nh3.ALLOWED_TAGS) - {"area", "map", "bdo", "bdi"}) | {"figure", "figcaption", "tfoot"}
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # Presentation MathML, as latex2mathml writes it, and nothing that can link, act, carry
@@ -205,7 +207,7 @@ def _attributes():
     attributes["img"] = {"alt", "height", "src", "width", "title"}
     for tag in HEADINGS:
         attributes.setdefault(tag, set()).add("id")
-    attributes["*"] = {"class", "style", "title", "lang", "dir"}
+    attributes["*"] = {"class", "style", "title", "lang"}
     for tag, names in MATHML_ATTRIBUTES.items():
         attributes[tag] = set(names)
     return attributes
