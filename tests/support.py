@@ -285,17 +285,17 @@ def _grade_catalog_through(base, door):
 # ---- the knock-on stand-in, in this process -------------------------------------------------
 class LocalAnswers:
     """What inside.GraderAnswers is in the worker, for a StudentCode run in this process:
-    answers `answers` ({stand_in_key: result}) and notes what was asked."""
+    answers as `answers` (knock_on.ReferenceAnswers) does and notes what was asked."""
 
     def __init__(self, answers):
         self.answers, self.asked, self.closed = answers, [], False
 
-    def __call__(self, key):
+    def __call__(self, image, kernel):
         if self.closed:
             return None
-        self.asked.append(key)
-        answer = self.answers.get(key)
-        return None if answer is None else answer.copy()
+        found = self.answers.answer(image, kernel)
+        self.asked.append(None if found is None else found[0])
+        return None if found is None else found[1].copy()
 
     def close(self):
         self.closed = True

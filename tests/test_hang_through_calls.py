@@ -125,7 +125,7 @@ def test_a_hang_with_a_stand_in_does_not_refuse_plain_calls():
         "    return picky_color(image, kernel)\n"
     )
     with StudentProcess(cells(source), call_timeout=LIMIT, budget=30.0) as process:
-        stand_in = ("convolve", knock_on.reference_answers(IMAGE, KERNEL))
+        stand_in = ("convolve", knock_on.ReferenceAnswers(IMAGE, KERNEL))
         with pytest.raises(StudentCodeError, match="did not finish within"):
             process.call("picky_color", IMAGE, KERNEL, stand_in=stand_in)
         assert list(process.hangs) == [("picky_color", True)]
@@ -145,7 +145,7 @@ def test_stand_in_replaces_the_hung_function_for_its_call_and_gives_it_back():
     code.bar(["convolve"], "hung")
     raiser = code.namespace["convolve"]
     assert isinstance(raiser, inside.BarredFunction) and code.namespace["conv"] is raiser
-    answers = LocalAnswers(knock_on.reference_answers(IMAGE, KERNEL))
+    answers = LocalAnswers(knock_on.ReferenceAnswers(IMAGE, KERNEL))
     header, blobs = code.call_with_stand_in("convolve_color", [IMAGE, KERNEL], "convolve", answers)
     assert header["ok"], header
     np.testing.assert_allclose(

@@ -66,7 +66,7 @@ STUDENT = textwrap.dedent(
 
 
 def local_answers():
-    return LocalAnswers(knock_on.reference_answers(IMAGE, KERNEL))
+    return LocalAnswers(knock_on.ReferenceAnswers(IMAGE, KERNEL))
 
 
 @pytest.fixture
@@ -120,19 +120,109 @@ def test_stand_in_refuses_other_inputs_with_a_message_the_feedback_keeps(code):
     assert "answers only image[:, :, c]" in message
 
 
-def test_key_ignores_the_dtype_a_channel_is_passed_in():
-    channel = IMAGE[:, :, 1]
-    assert inside.stand_in_key(channel, KERNEL) == inside.stand_in_key(
-        channel.astype(np.float32), KERNEL.tolist()
+def test_answers_a_channel_in_any_form_that_determines_the_answer():
+    """The grader answers one of the check's channels with its kernel however correct colour
+    code passes them (red team: keyword calls, float32 copies, transposed channels, /255
+    first were charged twice), and each answer is the reference result for what was given."""
+    answers = knock_on.ReferenceAnswers(IMAGE, KERNEL)
+    channel = IMAGE[:, :, 1].astype(np.float64)
+    forms = {
+        "as given": (channel, KERNEL),
+        "uint8 and a list": (IMAGE[:, :, 1], KERNEL.tolist()),
+        "float32 copies": (channel.astype(np.float32), KERNEL.astype(np.float32)),
+        "scaled to [0, 1]": (channel / 255.0, KERNEL),
+        "kernel scaled": (channel, KERNEL / 3.0),
+        "centred on zero": (channel - 127.5, KERNEL),
+        "negated": (-channel, -KERNEL),
+        "transposed together": (channel.T, KERNEL.T),
+        "flipped together": (channel[::-1, ::-1], KERNEL[::-1, ::-1]),
+        "rotated together": (np.rot90(channel), np.rot90(KERNEL)),
+    }
+    for form, (image, kernel) in forms.items():
+        found = answers.answer(np.asarray(image), np.asarray(kernel))
+        assert found is not None, form
+        matched, answer = found
+        assert matched == {1}, form
+        expected = reference.convolve(np.asarray(image, np.float64), np.asarray(kernel, np.float64))
+        np.testing.assert_allclose(answer, expected, rtol=1e-9, atol=1e-9, err_msg=form)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "transposed image only",
+        "transposed kernel only",
+        "flipped kernel",
+        "another image",
+        "zeros",
+        "a constant",
+        "one value changed",
+        "text",
+        "cut short",
+        "nan",
+        "too large",
+    ],
+)
+def test_refuses_anything_else(form):
+    """No answer for inputs that are not the check's channel and kernel, in any form."""
+    answers = knock_on.ReferenceAnswers(IMAGE, KERNEL)
+    channel = IMAGE[:, :, 0].astype(np.float64)
+    changed = channel.copy()
+    changed[3, 4] += 1.0
+    nan = channel.copy()
+    nan[0, 0] = np.nan
+    forms = {
+        "transposed image only": (channel.T, KERNEL),
+        "transposed kernel only": (channel, KERNEL.T),
+        "flipped kernel": (channel, KERNEL[::-1, ::-1]),
+        "another image": (RNG.integers(0, 256, size=channel.shape).astype(float), KERNEL),
+        "zeros": (np.zeros_like(channel), KERNEL),
+        "a constant": (np.full_like(channel, 7.0), KERNEL),
+        "one value changed": (changed, KERNEL),
+        "text": (np.array([["a"]]), KERNEL),
+        "cut short": (channel[:-1], KERNEL),
+        "nan": (nan, KERNEL),
+        "too large": (np.tile(channel, (3, 3)), KERNEL),
+    }
+    assert answers.answer(*forms[form]) is None
+
+
+def test_the_stand_in_takes_the_students_own_parameters(code):
+    """Called as the student's convolve is declared: by its own keyword names, with an
+    optional argument more, through *args; the image and kernel are its first two."""
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def convolve(img, k, dtype=np.float64):
+            return 2 * np.ones((img.shape[0] - k.shape[0] + 1, img.shape[1] - k.shape[1] + 1))
+
+        def by_keyword(image, kernel):
+            return np.stack([convolve(img=image[:, :, c], k=kernel) for c in range(3)], axis=2)
+
+        def with_dtype(image, kernel):
+            return np.stack(
+                [convolve(image[:, :, c], kernel, np.float64) for c in range(3)], axis=2
+            )
+
+        def keyword_kernel_first(image, kernel):
+            return np.stack([convolve(k=kernel, img=image[:, :, c]) for c in range(3)], axis=2)
+        """
     )
-    assert inside.stand_in_key(channel, KERNEL) != inside.stand_in_key(channel.T, KERNEL)
-    assert inside.stand_in_key(channel, KERNEL) != inside.stand_in_key(channel, KERNEL.T)
+    student = inside.StudentCode()
+    header, _ = student.load([{"index": 0, "source": source, "answer": True}])
+    assert header["errors"] == []
+    for name in ("by_keyword", "with_dtype", "keyword_kernel_first"):
+        answers = local_answers()
+        reply = student.call_with_stand_in(name, [IMAGE, KERNEL], "convolve", answers)
+        np.testing.assert_allclose(call_value(reply), reference.convolve_color(IMAGE, KERNEL))
+        assert answers.asked == [{0}, {1}, {2}], name
 
 
 def test_stand_in_travels_through_the_sandboxed_worker():
     cells = [{"index": 0, "source": STUDENT, "answer": True, "label": "your code"}]
     with StudentProcess(cells, call_timeout=5.0) as process:
-        stand_in = ("convolve", knock_on.reference_answers(IMAGE, KERNEL))
+        stand_in = ("convolve", knock_on.ReferenceAnswers(IMAGE, KERNEL))
         result = process.call("convolve_color", IMAGE, KERNEL, stand_in=stand_in)
         np.testing.assert_allclose(result.value.array, reference.convolve_color(IMAGE, KERNEL))
         np.testing.assert_array_equal(result.args_after[0], IMAGE)
@@ -456,7 +546,7 @@ def test_colour_code_that_computes_no_channel_gets_no_answer(trick):
     source = STUDENT + f"\ndef tricky_color(image, kernel):\n    {NO_COLOUR_CODE[trick]}\n"
     cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
     with StudentProcess(cells, call_timeout=5.0) as process:
-        stand_in = ("convolve", knock_on.reference_answers(IMAGE, KERNEL))
+        stand_in = ("convolve", knock_on.ReferenceAnswers(IMAGE, KERNEL))
         try:
             result = process.call("tricky_color", IMAGE, KERNEL, stand_in=stand_in)
         except StudentCodeError:
@@ -473,7 +563,7 @@ def test_colour_code_that_computes_no_channel_gets_no_answer(trick):
 def test_the_grader_hands_out_each_channel_only_when_asked():
     cells = [{"index": 0, "source": STUDENT, "answer": True, "label": "your code"}]
     with StudentProcess(cells, call_timeout=5.0) as process:
-        table = knock_on.reference_answers(IMAGE, KERNEL)
+        table = knock_on.ReferenceAnswers(IMAGE, KERNEL)
         for name, complete in (("convolve_color", True), ("transposed_channels", False)):
             try:
                 result = process.call(name, IMAGE, KERNEL, stand_in=("convolve", table))

@@ -38,21 +38,107 @@ from convgrade.checks.failures import (
     clean_text,
 )
 from convgrade.contract import Mistake
-from convgrade.sandbox.inside import stand_in_key
 from convgrade.sandbox.student_process import CallResult, Returned
 
 # What colour code converts channels to before calling convolve, besides leaving them be.
 PROBE_DTYPES = ("float64", "int64", "float32")
 
 
-def reference_answers(image, kernel):
-    """{stand_in_key(channel, kernel): reference convolve of it} for each channel of `image`."""
-    image = np.asarray(image)
-    answers = {}
-    for c in range(image.shape[2]):
-        channel = image[:, :, c]
-        answers[stand_in_key(channel, kernel)] = reference.convolve(channel, kernel)
-    return answers
+# How closely an input the stand-in is given must match one of the check's own, once
+# transposed, flipped, scaled or offset: relative to its largest value, well above float32's
+# rounding (6e-8) and far below any change that alters the answer the check compares.
+MATCH_TOLERANCE = 1e-6
+# The symmetries of the pixel grid: the reference's sums (no padding, no flip) commute with
+# each, applied to the channel and the kernel together.
+GRID_SYMMETRIES = (
+    lambda a: a,
+    np.transpose,
+    np.flipud,
+    np.fliplr,
+    lambda a: np.flipud(np.fliplr(a)),
+    lambda a: np.flipud(a.T),
+    lambda a: np.fliplr(a.T),
+    lambda a: np.flipud(np.fliplr(a.T)),
+)
+
+
+class ReferenceAnswers:
+    """The grader's answers for one colour check: the reference convolve of each channel of
+    the image with the kernel. Asked with an image and a kernel, it answers only one of
+    those channels with that kernel, as they are or in a form that determines the answer:
+    both under the same symmetry of the grid (colour code that convolves transposed
+    channels with the transposed kernel), each scaled (the image divided by 255 first, a
+    float32 copy), the image offset (centred on zero). Since the reference is linear in each
+    argument and commutes with the grid's symmetries, each answer is exactly the reference
+    result for the arrays given: the stand-in never says anything false about them, and it
+    answers nothing beyond the check's own channels.
+    """
+
+    def __init__(self, image, kernel):
+        image = np.asarray(image)
+        kernel = np.asarray(kernel, dtype=np.float64)
+        self.entries = []  # (channel, kernel, reference result)
+        for c in range(image.shape[2]):
+            channel = np.asarray(image[:, :, c], dtype=np.float64)
+            self.entries.append((channel, kernel, reference.convolve(channel, kernel)))
+        # A larger input matches no channel: refused before any work on it.
+        self._largest = image.shape[0] * image.shape[1]
+
+    def __len__(self):
+        return len(self.entries)
+
+    def answer(self, image, kernel):
+        """(the channels matched, the reference result for `image` and `kernel`), or None
+        when they are none of the check's channels with its kernel, in any form above.
+
+        Every channel they match is counted as asked (two channels may be the same, or one
+        the other transposed), and all give the same result: the reference's for the arrays
+        given."""
+        image, kernel = np.asarray(image), np.asarray(kernel)
+        if image.ndim != 2 or kernel.ndim != 2 or image.size > self._largest:
+            return None
+        if image.dtype.kind not in "biuf" or kernel.dtype.kind not in "biuf":
+            return None
+        image, kernel = image.astype(np.float64), kernel.astype(np.float64)
+        if not (np.isfinite(image).all() and np.isfinite(kernel).all()):
+            return None
+        matched, answer = set(), None
+        for index, (channel, own_kernel, result) in enumerate(self.entries):
+            for symmetry in GRID_SYMMETRIES:
+                moved_kernel, moved_channel = symmetry(own_kernel), symmetry(channel)
+                if moved_kernel.shape != kernel.shape or moved_channel.shape != image.shape:
+                    continue
+                kernel_fit = _fit(kernel, moved_kernel, offset=False)
+                image_fit = _fit(image, moved_channel, offset=True) if kernel_fit else None
+                if image_fit is None:
+                    continue
+                (kernel_scale, _), (image_scale, image_offset) = kernel_fit, image_fit
+                matched.add(index)
+                if answer is None:
+                    answer = symmetry(result) * (image_scale * kernel_scale)
+                    answer = answer + image_offset * kernel_scale * moved_kernel.sum()
+                break
+        return (matched, answer) if matched else None
+
+
+def _fit(given, own, offset):
+    """(a, c) with `given` = a * `own` + c within MATCH_TOLERANCE of the larger of the two,
+    or None; c is 0 without `offset`. `a` is never 0 for an `own` that is not constant (all
+    zeros without `offset`), so a constant array matches only a constant one."""
+    own_mean, given_mean = (own.mean(), given.mean()) if offset else (0.0, 0.0)
+    spread = own - own_mean
+    norm = float((spread * spread).sum())
+    if norm == 0.0:
+        a = 0.0 if offset else 1.0
+    else:
+        a = float(((given - given_mean) * spread).sum()) / norm
+        if a == 0.0:
+            return None
+    c = float(given_mean - a * own_mean) if offset else 0.0
+    largest = max(float(np.abs(given).max()), abs(a) * float(np.abs(own).max()), 1e-300)
+    if float(np.abs(given - (a * own + c)).max()) > MATCH_TOLERANCE * largest:
+        return None
+    return a, c
 
 
 def judge_color(student, image, kernel, check, call, node):
@@ -81,7 +167,7 @@ def judge_color(student, image, kernel, check, call, node):
             # holds it; the static scan cannot tell the colour code's share apart.
             raise
         first = failure
-    stand_in = ("convolve", reference_answers(image, kernel))
+    stand_in = ("convolve", ReferenceAnswers(image, kernel))
     try:
         retried = student.call("convolve_color", image, kernel, stand_in=stand_in)
         check(retried)

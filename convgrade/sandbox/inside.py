@@ -396,49 +396,73 @@ def describe_exception(error):
     return {"type": type(error).__name__, "message": message, "where": where}
 
 
-def stand_in_key(image, kernel):
-    """The key of one (image, kernel) pair in a stand-in's answers: the float64 values and
-    shapes of both, so a channel passed as uint8 or converted to float first finds its answer."""
-    import hashlib
-
-    import numpy as np
-
-    digest = hashlib.sha256()
-    for array in (image, kernel):
-        array = np.ascontiguousarray(np.asarray(array, dtype=np.float64))
-        digest.update(repr(array.shape).encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
 class StandIn:
     """A student function replaced by the grader's answers for one check's inputs only.
 
-    It holds neither the reference code nor its results: each call asks the grader
-    (`GraderAnswers`), which answers only the exact inputs it computed for this call (a
-    colour check's channels), refuses any other, and notes which it was asked. So an answer
-    reaches this process only for an input the student's code passed itself, and the grader
-    can tell whether the code asked for every channel. Retired when the call ends, it
-    answers nothing more.
+    It holds neither the reference code nor its results: each call sends its image and
+    kernel to the grader (`GraderAnswers`), which answers only this check's own inputs (a
+    colour check's channels, with the kernel), also when the code passed them in another
+    form that determines the answer (transposed or flipped together, scaled, offset,
+    converted to float32: see convgrade.checks.knock_on.ReferenceAnswers), refuses any
+    other, and notes which it was asked. So an answer reaches this process only for an input
+    the student's code passed itself, and the grader can tell whether the code asked for
+    every channel. Retired when the call ends, it answers nothing more.
+
+    It takes the arguments the student's own function takes (`signature`): the image and
+    the kernel are its first two, passed by position or by the student's own names; any
+    further ones (an optional dtype) are ignored.
     """
 
-    def __init__(self, name, ask):
+    def __init__(self, name, ask, signature=None):
         self.__name__ = self.__qualname__ = name
         self._ask = ask
+        self._signature = signature
 
-    def __call__(self, image, kernel):
+    def __call__(self, *args, **kwargs):
         if self._ask is None:
             raise LookupError(f"the grader's {self.__name__} was used after its check ended")
+        import numpy as np
+
         try:
-            key = stand_in_key(image, kernel)
+            image, kernel = (
+                np.asarray(a, dtype=np.float64) for a in self._image_and_kernel(args, kwargs)
+            )
         except (TypeError, ValueError):
-            key = None
-        answer = self._ask(key) if key is not None else None
+            image = kernel = None
+        answer = None
+        if image is not None and image.ndim == 2 and kernel.ndim == 2:
+            answer = self._ask(image, kernel)
         if answer is None:
             raise LookupError(
                 f"the grader's {self.__name__} answers only image[:, :, c] with the kernel as given"
             )
         return answer
+
+    def _image_and_kernel(self, args, kwargs):
+        """The call's first two arguments in the order of the student's parameters."""
+        import inspect
+
+        if self._signature is not None:
+            try:
+                bound = self._signature.bind(*args, **kwargs)
+            except TypeError:
+                bound = None
+            if bound is not None:
+                values = []
+                for name, parameter in self._signature.parameters.items():
+                    if name not in bound.arguments:
+                        continue
+                    if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+                        values.extend(bound.arguments[name])
+                    elif parameter.kind is not inspect.Parameter.VAR_KEYWORD:
+                        values.append(bound.arguments[name])
+                if len(values) >= 2:
+                    return values[0], values[1]
+        if len(args) >= 2:
+            return args[0], args[1]
+        if "image" in kwargs and "kernel" in kwargs:
+            return kwargs["image"], kwargs["kernel"]
+        raise TypeError("no image and kernel")
 
     def retire(self):
         self._ask.close()
@@ -446,20 +470,21 @@ class StandIn:
 
 
 class GraderAnswers:
-    """A stand-in's line to the grader while one call lasts: sends the key of an input over
-    the reply pipe and reads the grader's answer (an array, or a refusal) from the request
-    pipe. The grader answers only while that call's request is open; closed, this asks
-    nothing (student code that kept it and reopens it only breaks the protocol, and the
-    grader ends the process)."""
+    """A stand-in's line to the grader while one call lasts: sends an image and a kernel
+    (float64 arrays) over the reply pipe and reads the grader's answer (an array, or a
+    refusal) from the request pipe. The grader answers only while that call's request is
+    open; closed, this asks nothing (student code that kept it and reopens it only breaks
+    the protocol, and the grader ends the process)."""
 
     def __init__(self, requests, replies, request_id):
         self.requests, self.replies, self.request_id = requests, replies, request_id
         self.closed = False
 
-    def __call__(self, key):
+    def __call__(self, image, kernel):
         if self.closed:
             return None
-        write_message(self.replies, {"op": "ask", "id": self.request_id, "key": key})
+        blobs = [array_to_bytes(image), array_to_bytes(kernel)]
+        write_message(self.replies, {"op": "ask", "id": self.request_id}, blobs)
         header, blobs = read_message(self.requests)
         if header.get("ok") and len(blobs) == 1:
             return array_from_bytes(blobs[0])
@@ -682,7 +707,7 @@ class StudentCode:
         function = self.barred.get(replaced, original)
         forwards = _replaceable(function, replaced, self.namespace)
         saved_code = function.__code__ if forwards else None
-        stand_in = StandIn(replaced, ask)
+        stand_in = StandIn(replaced, ask, _signature(function))
         try:
             for key in names:
                 self.namespace[key] = stand_in
@@ -705,6 +730,16 @@ class StudentCode:
             return {"ok": False, "missing": True}, []
         description, blobs = encode_value(self.namespace[name])
         return {"ok": True, "value": description}, blobs
+
+
+def _signature(function):
+    """The parameters of a student's function, or None if it has none Python can read."""
+    import inspect
+
+    try:
+        return inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
 
 
 def encode_value(value):

@@ -79,10 +79,15 @@ class CallResult:
 
 class StandInAnswers:
     """The grader's side of a stand-in (inside.StandIn): answers kept here, given out one
-    at a time for exactly the inputs they belong to, with a note of which were asked."""
+    at a time for exactly the inputs they belong to, with a note of which were asked.
+
+    `answers` (convgrade.checks.knock_on.ReferenceAnswers) decides which inputs those are:
+    its `answer(image, kernel)` gives (the answers matched, the array) or None, and it has
+    a length.
+    """
 
     def __init__(self, answers):
-        self.answers = dict(answers)  # {inside.stand_in_key(image, kernel): result}
+        self.answers = answers
         self.asked = set()
         self.asks = 0
 
@@ -91,20 +96,29 @@ class StandInAnswers:
         self.asked.clear()
         self.asks = 0
 
-    def reply(self, message):
-        """The (header, blobs) answering one ask; ValueError for too many."""
+    def reply(self, message, blobs):
+        """The (header, blobs) answering one ask (an image and a kernel in `blobs`); a
+        refusal for anything else; ValueError for too many asks."""
         self.asks += 1
         if self.asks > MAX_STAND_IN_ASKS:
             raise ValueError("too many asks for the stand-in")
-        key = message.get("key")
-        if isinstance(key, str) and key in self.answers:
-            self.asked.add(key)
-            return {"ok": True}, [inside.array_to_bytes(np.asarray(self.answers[key]))]
-        return {"ok": False}, []
+        found = None
+        if len(blobs) == 2:
+            try:
+                image, kernel = (inside.array_from_bytes(blob) for blob in blobs)
+            except (ValueError, TypeError, EOFError):
+                image = kernel = None
+            if image is not None:
+                found = self.answers.answer(image, kernel)
+        if found is None:
+            return {"ok": False}, []
+        matched, answer = found
+        self.asked |= matched
+        return {"ok": True}, [inside.array_to_bytes(np.asarray(answer))]
 
     @property
     def complete(self):
-        return self.asked >= set(self.answers)
+        return len(self.asked) >= len(self.answers)
 
 
 class WorkerFailed(Exception):
@@ -337,7 +351,7 @@ class StudentProcess:
                     break
                 if stand_in is None or reply.get("id") != request_id:
                     raise ValueError("an ask the grader did not expect")
-                answer, answer_blobs = stand_in.reply(reply)
+                answer, answer_blobs = stand_in.reply(reply, reply_blobs)
                 inside.write_message(process.stdin, dict(answer, id=request_id), answer_blobs)
             if reply.get("id") != request_id:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
@@ -413,10 +427,10 @@ class StudentProcess:
     def call(self, name, *args, stand_in=None):
         """Call the student's function `name` with copies of `args`; return a CallResult.
 
-        `stand_in`, a pair (function name, {inside.stand_in_key(image, kernel): result}),
-        replaces the student's function of that name, during this call only, with one
-        that asks the grader for the result of each input it is given and gets exactly
-        those (see inside.StandIn): results, one at a time, never code. The CallResult's
+        `stand_in`, a pair (function name, knock_on.ReferenceAnswers), replaces the
+        student's function of that name, during this call only, with one that asks the
+        grader for the result of each input it is given and gets only those the answers
+        hold (see inside.StandIn): results, one at a time, never code. The CallResult's
         `stand_in_complete` says whether every result was asked for.
 
         Raises StudentCodeError when the function is missing, raises, hangs or crashes.
