@@ -16,6 +16,7 @@ from convgrade.autograde.sandboxedexecute import SandboxedExecute
 from convgrade.feedback.safe_html import SafeFeedbackExporter
 from convgrade.feedback.safeoutputs import SafeOutputs
 from convgrade.intake import vetting
+from convgrade.reports.grades_csv import GradesCsvExport
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     ClearOutput,
@@ -87,6 +88,9 @@ c.HTMLExporter.filters = {
     "highlight_code": "convgrade.feedback.safe_html.highlight_code",
 }
 c.GenerateFeedback.exporter_class = SafeFeedbackExporter
+# grades.csv (`nbgrader export`, `make grades`): nbgrader's columns, quoted, and no cell a
+# spreadsheet would run as a formula (convgrade/reports/grades_csv.py).
+c.ExportApp.plugin_class = GradesCsvExport
 
 # The sandbox (see convgrade/sandbox.py for what it allows and denies).
 c.Sandbox.mode = "bwrap"

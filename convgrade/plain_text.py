@@ -1,5 +1,6 @@
-"""Text from a notebook made safe for a terminal line, an HTML report or a matplotlib label."""
+"""Text from a notebook made safe for a terminal line, an HTML page, a plot label or a CSV cell."""
 
+import re
 import unicodedata
 
 # Control characters (C0, C1: ESC starts ANSI and OSC sequences, \r rewrites the line),
@@ -66,3 +67,46 @@ def label(text, limit=60):
     'costs \\\\$5 and \\\\$\\\\frac{1}{0}\\\\$'
     """
     return plain(text, limit).replace("$", r"\$")
+
+
+# A spreadsheet opening a CSV runs a cell starting with one of these as a formula (OWASP,
+# "CSV Injection"); tab, CR and LF because some spreadsheets skip them, as they skip
+# leading spaces, before looking for the formula sign.
+FORMULA_SIGNS = frozenset("=+-@")
+FORMULA_STARTS = frozenset("\t\r\n")
+# A cell that is only a decimal number is read as that number, never as a formula.
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell a spreadsheet shows as written and never runs: text that would start a
+    formula gets a leading ``'``; numbers, and text that is only a number, stay numbers.
+
+    Every CSV the project writes passes each cell through here.
+
+    Parameters
+    ----------
+    value : str, int, float or None
+        None is an empty cell; anything else that is not a number is written as str().
+
+    Returns
+    -------
+    str, int or float
+
+    Examples
+    --------
+    >>> spreadsheet_cell("=HYPERLINK(1)"), spreadsheet_cell(" -2+3"), spreadsheet_cell("Ng, Ada")
+    ("'=HYPERLINK(1)", "' -2+3", 'Ng, Ada')
+    >>> spreadsheet_cell(-2.5), spreadsheet_cell("-2.5"), spreadsheet_cell(None)
+    (-2.5, '-2.5', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if NUMBER.fullmatch(text):
+        return text
+    if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_SIGNS:
+        return "'" + text
+    return text

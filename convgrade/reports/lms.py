@@ -24,10 +24,15 @@ Formats followed:
   that identifies the user (mapped from email address, ID number, username or user id),
   and one column per grade item, mapped when importing.
 
-Both are UTF-8 with a header row; fields with commas or quotes are quoted, quotes doubled.
+Both are UTF-8 with a header row; fields with commas, quotes or line breaks are quoted,
+quotes doubled. Every text cell, the identity columns too, is written as
+``convgrade.plain_text.spreadsheet_cell`` makes it: one that a spreadsheet would run as a
+formula (``=``, ``+``, ``-``, ``@``, tab, CR or LF first) starts with ``'``. Such an id no
+longer matches the LMS's, so the export names the students it changed.
 """
 
 import csv
+import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +41,8 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, Enum, Unicode
 
+from convgrade.plain_text import plain, spreadsheet_cell
+from convgrade.reports.grades_csv import write_csv
 from convgrade.reports.results import notebook_result
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -44,8 +51,8 @@ ROSTER_COLUMNS = frozenset(
     {"name", "canvas_id", "sis_user_id", "sis_login_id", "section", "email", "idnumber", "username"}
 )
 MOODLE_IDENTIFIERS = {"email": "Email address", "idnumber": "ID number", "username": "Username"}
-# A spreadsheet opening the file would run a cell starting with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A roster is a class list, not a data dump: larger than this is the wrong file.
+ROSTER_MAX_BYTES = 16 * 1024 * 1024
 
 
 class ExportRefused(Exception):
@@ -63,6 +70,17 @@ class GradeRow:
     awaiting: float = 0.0  # points still waiting for a TA
 
 
+def listed(students):
+    """Student ids for one log line, each shown as plain text.
+
+    Examples
+    --------
+    >>> listed(["ada", "eve\\x1b[31m"])
+    'ada, eve\\\\x1b[31m'
+    """
+    return ", ".join(plain(student, 60) for student in students)
+
+
 def points(value):
     """A grade as the CSV holds it: a plain decimal number, or empty for no submission.
 
@@ -74,15 +92,33 @@ def points(value):
     return "" if value is None else f"{round(value, 2):g}"
 
 
-def inert(text):
-    """A name a spreadsheet shows as text, never runs as a formula.
-
-    Examples
-    --------
-    >>> inert("=HYPERLINK(1)"), inert("Ng, Ada")
-    ("'=HYPERLINK(1)", 'Ng, Ada')
-    """
-    return "'" + text if text.startswith(FORMULA_START) else text
+def _roster_text(path):
+    """The roster's text, or ExportRefused saying in one line why it cannot be read."""
+    name = plain(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(ROSTER_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ExportRefused(f"roster {name}: no such file") from None
+    except IsADirectoryError:
+        raise ExportRefused(f"roster {name} is a folder, not a CSV file") from None
+    except OSError as error:
+        raise ExportRefused(f"roster {name} cannot be read: {plain(error.strerror)}") from None
+    if len(data) > ROSTER_MAX_BYTES:
+        raise ExportRefused(f"roster {name} is over {ROSTER_MAX_BYTES // 2**20} MiB; not a roster")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ExportRefused(
+            f'roster {name} line {line} is not UTF-8 (in Excel, save it as "CSV UTF-8")'
+        ) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise ExportRefused(
+            f"roster {name} line {line} holds a NUL byte (a spreadsheet file, not CSV?)"
+        )
+    return text
 
 
 def read_roster(path):
@@ -91,28 +127,47 @@ def read_roster(path):
     Raises
     ------
     ExportRefused
-        Without a student_id column, with an unknown column, or with an id twice.
+        With one line saying what is wrong and where: a file that is missing, a folder, not
+        UTF-8 or holds NUL bytes; no student_id column, an unknown or repeated column; a row
+        with more fields than the header, an empty student_id, or an id twice.
     """
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    name = plain(path)
+    reader = csv.DictReader(io.StringIO(_roster_text(path), newline=""))
+    try:
         columns = [c.strip() for c in reader.fieldnames or []]
         if ROSTER_KEY not in columns:
             raise ExportRefused(
-                f"roster {path} has no {ROSTER_KEY} column (found: {', '.join(columns) or 'none'})"
+                f"roster {name} has no {ROSTER_KEY} column "
+                f"(found: {plain(', '.join(columns)) or 'none'})"
             )
         unknown = sorted(set(columns) - ROSTER_COLUMNS - {ROSTER_KEY})
         if unknown:
             raise ExportRefused(
-                f"roster {path} has unknown columns {', '.join(unknown)}; "
+                f"roster {name} has unknown columns {plain(', '.join(unknown))}; "
                 f"known: {', '.join(sorted(ROSTER_COLUMNS))}"
             )
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise ExportRefused(f"roster {name} has the column {plain(', '.join(twice))} twice")
         roster = {}
         for line in reader:
-            entry = {k.strip(): (v or "").strip() for k, v in line.items() if k}
+            where = f"roster {name} line {reader.line_num}"
+            if None in line:  # DictReader's key for fields past the header's
+                raise ExportRefused(
+                    f"{where} has {len(columns) + len(line[None])} fields, the header "
+                    f"{len(columns)}; quote a value holding a comma"
+                )
+            entry = {k.strip(): (v or "").strip() for k, v in line.items()}
             student = entry.pop(ROSTER_KEY)
+            if not student:
+                raise ExportRefused(f"{where} has an empty {ROSTER_KEY}")
             if student in roster:
-                raise ExportRefused(f"roster {path} lists student {student!r} twice")
+                raise ExportRefused(f"{where} lists student {plain(student)!r} twice")
             roster[student] = entry
+    except csv.Error as error:
+        raise ExportRefused(
+            f"roster {name} line {reader.line_num} is not CSV: {plain(error)}"
+        ) from None
     return roster
 
 
@@ -163,8 +218,8 @@ class LmsExport(ExportPlugin):
             missing = sorted(graded - set(roster))
             if missing:
                 raise ExportRefused(
-                    f"{len(missing)} graded student(s) not in roster {self.roster}: "
-                    f"{', '.join(missing)}. Add a row for each (column {ROSTER_KEY}) and "
+                    f"{len(missing)} graded student(s) not in roster {plain(self.roster)}: "
+                    f"{listed(missing)}. Add a row for each (column {ROSTER_KEY}) and "
                     "export again; nothing was written"
                 )
             # Everyone on the roster gets a row, so the LMS sees who did not submit.
@@ -215,22 +270,41 @@ class LmsExport(ExportPlugin):
             assignments, tasks, rows = self.grade_rows(gradebook)
             table = self.table(gradebook, assignments, tasks, rows)
         except ExportRefused as refusal:
-            self.log.error("%s", refusal)
+            # Ids, names and paths in it are anyone's text: no escape sequence reaches the terminal.
+            self.log.error("%s", plain(refusal, limit=None))
             sys.exit(1)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with open(destination, "w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows(table)
-        self.log.info("Wrote %d students to %s", len(rows), destination)
+        write_csv(destination, table)
+        self.log.info("Wrote %d students to %s", len(rows), plain(destination))
         waiting = [row.student for row in rows if row.awaiting]
         if waiting:
             self.log.warning(
                 "%d student(s) have answers awaiting a TA; their grades may still rise: %s",
                 len(waiting),
-                ", ".join(waiting),
+                listed(waiting),
             )
         absent = [row.student for row in rows if None in row.scores.values()]
         if absent:
-            self.log.warning("No submission (grade left empty): %s", ", ".join(absent))
+            self.log.warning("No submission (grade left empty): %s", listed(absent))
+        changed = [row.student for row in rows if self._neutralised(row)]
+        if changed:
+            self.log.warning(
+                "%d student(s) have an id a spreadsheet would run as a formula, written with a "
+                "leading ' so that it cannot; the LMS may not match them: %s",
+                len(changed),
+                listed(changed),
+            )
+
+    def _neutralised(self, row):
+        """Whether an id column the LMS matches this row by is changed by spreadsheet_cell()."""
+        return any(
+            spreadsheet_cell(row.identity.get(key, "")) != row.identity.get(key, "")
+            for key in self.matched_by()
+        )
+
+    def matched_by(self):
+        """The identity fields the LMS matches a row by (implemented by each LMS's export)."""
+        raise NotImplementedError
 
     def _task_headers(self, assignments, tasks):
         if not self.task_columns:
@@ -257,6 +331,9 @@ class CanvasExport(LmsExport):
 
     default_file = "canvas_grades.csv"
 
+    def matched_by(self):
+        return ("canvas_id", "sis_user_id", "sis_login_id")
+
     def table(self, gradebook, assignments, tasks, rows):
         if self.assignment_column and len(assignments) != 1:
             raise ExportRefused("CanvasExport.assignment_column names one assignment's column")
@@ -271,12 +348,12 @@ class CanvasExport(LmsExport):
         unmatched = []
         for row in rows:
             who = row.identity
-            ids = [who.get(key, "") for key in ("canvas_id", "sis_user_id", "sis_login_id")]
+            ids = [who.get(key, "") for key in self.matched_by()]
             if not any(ids):
                 unmatched.append(row.student)
             table.append(
                 [
-                    inert(who.get("name") or row.student),
+                    who.get("name") or row.student,
                     *ids,
                     who.get("section", ""),
                     *(points(row.scores.get(a)) for a in assignments),
@@ -285,7 +362,7 @@ class CanvasExport(LmsExport):
             )
         if unmatched:
             raise ExportRefused(
-                f"no Canvas ID, SIS User ID or SIS Login ID for: {', '.join(unmatched)}; "
+                f"no Canvas ID, SIS User ID or SIS Login ID for: {listed(unmatched)}; "
                 "give them one in the roster"
             )
         return table
@@ -303,6 +380,9 @@ class MoodleExport(LmsExport):
     ).tag(config=True)
 
     default_file = "moodle_grades.csv"
+
+    def matched_by(self):
+        return (self.identifier,)
 
     def table(self, gradebook, assignments, tasks, rows):
         task_headers = self._task_headers(assignments, tasks)
@@ -325,7 +405,7 @@ class MoodleExport(LmsExport):
             )
         if unmatched:
             raise ExportRefused(
-                f"no {self.identifier} for: {', '.join(unmatched)}; give them one in the "
+                f"no {self.identifier} for: {listed(unmatched)}; give them one in the "
                 f"roster, or choose another --MoodleExport.identifier"
             )
         return table
