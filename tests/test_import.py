@@ -2,10 +2,13 @@
 odd names refused, the latest copy kept, nothing overwritten silently?"""
 
 import os
+import re
 import shutil
 import stat
+import struct
 import tracemalloc
 import zipfile
+import zlib
 from datetime import datetime
 
 import pytest
@@ -13,9 +16,11 @@ from nbgrader.utils import parse_utc
 from support import REPO, SOURCE, convgrade
 from traitlets.config import Config
 
+from convgrade.intake import collect
 from convgrade.intake.collect import (
     BACKUP_DIR,
     LMS_NAMES,
+    ImportRefused,
     format_report,
     import_submissions,
 )
@@ -401,3 +406,453 @@ def test_make_import_refuses_outside_a_course_and_a_missing_download(course, tmp
     run = convgrade(course, "import", "nowhere.zip", timeout=120)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip() == "convgrade: cannot import: nowhere.zip does not exist"
+
+
+# ---- which layout a folder is: decided from all of it ---------------------------------------
+MIDDLE = (2026, 1, 11, 12, 0, 0)
+MOODLE_CLASS = {"Ada Lovelace": 101, "Bob Stone": 102, "Cy Young": 103}
+
+
+def moodle_folder(root, hand_in):
+    """An unpacked Moodle download of three students, plus Mallory (104), whose hand-in
+    `hand_in(folder)` makes inside her own folder."""
+    for name, uid in MOODLE_CLASS.items():
+        folder = root / f"{name}_{uid}_assignsubmission_file_"
+        folder.mkdir(parents=True)
+        (folder / "convolutions.ipynb").write_bytes(name.encode())
+    mallory = root / "Mallory_104_assignsubmission_file_"
+    mallory.mkdir()
+    hand_in(mallory)
+    return root
+
+
+def put(path, data=b"mallory's"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+HAND_INS = {
+    "a folder named like the assignment": lambda m: put(m / ASSIGNMENT / "convolutions.ipynb"),
+    "nested folders named like it": lambda m: put(
+        m / ASSIGNMENT / ASSIGNMENT / "convolutions.ipynb"
+    ),
+    "that folder beside the notebook": lambda m: (
+        put(m / "convolutions.ipynb"),
+        put(m / ASSIGNMENT / "figures.py", b"print(1)"),
+    ),
+}
+
+
+@pytest.mark.parametrize("hand_in", sorted(HAND_INS))
+def test_a_student_folder_named_like_the_assignment_is_still_an_lms_download(
+    course, tmp_path, hand_in
+):
+    """Mallory hands in a folder named `convolutions/`: the download is still read as
+    Moodle's, everyone is imported under their own id, and her file stays hers."""
+    download = moodle_folder(tmp_path / "moodle", HAND_INS[hand_in])
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert sorted(report.imported) == ["101", "102", "103", "104"], format_report(report)
+    assert sorted(os.listdir(course / "submitted")) == ["101", "102", "103", "104"]
+    assert submitted(course, "104") == b"mallory's"
+    assert submitted(course, "102") == b"Bob Stone"
+
+
+def test_a_linked_folder_named_like_the_assignment_is_refused_and_named(course, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    put(elsewhere / "convolutions.ipynb")
+    download = moodle_folder(tmp_path / "moodle", lambda m: (m / ASSIGNMENT).symlink_to(elsewhere))
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert sorted(report.imported) == ["101", "102", "103"], format_report(report)
+    assert (
+        f"refused Mallory_104_assignsubmission_file_/{ASSIGNMENT}: a symbolic link"
+        in report.left_out
+    )
+    assert not report.complete
+
+
+def test_a_lone_student_folder_named_like_the_assignment_keeps_its_lms_id(course, tmp_path):
+    download = tmp_path / "moodle"
+    put(download / "Mallory_104_assignsubmission_file_" / ASSIGNMENT / "convolutions.ipynb")
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["104"], format_report(report)
+
+
+LMS_ENTRIES = {
+    "Moodle folder": "Bo Chen_78_assignsubmission_file_/convolutions.ipynb",
+    "Moodle file": "Bo Chen_78_assignsubmission_file_convolutions.ipynb",
+    "Canvas file": "chenbo_78_9001_convolutions.ipynb",
+    "Blackboard file": "Conv_bchen_attempt_2026-01-12-18-30-00_convolutions.ipynb",
+}
+
+
+@pytest.mark.parametrize("lms", sorted(LMS_ENTRIES))
+def test_a_folder_mixing_an_lms_download_with_collect_folders_is_refused(course, tmp_path, lms):
+    """One line, what was found and what to do; nothing imported, nobody dropped silently."""
+    mixed = tmp_path / "mixed"
+    put(mixed / "ana" / ASSIGNMENT / "convolutions.ipynb", b"ana's")
+    put(mixed / LMS_ENTRIES[lms], b"bo's")
+    with pytest.raises(ImportRefused) as refused:
+        import_submissions(mixed, course, ASSIGNMENT)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "mixes an LMS download" in message and "such as ana/" in message
+    assert "import each from a folder of its own" in message
+    assert not (course / "submitted").exists()
+
+
+def test_a_collect_folder_names_every_entry_it_does_not_import(course, tmp_path):
+    """Files and folders beside the <student>/<assignment>/ folders are named; a student's
+    own file named like an LMS's stays in that student's folder."""
+    collected = tmp_path / "collected"
+    put(collected / "ana" / ASSIGNMENT / "convolutions.ipynb", b"ana's")
+    put(collected / "ana" / ASSIGNMENT / "chenbo_78_9001_convolutions.ipynb", b"ana's too")
+    put(collected / "bo" / "other-assignment" / "x.ipynb", b"bo's")
+    put(collected / "notes.txt", b"hi")
+    report = import_submissions(collected, course, ASSIGNMENT)
+    assert list(report.imported) == ["ana"]
+    assert submitted(course, "ana", "chenbo_78_9001_convolutions.ipynb") == b"ana's too"
+    assert report.left_out == [
+        f"skipped bo: not a <student>/{ASSIGNMENT}/ folder",
+        f"skipped notes.txt: not a <student>/{ASSIGNMENT}/ folder",
+    ]
+
+
+def test_the_course_folder_is_not_a_download(course, tmp_path):
+    """The course itself, a folder holding it, any folder holding source/ or release/
+    (another course's copy), or one of the course's own folders (graded copies in
+    autograded/) is refused before anything is read."""
+    (course / "release" / ASSIGNMENT).mkdir(parents=True)
+    other = tmp_path / "other-course"
+    put(other / "release" / ASSIGNMENT / "convolutions.ipynb")
+    put(other / "submitted" / "ana" / ASSIGNMENT / "convolutions.ipynb")
+    put(course / "autograded" / "ana" / ASSIGNMENT / "convolutions.ipynb")
+    for source, said in [
+        (course, "is the course folder"),
+        (tmp_path, "is the course folder (or holds it)"),
+        (other, f"holds release/{ASSIGNMENT}/: a course folder"),
+        (course / "autograded", "is in the course's own autograded/ folder"),
+    ]:
+        with pytest.raises(ImportRefused, match=re.escape(said)):
+            import_submissions(source, course, ASSIGNMENT)
+        assert not (course / "submitted").exists()
+
+
+# ---- which copy of a file is the latest ------------------------------------------------------
+# Three copies of one notebook: the student handed in A, then B, then A again. The latest
+# copy (A) must be kept, whichever order the download lists them in and although its bytes
+# equal the first copy's, and the report must name that copy.
+COPIES = {
+    "Canvas": [  # Canvas numbers a file uploaded again under the same name -1, -2...
+        ("doe_123_9001_convolutions-1.ipynb", b"B", EARLY),
+        ("doe_123_9001_convolutions-2.ipynb", b"A", EARLY),
+        ("doe_123_9001_convolutions.ipynb", b"A", EARLY),
+    ],
+    "Blackboard": [  # the attempt's time, in the name
+        ("Conv_123_attempt_2026-01-12-18-30-00_convolutions.ipynb", b"A", EARLY),
+        ("Conv_123_attempt_2026-01-11-12-00-00_convolutions.ipynb", b"B", EARLY),
+        ("Conv_123_attempt_2026-01-10-09-00-00_convolutions.ipynb", b"A", EARLY),
+    ],
+    "Moodle": [  # the file's time in the archive
+        ("Doe_123_assignsubmission_file_/convolutions.ipynb", b"A", LATE),
+        ("Doe_123_assignsubmission_file_/v2/convolutions.ipynb", b"B", MIDDLE),
+        ("Doe_123_assignsubmission_file_/v1/convolutions.ipynb", b"A", EARLY),
+    ],
+}
+NEWEST = {
+    "Canvas": "doe_123_9001_convolutions-2.ipynb",
+    "Blackboard": "Conv_123_attempt_2026-01-12-18-30-00_convolutions.ipynb",
+    "Moodle": "Doe_123_assignsubmission_file_/convolutions.ipynb",
+}
+
+
+def copies_download(tmp_path, lms, form, order):
+    entries = [COPIES[lms][i] for i in order]
+    if form == "zip":
+        return write_zip(tmp_path / "copies.zip", [(n, d, w, None) for n, d, w in entries])
+    folder = tmp_path / "copies"
+    for name, data, when in entries:
+        put(folder / name, data)
+        stamp = datetime(*when).timestamp()
+        os.utime(folder / name, (stamp, stamp))
+    return folder
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+@pytest.mark.parametrize("lms", sorted(COPIES))
+@pytest.mark.parametrize("form", ["zip", "unpacked folder"])
+def test_the_newest_copy_is_kept_whatever_its_content(course, tmp_path, lms, form, order):
+    download = copies_download(tmp_path, lms, form, order)
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["123"], format_report(report)
+    assert submitted(course, "123") == b"A"
+    others = sorted(name for name, _, _ in COPIES[lms] if name != NEWEST[lms])
+    assert sorted(line.split(":")[0].removeprefix("skipped ") for line in report.left_out) == (
+        others
+    )
+    assert all(line.endswith(f"; kept {NEWEST[lms]}") for line in report.left_out)
+    assert report.complete
+
+
+def test_identical_copies_keep_the_newest_time_and_different_ties_stay_out(course, tmp_path):
+    """Two identical Blackboard attempts: the later is kept, and timestamp.txt is its time.
+    Different copies tied for the newest still leave their student out."""
+    download = write_zip(
+        tmp_path / "bb.zip",
+        [
+            ("Conv_bitdiddle_attempt_2026-01-12-18-30-00_convolutions.ipynb", b"x", None, None),
+            ("Conv_bitdiddle_attempt_2026-01-10-09-00-00_convolutions.ipynb", b"x", None, None),
+            ("doe_123_9001_convolutions-1.ipynb", b"A", EARLY, None),
+            ("doe_123_9002_convolutions-1.ipynb", b"B", EARLY, None),
+            ("doe_123_9003_convolutions.ipynb", b"C", LATE, None),
+        ],
+    )
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert list(report.imported) == ["bitdiddle"]
+    stamp = submitted(course, "bitdiddle", "timestamp.txt").decode()
+    assert parse_utc(stamp) == datetime(2026, 1, 12, 18, 30, 0)
+    assert report.left_out == [
+        "skipped Conv_bitdiddle_attempt_2026-01-10-09-00-00_convolutions.ipynb: an earlier "
+        "copy (the same file again); kept "
+        "Conv_bitdiddle_attempt_2026-01-12-18-30-00_convolutions.ipynb"
+    ]
+    assert len(report.not_imported) == 1 and not report.complete
+    assert report.not_imported[0].startswith(
+        "123: 3 different copies of convolutions.ipynb and nothing says which is later"
+    )
+
+
+# ---- one student's trouble is that student's ------------------------------------------------
+THREE = [
+    ("ada_100_1_convolutions.ipynb", b"ada's"),
+    ("bob_200_2_convolutions.ipynb", b"bob's"),
+    ("cy_300_3_convolutions.ipynb", b"cy's"),
+]
+
+
+def blocking_file(relative):
+    def make(root):
+        target = root / relative
+        if target.is_dir():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("in the way")
+
+    return make
+
+
+TROUBLES = {
+    "a name too long for the filesystem": (
+        None,
+        "200: could not be written: a file name too long for this filesystem",
+    ),
+    "a file where the student's folder goes": (
+        blocking_file("submitted/200"),
+        "200: could not be written: a file where a folder should be (submitted/200)",
+    ),
+    "a file where the assignment folder goes": (
+        blocking_file(f"submitted/200/{ASSIGNMENT}"),
+        f"200: could not be written: a file where a folder should be (submitted/200/{ASSIGNMENT})",
+    ),
+}
+
+
+@pytest.mark.parametrize("trouble", sorted(TROUBLES))
+def test_a_student_that_cannot_be_written_is_left_out_and_the_rest_imported(
+    course, tmp_path, trouble
+):
+    make, said = TROUBLES[trouble]
+    members = list(THREE)
+    if make is None:
+        members[1] = ("bob_200_2_" + "卷积作业" * 25 + ".ipynb", b"bob's")  # 300 bytes
+    else:
+        make(course)
+    report = import_submissions(
+        write_zip(tmp_path / "class.zip", [(n, d, None, None) for n, d in members]),
+        course,
+        ASSIGNMENT,
+    )
+    assert sorted(report.imported) == ["100", "300"], format_report(report)
+    assert len(report.not_imported) == 1 and report.not_imported[0].startswith(said)
+    assert not report.complete
+    assert not (course / ".convgrade" / "importing").exists()
+    assert "note: 200" not in format_report(report)
+    if make is None:  # no empty folder left in submitted/ for grading to find
+        assert not (course / "submitted" / "200").exists()
+
+
+def test_a_file_where_the_backups_go_keeps_the_old_submission_in_place(course, tmp_path):
+    first = write_zip(tmp_path / "a.zip", [(n, d, None, None) for n, d in THREE])
+    assert sorted(import_submissions(first, course, ASSIGNMENT).imported) == ["100", "200", "300"]
+    (course / BACKUP_DIR).parent.mkdir(parents=True, exist_ok=True)
+    (course / BACKUP_DIR).write_text("in the way")
+    changed = [(n, d + b" v2", None, None) for n, d in THREE]
+    report = import_submissions(
+        write_zip(tmp_path / "b.zip", changed), course, ASSIGNMENT, force=True
+    )
+    assert report.imported == {} and len(report.not_imported) == 3
+    assert report.not_imported[0] == (
+        "100: could not be written: a file where a folder should be (.convgrade/backups)"
+    )
+    assert [submitted(course, s) for s in ("100", "200", "300")] == [d for _, d in THREE]
+
+
+def test_a_file_where_the_staging_folder_goes_leaves_each_student_out_with_why(course, tmp_path):
+    (course / ".convgrade").write_text("in the way")
+    download = write_zip(tmp_path / "class.zip", [(n, d, None, None) for n, d in THREE])
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert report.imported == {}
+    assert report.not_imported == [
+        f"{s}: could not be written: a file where a folder should be (.convgrade)"
+        for s in ("100", "200", "300")
+    ]
+
+
+def test_forced_imports_in_the_same_second_keep_every_backup(course, tmp_path):
+    now = datetime(2026, 2, 1, 8, 0, 0)
+    for version in (b"v1", b"v2", b"v3"):
+        download = write_zip(
+            tmp_path / "a.zip", [("ana_4201_1_convolutions.ipynb", version, None, None)]
+        )
+        report = import_submissions(download, course, ASSIGNMENT, force=True, now=now)
+        assert report.complete, format_report(report)
+    assert submitted(course, "4201") == b"v3"
+    backups = course / BACKUP_DIR
+    kept = {p.relative_to(backups).parts[0]: p.read_bytes() for p in backups.rglob("*.ipynb")}
+    assert kept == {"2026-02-01T08-00-00": b"v1", "2026-02-01T08-00-00-2": b"v2"}
+
+
+def test_the_cli_prints_the_summary_and_a_one_line_refusal(course, tmp_path):
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    shutil.copy(REPO / "gradebook.db", course)
+    members = list(THREE)
+    members[1] = ("bob_200_2_" + "卷积作业" * 25 + ".ipynb", b"bob's")
+    download = write_zip(tmp_path / "class.zip", [(n, d, None, None) for n, d in members])
+    run = convgrade(course, "import", str(download), timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout.startswith("imported 2 submission(s) into submitted/: 100, 300\n")
+    assert "not imported: 200: could not be written: a file name too long" in run.stdout
+    run = convgrade(course, "import", ".", timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().startswith("convgrade: cannot import: . is the course folder")
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+# ---- the whole download's work is bounded ----------------------------------------------------
+def overlapping_zip(path, entries, size):
+    """A zip whose `entries` central-directory entries all point at one member of `size`
+    zero bytes (the overlapping-entry zip bomb)."""
+    name = b"bomb_999_1_convolutions.ipynb"
+    raw = b"\0" * size
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = squeeze.compress(raw) + squeeze.flush()
+    crc = zlib.crc32(raw)
+    local = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(name), 0
+    )
+    central = b"".join(
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50, 0x0314, 20, 0, 8, 0, 0x21, crc, len(data), size, len(name),
+            0, 0, 0, 0, 0o100644 << 16, 0,
+        ) + name
+        for _ in range(entries)
+    )  # fmt: skip
+    body = local + name + data
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, len(central), len(body), 0)
+    path.write_bytes(body + central + end)
+    return path
+
+
+def test_entries_sharing_their_bytes_are_refused_whole(course, tmp_path):
+    download = overlapping_zip(tmp_path / "bomb.zip", 50, 5000)
+    config = Config({"Intake": {"max_notebook_bytes": 1000}})
+    with pytest.raises(ImportRefused, match="entries that overlap"):
+        import_submissions(download, course, ASSIGNMENT, config=config)
+
+
+@pytest.mark.parametrize("form", ["zip", "unpacked folder"])
+def test_refused_bytes_count_against_the_whole_downloads_cap(course, tmp_path, form):
+    """Each oversized file still costs its reading up to the limit: that counts."""
+    members = [(f"s{i}_{i}_1_convolutions.ipynb", b"x" * 2000) for i in range(10)]
+    download = write_zip(tmp_path / "big.zip", [(n, d, None, None) for n, d in members])
+    if form == "unpacked folder":
+        with zipfile.ZipFile(download) as archive:
+            archive.extractall(tmp_path / "big")
+        download = tmp_path / "big"
+    config = Config({"Intake": {"max_notebook_bytes": 1000}})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collect, "MAX_ARCHIVE_BYTES", 5000)
+        with pytest.raises(ImportRefused, match="more than 5000 byte"):
+            import_submissions(download, course, ASSIGNMENT, config=config)
+    assert not (course / "submitted").exists()
+
+
+def test_a_download_of_refusals_stops_with_one_line(course, tmp_path):
+    links = [
+        (f"s{i}_{i}_1_convolutions.ipynb", b"/etc/passwd", None, stat.S_IFLNK | 0o777)
+        for i in range(40)
+    ]
+    download = write_zip(tmp_path / "links.zip", links)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collect, "MAX_REFUSED", 10)
+        with pytest.raises(ImportRefused, match="over 10 entries of the download refused"):
+            import_submissions(download, course, ASSIGNMENT)
+    assert not (course / "submitted").exists()
+
+
+def test_an_unpacked_download_counts_its_entries(course, tmp_path):
+    folder = tmp_path / "many"
+    for i in range(30):
+        put(folder / f"s{i}_{i}_1_notes.txt", b"x")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collect, "MAX_ARCHIVE_ENTRIES", 20)
+        with pytest.raises(ImportRefused, match="over 20 entries"):
+            import_submissions(folder, course, ASSIGNMENT)
+
+
+def test_files_that_are_not_notebooks_are_counted_past_a_few(course, tmp_path):
+    pictures = [(f"ana_4101_9001_plot{i}.png", b"png", None, None) for i in range(10)]
+    notebook = ("ana_4101_9001_convolutions.ipynb", b"ana's", None, None)
+    download = write_zip(tmp_path / "pics.zip", [notebook, *pictures])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collect, "MAX_OTHERS_NAMED", 3)
+        report = import_submissions(download, course, ASSIGNMENT)
+        text = format_report(report)
+    assert list(report.imported) == ["4101"] and report.complete
+    assert text.count(": not a notebook") == 3
+    assert text.endswith(
+        "skipped 7 more files that are not notebooks (the last: ana_4101_9001_plot9.png)"
+    )
+
+
+def test_a_name_listed_twice_is_named_once_kept(course, tmp_path):
+    """The same entry twice in a zip (identical, or an older and a newer under one name):
+    the second listing is named, and the newer is kept."""
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        download = write_zip(
+            tmp_path / "twice.zip",
+            [
+                ("ana_4101_9001_convolutions.ipynb", b"same", None, None),
+                ("ana_4101_9001_convolutions.ipynb", b"same", None, None),
+                ("bo_4102_9002_convolutions.ipynb", b"new", LATE, None),
+                ("bo_4102_9002_convolutions.ipynb", b"old", EARLY, None),
+            ],
+        )
+    report = import_submissions(download, course, ASSIGNMENT)
+    assert submitted(course, "4101") == b"same" and submitted(course, "4102") == b"new"
+    assert report.left_out == [
+        "skipped ana_4101_9001_convolutions.ipynb: the same file listed again; kept once",
+        "skipped bo_4102_9002_convolutions.ipynb: an earlier copy listed under the same name; "
+        "kept the later one",
+    ]
+
+
+def test_a_zip_whose_list_of_entries_is_damaged_is_one_line(course, tmp_path):
+    download = write_zip(
+        tmp_path / "damaged.zip", [("ana_4101_9001_convolutions.ipynb", b"ana's", None, None)]
+    )
+    data = download.read_bytes()
+    assert data.count(b"PK\x01\x02") == 1  # the central directory's one entry
+    download.write_bytes(data.replace(b"PK\x01\x02", b"PK\xff\xff"))
+    with pytest.raises(ImportRefused, match="cannot be read as a zip"):
+        import_submissions(download, course, ASSIGNMENT)

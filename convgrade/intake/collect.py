@@ -10,6 +10,13 @@ Two kinds of source:
 - a folder laid out as `nbgrader collect` leaves submitted/ (<student>/<assignment>/...),
   each student's folder read through the intake (`vet_submission`).
 
+A folder's whole top level decides which it is (`_collect_layout`): a name the LMS wrote for
+its owner counts for a download, whatever that student put inside (a folder named like the
+assignment included), and a folder holding <assignment>/ under any other name counts for a
+collect folder; a folder with both is refused, as is the course folder itself. Every entry
+is then imported or named with the reason it was not; one student's files that cannot be
+written (a name too long, a file where a folder goes) leave out only that student.
+
 nbgrader's own `zip_collect` app is not used to do the copying, only its collector plugin:
 its extractor unpacks archives without limits (sizes, entry counts, links, nested
 archives), and its transfer step either stops halfway at the first student already in
@@ -24,6 +31,7 @@ when they are placed (and refused if they changed in between).
 """
 
 import contextlib
+import errno
 import functools
 import hashlib
 import lzma
@@ -57,7 +65,13 @@ from convgrade.plain_text import plain  # noqa: E402
 # Bounds on a whole download, beyond the per-file limits of c.Intake: a class of hundreds,
 # each with a few files, fits well inside; a zip bomb does not.
 MAX_ARCHIVE_ENTRIES = 50_000
-MAX_ARCHIVE_BYTES = 8 << 30
+MAX_ARCHIVE_BYTES = 8 << 30  # every byte read counts, a refused file's too
+# A download with more refused entries than this is no LMS's: the import stops with one line
+# rather than naming each (a zip bomb of thousands of oversized entries).
+MAX_REFUSED = 500
+# Files that are not notebooks (pictures, data) are named one a line up to this many, then
+# counted in one line.
+MAX_OTHERS_NAMED = 200
 # What reading a zip member can raise: damaged (a CRC or size mismatch, a broken deflate or
 # LZMA stream), encrypted, or compressed an unknown way.
 UNREADABLE_MEMBER = (
@@ -101,7 +115,8 @@ BLACKBOARD_TIME = re.compile(r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d")
 
 
 class ImportRefused(Exception):
-    """The source cannot be imported at all (not found, not a zip, over the limits)."""
+    """The source cannot be imported at all (not found, not a zip, over the limits, a layout
+    that cannot be told); nothing is imported."""
 
 
 class LmsFileNameCollector(FileNameCollectorPlugin):
@@ -113,21 +128,35 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
     Moodle folder holding one named like another student's folder). The owner the LMS wrote
     comes first in the name, so the fit whose student id ends soonest is the true one; the
     others would give the file to whoever the student named. The dict also says which LMS
-    it took ("lms").
+    it took ("lms") and where in the name the owner ends ("owner_end").
     """
 
     def _match(self, filename):
         if self.named_regexp:
-            return super()._match(filename)
-        fits = [
-            (match.end("student_id"), lms, match)
-            for lms, pattern in LMS_NAMES.items()
-            if (match := re.match(pattern, filename))
-        ]
+            found = super()._match(filename)
+            if found is not None:
+                found["owner_end"] = self.owner_end(filename)
+            return found
+        fits = self._fits(filename)
         if not fits:
             return None
-        _, lms, match = min(fits, key=lambda fit: fit[0])
-        return dict(match.groupdict(), lms=lms)
+        end, lms, match = min(fits, key=lambda fit: fit[0])
+        return dict(match.groupdict(), lms=lms, owner_end=end)
+
+    def _fits(self, filename):
+        patterns = {None: self.named_regexp} if self.named_regexp else LMS_NAMES
+        return [
+            (match.end("student_id"), lms, match)
+            for lms, pattern in patterns.items()
+            if (match := re.match(pattern, filename)) and "student_id" in match.groupdict()
+        ]
+
+    def owner_end(self, filename):
+        """Where the owner's id ends in `filename`, read as `collect` reads it (None if it
+        names nobody); quietly, unlike `collect`, which logs each name it cannot read."""
+        if os.path.splitext(filename)[1] not in self.valid_ext:
+            return None
+        return min((fit[0] for fit in self._fits(filename)), default=None)
 
 
 class NotAsFirstRead(Exception):
@@ -179,6 +208,27 @@ class ImportReport:
     not_imported: list = field(default_factory=list)  # lines: a student left as they were
     left_out: list = field(default_factory=list)  # lines: files not used, and why
     notes: list = field(default_factory=list)  # lines: imported, but worth a look
+    refused: int = 0  # entries of the download refused while it was read
+    others: int = 0  # files skipped as not notebooks
+    last_other: str = ""
+
+    def skip_other(self, name):
+        """Name a file that is not a notebook; past MAX_OTHERS_NAMED, count them instead."""
+        self.others += 1
+        if self.others <= MAX_OTHERS_NAMED:
+            self.left_out.append(f"skipped {plain(name, 120)}: not a notebook")
+        else:
+            self.last_other = name
+
+    def refuse(self, line):
+        """Name an entry left out as refused; past MAX_REFUSED of them, stop the import."""
+        self.left_out.append(line)
+        self.refused += 1
+        if self.refused > MAX_REFUSED:
+            raise ImportRefused(
+                f"over {MAX_REFUSED} entries of the download refused (the last: {line}); "
+                "nothing was imported: this is not a download an LMS makes"
+            )
 
     @property
     def complete(self):
@@ -209,18 +259,20 @@ def import_submissions(source, root, assignment, *, force=False, config=None, no
     """
     source, root = Path(source).expanduser(), Path(root)
     limits = Intake(config=config) if config is not None else Intake()
+    collector = (
+        LmsFileNameCollector(config=config) if config is not None else LmsFileNameCollector()
+    )
     report = ImportReport()
     try:
         with contextlib.ExitStack() as still_open:  # the download, while files are read again
-            if source.is_dir() and _submitted_layout(source, assignment):
-                candidates = _from_collect(source, assignment, limits, report)
+            collected = None
+            if source.is_dir():
+                _refuse_course_folder(source, root, assignment)
+                collected = _collect_layout(source, assignment, collector)
+            if collected is not None:
+                candidates = _from_collect(source, collected, assignment, limits, report)
             else:
                 members = _read_download(source, limits, report, still_open)
-                collector = (
-                    LmsFileNameCollector(config=config)
-                    if config is not None
-                    else LmsFileNameCollector()
-                )
                 candidates = _from_lms(members, collector, report)
             _place_all(root, assignment, candidates, force, now, report)
     finally:
@@ -238,21 +290,141 @@ def _place_all(root, assignment, candidates, force, now, report):
         except NotAsFirstRead as problem:
             report.not_imported.append(f"{plain(student, 80)}: {plain(str(problem), 240)}")
             continue
+        except OSError as error:
+            report.not_imported.append(f"{plain(student, 80)}: {_os_reason(error)}")
+            continue
         if not files:  # a collected folder whose every file the intake refused (reported)
             continue
+        try:  # one student's trouble (a name too long, a file where a folder goes) is theirs
+            _place(root, assignment, student, files, force, stamp, report)
+        except OSError as error:
+            staging = root / STAGING_DIR / student / assignment
+            reason = _os_reason(error, within=(staging, root))
+            report.not_imported.append(f"{plain(student, 80)}: {reason}")
+            continue
+        finally:
+            shutil.rmtree(root / STAGING_DIR / student, ignore_errors=True)
         odd = sorted(n for n in files if n.endswith(".ipynb") and n not in expected)
         if odd and expected:
             report.notes.append(
                 f"{plain(student, 80)}: notebook named {', '.join(plain(n, 80) for n in odd)}, "
                 f"expected {', '.join(sorted(expected))}: grading will say so"
             )
-        _place(root, assignment, student, files, force, stamp, report)
+
+
+def _os_reason(error, within=None):
+    """One line for an OSError met while reading (`within` None) or writing one student's
+    files; a path is shown from the first folder of `within` that holds it."""
+    what = error.strerror or type(error).__name__
+    where = error.filename
+    if error.errno == errno.ENAMETOOLONG:
+        what = "a file name too long for this filesystem"
+    elif error.errno in (errno.ENOTDIR, errno.EEXIST) and where and within:
+        path = Path(where)
+        blocking = [p for p in (*reversed(path.parents), path) if p.exists() and not p.is_dir()]
+        if blocking:
+            what, where = "a file where a folder should be", blocking[0]
+    for folder in within or ():
+        with contextlib.suppress(ValueError, TypeError):
+            if (relative := Path(where).relative_to(folder)) != Path("."):
+                where = relative
+                break
+    doing = "could not be written" if within else "could not be read"
+    shown = f" ({plain(str(where), 80)})" if where is not None else ""
+    return f"{doing}: {plain(what, 120)}{shown}"
 
 
 # ---- reading a download -------------------------------------------------------------------
-def _submitted_layout(folder, assignment):
-    """Whether `folder` looks like nbgrader's submitted/ (<student>/<assignment>/)."""
-    return any((entry / assignment).is_dir() for entry in folder.iterdir() if entry.is_dir())
+# The course's own nbgrader folders: never a download, whatever they hold.
+COURSE_FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
+
+
+def _refuse_course_folder(source, root, assignment):
+    """ImportRefused when `source` is a course folder (this one or any holding source/ or
+    release/), holds this course, or is inside one of its nbgrader folders: its instructor
+    folders (or graded copies) would be taken for students' submissions."""
+    how = "give the LMS download or the folder nbgrader collect filled"
+    try:
+        source_path, course = source.resolve(), root.resolve()
+    except OSError:
+        return
+    if source_path == course or source_path in course.parents:
+        raise ImportRefused(f"{source} is the course folder (or holds it), not a download; {how}")
+    for part in COURSE_FOLDERS:
+        if source_path == course / part or (course / part) in source_path.parents:
+            raise ImportRefused(f"{source} is in the course's own {part}/ folder; {how}")
+    for part in ("source", "release"):
+        if (source / part / assignment).is_dir():
+            raise ImportRefused(
+                f"{source} holds {part}/{assignment}/: a course folder, not a download; "
+                "give the LMS download or the folder nbgrader collect filled"
+            )
+
+
+def _collect_layout(source, assignment, collector):
+    """The top-level folders of `source` to read as nbgrader collect's submitted/ layout
+    (<student>/<assignment>/), with the entries that are not, or None to read it as an LMS
+    download; ImportRefused when it holds both kinds.
+
+    The whole top level decides: an entry whose own name the LMS wrote for its owner (a
+    Moodle folder, a Canvas or Blackboard file) is LMS evidence, whatever it holds (a
+    student may hand in a folder named like the assignment); a folder holding
+    <assignment>/ under any other name is collect evidence.
+    """
+    try:
+        tops = sorted(source.iterdir())
+    except OSError as error:
+        raise ImportRefused(f"{source} cannot be read ({error.strerror})") from None
+    if not any(_holds(top, assignment) for top in tops):
+        return None
+    budget = [MAX_ARCHIVE_ENTRIES]
+    by_lms, collected, others = [], [], []
+    for top in tops:
+        if _named_by_lms(top, collector, budget, source):
+            by_lms.append(top.name)
+        elif _holds(top, assignment):
+            collected.append(top.name)
+        else:
+            others.append(top.name)
+    if not collected:
+        return None
+    if by_lms:
+        raise ImportRefused(
+            f"{source} mixes an LMS download ({len(by_lms)} entries named by the LMS, such as "
+            f"{plain(by_lms[0], 80)}) with nbgrader collect folders ({len(collected)} "
+            f"<student>/{assignment}/, such as {plain(collected[0], 80)}/); nothing was "
+            "imported: import each from a folder of its own"
+        )
+    return collected, others
+
+
+def _holds(top, assignment):
+    """Whether `top` is a folder holding <assignment>/ (or a link by that name, which the
+    intake then refuses)."""
+    inside = top / assignment
+    return top.is_dir() and (inside.is_symlink() or inside.is_dir())
+
+
+def _named_by_lms(top, collector, budget, source):
+    """Whether the LMS named this top-level entry for its owner: a file name, or a path
+    under the folder, is read as someone's with the owner ending inside the entry's name."""
+
+    def owned_here(path):
+        end = collector.owner_end(path)
+        return end is not None and end <= len(top.name)
+
+    if top.is_symlink() or not top.is_dir():
+        return owned_here(top.name)
+    if any(owned_here(f"{top.name}/_{ext}") for ext in collector.valid_ext):
+        return True
+    for folder, subfolders, names in os.walk(top):  # os.walk does not follow links
+        budget[0] -= len(subfolders) + len(names)
+        if budget[0] < 0:
+            raise ImportRefused(f"{source} holds over {MAX_ARCHIVE_ENTRIES} entries")
+        relative = Path(folder).relative_to(top.parent).as_posix()
+        if any(owned_here(f"{relative}/{name}") for name in names):
+            return True
+    return False
 
 
 def _read_download(source, limits, report, still_open):
@@ -289,45 +461,67 @@ def _unsafe_name(name):
 
 def _read_zip(source, limits, report, still_open):
     members, total = [], 0
-    archive = still_open.enter_context(zipfile.ZipFile(source))
+    try:
+        with open(source, "rb") as stream:  # the count the archive declares, before its list
+            declared = (zipfile._EndRecData(stream) or {})[zipfile._ECD_ENTRIES_TOTAL]
+    except (OSError, LookupError, AttributeError):
+        declared = 0
+    if declared > MAX_ARCHIVE_ENTRIES:
+        raise ImportRefused(
+            f"{source} holds {declared} entries, over the {MAX_ARCHIVE_ENTRIES} limit"
+        )
+    try:
+        archive = still_open.enter_context(zipfile.ZipFile(source))
+    except (*UNREADABLE_MEMBER, ValueError) as error:
+        raise ImportRefused(f"{source} cannot be read as a zip ({error})") from None
     entries = archive.infolist()
     if len(entries) > MAX_ARCHIVE_ENTRIES:
         raise ImportRefused(
             f"{source} holds {len(entries)} entries, over the {MAX_ARCHIVE_ENTRIES} limit"
         )
+    _refuse_overlapping(source, entries)
     for info in entries:
         shown = plain(info.filename, 120)
         if info.is_dir():
             continue
         if problem := _unsafe_name(info.filename):
-            report.left_out.append(f"refused {shown}: {problem}")
+            report.refuse(f"refused {shown}: {problem}")
             continue
         kind = stat.S_IFMT(info.external_attr >> 16)
         if kind and kind != stat.S_IFREG:
             what = "a symbolic link" if kind == stat.S_IFLNK else "not a regular file"
-            report.left_out.append(f"refused {shown}: {what}")
+            report.refuse(f"refused {shown}: {what}")
             continue
         if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
-            report.left_out.append(
-                f"refused {shown}: an archive inside the download; unpack it by hand"
-            )
+            report.refuse(f"refused {shown}: an archive inside the download; unpack it by hand")
             continue
         limit = _member_limit(info.filename, limits)
         try:
             data = _zip_member_bytes(archive, info, limit)
         except UNREADABLE_MEMBER as error:
-            report.left_out.append(f"refused {shown}: unreadable in the archive ({error})")
+            report.refuse(f"refused {shown}: unreadable in the archive ({error})")
             continue
-        if len(data) > limit:
-            report.left_out.append(f"refused {shown}: over the {_size(limit)} limit for one file")
-            continue
-        total += len(data)
+        total += len(data)  # counted before any refusal: every byte inflated is work done
         if total > MAX_ARCHIVE_BYTES:
-            raise ImportRefused(f"{source} unpacks to more than {MAX_ARCHIVE_BYTES >> 30} GiB")
+            raise ImportRefused(f"{source} unpacks to more than {_size(MAX_ARCHIVE_BYTES)}")
+        if len(data) > limit:
+            report.refuse(f"refused {shown}: over the {_size(limit)} limit for one file")
+            continue
         name = info.filename.replace("\\", "/")
         read_again = functools.partial(_zip_member_bytes, archive, info, limit)
         members.append(Member(name, _digest(data), read_again, datetime(*info.date_time)))
     return members
+
+
+def _refuse_overlapping(source, entries):
+    """ImportRefused when two entries share bytes of the archive: a zip made to inflate the
+    same data many times over, never an LMS's (Python before 3.12 does not check this)."""
+    spans = sorted((info.header_offset, 30 + info.compress_size) for info in entries)
+    for (start, least), (following, _) in zip(spans, spans[1:], strict=False):
+        if start + least > following:  # `least`: the entry's size without its names
+            raise ImportRefused(
+                f"{source} has entries that overlap inside the archive; not an LMS download"
+            )
 
 
 def _zip_member_bytes(archive, info, limit):
@@ -339,33 +533,46 @@ def _zip_member_bytes(archive, info, limit):
 
 def _read_folder(source, limits, report):
     """Every regular file under `source`; links and special files are refused, never followed."""
-    members = []
-    for folder, subfolders, names in os.walk(source):  # os.walk does not follow links
+    members, entries, total = [], 0, 0
+
+    def unlisted(error):  # a folder that cannot be listed is named, never passed over
+        where = plain(Path(error.filename).relative_to(source).as_posix(), 120)
+        report.refuse(f"refused {where}/: unreadable ({error.strerror})")
+
+    for folder, subfolders, names in os.walk(source, onerror=unlisted):  # never follows links
+        entries += len(subfolders) + len(names)
+        if entries > MAX_ARCHIVE_ENTRIES:
+            raise ImportRefused(f"{source} holds over {MAX_ARCHIVE_ENTRIES} entries")
         for name in sorted(names) + [d for d in subfolders if Path(folder, d).is_symlink()]:
             path = Path(folder, name)
             relative = path.relative_to(source).as_posix()
             shown = plain(relative, 120)
             if problem := name_problem(relative):
-                report.left_out.append(f"refused {shown}: {problem}")
+                report.refuse(f"refused {shown}: {problem}")
                 continue
-            info = path.lstat()
+            try:
+                info = path.lstat()
+            except OSError as error:  # gone since the listing
+                report.refuse(f"refused {shown}: unreadable ({error.strerror})")
+                continue
             if not stat.S_ISREG(info.st_mode):
                 what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
-                report.left_out.append(f"refused {shown}: {what}")
+                report.refuse(f"refused {shown}: {what}")
                 continue
             limit = _member_limit(name, limits)
             try:
                 data = _regular_file_bytes(path, limit)
             except NotRegular:  # swapped since the lstat
-                report.left_out.append(f"refused {shown}: not a regular file")
+                report.refuse(f"refused {shown}: not a regular file")
                 continue
             except OSError as error:  # a link swapped in (O_NOFOLLOW), no permission...
-                report.left_out.append(f"refused {shown}: unreadable ({error.strerror})")
+                report.refuse(f"refused {shown}: unreadable ({error.strerror})")
                 continue
+            total += len(data)
+            if total > MAX_ARCHIVE_BYTES:
+                raise ImportRefused(f"{source} holds more than {_size(MAX_ARCHIVE_BYTES)}")
             if len(data) > limit:
-                report.left_out.append(
-                    f"refused {shown}: over the {_size(limit)} limit for one file"
-                )
+                report.refuse(f"refused {shown}: over the {_size(limit)} limit for one file")
                 continue
             read_again = functools.partial(_regular_file_bytes, path, limit)
             modified = datetime.fromtimestamp(info.st_mtime)
@@ -396,16 +603,16 @@ def _from_lms(members, collector, report):
         found = collector.collect(member.name)
         if not found:
             if member.name.endswith(tuple(collector.valid_ext)):
-                report.left_out.append(
+                report.refuse(
                     f"refused {plain(member.name, 120)}: its name does not say whose it is "
                     "(set c.FileNameCollectorPlugin.named_regexp for your LMS's names)"
                 )
             else:
-                report.left_out.append(f"skipped {plain(member.name, 120)}: not a notebook")
+                report.skip_other(member.name)
             continue
         student = found.get("student_id") or ""
         if not STUDENT_ID.fullmatch(student):
-            report.left_out.append(
+            report.refuse(
                 f"refused {plain(member.name, 120)}: {plain(repr(student), 60)} "
                 "cannot be a student folder name"
             )
@@ -479,34 +686,49 @@ def _timestamp(text, name, report):
 def _latest(copies, report):
     """The latest of several copies of one file, or None when nothing says which it is.
 
-    Later means: a later time in the name, else a higher LMS copy number, else a later
-    modification time in the archive. Identical copies are one.
+    Later means, in each LMS's own order: a later time in the name (Blackboard's attempt
+    time), else a higher copy number (Canvas's -1, -2 for a file uploaded again under the
+    same name), else a later modification time in the archive or folder (Moodle). Every copy
+    is ranked, whatever its content: a student may go back to an earlier version, and the
+    copy that says so is the one kept. Copies ranked equal count as one only when their
+    bytes are the same. Each copy not kept is named, with the one kept.
     """
-    distinct = {c.member.digest: c for c in copies}.values()
-    if len(distinct) == 1:
-        return copies[-1]
+    if len(copies) == 1:
+        return copies[0]
 
     def when(copy):
-        return (copy.timestamp or datetime.min, copy.copy_number, copy.member.modified)
+        return (
+            copy.timestamp or datetime.min,
+            copy.copy_number,
+            copy.member.modified or datetime.min,
+        )
 
-    ranked = sorted(distinct, key=when)
-    if when(ranked[-1]) == when(ranked[-2]):
+    ranked = sorted(copies, key=when)
+    latest = [copy for copy in ranked if when(copy) == when(ranked[-1])]
+    if len({copy.member.digest for copy in latest}) > 1:
         return None
     kept = ranked[-1]
+    shown = plain(kept.member.name, 120)
     for other in ranked[:-1]:
-        report.left_out.append(
-            f"skipped {plain(other.member.name, 120)}: an earlier copy; kept "
-            f"{plain(kept.member.name, 120)}"
-        )
+        same = other.member.digest == kept.member.digest
+        if other.member.name != kept.member.name:
+            why = f"an earlier copy{' (the same file again)' if same else ''}; kept {shown}"
+        elif same:  # one name listed twice in the download
+            why = "the same file listed again; kept once"
+        else:
+            why = "an earlier copy listed under the same name; kept the later one"
+        report.left_out.append(f"skipped {plain(other.member.name, 120)}: {why}")
     return kept
 
 
-def _from_collect(source, assignment, limits, report):
+def _from_collect(source, layout, assignment, limits, report):
     """{student: () -> {file name: bytes}} from a folder in submitted/ layout: each student's
-    folder goes through the intake when it is read."""
+    folder goes through the intake when it is read; the other entries are named."""
+    students, others = layout
+    for name in others:
+        report.left_out.append(f"skipped {plain(name, 120)}: not a <student>/{assignment}/ folder")
     candidates = {}
-    for folder in sorted(source.glob(f"*/{assignment}")):
-        student = folder.parent.name
+    for student in students:
         if not STUDENT_ID.fullmatch(student):
             report.left_out.append(
                 f"refused {plain(student, 80)}/: cannot be a student folder name"
@@ -542,6 +764,9 @@ def _place(root, assignment, student, files, force, stamp, report):
     if student_folder.is_symlink() or destination.is_symlink():
         report.not_imported.append(f"{plain(student, 80)}: submitted/ holds a link there")
         return
+    for folder in (root / "submitted", student_folder, destination):
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
     if destination.exists():
         present = vet_submission(root / "submitted", student, assignment).files
         if present == files:
@@ -560,14 +785,38 @@ def _place(root, assignment, student, files, force, stamp, report):
         path = staging / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    if destination.exists():
-        backup = root / BACKUP_DIR / stamp / student / assignment
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        destination.rename(backup)
+    made = not student_folder.exists()
+    student_folder.mkdir(parents=True, exist_ok=True)  # before anything is moved away
+    backup = None
+    try:
+        if destination.exists() or destination.is_symlink():
+            backup = _new_backup(root, stamp, student) / assignment
+            destination.rename(backup)
+        staging.rename(destination)
+    except OSError:
+        with contextlib.suppress(OSError):
+            if backup is not None and backup.exists():  # the old submission goes back
+                backup.rename(destination)
+            elif made:  # no empty student folder is left for grading to find
+                student_folder.rmdir()
+        raise
+    if backup is not None:
         report.replaced[student] = backup.relative_to(root)
-    student_folder.mkdir(parents=True, exist_ok=True)
-    staging.rename(destination)
     report.imported[student] = sorted(files)
+
+
+def _new_backup(root, stamp, student):
+    """A folder of its own for one student's replaced submission: backups/<time>/<student>/,
+    or <time>-2, -3... when an import in the same second already made that one."""
+    for attempt in range(1, 1000):
+        folder = root / BACKUP_DIR / (stamp if attempt == 1 else f"{stamp}-{attempt}") / student
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(errno.EEXIST, "no free backup folder", str(root / BACKUP_DIR / stamp))
 
 
 def format_report(report):
@@ -582,5 +831,10 @@ def format_report(report):
         lines.append(f"replaced {plain(student, 80)}; the old submission is in {backup}")
     lines += [f"not imported: {line}" for line in report.not_imported]
     lines += report.left_out
+    if report.others > MAX_OTHERS_NAMED:
+        lines.append(
+            f"skipped {report.others - MAX_OTHERS_NAMED} more files that are not notebooks "
+            f"(the last: {plain(report.last_other, 120)})"
+        )
     lines += [f"note: {line}" for line in report.notes]
     return "\n".join(lines)
