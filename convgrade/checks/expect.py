@@ -99,13 +99,23 @@ def expect_convolution(value, image, kernel, call, *, expected=None, diagnose=No
     raise CheckFailure(message, picture=picture, **names)
 
 
-def expect_float_ndarray(value, call):
+def expect_float_ndarray(value, call, expected=None):
+    """Fail unless `value` is a float ndarray. An integer one is named "truncated to
+    integers" only where it lost fractions: it differs from the `expected` result (not
+    given for a constant, which has no result to truncate; red team: exact integer kernels
+    and an exact int64 result were called truncated)."""
     if not value.is_ndarray:
         raise CheckFailure(
             f"{call} returned {a_type(value.type_name)}; return a numpy array (np.ndarray)."
         )
     if value.array.dtype.kind != "f":
-        name = Mistake.TRUNCATED_TO_INTEGERS if value.array.dtype.kind in "iu" else None
+        truncated = (
+            value.array.dtype.kind in "iu"
+            and expected is not None
+            and np.shape(value.array) == np.shape(expected)
+            and not values_match(value.array, expected)
+        )
+        name = Mistake.TRUNCATED_TO_INTEGERS if truncated else None
         raise CheckFailure(
             f"{call} returned dtype {value.array.dtype}; expected a float dtype such as float64.",
             misconception=name,

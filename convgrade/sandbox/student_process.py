@@ -75,6 +75,8 @@ class CallResult:
     seconds: float = 0.0
     # With a stand-in: whether the call asked it for every answer it holds.
     stand_in_complete: bool | None = None
+    # Whether the result was one of the arguments, or an array over one's memory.
+    returned_an_argument: bool = False
 
 
 class StandInAnswers:
@@ -517,6 +519,7 @@ class StudentProcess:
             args_after=after,
             seconds=seconds,
             stand_in_complete=answers.complete if answers is not None else None,
+            returned_an_argument=header.get("returned_an_argument") is True,
         )
 
     def get(self, name):

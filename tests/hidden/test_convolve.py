@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from cases import cases
 
-from convgrade.checks import expect
+from convgrade.checks import expect, reference
 
 
 def output_shape(case):
@@ -76,7 +76,8 @@ def test_returns_float_ndarray(student, dtype):
     image = case.image.astype(dtype)
     call = expect.describe_call("convolve", image, case.kernel)
     result = student.call("convolve", image, case.kernel)
-    expect.expect_float_ndarray(result.value, call)
+    expected = reference.convolve(image, case.kernel)
+    expect.expect_float_ndarray(result.value, call, expected)
     expect.expect_shape(result.value, output_shape(case), call, image=image, kernel=case.kernel)
 
 
@@ -92,3 +93,18 @@ def test_inputs_left_unchanged(student, case):
     image_after, kernel_after = result.args_after
     expect.expect_unchanged(case.image, image_after, "image", call)
     expect.expect_unchanged(case.kernel, kernel_after, "kernel", call)
+
+
+@pytest.mark.group("check_convolve_input_unchanged")
+def test_float32_inputs_left_unchanged(student):
+    """np.asarray(image, dtype=np.float32) copies an integer or float64 image but hands a
+    float32 one straight back, so code that then scales it in place changes the caller's
+    array only for float32 inputs (red team: full marks without this case)."""
+    case = cases("asym")[1]
+    image, kernel = case.image.astype(np.float32), case.kernel.astype(np.float32)
+    call = expect.describe_call("convolve", image, kernel)
+    result = student.call("convolve", image, kernel)
+    expect.expect_shape(result.value, output_shape(case), call, image=image, kernel=kernel)
+    image_after, kernel_after = result.args_after
+    expect.expect_unchanged(image, image_after, "image", call)
+    expect.expect_unchanged(kernel, kernel_after, "kernel", call)

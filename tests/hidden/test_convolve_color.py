@@ -77,20 +77,28 @@ def test_four_channels_and_nonsquare_kernel(student, request):
 
 
 @pytest.mark.group("check_convolve_color")
-@pytest.mark.parametrize("dtype", ["uint8", "float64"])
-def test_color_returns_float_and_leaves_input(student, dtype, request):
+@pytest.mark.parametrize(
+    "dtype, kernel_dtype",
+    [("uint8", "int64"), ("float64", "int64"), ("uint8", "float64")],
+    ids=["uint8", "float64", "float64_kernel"],
+)
+def test_color_returns_float_and_leaves_input(student, dtype, kernel_dtype, request):
+    """A float dtype, and both arguments as they were. One kernel is float64: colour code
+    that normalises it in place after np.asarray(kernel, dtype=float), which copies only
+    an integer kernel, changed the caller's kernel with full marks (red team)."""
     case = cases("color")[0]
-    image = case.image.astype(dtype)
-    call = expect.describe_call("convolve_color", image, case.kernel)
-    expected_shape = reference.convolve_color(image, case.kernel).shape
+    image, kernel = case.image.astype(dtype), case.kernel.astype(kernel_dtype)
+    call = expect.describe_call("convolve_color", image, kernel)
+    expected = reference.convolve_color(image, kernel)
 
     def check(result):
-        expect.expect_float_ndarray(result.value, call)
-        if result.value.array.shape != expected_shape:
+        expect.expect_float_ndarray(result.value, call, expected)
+        if result.value.array.shape != expected.shape:
             raise CheckFailure(
                 f"{call} returned shape {describe_shape(result.value.array.shape)}; expected "
-                f"{describe_shape(expected_shape)}."
+                f"{describe_shape(expected.shape)}."
             )
         expect.expect_unchanged(image, result.args_after[0], "image", call)
+        expect.expect_unchanged(kernel, result.args_after[1], "kernel", call)
 
-    knock_on.judge_color(student, image, case.kernel, check, call, request.node)
+    knock_on.judge_color(student, image, kernel, check, call, request.node)

@@ -34,6 +34,7 @@ def check_to_uint8(student, values, what):
             misconception=diagnose_to_uint8(actual, values),
         )
     expect.expect_unchanged(values, result.args_after[0], "values", call)
+    return result
 
 
 @pytest.mark.group("check_to_uint8")
@@ -49,6 +50,21 @@ def test_halves_round_to_even(student):
 @pytest.mark.group("check_to_uint8")
 def test_out_of_range_values_are_clipped(student):
     check_to_uint8(student, OUT_OF_RANGE, "values far outside 0..255")
+
+
+@pytest.mark.group("check_to_uint8")
+def test_uint8_input_comes_back_as_a_new_array(student):
+    """Pixels already in range come back as they are, in a new array: np.asarray(values,
+    dtype=np.uint8) hands a uint8 array back itself, so changing the result would change
+    the caller's image (red team: full marks without this check)."""
+    values = np.ascontiguousarray(arrays()["color_a_image"][:, :, 1])
+    result = check_to_uint8(student, values, "a (6, 7) uint8 array")
+    if result.returned_an_argument:
+        raise CheckFailure(
+            "to_uint8 on a (6, 7) uint8 array returned the array it was given, not a new one: "
+            "changing the result would change the caller's image. .astype(np.uint8) makes a "
+            "new array."
+        )
 
 
 @pytest.mark.group("check_to_uint8")
