@@ -2,6 +2,7 @@
 
 import doctest
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -109,6 +110,22 @@ def test_does_a_ta_grade_replace_awaiting_grading_through_both_doors(course):
     assert "awaiting grading" not in text
     assert "6. Why does the edge kernel find edges? 1.5 / 2" in text
     assert "Fix first: 6. Why does the edge kernel find edges?: 0.5 of 2 points lost." in text
+
+
+@pytest.mark.e2e
+def test_a_page_that_cannot_be_written_says_why(course, tmp_path):
+    """nbgrader's own failure says only "Please see the above traceback", and nothing is
+    above it (red team): the reason given is the exception nbgrader logged."""
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy, symlinks=True)
+    shutil.rmtree(copy / "feedback" / "complete")
+    (copy / "feedback" / "complete").write_text("a file where a folder should be")
+    errors = write_feedback(copy, ASSIGNMENT, ["complete"])
+    assert list(errors) == ["complete"]
+    assert (
+        errors["complete"].startswith("NotADirectoryError: ")
+        and "traceback" not in errors["complete"]
+    )
 
 
 # ---- formulas and pictures: a page read offline, within the window's width ------------------

@@ -14,6 +14,7 @@ page (`FeedbackPlacer`) only if its own gradebook says the same after recording.
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -60,8 +61,25 @@ def write_feedback(root, assignment, students):
     for student in batches:
         result = api.generate_feedback(assignment, student_id=student, force=True)
         if not result.get("success"):
-            errors[student or "*"] = result.get("error", "unknown error")
+            errors[student or "*"] = _cause(result)
     return errors
+
+
+# The last line of a Python traceback: the exception's type and message.
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception|Exit): .*$")
+
+
+def _cause(result):
+    """Why NbGraderAPI.generate_feedback failed: the exception nbgrader logged, not its own
+    NbGraderException, which only says "Please see the above traceback" (red team: a file
+    where feedback/ should be gave that line and nothing above it)."""
+    error = str(result.get("error") or "unknown error")
+    logged = [
+        line.strip()
+        for line in str(result.get("log") or "").splitlines()
+        if EXCEPTION_LINE.match(line.strip()) and "NbGraderException" not in line
+    ]
+    return logged[-1] if logged else error
 
 
 def gradebook_facts(db_url, assignment, student):
