@@ -7,6 +7,7 @@ alone too, and convolve lost one of its own checks; the runner and the cell repo
 the note.
 """
 
+import signal
 import textwrap
 
 import numpy as np
@@ -161,6 +162,9 @@ def test_answers_a_channel_in_any_form_that_determines_the_answer():
         "cut short",
         "nan",
         "too large",
+        "other values far offset",
+        "values that overflow",
+        "a kernel that overflows",
     ],
 )
 def test_refuses_anything_else(form):
@@ -183,6 +187,9 @@ def test_refuses_anything_else(form):
         "cut short": (channel[:-1], KERNEL),
         "nan": (nan, KERNEL),
         "too large": (np.tile(channel, (3, 3)), KERNEL),
+        "other values far offset": (RNG.normal(size=channel.shape) * 100 + 1e12, KERNEL),
+        "values that overflow": (np.full(channel.shape, 1e308), KERNEL),
+        "a kernel that overflows": (channel, KERNEL * 1e307),
     }
     assert answers.answer(*forms[form]) is None
 
@@ -707,3 +714,46 @@ def test_colour_code_holding_convolve_outside_the_globals_is_judged_with_the_gra
         ]
         doubled = process.call("convolve_color", IMAGE, KERNEL).value.array
     np.testing.assert_allclose(doubled, 2 * reference.convolve_color(IMAGE, KERNEL))
+
+
+def test_colour_code_that_never_reads_the_answers_cannot_stall_the_grader():
+    """Asks written one at a time and never read: the grader's answers fill the worker's
+    pipe. Its writes keep the call's limits, as its reads do (red team: the grader blocked
+    in a full pipe for good, and with it the whole batch)."""
+    source = STUDENT + textwrap.dedent(
+        """
+        import threading
+
+        def flood_color(image, kernel):
+            ask = vars(convolve)["_ask"]
+            names = type(ask).__call__.__globals__
+            blobs = [
+                names["array_to_bytes"](np.asarray(image[:, :, 0], float)),
+                names["array_to_bytes"](np.asarray(kernel, float)),
+            ]
+            for _ in range(40):
+                names["write_message"](ask.replies, {"op": "ask", "id": ask.request_id}, blobs)
+                threading.Event().wait(0.05)
+            threading.Event().wait()
+        """
+    )
+    image = np.random.default_rng(12).integers(0, 256, size=(40, 40, 3)).astype(np.uint8)
+    kernel = np.ones((3, 3))
+    cells = [{"index": 0, "source": source, "answer": True, "label": "your code"}]
+
+    def stalled(signum, frame):
+        raise AssertionError("the grader is still writing into a pipe nobody reads")
+
+    # In this thread: bwrap's --die-with-parent ends a spare worker started from another
+    # thread when that thread ends. The alarm is a liveness bound, far above the call's 3 s
+    # of wall-clock time.
+    previous = signal.signal(signal.SIGALRM, stalled)
+    signal.alarm(120)
+    try:
+        with StudentProcess(cells, call_timeout=1.0) as process:
+            stand_in = ("convolve", knock_on.ReferenceAnswers(image, kernel))
+            with pytest.raises(StudentCodeError, match="did not finish within"):
+                process.call("flood_color", image, kernel, stand_in=stand_in)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

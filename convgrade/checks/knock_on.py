@@ -45,9 +45,11 @@ PROBE_DTYPES = ("float64", "int64", "float32")
 
 
 # How closely an input the stand-in is given must match one of the check's own, once
-# transposed, flipped, scaled or offset: relative to its largest value, well above float32's
-# rounding (6e-8) and far below any change that alters the answer the check compares.
+# transposed, flipped, scaled or offset: relative to how much the channel varies, far below
+# any change that alters the answer the check compares (see `_fit`).
 MATCH_TOLERANCE = 1e-6
+# Two of float32's units in the last place, relative to a value.
+FLOAT32_ROUNDING = 2.0**-22
 # The symmetries of the pixel grid: the reference's sums (no padding, no flip) commute with
 # each, applied to the channel and the kernel together.
 GRID_SYMMETRIES = (
@@ -81,8 +83,10 @@ class ReferenceAnswers:
         for c in range(image.shape[2]):
             channel = np.asarray(image[:, :, c], dtype=np.float64)
             self.entries.append((channel, kernel, reference.convolve(channel, kernel)))
-        # A larger input matches no channel: refused before any work on it.
+        # A larger input matches no channel: refused before any work on it, and before its
+        # bytes are parsed (a float64 channel as np.save writes it, with room for the header).
         self._largest = image.shape[0] * image.shape[1]
+        self.largest_ask_bytes = 8 * self._largest + 4096
 
     def __len__(self):
         return len(self.entries)
@@ -113,30 +117,47 @@ class ReferenceAnswers:
                 if image_fit is None:
                     continue
                 (kernel_scale, _), (image_scale, image_offset) = kernel_fit, image_fit
-                matched.add(index)
                 if answer is None:
-                    answer = symmetry(result) * (image_scale * kernel_scale)
-                    answer = answer + image_offset * kernel_scale * moved_kernel.sum()
+                    with np.errstate(all="ignore"):
+                        answer = symmetry(result) * (image_scale * kernel_scale)
+                        answer = answer + image_offset * kernel_scale * moved_kernel.sum()
+                    if not np.isfinite(answer).all():
+                        return None  # scales that overflow: no answer for anyone
+                matched.add(index)
                 break
         return (matched, answer) if matched else None
 
 
 def _fit(given, own, offset):
-    """(a, c) with `given` = a * `own` + c within MATCH_TOLERANCE of the larger of the two,
-    or None; c is 0 without `offset`. `a` is never 0 for an `own` that is not constant (all
-    zeros without `offset`), so a constant array matches only a constant one."""
-    own_mean, given_mean = (own.mean(), given.mean()) if offset else (0.0, 0.0)
-    spread = own - own_mean
-    norm = float((spread * spread).sum())
-    if norm == 0.0:
-        a = 0.0 if offset else 1.0
-    else:
-        a = float(((given - given_mean) * spread).sum()) / norm
-        if a == 0.0:
-            return None
-    c = float(given_mean - a * own_mean) if offset else 0.0
-    largest = max(float(np.abs(given).max()), abs(a) * float(np.abs(own).max()), 1e-300)
-    if float(np.abs(given - (a * own + c)).max()) > MATCH_TOLERANCE * largest:
+    """(a, c) with `given` = a * `own` + c, or None.
+
+    The misfit allowed is MATCH_TOLERANCE of what `own` varies by once scaled, plus float32's
+    rounding of `given` (a float32 copy of a bright, nearly flat channel). An offset may be
+    as large as the scaled values (centring on zero), no larger: an offset of 1e12 made any
+    array fit every channel within a tolerance of its values (red team). c is 0 without
+    `offset`. `a` is never 0 for an `own` that is not constant (all zeros without
+    `offset`), so a constant array matches only a constant one; nothing that overflows
+    matches."""
+    with np.errstate(all="ignore"):
+        own_mean, given_mean = (own.mean(), given.mean()) if offset else (0.0, 0.0)
+        spread = own - own_mean
+        norm = float((spread * spread).sum())
+        scaled = float(np.abs(own).max())
+        if norm == 0.0:
+            a = 0.0 if offset else 1.0
+            varies = float(np.abs(given).max())  # `own` is constant: so must `given` be
+        else:
+            a = float(((given - given_mean) * spread).sum()) / norm
+            varies = abs(a) * float(np.abs(spread).max())
+            scaled *= abs(a)
+        c = float(given_mean - a * own_mean) if offset else 0.0
+        misfit = float(np.abs(given - (a * own + c)).max())
+        allowed = MATCH_TOLERANCE * varies + FLOAT32_ROUNDING * float(np.abs(given).max())
+    if not all(np.isfinite(x) for x in (a, c, varies, misfit, allowed)):
+        return None
+    if norm and (a == 0.0 or abs(c) > 2 * scaled):
+        return None
+    if misfit > max(allowed, 1e-300):
         return None
     return a, c
 

@@ -84,8 +84,8 @@ class StandInAnswers:
     at a time for exactly the inputs they belong to, with a note of which were asked.
 
     `answers` (convgrade.checks.knock_on.ReferenceAnswers) decides which inputs those are:
-    its `answer(image, kernel)` gives (the answers matched, the array) or None, and it has
-    a length.
+    its `answer(image, kernel)` gives (the answers matched, the array) or None, it has a
+    length, and `largest_ask_bytes` bounds what is worth parsing.
     """
 
     def __init__(self, answers):
@@ -105,7 +105,7 @@ class StandInAnswers:
         if self.asks > MAX_STAND_IN_ASKS:
             raise ValueError("too many asks for the stand-in")
         found = None
-        if len(blobs) == 2:
+        if len(blobs) == 2 and max(map(len, blobs)) <= self.answers.largest_ask_bytes:
             try:
                 image, kernel = (inside.array_from_bytes(blob) for blob in blobs)
             except (ValueError, TypeError, EOFError):
@@ -342,7 +342,8 @@ class StudentProcess:
         wall_clock = _WallClock(worker.cpu_clock, max_subtracted=timeout)
         wall_limit = min(timeout * WALL_CLOCK_FACTOR, self.wall_budget - self.wall_spent)
         try:
-            inside.write_message(process.stdin, dict(header, id=request_id), blobs)
+            message = inside.encode_message(dict(header, id=request_id), blobs)
+            self._write(process, message, timeout, cpu_before, wall_clock, wall_limit)
             if stand_in is not None:
                 stand_in.begin()
             while True:
@@ -354,7 +355,8 @@ class StudentProcess:
                 if stand_in is None or reply.get("id") != request_id:
                     raise ValueError("an ask the grader did not expect")
                 answer, answer_blobs = stand_in.reply(reply, reply_blobs)
-                inside.write_message(process.stdin, dict(answer, id=request_id), answer_blobs)
+                message = inside.encode_message(dict(answer, id=request_id), answer_blobs)
+                self._write(process, message, timeout, cpu_before, wall_clock, wall_limit)
             if reply.get("id") != request_id:
                 # Someone else wrote into the pipe: nothing after this can be trusted.
                 raise ValueError("a reply to a request the grader never made")
@@ -380,6 +382,29 @@ class StudentProcess:
             self.spent += max(cpu_after - cpu_before, 0.0)
             worker.counted_cpu_seconds = cpu_after
             self.wall_spent += wall_clock.elapsed()
+
+    def _write(self, process, message, timeout, cpu_before, wall_clock, wall_limit):
+        """Write `message` to the worker within the same limits as reading its reply: a
+        worker that stops reading (student code that asks the stand-in and never reads the
+        answers) would otherwise block the grader in a full pipe for good (red team)."""
+        worker = self._worker
+        fd = process.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(message)
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_WRITE)
+            while view:
+                remaining = wall_limit - wall_clock.elapsed()
+                if remaining <= 0:
+                    raise TimeoutError("wall")
+                if not selector.select(min(remaining, POLL_SECONDS)):
+                    if worker.student_cpu_seconds() - cpu_before >= timeout:
+                        raise TimeoutError
+                    continue
+                try:
+                    view = view[os.write(fd, view) :]
+                except BlockingIOError:
+                    continue
 
     def _read_reply(self, process, timeout, cpu_before, wall_clock, wall_limit):
         """The reply, or TimeoutError once the worker has used `timeout` CPU seconds since
