@@ -1385,6 +1385,30 @@ def test_formulas_count_against_the_pages_tags(template, tmp_path, parsed_tags, 
     assert sum(parsed_tags) <= 3 * safe_html.MAX_PAGE_HTML_TAGS
 
 
+@pytest.mark.parametrize("template", ["formgrade", "feedback"])
+@pytest.mark.parametrize("kind", ["stream", "error"])
+def test_colour_codes_count_against_the_pages_tags(template, kind, tmp_path):
+    """nbconvert turns each ANSI colour change into a <span>, which no budget counted (red
+    team: four outputs of 256 KiB of colour changes, 11.5 s a formgrader view). They are
+    charged like tags; text past the budget is shown without its colours, in full."""
+    line = "\x1b[31mx\x1b[32my" * 4000  # 8,000 colour changes
+    if kind == "stream":
+        outputs = [new_output("stream", name="stdout", text=line + "\n") for _ in range(8)]
+    else:
+        outputs = [new_output("error", ename="ValueError", evalue="x", traceback=[line] * 8)]
+    notebook = new_notebook(cells=[new_code_cell("show()", outputs=outputs)])
+    if template == "feedback":
+        html, _ = feedback_page(notebook, tmp_path)
+    else:
+        html, _ = exporter(course_config(), template).from_notebook_node(
+            notebook, resources=FORMGRADE_RESOURCES
+        )
+    assert html.count("<span") <= safe_html.MAX_PAGE_HTML_TAGS + 500
+    assert html.count("ansi-red") > 1000  # the first outputs keep their colours
+    assert re.sub(r"<[^>]*>", "", html).count("xy") >= 8 * 4000  # every character shown
+    assert "\x1b" not in html
+
+
 def test_what_a_page_shows_does_not_depend_on_remembered_markdown(monkeypatch):
     """A Markdown cell remembered from an earlier page is not parsed again, but it is
     charged the same tags: the second render of a page is the same page."""

@@ -57,6 +57,10 @@ ATTACHMENT_TYPES = IMAGE_TYPES
 # against 0.03 s), so a raw cell's start tags count this many times against the page's
 # budget: raw cells hold at most 2,000 tags a page, about 0.2 s of bleach.
 RAW_CELL_TAG_WEIGHT = 20
+# An escape sequence as nbconvert's ansi2html reads it (nbconvert.filters.ansi): each one
+# that changes the colour opens a <span>. A page charges them as start tags, and text past
+# its budget loses them (red team: 256 KiB of colour changes, 2.8 s a formgrader view).
+ANSI_SEQUENCE = re.compile("\x1b\\[(.*?)([@-~])")
 
 
 def _text(value):
@@ -253,9 +257,15 @@ class SafeOutputs(Preprocessor):
         return self._charge(tags * RAW_CELL_TAG_WEIGHT)
 
     def _shown(self, text):
-        """Text as a page shows it: bidirectional controls as their code points. A notebook
-        (autograding) keeps the text as printed."""
-        return visible_bidi_text(text) if self._for_page else text
+        """Text as a page shows it: bidirectional controls as their code points, and colour
+        codes only while the page's budget holds their spans (past it the text is shown
+        plain). A notebook (autograding) keeps the text as printed."""
+        if not self._for_page:
+            return text
+        codes = sum(1 for _ in ANSI_SEQUENCE.finditer(text))
+        if codes and not self._charge(codes):
+            text = ANSI_SEQUENCE.sub("", text)
+        return visible_bidi_text(text)
 
     def _gif_html(self, encoded, metadata):
         """An <img> of a checked GIF, cleaned like any HTML output (it plays without script)."""
