@@ -76,11 +76,16 @@ FORMULA_SIGNS = frozenset("=+-@")
 FORMULA_STARTS = frozenset("\t\r\n")
 # A cell that is only a decimal number is read as that number, never as a formula.
 NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# A formula sign after another locale's separator: Excel in a German or French locale
+# splits a comma file at ';', so "Ng;=HYPERLINK(...)" is two cells there, the second a
+# formula (red team). Such a sign gets its own ' too.
+INNER_FORMULA = re.compile(r"([,;\t|]\s*)(?=[=+\-@])")
 
 
 def spreadsheet_cell(value):
     """A CSV cell a spreadsheet shows as written and never runs: text that would start a
-    formula gets a leading ``'``; numbers, and text that is only a number, stay numbers.
+    formula gets a leading ``'``, and so does a formula sign after a separator of any
+    locale's CSV; numbers, and text that is only a number, stay numbers.
 
     Every CSV the project writes passes each cell through here.
 
@@ -99,6 +104,8 @@ def spreadsheet_cell(value):
     ("'=HYPERLINK(1)", "' -2+3", 'Ng, Ada')
     >>> spreadsheet_cell(-2.5), spreadsheet_cell("-2.5"), spreadsheet_cell(None)
     (-2.5, '-2.5', '')
+    >>> spreadsheet_cell("Ng;=HYPERLINK(1)"), spreadsheet_cell("a| +1")
+    ("Ng;'=HYPERLINK(1)", "a| '+1")
     """
     if value is None:
         return ""
@@ -108,5 +115,5 @@ def spreadsheet_cell(value):
     if NUMBER.fullmatch(text):
         return text
     if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_SIGNS:
-        return "'" + text
-    return text
+        text = "'" + text
+    return INNER_FORMULA.sub(r"\1'", text)

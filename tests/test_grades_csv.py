@@ -2,6 +2,7 @@
 quoting that holds and no cell a spreadsheet would run."""
 
 import csv
+import re
 import shutil
 import sqlite3
 
@@ -30,19 +31,38 @@ HOSTILE = {
     "newline": "two\nlines",
     "unicode-space-then-formula": "\u3000@SUM(A1)",
     "unicode": "Zoë Ñúñez 李, Jr.",
+    # Excel in a ';' locale splits a comma file at ';' (red team), others at tabs or '|'.
+    "semicolon-then-formula": 'Ng;=HYPERLINK("http://evil.example/","x")',
+    "tab-inside-then-formula": "Ng\t@SUM(1+1)",
+    "comma-then-formula": "Ng, -1+1",
 }
 
 
 def runs_as_formula(cell):
-    """Whether a spreadsheet would take this text cell as a formula (the test's own oracle)."""
+    """Whether a spreadsheet would take this text cell, or any part of it that another
+    locale's separator (';', tab, ',', '|') makes a cell of its own, as a formula (the
+    test's own oracle)."""
     if cell[:1] in ("\t", "\r", "\n"):
         return True
-    start = cell.lstrip()
-    try:
-        float(start)
-    except ValueError:
-        return start[:1] in ("=", "+", "-", "@")
-    return False  # a number
+    for part in re.split(r"[;\t,|]", cell):
+        start = part.lstrip()
+        try:
+            float(start)
+        except ValueError:
+            if start[:1] in ("=", "+", "-", "@"):
+                return True
+    return False
+
+
+def only_quotes_added(cell, value):
+    """Whether `cell` is `value` with nothing but some ' put in."""
+    matched = 0
+    for char in cell:
+        if matched < len(value) and char == value[matched]:
+            matched += 1
+        elif char != "'":
+            return False
+    return matched == len(value)
 
 
 def read_rows(path):
@@ -137,7 +157,7 @@ def test_does_every_cell_read_back_as_written_and_never_as_a_formula(tmp_path, v
     assert [list(row) for row in rows] == [list(COLUMNS)] * 6  # no extra or missing field
     assert None not in (v for row in rows for v in row.values())
     by_id = {row["student_id"]: row for row in rows}
-    hostile_id = value if value in by_id else "'" + value
+    hostile_id = next(i for i in by_id if i != "complete" and only_quotes_added(i, value))
     holding_value = {
         "complete": ("last_name", "first_name", "email"),
         hostile_id: ("student_id", "last_name"),
@@ -146,7 +166,7 @@ def test_does_every_cell_read_back_as_written_and_never_as_a_formula(tmp_path, v
         row = by_id[student]
         for column in columns:
             cell = row[column]
-            assert cell in (value, "'" + value), (column, cell)
+            assert only_quotes_added(cell, value), (column, cell)
             assert not runs_as_formula(cell), (column, cell)
         float(row["score"])  # scores are numbers still
 
