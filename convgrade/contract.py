@@ -138,6 +138,12 @@ class Mistake(Enum):
         "wide for an even kernel size. Slice the window from its top-left corner: "
         "image[r:r + kh, c:c + kw].",
     )
+    WINDOW_ONE_TOO_LARGE = (
+        "window one too large",
+        "each window has one row or column more than the kernel. A slice leaves out its "
+        "end, so image[r:r + kh, c:c + kw] already takes kh rows and kw columns; "
+        "image[r:r + kh + 1] takes one row more.",
+    )
     UINT8_WRAP_AROUND = (
         "uint8 wrap-around",
         "the sums were computed or stored as uint8, which wraps around past 255 and below 0 "

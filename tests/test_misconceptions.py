@@ -277,16 +277,32 @@ def broadcast(first, second):
         (("(2,2)", "(2,5)"), [Mistake.KERNEL_ASSUMED_SQUARE]),
         # image[r:r + kw, c:c + kh] * kernel on a 2 x 3 kernel, or patch.T * kernel
         (("(3,2)", "(2,3)"), [Mistake.KERNEL_ROWS_COLUMNS_SWAPPED, Mistake.PATCH_TRANSPOSED]),
-        # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel
-        (("(3,5)", "(2,5)"), [Mistake.KERNEL_ASSUMED_ODD]),
+        # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel; or one row
+        # too many, image[r:r + kh + 1, c:c + kw]
+        (("(3,5)", "(2,5)"), [Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE]),
         # a 3 x 2 kernel: a square window and an odd-centred one are both 3 x 3
         (
             ("(3,3)", "(3,2)"),
-            [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_SQUARE, Mistake.KERNEL_ASSUMED_ODD],
+            [
+                Mistake.KERNEL_ASSUMED_3X3,
+                Mistake.KERNEL_ASSUMED_SQUARE,
+                Mistake.KERNEL_ASSUMED_ODD,
+                Mistake.WINDOW_ONE_TOO_LARGE,
+            ],
         ),
-        # image[r:r + 3, c:c + 3] * kernel on a 2 x 2 kernel: also what odd-centring gives
-        (("(3,3)", "(2,2)"), [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_ODD]),
+        # image[r:r + 3, c:c + 3] * kernel on a 2 x 2 kernel: also what odd-centring gives,
+        # and a slice one too large
+        (
+            ("(3,3)", "(2,2)"),
+            [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE],
+        ),
         (("(3,3)", "(4,4)"), [Mistake.KERNEL_ASSUMED_3X3]),
+        # image[r:r + kh + 1, c:c + kw + 1] on an odd kernel: nothing else gives this window
+        (("(4,4)", "(3,3)"), [Mistake.WINDOW_ONE_TOO_LARGE]),
+        (("(4,3)", "(3,3)"), [Mistake.WINDOW_ONE_TOO_LARGE]),
+        (("(3,6)", "(2,5)"), [Mistake.WINDOW_ONE_TOO_LARGE]),
+        # two too many is no slip of one
+        (("(5,5)", "(3,3)"), []),
         # kernel * window, the window too wide
         (("(2,5)", "(3,5)"), []),
         # a window cut short at the image's edge, in either order: a loop that runs too far
@@ -387,3 +403,86 @@ def test_values_match_follows_numpys_allclose_rule():
         assert verdict == _allclose_rule(actual, expected), (actual, expected)
         verdicts.append(verdict)
     assert True in verdicts and False in verdicts
+
+
+def _sliced_too_large(image, kernel, more_rows, more_cols):
+    """A student's loops with each window `more_rows` x `more_cols` larger than the kernel."""
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[r : r + kh + more_rows, c : c + kw + more_cols] * kernel)
+    return out
+
+
+@pytest.mark.parametrize("kernel_shape", [(1, 1), (1, 4), (3, 1), (2, 3), (3, 3)])
+@pytest.mark.parametrize("extra", [(1, 1), (1, 0), (0, 1)])
+def test_a_window_one_too_large_is_named_by_its_values_or_its_error(kernel_shape, extra):
+    """Whether numpy stretches a kernel one wide over the larger window (wrong values) or
+    refuses the shapes (a broadcast error), the name is the same."""
+    rng = np.random.default_rng(sum(kernel_shape) + 7 * sum(extra))
+    image = rng.integers(0, 256, size=(7, 6)).astype(np.uint8)
+    kernel = rng.normal(size=kernel_shape)
+    try:
+        actual = _sliced_too_large(image, kernel, *extra)
+    except ValueError as error:
+        names = misconceptions.diagnose_exception_all("ValueError", str(error))
+    else:
+        names = misconceptions.diagnose_convolve_all(actual, image, kernel)
+    assert Mistake.WINDOW_ONE_TOO_LARGE in names
+
+
+def _failure(name, mistakes, called=("convolve",), message="convolve: wrong."):
+    failure = CheckFailure(message, **expect.named(mistakes))
+    return runner.CheckResult(
+        name,
+        "check_convolve_small_values",
+        False,
+        failure.message,
+        failure.misconception,
+        also=failure.also,
+        called=frozenset(called),
+    )
+
+
+def test_the_name_that_fits_most_failures_of_a_function_comes_first():
+    """A window that fits three names on a 2 x 2 kernel is named after the one that also
+    fits the function's other failures; the message lists the others, and nothing is lost."""
+    ambiguous = [
+        Mistake.KERNEL_ASSUMED_3X3,
+        Mistake.KERNEL_ASSUMED_ODD,
+        Mistake.WINDOW_ONE_TOO_LARGE,
+    ]
+    results = [
+        _failure("two_by_two", ambiguous),
+        _failure("three_by_three", [Mistake.WINDOW_ONE_TOO_LARGE]),
+        _failure("other_function", [Mistake.KERNEL_ASSUMED_3X3], called=("convolve_color",)),
+        runner.CheckResult("passed", "check_kernels", True),
+    ]
+    settled = runner.names_fitting_most_first(results)
+    assert settled[1:] == results[1:]
+    first = settled[0]
+    assert first.misconception is Mistake.WINDOW_ONE_TOO_LARGE
+    assert first.also == (Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_ODD)
+    assert first.message == (
+        "convolve: wrong. The same result also fits: kernel assumed 3 x 3, kernel assumed "
+        "odd-sized."
+    )
+
+
+def test_on_a_tie_the_likelier_name_stays_first():
+    """A centred window fits "kernel assumed odd-sized" and "window one too large" on every
+    even kernel: no check tells them apart, so the catalogue's order stands."""
+    both = [Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE]
+    results = [_failure("a", both), _failure("b", both)]
+    assert runner.names_fitting_most_first(results) == results
+
+
+def test_a_message_cut_short_keeps_its_text_when_the_names_are_reordered():
+    """A message that clean_text cut before its "also fits" tail is not rewritten."""
+    cut = _failure("cut", [Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE])
+    cut.message = "convolve: wrong. The same result also fi"
+    results = [cut, _failure("sole", [Mistake.WINDOW_ONE_TOO_LARGE])]
+    settled = runner.names_fitting_most_first(results)
+    assert settled[0].misconception is Mistake.WINDOW_ONE_TOO_LARGE
+    assert settled[0].message == cut.message

@@ -74,6 +74,8 @@ def named(message):
             "convolve_nonsquare",
         ),
         ("kernel_assumed_square", "kernel assumed square", "convolve_nonsquare"),
+        ("slice_one_too_wide", "window one too large", "convolve_small_values"),
+        ("slice_one_row_too_many", "window one too large", "convolve_nonsquare"),
         ("mean_instead_of_sum", "mean instead of sum", "convolve_small_values"),
         ("total_not_reset", "running total not reset", "convolve_small_values"),
         ("clipped_to_pixel_range", "clipped", "convolve_uint8"),

@@ -126,6 +126,15 @@ def convolve_variants(image, kernel):
             Mistake.KERNEL_LOOP_ONE_SHORT,
             lambda: reference.convolve(image, kernel[:, :-1])[:rows, :cols],
         )
+    # A window one too large, image[r:r + kh + 1, ...], raises a broadcast error unless the
+    # kernel is one wide in that direction: then numpy stretches it over the extra row or
+    # column. (Named from the error message otherwise: see _window_mistakes.)
+    for extra in ((1, 1), (1, 0), (0, 1)):
+        if all(k == 1 for k, more in zip(kernel.shape, extra, strict=True) if more):
+            yield (
+                Mistake.WINDOW_ONE_TOO_LARGE,
+                lambda extra=extra: _windows_too_large(image, kernel, extra),
+            )
     if kh != kw:
         # Loops over range(k) for both kernel directions with k the smaller size (the larger
         # one raises IndexError): the kernel's square corner, slid over the image.
@@ -157,6 +166,21 @@ def convolve_variants(image, kernel):
     yield Mistake.ABSOLUTE_VALUE, lambda: np.abs(right)
     if kernel.size > 1:
         yield Mistake.MEAN_INSTEAD_OF_SUM, lambda: right / kernel.size
+
+
+def _windows_too_large(image, kernel, extra):
+    """convolve with each window `extra` (rows, columns) larger than a kernel that is one
+    wide in those directions, cut short at the image's last rows and columns as slices are:
+    numpy stretches the kernel's one row or column over the larger window."""
+    (kh, kw), (more_rows, more_cols) = kernel.shape, extra
+    rows, cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    padded = np.pad(np.asarray(image, dtype=float), ((0, more_rows), (0, more_cols)))
+    out = np.zeros((rows, cols))
+    for i in range(kh + more_rows):
+        for j in range(kw + more_cols):
+            weight = kernel[min(i, kh - 1), min(j, kw - 1)]
+            out += weight * padded[i : i + rows, j : j + cols]
+    return out
 
 
 def _reproduces(actual, candidate, slack=False):
@@ -266,6 +290,9 @@ def _window_mistakes(window, kernel):
     odd = [w == k + 1 if k % 2 == 0 else w == k for w, k in ((wh, kh), (ww, kw))]
     if all(odd):
         yield Mistake.KERNEL_ASSUMED_ODD
+    # image[r:r + kh + 1, c:c + kw + 1], in one direction or both, whatever the kernel's size.
+    if (wh - kh, ww - kw) in ((1, 1), (1, 0), (0, 1)):
+        yield Mistake.WINDOW_ONE_TOO_LARGE
 
 
 def _fits(inner, outer):

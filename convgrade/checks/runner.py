@@ -3,7 +3,7 @@
 import contextlib
 import io
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -16,6 +16,7 @@ from convgrade.checks.failures import (
     NOTE_PROPERTY,
     CheckFailure,
     CheckNote,
+    also_fits,
     clean_text,
 )
 from convgrade.contract import Mistake
@@ -193,7 +194,43 @@ def run_hidden_checks(submission, hidden_dir=None):
         raise RuntimeError(
             f"the hidden checks did not run (pytest exit code {code}):\n{output.getvalue()[-3000:]}"
         )
-    return group_results(knock_on.settle(collector.results))
+    return group_results(settle(collector.results))
+
+
+def settle(results):
+    """Every check's final word, once all have run: knock-ons forgiven or not, and names
+    ordered by what the other checks showed."""
+    return names_fitting_most_first(knock_on.settle(results))
+
+
+def names_fitting_most_first(results):
+    """`results` with each failure's fitting names reordered: first the name that fits the
+    most failures of the same student functions, the earlier name first on a tie.
+
+    One wrong result may fit several mistakes: a window one row too large on a 2 x 2
+    kernel is also what a centred window gives on an even kernel. Checks with other
+    inputs tell them apart (on a 3 x 3 kernel only the first one goes wrong), so the name
+    that explains the most failures is the likelier one for all of them. Every name still
+    fits, so all stay in the message; only their order changes.
+    """
+    failures = [r for r in results if not r.passed and r.misconception is not None]
+    settled = []
+    for result in results:
+        if result.passed or not result.also:
+            settled.append(result)
+            continue
+        names = [result.misconception, *result.also]
+        related = [f for f in failures if f.called & result.called]
+        fits = {name: sum(name in (f.misconception, *f.also) for f in related) for name in names}
+        first, *others = sorted(names, key=lambda name: -fits[name])  # stable on ties
+        if first == result.misconception:
+            settled.append(result)
+            continue
+        message, tail = result.message, also_fits(result.also)
+        if message.endswith(tail):  # not cut short by clean_text
+            message = message[: -len(tail)] + also_fits(others)
+        settled.append(replace(result, misconception=first, also=tuple(others), message=message))
+    return settled
 
 
 def _is_inside(path, folder):
@@ -254,5 +291,5 @@ def print_group_summary(terminalreporter):
     if collector is None or not collector.results:
         return
     terminalreporter.section("points per graded cell")
-    for line in format_groups(group_results(knock_on.settle(collector.results)), group_points()):
+    for line in format_groups(group_results(settle(collector.results)), group_points()):
         terminalreporter.write_line(line)
