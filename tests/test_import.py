@@ -856,3 +856,46 @@ def test_a_zip_whose_list_of_entries_is_damaged_is_one_line(course, tmp_path):
     download.write_bytes(data.replace(b"PK\x01\x02", b"PK\xff\xff"))
     with pytest.raises(ImportRefused, match="cannot be read as a zip"):
         import_submissions(download, course, ASSIGNMENT)
+
+
+def test_canvas_late_marks_are_reported_since_the_download_has_no_time(course, tmp_path):
+    """Canvas writes LATE_ into a late file's name but no time: the import names those
+    students (only where the copy it kept is the late one) and says how to apply a penalty,
+    instead of dropping the mark in silence."""
+    members = [
+        ("smithjane_4101_9001_convolutions.ipynb", b"on time", None, None),
+        ("smithjane_LATE_4101_9002_convolutions-1.ipynb", b"late again", None, None),
+        ("doejohn_LATE_4102_9003_convolutions.ipynb", b"late", None, None),
+        ("roeanna_4103_9004_convolutions.ipynb", b"on time", None, None),
+    ]
+    members += [
+        (f"late{n}_LATE_{5000 + n}_9{n:03d}_convolutions.ipynb", b"x", None, None)
+        for n in range(11)
+    ]
+    report = import_submissions(write_zip(tmp_path / "canvas.zip", members), course, ASSIGNMENT)
+
+    assert len(report.imported) == 14
+    late_notes = [note for note in report.notes if note.startswith("marked late")]
+    assert late_notes == [
+        "marked late by the LMS, with no time in the download: 4101, 4102, 5000, 5001, 5002, "
+        "5003, 5004, 5005, 5006, 5007 and 3 more. No late penalty can be applied to them. To "
+        "apply one, write each submission's time into "
+        "submitted/<student>/<assignment>/timestamp.txt (for example 2026-01-12 18:30:00) and "
+        "grade again"
+    ]
+    assert "note: marked late by the LMS" in format_report(report)
+    assert not (course / "submitted" / "4102" / ASSIGNMENT / "timestamp.txt").exists()
+
+
+def test_no_late_note_when_the_kept_copy_is_on_time_or_has_its_time(course, tmp_path):
+    """A late copy that a later upload replaced needs no note: the kept copy is on time."""
+    canvas = write_zip(
+        tmp_path / "canvas.zip",
+        [
+            ("smithjane_LATE_4101_9001_convolutions.ipynb", b"late", None, None),
+            ("smithjane_4101_9002_convolutions-1.ipynb", b"later", None, None),
+        ],
+    )
+    report = import_submissions(canvas, course, ASSIGNMENT)
+    assert submitted(course, "4101") == b"later"
+    assert not [note for note in report.notes if note.startswith("marked late")]

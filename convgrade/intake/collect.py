@@ -99,7 +99,7 @@ STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 LMS_NAMES = {
     # Canvas: <sortable name>_[LATE_]<user id>_<submission id>_<file name>[-<copy>].ipynb;
     # a file resubmitted under the same name gets -1, -2... before its extension.
-    "Canvas": r"(?P<name>[^/_]+)_(?:LATE_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
+    "Canvas": r"(?P<name>[^/_]+)_(?P<late>LATE_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
     r"(?P<file_id>[^/]+?)(?:-(?P<copy>\d+))?\.ipynb$",
     # Moodle: "<Full Name>_<participant id>_assignsubmission_file_", a folder holding what
     # the student handed in (folders of their own included) or a prefix of each file's name.
@@ -198,6 +198,7 @@ class Copy:
     member: Member
     timestamp: datetime | None = None  # from the file name (Blackboard) or timestamp.txt
     copy_number: int = 0  # Canvas's -1, -2 suffix: a later upload of the same file
+    late: bool = False  # Canvas's LATE_ in the name: handed in after the due date, no time
 
 
 @dataclass
@@ -620,14 +621,21 @@ def _from_lms(members, collector, report):
         kinds.add(found.get("lms"))
         file_name = PurePosixPath(found["file_id"]).name + PurePosixPath(member.name).suffix
         timestamp = _timestamp(found.get("timestamp"), member.name, report)
-        copy = Copy(student, file_name, member, timestamp, int(found.get("copy") or 0))
+        copy = Copy(
+            student,
+            file_name,
+            member,
+            timestamp,
+            int(found.get("copy") or 0),
+            bool(found.get("late")),
+        )
         copies.setdefault((student, file_name), []).append(copy)
     if len(kinds - {None}) > 1:
         report.notes.append(
             f"this download mixes the file names of {' and '.join(sorted(kinds - {None}))}; "
             "each file went to the student its name starts with: check who got what"
         )
-    candidates, newest, in_doubt = {}, {}, set()
+    candidates, newest, in_doubt, late = {}, {}, set(), set()
     for (student, file_name), found in sorted(copies.items()):
         kept = _latest(found, report)
         if kept is None:
@@ -640,12 +648,28 @@ def _from_lms(members, collector, report):
         candidates.setdefault(student, {})[file_name] = kept.member
         if kept.timestamp:
             newest[student] = max(kept.timestamp, newest.get(student, kept.timestamp))
+        if kept.late and not kept.timestamp:
+            late.add(student)
     for student in in_doubt:  # half a submission would be graded as if it were whole
         candidates.pop(student, None)
+    if late := sorted(late & candidates.keys()):
+        report.notes.append(late_without_time(late))
     for student, when in newest.items():
         if student in candidates:  # nbgrader's own timestamp.txt, as ZipCollectApp writes it
             candidates[student][TIMESTAMP] = when.isoformat(" ").encode()
     return {student: _reader(files) for student, files in candidates.items()}
+
+
+def late_without_time(students, shown=10):
+    """The note for submissions the LMS marked late without saying when they came in."""
+    names = ", ".join(plain(student, 40) for student in students[:shown])
+    more = f" and {len(students) - shown} more" if len(students) > shown else ""
+    return (
+        f"marked late by the LMS, with no time in the download: {names}{more}. No late "
+        f"penalty can be applied to them. To apply one, write each submission's time into "
+        f"submitted/<student>/<assignment>/{TIMESTAMP} (for example 2026-01-12 18:30:00) "
+        "and grade again"
+    )
 
 
 def _reader(files):
