@@ -162,7 +162,8 @@ def run_hidden_checks(submission, hidden_dir=None):
         hidden_dir = course_folders.hidden_checks_dir(course_folders.course_config())
     collector = ResultCollector()
     # Plugins that cost time and give nothing here: the unraisable-exception one alone runs
-    # a full gc.collect() per session.
+    # a full gc.collect() per session, and log and warning capture around every check took
+    # 0.010 of the grader's 0.121 s of CPU per submission (the suite uses neither).
     args = [str(hidden_dir), "-qq", "-s", "--assert=plain", "--rootdir", str(hidden_dir)]
     for plugin in (
         "cacheprovider",
@@ -175,6 +176,8 @@ def run_hidden_checks(submission, hidden_dir=None):
         "pastebin",
         "nose",
         "legacypath",
+        "logging",
+        "warnings",
     ):
         args += ["-p", f"no:{plugin}"]
     # Each run imports the suite afresh and leaves the process as it found it.
