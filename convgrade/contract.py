@@ -140,9 +140,9 @@ class Mistake(Enum):
     )
     WINDOW_ONE_TOO_LARGE = (
         "window one too large",
-        "each window has one row or column more than the kernel. A slice leaves out its "
-        "end, so image[r:r + kh, c:c + kw] already takes kh rows and kw columns; "
-        "image[r:r + kh + 1] takes one row more.",
+        "each window has an extra row or column (or both) beyond the kernel's size. A slice "
+        "leaves out its end, so image[r:r + kh, c:c + kw] already takes kh rows and kw "
+        "columns; image[r:r + kh + 1] takes one row too many.",
     )
     UINT8_WRAP_AROUND = (
         "uint8 wrap-around",
