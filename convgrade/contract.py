@@ -144,6 +144,18 @@ class Mistake(Enum):
         "leaves out its end, so image[r:r + kh, c:c + kw] already takes kh rows and kw "
         "columns; image[r:r + kh + 1] takes one row too many.",
     )
+    WINDOW_ONE_TOO_SMALL = (
+        "window one too small",
+        "each window is a row or column (or both) short of the kernel's size. A slice leaves "
+        "out its end, so image[r:r + kh, c:c + kw] takes exactly kh rows and kw columns; "
+        "image[r:r + kh - 1] is one row short, and so is image[y - h:y + h] around a centre.",
+    )
+    LOOPS_PAST_THE_EDGE = (
+        "loops run past the edge",
+        "the loops go past the last position where the whole kernel fits, so the image's "
+        "edge cuts the last windows short (or an index runs off the image). Loop over "
+        "range(H - kh + 1) rows and range(W - kw + 1) columns.",
+    )
     UINT8_WRAP_AROUND = (
         "uint8 wrap-around",
         "the sums were computed or stored as uint8, which wraps around past 255 and below 0 "

@@ -270,48 +270,103 @@ def broadcast(first, second):
     return f"operands could not be broadcast together with shapes {first} {second}"
 
 
-@pytest.mark.parametrize(
-    "shapes, names",
-    [
-        # image[r:r + kh, c:c + kh] * kernel on a 2 x 5 kernel
-        (("(2,2)", "(2,5)"), [Mistake.KERNEL_ASSUMED_SQUARE]),
-        # image[r:r + kw, c:c + kh] * kernel on a 2 x 3 kernel, or patch.T * kernel
-        (("(3,2)", "(2,3)"), [Mistake.KERNEL_ROWS_COLUMNS_SWAPPED, Mistake.PATCH_TRANSPOSED]),
-        # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel; or one row
-        # too many, image[r:r + kh + 1, c:c + kw]
-        (("(3,5)", "(2,5)"), [Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE]),
-        # a 3 x 2 kernel: a square window and an odd-centred one are both 3 x 3
-        (
-            ("(3,3)", "(3,2)"),
-            [
-                Mistake.KERNEL_ASSUMED_3X3,
-                Mistake.KERNEL_ASSUMED_SQUARE,
-                Mistake.KERNEL_ASSUMED_ODD,
-                Mistake.WINDOW_ONE_TOO_LARGE,
-            ],
-        ),
-        # image[r:r + 3, c:c + 3] * kernel on a 2 x 2 kernel: also what odd-centring gives,
-        # and a slice one too large
-        (
-            ("(3,3)", "(2,2)"),
-            [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE],
-        ),
-        (("(3,3)", "(4,4)"), [Mistake.KERNEL_ASSUMED_3X3]),
-        # image[r:r + kh + 1, c:c + kw + 1] on an odd kernel: nothing else gives this window
-        (("(4,4)", "(3,3)"), [Mistake.WINDOW_ONE_TOO_LARGE]),
-        (("(4,3)", "(3,3)"), [Mistake.WINDOW_ONE_TOO_LARGE]),
-        (("(3,6)", "(2,5)"), [Mistake.WINDOW_ONE_TOO_LARGE]),
-        # two too many is no slip of one
-        (("(5,5)", "(3,3)"), []),
-        # kernel * window, the window too wide
-        (("(2,5)", "(3,5)"), []),
-        # a window cut short at the image's edge, in either order: a loop that runs too far
-        (("(2,3)", "(3,3)"), []),
-        (("(3,2)", "(3,3)"), []),
-    ],
-)
-def test_a_broadcast_error_names_the_window_slice_behind_it(shapes, names):
-    assert misconceptions.diagnose_exception_all("ValueError", broadcast(*shapes)) == names
+M = Mistake
+# (numpy's two shapes, in the code's order; the call's kernel shape; the names, likeliest first)
+BROADCASTS = [
+    # image[r:r + kh, c:c + kh] * kernel on a 2 x 5 kernel
+    ("(2,2)", "(2,5)", (2, 5), [M.KERNEL_ASSUMED_SQUARE]),
+    # image[r:r + kw, c:c + kh] * kernel on a 2 x 3 kernel, or patch.T * kernel
+    (
+        "(3,2)",
+        "(2,3)",
+        (2, 3),
+        [M.KERNEL_ROWS_COLUMNS_SWAPPED, M.PATCH_TRANSPOSED, M.TRANSPOSED_KERNEL],
+    ),
+    # patch * kernel.T: the window is right, the kernel is transposed
+    (
+        "(2,3)",
+        "(3,2)",
+        (2, 3),
+        [M.TRANSPOSED_KERNEL, M.KERNEL_ROWS_COLUMNS_SWAPPED, M.PATCH_TRANSPOSED],
+    ),
+    # image[y - 1:y + 2, x - 2:x + 3] around a centre, on a 2 x 5 kernel; or one row
+    # too many, image[r:r + kh + 1, c:c + kw]
+    ("(3,5)", "(2,5)", (2, 5), [M.KERNEL_ASSUMED_ODD, M.WINDOW_ONE_TOO_LARGE]),
+    # a 3 x 2 kernel: a square window and an odd-centred one are both 3 x 3
+    (
+        "(3,3)",
+        "(3,2)",
+        (3, 2),
+        [
+            M.KERNEL_ASSUMED_3X3,
+            M.KERNEL_ASSUMED_SQUARE,
+            M.KERNEL_ASSUMED_ODD,
+            M.WINDOW_ONE_TOO_LARGE,
+        ],
+    ),
+    # image[r:r + 3, c:c + 3] * kernel on a 2 x 2 kernel: also what odd-centring gives,
+    # and a slice one too large
+    (
+        "(3,3)",
+        "(2,2)",
+        (2, 2),
+        [M.KERNEL_ASSUMED_3X3, M.KERNEL_ASSUMED_ODD, M.WINDOW_ONE_TOO_LARGE],
+    ),
+    # on a 4 x 4 kernel a 3 x 3 window is also one short, as loops past the edge cut it
+    (
+        "(3,3)",
+        "(4,4)",
+        (4, 4),
+        [M.KERNEL_ASSUMED_3X3, M.WINDOW_ONE_TOO_SMALL, M.LOOPS_PAST_THE_EDGE],
+    ),
+    # image[r:r + kh + 1, c:c + kw + 1] on an odd kernel: nothing else gives this window
+    ("(4,4)", "(3,3)", (3, 3), [M.WINDOW_ONE_TOO_LARGE]),
+    ("(4,3)", "(3,3)", (3, 3), [M.WINDOW_ONE_TOO_LARGE]),
+    ("(3,6)", "(2,5)", (2, 5), [M.WINDOW_ONE_TOO_LARGE]),
+    # written kernel * window: the same names, whichever operand numpy lists first
+    ("(3,3)", "(4,4)", (3, 3), [M.WINDOW_ONE_TOO_LARGE]),
+    ("(2,5)", "(3,5)", (2, 5), [M.KERNEL_ASSUMED_ODD, M.WINDOW_ONE_TOO_LARGE]),
+    ("(3,3)", "(2,2)", (3, 3), [M.WINDOW_ONE_TOO_SMALL, M.LOOPS_PAST_THE_EDGE]),
+    # one short in one direction: a loop past the edge cuts the first window so
+    ("(2,3)", "(3,3)", (3, 3), [M.LOOPS_PAST_THE_EDGE, M.WINDOW_ONE_TOO_SMALL]),
+    ("(3,3)", "(3,2)", (3, 3), [M.LOOPS_PAST_THE_EDGE, M.WINDOW_ONE_TOO_SMALL]),
+    # two too many or too few is no slip of one; neither operand the kernel explains nothing
+    ("(5,5)", "(3,3)", (3, 3), []),
+    ("(1,1)", "(3,3)", (3, 3), []),
+    ("(2,2)", "(4,4)", (3, 3), []),
+]
+
+
+@pytest.mark.parametrize("first, second, kernel, names", BROADCASTS)
+def test_a_broadcast_error_names_the_window_slice_behind_it(first, second, kernel, names):
+    message = broadcast(first, second)
+    assert misconceptions.diagnose_exception_all("ValueError", message, (9, 8), kernel) == names
+
+
+def test_a_broadcast_error_without_the_kernels_shape_names_nothing():
+    """Which operand is the kernel cannot be told from the message alone."""
+    assert misconceptions.diagnose_exception_all("ValueError", broadcast("(4,4)", "(3,3)")) == []
+
+
+INDEX_ERRORS = [
+    # range(kh + 1) over an odd kernel's rows
+    (3, 0, 3, [M.WINDOW_ONE_TOO_LARGE]),
+    # offsets range(-1, 2) around a centre on a 2-wide kernel: also one too many
+    (2, 1, 2, [M.KERNEL_ASSUMED_ODD, M.WINDOW_ONE_TOO_LARGE]),
+    # image[r + i, c + j] with r running to the image's last row
+    (9, 0, 9, [M.LOOPS_PAST_THE_EDGE]),
+    (8, 1, 8, [M.LOOPS_PAST_THE_EDGE]),
+    # out[r, c] in an output made one short (9 - 3 = 6 rows instead of 7)
+    (6, 0, 6, [M.OUTPUT_ONE_SHORT]),
+    # far past any of them: no slip of one
+    (12, 0, 3, []),
+]
+
+
+@pytest.mark.parametrize("index, axis, size, names", INDEX_ERRORS)
+def test_an_index_error_names_the_array_it_ran_off(index, axis, size, names):
+    message = f"index {index} is out of bounds for axis {axis} with size {size}"
+    assert misconceptions.diagnose_exception_all("IndexError", message, (9, 8), (3, 2)) == names
 
 
 def test_a_broadcast_error_names_every_fitting_mistake_in_the_message():
@@ -426,7 +481,9 @@ def test_a_window_one_too_large_is_named_by_its_values_or_its_error(kernel_shape
     try:
         actual = _sliced_too_large(image, kernel, *extra)
     except ValueError as error:
-        names = misconceptions.diagnose_exception_all("ValueError", str(error))
+        names = misconceptions.diagnose_exception_all(
+            "ValueError", str(error), image.shape, kernel.shape
+        )
     else:
         names = misconceptions.diagnose_convolve_all(actual, image, kernel)
     assert Mistake.WINDOW_ONE_TOO_LARGE in names

@@ -95,6 +95,10 @@ def convolve_variants(image, kernel):
     yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:-1, :-1]
     yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:-1, :]
     yield Mistake.OUTPUT_ONE_SHORT, lambda: right[:, :-1]
+    # The same loops filling an output of the right size: its last row or column stays zero.
+    yield Mistake.OUTPUT_ONE_SHORT, lambda: _with_zeros_after(right, rows - 1, cols - 1)
+    yield Mistake.OUTPUT_ONE_SHORT, lambda: _with_zeros_after(right, rows - 1, cols)
+    yield Mistake.OUTPUT_ONE_SHORT, lambda: _with_zeros_after(right, rows, cols - 1)
     yield (
         Mistake.SAME_SIZE_ZERO_BORDER,
         lambda: _same_size(right, image.shape, kh // 2, kw // 2),
@@ -293,34 +297,84 @@ def _window_mistakes(window, kernel):
     # image[r:r + kh + 1, c:c + kw + 1], in one direction or both, whatever the kernel's size.
     if (wh - kh, ww - kw) in ((1, 1), (1, 0), (0, 1)):
         yield Mistake.WINDOW_ONE_TOO_LARGE
+    # One short: a slice read as including its end (image[r:r + kh - 1]), likelier when both
+    # directions are short; or loops one position too far, where the image's edge cuts the
+    # window short, and the first window cut is one short in the direction the loop ran over.
+    short = (kh - wh, kw - ww)
+    if short == (1, 1):
+        yield Mistake.WINDOW_ONE_TOO_SMALL
+        yield Mistake.LOOPS_PAST_THE_EDGE
+    elif short in ((1, 0), (0, 1)):
+        yield Mistake.LOOPS_PAST_THE_EDGE
+        yield Mistake.WINDOW_ONE_TOO_SMALL
 
 
-def _fits(inner, outer):
-    return inner[0] <= outer[0] and inner[1] <= outer[1]
+def diagnose_exception_all(error_type, message, image_shape=None, kernel_shape=None):
+    """Every mistake that explains an exception from student code, likeliest first.
 
-
-def diagnose_exception_all(error_type, message):
-    """Every mistake that explains an exception from student code, likeliest first."""
+    `image_shape` and `kernel_shape` are the shapes of the call's image and kernel. They
+    tell which operand of a broadcast error is the kernel (code may multiply either way
+    round) and which array an index ran off; without them neither error names anything.
+    """
     if error_type == "OverflowError" and "uint8" in message:
         return [Mistake.UINT8_WRAP_AROUND]
     if "not allowed in this assignment" in message:  # the sandbox's block on library routines
         return [Mistake.LIBRARY_ROUTINE]
+    kernel = tuple(kernel_shape) if kernel_shape is not None and len(kernel_shape) == 2 else None
+    image = tuple(image_shape[:2]) if image_shape is not None and len(image_shape) >= 2 else None
+    if error_type == "IndexError" and kernel and image:
+        return _index_mistakes(message, image, kernel)
     match = _BROADCAST.search(message) if error_type == "ValueError" else None
-    if match is None:
+    if match is None or kernel is None:
         return []
     first, second = tuple(map(int, match.groups()[:2])), tuple(map(int, match.groups()[2:]))
-    # The message lists the operands in code order: window * kernel, as the lesson writes it.
-    names = list(_window_mistakes(first, second))
-    # kernel * window too, unless one operand fits inside the other: then it could be a
-    # window cut short by the image's edge (a loop that runs too far), no slicing convention.
-    if not names and not (_fits(first, second) or _fits(second, first)):
-        names = list(_window_mistakes(second, first))
+    return list(dict.fromkeys(_broadcast_mistakes(first, second, kernel)))
+
+
+def _broadcast_mistakes(first, second, kernel):
+    """Mistakes behind numpy's "could not be broadcast together with shapes first second"
+    when the kernel's shape is known, in whichever order the code multiplied."""
+    transposed = kernel[::-1]
+    if kernel != transposed and {first, second} == {kernel, transposed}:
+        # patch * kernel.T or patch.T * kernel, in either order: numpy's message is the same
+        # for both, so the code's order only decides which comes first.
+        kernel_first = [Mistake.TRANSPOSED_KERNEL]
+        window_first = [Mistake.KERNEL_ROWS_COLUMNS_SWAPPED, Mistake.PATCH_TRANSPOSED]
+        return kernel_first + window_first if first == kernel else window_first + kernel_first
+    if second == kernel:  # window * kernel, the lesson's order
+        return list(_window_mistakes(first, kernel))
+    if first == kernel:  # kernel * window
+        return list(_window_mistakes(second, kernel))
+    return []  # the kernel itself was reshaped or cut: no slicing mistake explains it
+
+
+_INDEX = re.compile(r"index (\d+) is out of bounds for axis ([01]) with size (\d+)")
+
+
+def _index_mistakes(message, image, kernel):
+    """Mistakes behind numpy's "index i is out of bounds for axis a with size n", from
+    which array has size n in that direction: the kernel, the image or the output."""
+    match = _INDEX.search(message)
+    if match is None:
+        return []
+    index, axis, size = map(int, match.groups())
+    names = []
+    if size == kernel[axis] and index == size:
+        # range(kh + 1) over the kernel's rows; or offsets range(-h, h + 1) around a centre,
+        # one too many for an even kernel
+        if size % 2 == 0:
+            names.append(Mistake.KERNEL_ASSUMED_ODD)
+        names.append(Mistake.WINDOW_ONE_TOO_LARGE)
+    if size == image[axis]:  # image[r + i, c + j] with r running too far
+        names.append(Mistake.LOOPS_PAST_THE_EDGE)
+    if size == image[axis] - kernel[axis]:  # an output made one short, filled by right loops
+        names.append(Mistake.OUTPUT_ONE_SHORT)
     return list(dict.fromkeys(names))
 
 
-def diagnose_exception(error_type, message):
+def diagnose_exception(error_type, message, image_shape=None, kernel_shape=None):
     """The likeliest mistake behind an exception from student code, or None."""
-    names = diagnose_exception_all(error_type, message)
+    names = diagnose_exception_all(error_type, message, image_shape, kernel_shape)
     return names[0] if names else None
 
 

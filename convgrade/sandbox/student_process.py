@@ -523,7 +523,7 @@ class StudentProcess:
             # A call that hangs or crashes is the student's time too, not the grader's.
             self.call_seconds += time.monotonic() - started
         seconds = time.monotonic() - started
-        self._raise_for_error(name, header)
+        self._raise_for_error(name, header, args)
         description = header.get("value") if isinstance(header.get("value"), dict) else {}
         expected_blobs = int(bool(description.get("array"))) + len(args)
         if header.get("args_after") != len(args) or len(blobs) != expected_blobs:
@@ -559,7 +559,9 @@ class StudentProcess:
         value = header.get("value")
         return _decode_value(value if isinstance(value, dict) else {}, blobs)
 
-    def _raise_for_error(self, name, header):
+    def _raise_for_error(self, name, header, args=()):
+        """Raise StudentCodeError for a reply that is an error; `args`, the call's arguments,
+        name which arrays an error's shapes and sizes are (an image and a kernel)."""
         if header.get("ok"):
             return
         if header.get("missing"):
@@ -596,7 +598,10 @@ class StudentProcess:
         if error.get("type") in FORBIDDEN_ERRORS:
             self.forbidden_calls.append(clean_text(message, 200))
             raise StudentCodeError(message, misconception=Mistake.LIBRARY_ROUTINE)
-        mistakes = diagnose_exception_all(str(error.get("type")), str(error.get("message")))
+        image, kernel = (a.shape for a in args[:2]) if len(args) >= 2 else (None, None)
+        mistakes = diagnose_exception_all(
+            str(error.get("type")), str(error.get("message")), image, kernel
+        )
         raise StudentCodeError(message, misconception=next(iter(mistakes), None), also=mistakes[1:])
 
     def _bar_raised(self, error):

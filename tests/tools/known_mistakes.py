@@ -184,8 +184,8 @@ def convolve_windows(image, kernel, broadcast_key):
 
     Every slicing mistake the catalogue knows cuts at most one row or column more than the
     kernel's larger side (a centred window on an even kernel), and never more than the image.
-    The grader reads numpy's message in the lesson's order, window * kernel; here the kernel
-    is known, so the names for a window are stored under both orders numpy may print.
+    Numpy names the operands in the code's order, window * kernel or kernel * window; the
+    grader knows the call's kernel, so it reads either (and here each order is stored).
     """
     windows = {}
     kernel_shape = f"({kernel.shape[0]},{kernel.shape[1]})"
@@ -193,15 +193,13 @@ def convolve_windows(image, kernel, broadcast_key):
     for rows in range(1, min(image.shape[0], side) + 1):
         for cols in range(1, min(image.shape[1], side) + 1):
             window = f"({rows},{cols})"
-            message = (
-                f"operands could not be broadcast together with shapes {window} {kernel_shape} "
-            )
-            names = [
-                name.value for name in misconceptions.diagnose_exception_all("ValueError", message)
-            ]
-            if names:
-                windows[broadcast_key(f"{window} {kernel_shape}")] = names
-                windows[broadcast_key(f"{kernel_shape} {window}")] = names
+            for shapes in (f"{window} {kernel_shape}", f"{kernel_shape} {window}"):
+                message = f"operands could not be broadcast together with shapes {shapes} "
+                names = misconceptions.diagnose_exception_all(
+                    "ValueError", message, image.shape, kernel.shape
+                )
+                if names:
+                    windows[broadcast_key(shapes)] = [name.value for name in names]
     return windows
 
 

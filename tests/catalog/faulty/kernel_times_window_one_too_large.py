@@ -1,0 +1,13 @@
+"""Multiplies kernel * window, with a window one row and one column too large: numpy's error lists the kernel first."""
+# expect: misconception=window one too large
+# expect: loses=check_convolve_small_values
+# expect: loses=check_convolve_photos
+# %% convolve
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    H, W = image.shape
+    out = np.zeros((H - kh + 1, W - kw + 1))
+    for r in range(H - kh + 1):
+        for c in range(W - kw + 1):
+            out[r, c] = np.sum(kernel * image[r:r + kh + 1, c:c + kw + 1])
+    return out
