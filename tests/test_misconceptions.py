@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from support import hidden_cases as hidden_cases_module
 
-from convgrade.checks import cell_report, expect, misconceptions, reference, runner
+from convgrade.checks import cell_report, expect, knock_on, misconceptions, reference, runner
 from convgrade.checks.compare import values_match
-from convgrade.checks.failures import CheckFailure
+from convgrade.checks.failures import CheckFailure, also_fits
 from convgrade.contract import CheckRecord, Mistake
 
 GROUPS = ("shape", "small", "nonsquare", "asym", "size", "uint8", "dtype")
@@ -543,3 +543,25 @@ def test_a_message_cut_short_keeps_its_text_when_the_names_are_reordered():
     settled = runner.names_fitting_most_first(results)
     assert settled[0].misconception is Mistake.WINDOW_ONE_TOO_LARGE
     assert settled[0].message == cut.message
+
+
+def test_a_knock_on_note_names_convolves_mistake_as_its_failures_do():
+    """A colour check forgiven as a knock-on says what convolve's failure seems to be: the
+    same name the convolve checks lead with, not the first one that fit this call."""
+    said = [Mistake.KERNEL_ASSUMED_3X3, Mistake.KERNEL_ASSUMED_ODD]
+    forgiven = CheckFailure("convolve_color raised ValueError.", **expect.named(said))
+    note = (
+        f"Right with the grader's convolve. With your convolve it fails"
+        f"{knock_on.seen_mistake(said[0])}: {forgiven.message}"
+    )
+    colour = runner.CheckResult(
+        "colour", "check_convolve_color", True, note, Mistake.FIX_CONVOLVE_FIRST, forgiven=forgiven
+    )
+    odd = [Mistake.KERNEL_ASSUMED_ODD, Mistake.WINDOW_ONE_TOO_LARGE]
+    results = [colour, _failure("a", odd), _failure("b", odd)]
+    settled = runner.names_fitting_most_first(results)
+    assert settled[0].message == (
+        "Right with the grader's convolve. With your convolve it fails (kernel assumed "
+        "odd-sized, it seems): convolve_color raised ValueError." + also_fits([said[0]])
+    )
+    assert settled[0].misconception is Mistake.FIX_CONVOLVE_FIRST

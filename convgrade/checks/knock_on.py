@@ -211,7 +211,7 @@ def judge_color(student, image, kernel, check, call, node):
             ),
             misconception=Mistake.CONVOLVE_WRONG_ON_CHANNELS,
         ) from None
-    seen = f" ({first.misconception.value}, it seems)" if first.misconception else ""
+    seen = seen_mistake(first.misconception) if first.misconception else ""
     if hung:
         # It finished with the stand-in, so what never ended was the student's convolve.
         # The plain call is stopped once at its time limit and refused at once after that;
@@ -291,6 +291,11 @@ def _after_all(reason, first):
     it, then the first failure. The colour code's diagnosis is left out: with the grader's
     convolve the colour code is right."""
     return clean_text(f"{reason} With your convolve: {first.message}", MAX_MESSAGE)
+
+
+def seen_mistake(mistake):
+    """How a forgiven check's note names the mistake its failure fits best."""
+    return f" ({mistake.value}, it seems)"
 
 
 def settle(results):

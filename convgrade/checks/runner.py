@@ -214,26 +214,38 @@ def names_fitting_most_first(results):
     kernel is also what a centred window gives on an even kernel. Checks with other
     inputs tell them apart (on a 3 x 3 kernel only the first one goes wrong), so the name
     that explains the most failures is the likelier one for all of them. Every name still
-    fits, so all stay in the message; only their order changes.
+    fits, so all stay in the message; only their order changes. A colour check passed as
+    a knock-on names convolve's failure in its note: that name is chosen the same way.
     """
     failures = [r for r in results if not r.passed and r.misconception is not None]
     settled = []
     for result in results:
-        if result.passed or not result.also:
-            settled.append(result)
-            continue
-        names = [result.misconception, *result.also]
-        related = [f for f in failures if f.called & result.called]
-        fits = {name: sum(name in (f.misconception, *f.also) for f in related) for name in names}
-        first, *others = sorted(names, key=lambda name: -fits[name])  # stable on ties
-        if first == result.misconception:
-            settled.append(result)
-            continue
-        message, tail = result.message, also_fits(result.also)
-        if message.endswith(tail):  # not cut short by clean_text
-            message = message[: -len(tail)] + also_fits(others)
-        settled.append(replace(result, misconception=first, also=tuple(others), message=message))
+        if not result.passed and result.also:
+            related = [f for f in failures if f.called & result.called]
+            names = _likeliest_first([result.misconception, *result.also], related)
+            if names[0] != result.misconception:
+                message, tail = result.message, also_fits(result.also)
+                if message.endswith(tail):  # not cut short by clean_text
+                    message = message[: -len(tail)] + also_fits(names[1:])
+                result = replace(
+                    result, misconception=names[0], also=tuple(names[1:]), message=message
+                )
+        elif result.passed and result.forgiven is not None and result.forgiven.also:
+            said = [result.forgiven.misconception, *result.forgiven.also]
+            names = _likeliest_first(said, failures)
+            if names[0] != said[0]:
+                message = result.message.replace(
+                    knock_on.seen_mistake(said[0]), knock_on.seen_mistake(names[0]), 1
+                ).replace(also_fits(said[1:]), also_fits(names[1:]), 1)
+                result = replace(result, message=message)
+        settled.append(result)
     return settled
+
+
+def _likeliest_first(names, failures):
+    """`names`, the one fitting the most of `failures` first (a stable sort: ties keep order)."""
+    fits = {name: sum(name in (f.misconception, *f.also) for f in failures) for name in names}
+    return sorted(names, key=lambda name: -fits[name])
 
 
 def _is_inside(path, folder):
