@@ -142,7 +142,8 @@ class Mistake(Enum):
         "window one too large",
         "each window has an extra row or column (or both) beyond the kernel's size. A slice "
         "leaves out its end, so image[r:r + kh, c:c + kw] already takes kh rows and kw "
-        "columns; image[r:r + kh + 1] takes one row too many.",
+        "columns, as range(kh) already counts kh offsets; image[r:r + kh + 1] or "
+        "range(kh + 1) takes one too many.",
     )
     WINDOW_ONE_TOO_SMALL = (
         "window one too small",

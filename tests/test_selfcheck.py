@@ -81,6 +81,8 @@ def named(message):
         ("loops_past_the_edge", "loops run past the edge", "convolve_shape"),
         ("patch_times_kernel_transposed", "transposed kernel", "convolve_nonsquare"),
         ("output_one_short_zeros_left", "output one short", "convolve_small_values"),
+        ("kernel_offsets_one_too_many", "window one too large", "convolve_small_values"),
+        ("scalar_loops_past_the_edge", "loops run past the edge", "convolve_small_values"),
         ("mean_instead_of_sum", "mean instead of sum", "convolve_small_values"),
         ("total_not_reset", "running total not reset", "convolve_small_values"),
         ("clipped_to_pixel_range", "clipped", "convolve_uint8"),

@@ -203,16 +203,36 @@ def convolve_windows(image, kernel, broadcast_key):
     return windows
 
 
+def convolve_indexes(image, kernel):
+    """{numpy's IndexError message: mistake names} for an index one past the end of the
+    kernel, the image or an output one short, in either direction: where loops one too
+    long first run off an array."""
+    image_shape, kernel_shape = image.shape[:2], kernel.shape
+    indexes = {}
+    for axis in (0, 1):
+        sizes = (kernel_shape[axis], image_shape[axis], image_shape[axis] - kernel_shape[axis])
+        for size in sizes:
+            message = f"index {size} is out of bounds for axis {axis} with size {size}"
+            names = misconceptions.diagnose_exception_all(
+                "IndexError", message, image_shape, kernel_shape
+            )
+            if names:
+                indexes[message] = [name.value for name in names]
+    return indexes
+
+
 def convolve_known(image, kernel, selfcheck):
     return {
         "outputs": convolve_outputs(image, kernel),
         "windows": convolve_windows(image, kernel, selfcheck.broadcast_key),
+        "indexes": convolve_indexes(image, kernel),
     }
 
 
 def to_uint8_known(values, selfcheck):
     right = reference.to_uint8(values)
-    return {"outputs": _outputs(misconceptions.to_uint8_variants(values), right), "windows": {}}
+    outputs = _outputs(misconceptions.to_uint8_variants(values), right)
+    return {"outputs": outputs, "windows": {}, "indexes": {}}
 
 
 KNOWN = {"convolve": convolve_known, "to_uint8": to_uint8_known}
@@ -243,7 +263,8 @@ def build(notebook_path=SOURCE_NOTEBOOK):
     used = {*overflow, selfcheck.WRONG_ON_CHANNELS}
     for known in calls.values():
         used |= {entry["mistake"] for entry in known.get("outputs", [])}
-        used |= {name for names in known.get("windows", {}).values() for name in names}
+        for errors in ("windows", "indexes"):
+            used |= {name for names in known.get(errors, {}).values() for name in names}
     # Hints follow "because" in the grader's messages; here each one is a sentence of its own.
     hints = {m.value: m.hint[0].upper() + m.hint[1:] for m in Mistake if m.value in used}
     return {"hints": dict(sorted(hints.items())), "uint8_overflow": overflow, "calls": calls}
@@ -258,6 +279,7 @@ def dumps(content):
     for position, (key, known) in enumerate(content["calls"].items()):
         lines.append(f"  {json.dumps(key)}: {{")
         lines.append(f'   "windows": {json.dumps(known["windows"])},')
+        lines.append(f'   "indexes": {json.dumps(known["indexes"])},')
         lines.append('   "outputs": [')
         lines += [f"    {json.dumps(entry)}," for entry in known["outputs"]]
         lines[-1] = lines[-1].rstrip(",")
