@@ -75,7 +75,8 @@ def known_mistakes():
 
 
 def _known_for(function, args):
-    """What the table knows about function(*args): {"outputs": [...], "windows": {...}}."""
+    """What the table knows about function(*args): {"outputs": [...], "windows": {...},
+    "indexes": {...}}."""
     try:
         key = fingerprint(getattr(function, "__name__", ""), args)
     except (TypeError, ValueError):
@@ -137,7 +138,7 @@ def explain(mistakes, how="values"):
 
 
 def run(function, *args):
-    """Call function(*args); numpy's errors about shapes and uint8 become a sentence.
+    """Call function(*args); numpy's errors about shapes, indexes and uint8 become a sentence.
 
     The original error stays attached below the sentence (raise ... from), with its traceback.
     """
@@ -155,6 +156,15 @@ def run(function, *args):
             "image[row:row + kh, col:col + kw], with kh, kw = kernel.shape: rows first, then "
             "columns. Check also that your loops stop where the whole kernel still fits."
             + explain(windows.get(broadcast_key(str(error)), []), how="error")
+        ) from error
+    except IndexError as error:
+        names = _known_for(function, args).get("indexes", {}).get(str(error), [])
+        if not names:
+            raise
+        raise AssertionError(
+            f"{name}: {error}: an index ran one past the end of an array. Check the ranges "
+            "of your loops against the sizes of the arrays they index."
+            + explain(names, how="error")
         ) from error
     except OverflowError as error:
         if "uint8" not in str(error):
