@@ -666,7 +666,7 @@ def late_without_time(students, shown=10):
     more = f" and {len(students) - shown} more" if len(students) > shown else ""
     return (
         f"marked late by the LMS, with no time in the download: {names}{more}. No late "
-        f"penalty can be applied to them. To apply one, write each submission's time into "
+        "penalty can be applied to them. To apply one, write each submission's time into "
         f"submitted/<student>/<assignment>/{TIMESTAMP} (for example 2026-01-12 18:30:00) "
         "and grade again"
     )
