@@ -67,7 +67,9 @@ class Mistake(Enum):
     TRANSPOSED_OUTPUT = ("transposed output", "the output has its rows and columns swapped.")
     OUTPUT_ONE_SHORT = (
         "output one short",
-        "the loops stop one position too early: range(H - kh) instead of range(H - kh + 1).",
+        "the output, or the loops that fill it, stop one position too early. It needs "
+        "H - kh + 1 rows and W - kw + 1 columns, np.zeros((H - kh + 1, W - kw + 1)), and "
+        "loops over range(H - kh + 1) and range(W - kw + 1), not range(H - kh).",
     )
     SAME_SIZE_ZERO_BORDER = (
         "same-size output with a zero border",

@@ -351,11 +351,14 @@ def test_a_broadcast_error_without_the_kernels_shape_names_nothing():
 INDEX_ERRORS = [
     # range(kh + 1) over an odd kernel's rows
     (3, 0, 3, [M.WINDOW_ONE_TOO_LARGE]),
-    # offsets range(-1, 2) around a centre on a 2-wide kernel: also one too many
-    (2, 1, 2, [M.KERNEL_ASSUMED_ODD, M.WINDOW_ONE_TOO_LARGE]),
+    # offsets range(-1, 2) hard-coded around a centre, on a 2-wide kernel: also what a
+    # centred range(-h, h + 1) or range(kw + 1) gives
+    (2, 1, 2, [M.KERNEL_ASSUMED_3X3, M.KERNEL_ASSUMED_ODD, M.WINDOW_ONE_TOO_LARGE]),
     # image[r + i, c + j] with r running to the image's last row
     (9, 0, 9, [M.LOOPS_PAST_THE_EDGE]),
     (8, 1, 8, [M.LOOPS_PAST_THE_EDGE]),
+    # image[r][c + j]: numpy calls the row's columns axis 0
+    (8, 0, 8, [M.LOOPS_PAST_THE_EDGE]),
     # out[r, c] in an output made one short (9 - 3 = 6 rows instead of 7)
     (6, 0, 6, [M.OUTPUT_ONE_SHORT]),
     # far past any of them: no slip of one

@@ -288,6 +288,17 @@ def _window_mistakes(window, kernel):
     if (wh, ww) == (kw, kh) and kh != kw:  # image[r:r + kw, c:c + kh], or patch.T
         yield Mistake.KERNEL_ROWS_COLUMNS_SWAPPED
         yield Mistake.PATCH_TRANSPOSED
+    # One short: a slice read as including its end (image[r:r + kh - 1]), likelier when both
+    # directions are short; or loops one position too far, where the image's edge cuts the
+    # window short, and the first window cut is one short in the direction the loop ran over.
+    # Both are far more common than the square kernel a window one short may also fit.
+    short = (kh - wh, kw - ww)
+    if short == (1, 1):
+        yield Mistake.WINDOW_ONE_TOO_SMALL
+        yield Mistake.LOOPS_PAST_THE_EDGE
+    elif short in ((1, 0), (0, 1)):
+        yield Mistake.LOOPS_PAST_THE_EDGE
+        yield Mistake.WINDOW_ONE_TOO_SMALL
     if wh == ww and kh != kw and wh in (kh, kw):  # image[r:r + kh, c:c + kh]
         yield Mistake.KERNEL_ASSUMED_SQUARE
     # image[y - k // 2:y + k // 2 + 1]: k + 1 wide for an even k, right for an odd one.
@@ -297,16 +308,6 @@ def _window_mistakes(window, kernel):
     # image[r:r + kh + 1, c:c + kw + 1], in one direction or both, whatever the kernel's size.
     if (wh - kh, ww - kw) in ((1, 1), (1, 0), (0, 1)):
         yield Mistake.WINDOW_ONE_TOO_LARGE
-    # One short: a slice read as including its end (image[r:r + kh - 1]), likelier when both
-    # directions are short; or loops one position too far, where the image's edge cuts the
-    # window short, and the first window cut is one short in the direction the loop ran over.
-    short = (kh - wh, kw - ww)
-    if short == (1, 1):
-        yield Mistake.WINDOW_ONE_TOO_SMALL
-        yield Mistake.LOOPS_PAST_THE_EDGE
-    elif short in ((1, 0), (0, 1)):
-        yield Mistake.LOOPS_PAST_THE_EDGE
-        yield Mistake.WINDOW_ONE_TOO_SMALL
 
 
 def diagnose_exception_all(error_type, message, image_shape=None, kernel_shape=None):
@@ -357,18 +358,23 @@ def _index_mistakes(message, image, kernel):
     match = _INDEX.search(message)
     if match is None:
         return []
-    index, axis, size = map(int, match.groups())
+    index, reported, size = map(int, match.groups())
     names = []
-    if size == kernel[axis] and index == size:
-        # range(kh + 1) over the kernel's rows; or offsets range(-h, h + 1) around a centre,
-        # one too many for an even kernel
-        if size % 2 == 0:
-            names.append(Mistake.KERNEL_ASSUMED_ODD)
-        names.append(Mistake.WINDOW_ONE_TOO_LARGE)
-    if size == image[axis]:  # image[r + i, c + j] with r running too far
-        names.append(Mistake.LOOPS_PAST_THE_EDGE)
-    if size == image[axis] - kernel[axis]:  # an output made one short, filled by right loops
-        names.append(Mistake.OUTPUT_ONE_SHORT)
+    # image[r][c] indexes a row, so numpy calls a column "axis 0" too.
+    for axis in (0, 1) if reported == 0 else (1,):
+        if size == kernel[axis] and size < 3 and index <= 2:
+            # offsets range(-1, 2) hard-coded around a centre: a 3 x 3 neighbourhood
+            names.append(Mistake.KERNEL_ASSUMED_3X3)
+        if size == kernel[axis] and index == size:
+            # range(kh + 1) over the kernel's rows; or offsets range(-h, h + 1) around a
+            # centre, one too many for an even kernel
+            if size % 2 == 0:
+                names.append(Mistake.KERNEL_ASSUMED_ODD)
+            names.append(Mistake.WINDOW_ONE_TOO_LARGE)
+        if size == image[axis]:  # image[r + i, c + j] with r running too far
+            names.append(Mistake.LOOPS_PAST_THE_EDGE)
+        if size == image[axis] - kernel[axis]:  # an output one short, filled by right loops
+            names.append(Mistake.OUTPUT_ONE_SHORT)
     return list(dict.fromkeys(names))
 
 

@@ -598,7 +598,14 @@ class StudentProcess:
         if error.get("type") in FORBIDDEN_ERRORS:
             self.forbidden_calls.append(clean_text(message, 200))
             raise StudentCodeError(message, misconception=Mistake.LIBRARY_ROUTINE)
-        image, kernel = (a.shape for a in args[:2]) if len(args) >= 2 else (None, None)
+        # Shapes name convolve's slicing and loop mistakes, so only for an error raised in
+        # convolve's own cell: colour code's own errors (a loop over the wrong axis) are not
+        # convolve's, even though the shapes would fit one of its mistakes.
+        cell = error_cell(error.get("where", ""), self.cells)
+        in_convolve = cell is not None and "def convolve(" in str(cell.get("source", ""))
+        image, kernel = (
+            (a.shape for a in args[:2]) if in_convolve and len(args) >= 2 else (None,) * 2
+        )
         mistakes = diagnose_exception_all(
             str(error.get("type")), str(error.get("message")), image, kernel
         )
