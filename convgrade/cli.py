@@ -27,7 +27,11 @@ def build_parser():
     )
     _assignment_arguments(grade)
     grade.add_argument(
-        "-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)"
+        "-j",
+        "--jobs",
+        type=_worker_count,
+        default=None,
+        help="worker processes (default: all cores)",
     )
     grade.add_argument(
         "--force", action="store_true", help="regrade submissions that are already graded"
@@ -232,9 +236,12 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
         preflight.known_students(root, assignment, student)
     elif not preflight.submitted_students(root, assignment):
         raise NotFound(f"nothing to grade: no submitted/*/{assignment}/ folder in {root}")
+    from convgrade.batch.scheduler import STOP_SIGNALS, GradingStopped
+
     started = time.time()
-    # The first Ctrl-C stops grading; a second one must not break that clean stop.
-    previous = signal.signal(signal.SIGINT, _interrupt_once)
+    # The first Ctrl-C (or SIGTERM, as a job scheduler or `kill` sends) stops grading; a
+    # second one must not break that clean stop.
+    previous = {signum: signal.signal(signum, _interrupt_once) for signum in STOP_SIGNALS}
     try:
         code = _grade_and_feedback(
             root, assignment, jobs, force, scheduler, student, no_feedback, not no_report
@@ -245,9 +252,28 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
         graded = len(_graded_since(root, assignment, started))
         print(f"interrupted; run again to finish (graded {graded} so far)", file=sys.stderr)
         return INTERRUPTED
+    except GradingStopped as stopped:
+        graded = len(_graded_since(root, assignment, started))
+        print(
+            f"convgrade: grading stopped: {stopped}; run again to finish (graded {graded} so far)",
+            file=sys.stderr,
+        )
+        return PARTLY_DONE
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return code
+
+
+def _worker_count(text):
+    """--jobs: a whole number of worker processes, at least 1 (0 means all cores)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (0 for all cores), not {count}")
+    return count or None
 
 
 def _worth_starting_workers(assignment, students):
@@ -262,7 +288,10 @@ def _worth_starting_workers(assignment, students):
 
 
 def _interrupt_once(signum, frame):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from convgrade.batch.scheduler import STOP_SIGNALS
+
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

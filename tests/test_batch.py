@@ -547,3 +547,152 @@ def test_a_workers_exporter_validates_once_with_or_without_preprocessors(preproc
     cell = new_code_cell("1", outputs=[new_output("stream", text="1\n")])
     body, _ = exporter.from_notebook_node(new_notebook(cells=[cell]))
     assert len(nbformat.reads(body, 4).cells[0].outputs) == (0 if classes else 1)
+
+
+class _StuckPages(_Pages):
+    """Pages whose old folder cannot be moved (another user's, or made immutable)."""
+
+    def place(self, student, files):
+        self.remove(student)
+
+    def remove(self, student):
+        raise PermissionError(1, "Operation not permitted", f"feedback/{student}/convolutions")
+
+
+def test_a_page_that_cannot_be_replaced_costs_only_that_students_page(tmp_path, monkeypatch):
+    """The worker's page cannot be placed and the old one cannot be taken down: the run goes
+    on, says so, and the student is not marked done, so the next run tries again."""
+    from convgrade.batch import scheduler
+    from convgrade.batch.submission_grader import Job
+
+    monkeypatch.setattr(scheduler, "gradebook_facts", lambda *args: "facts")
+    job, state = Job("ada", {"convolutions.ipynb": b"{}"}), scheduler.GradingState(tmp_path)
+    report, later = scheduler.BatchReport(), []
+    graded = _graded(feedback={"convolutions.html": b"<html>"}, feedback_facts="other")
+    scheduler._record(_finished(graded), job, "key", _Writer(), state, report, _StuckPages(), later)
+    assert report.graded == ["ada"] and later == []
+    assert report.no_feedback["ada"].startswith("the old page cannot be replaced: ")
+    assert not state.is_current("ada", "key")
+
+
+def test_a_page_is_replaced_whole_or_left_as_it_was(course, monkeypatch):
+    """The old page is moved aside in one step before any of it is deleted: if that step
+    fails, the old page is whole, images and all."""
+    from convgrade.batch.submission_grader import load_config
+    from convgrade.feedback.writer import FeedbackPlacer
+
+    pages = FeedbackPlacer(course, "convolutions", load_config(course))
+    pages.place("ada", {"convolutions.html": b"old", "images/a.png": b"png"})
+    folder = pages.folder("ada")
+    real_rename = Path.rename
+
+    def refuse_the_old_page(self, target):
+        if self == folder:
+            raise PermissionError(1, "Operation not permitted", str(self))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refuse_the_old_page)
+    for attempt in (
+        lambda: pages.place("ada", {"convolutions.html": b"new"}),
+        lambda: pages.remove("ada"),
+    ):
+        with pytest.raises(PermissionError):
+            attempt()
+        assert (folder / "convolutions.html").read_bytes() == b"old"
+        assert (folder / "images" / "a.png").read_bytes() == b"png"
+    monkeypatch.undo()
+    pages.place("ada", {"convolutions.html": b"new"})
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["convolutions"]
+    assert (folder / "convolutions.html").read_bytes() == b"new"
+
+
+class _FlakyExecutor:
+    """A local executor whose first job kills its pool and whose rebuilds fail `failures`
+    times (a fork server killed again while its replacement starts)."""
+
+    scheduler, slots = None, 1
+
+    def __init__(self, failures):
+        from concurrent.futures import as_completed
+
+        self.as_completed = as_completed
+        self.failures, self.rebuilds, self.first = failures, 0, True
+
+    def submit(self, job):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future = Future()
+        if self.first:
+            self.first = False
+            future.set_exception(BrokenProcessPool("a process died"))
+        else:
+            future.set_result(job)
+        return future
+
+    def rebuild(self):
+        self.rebuilds += 1
+        if self.rebuilds <= self.failures:
+            raise EOFError("unexpected EOF")
+
+
+def test_a_pool_that_fails_to_restart_is_tried_again_then_stops_with_one_line():
+    from types import SimpleNamespace
+
+    from convgrade.batch import scheduler
+
+    def jobs(*names):
+        return [(SimpleNamespace(student=name), f"key-{name}") for name in names]
+
+    done = []
+    executor = _FlakyExecutor(failures=scheduler.REBUILD_ATTEMPTS - 1)
+    scheduler.run_jobs(executor, jobs("ada", "bob"), lambda f, job, key: done.append(job.student))
+    assert sorted(done) == ["ada", "bob"] and executor.rebuilds == scheduler.REBUILD_ATTEMPTS
+    with pytest.raises(scheduler.GradingStopped, match="could not be started again .EOFError"):
+        scheduler.run_jobs(
+            _FlakyExecutor(failures=scheduler.REBUILD_ATTEMPTS), jobs("ada"), lambda *a: None
+        )
+
+
+def test_sigterm_like_ctrl_c_waits_for_the_record_to_finish():
+    """A SIGTERM (a job scheduler's or `kill`'s polite stop) during a record is held until
+    the record is whole, then handled as before."""
+    from convgrade.batch import scheduler
+
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with scheduler._ctrl_c_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            assert seen == []  # held while recording
+        assert seen == [signal.SIGTERM]
+        assert signal.getsignal(signal.SIGTERM) is not None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_folder_gone_before_its_turn_keeps_its_grades_and_page(tmp_path, monkeypatch):
+    """A student's folder moved away during a regrade, before it is handed out: not graded,
+    said so, and the gradebook and page keep the last grading's."""
+    from convgrade.batch import scheduler
+
+    students = CLASS[:2]
+    root = build_course(tmp_path / "course", students)
+    grade_class(root, jobs=1, progress=False, feedback=True)
+    before = rows(root, students)
+    page = root / "feedback" / students[0] / "convolutions"
+    assert page.is_dir()
+    listed = scheduler.submissions
+    moved = tmp_path / "moved"
+
+    def list_then_move(*args, **kwargs):
+        yield from listed(*args, **kwargs)
+        (root / "submitted" / students[0]).rename(moved)
+
+    monkeypatch.setattr(scheduler, "submissions", list_then_move)
+    report = grade_class(root, jobs=1, force=True, progress=False, feedback=True)
+    assert report.graded == [students[1]]
+    assert "is gone since the run started; not graded" in report.failed[students[0]]
+    assert rows(root, students)[students[0]] == before[students[0]]
+    assert page.is_dir() and any(page.iterdir())

@@ -284,3 +284,16 @@ def test_a_misnamed_notebook_is_reported_naming_what_was_found(course):
     feedback = course / "feedback" / "renamed" / "convolutions" / "convolutions.html"
     assert found in feedback.read_text()
     assert "found: convolutions (1).ipynb" in (course / "reports" / "convolutions.html").read_text()
+
+
+@pytest.mark.parametrize("jobs", ["-1", "two", "1.5"])
+def test_a_worker_count_that_is_no_count_is_a_usage_error(capsys, jobs):
+    with pytest.raises(SystemExit) as stopped:
+        cli.build_parser().parse_args(["grade", "--jobs", jobs])
+    assert stopped.value.code == 2
+    assert "--jobs" in capsys.readouterr().err
+
+
+def test_jobs_zero_means_every_core():
+    assert cli.build_parser().parse_args(["grade", "--jobs", "0"]).jobs is None
+    assert cli.build_parser().parse_args(["grade", "-j", "3"]).jobs == 3

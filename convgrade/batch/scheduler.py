@@ -268,6 +268,13 @@ def grade_class(
             todo.append((job.student, key))
 
     def hand_out(student, key):
+        folder = root / "submitted" / student / assignment
+        if not folder.is_dir():  # moved or deleted since the run listed it
+            report.failed[student] = (
+                f"submitted/{plain(student, 80)}/{assignment}/ is gone since the run started; "
+                "not graded, and its grades and page are left as they were"
+            )
+            return None
         job = vetted_job(root, assignment, student, limits)
         # The folder may have changed since: record the digest of what is graded, and say
         # what its intake refused now.
@@ -301,7 +308,8 @@ def grade_class(
             if job.student in errors or "*" in errors:
                 error = errors.get(job.student, errors.get("*"))
                 report.no_feedback[job.student] = (str(error).strip().splitlines() or [""])[-1]
-                pages.remove(job.student)
+                with contextlib.suppress(OSError):  # its own reason is already given
+                    pages.remove(job.student)
             else:  # recorded as done only once its page exists, so a kill makes it again
                 report.feedback_here.append(job.student)
                 state.record(job.student, key)
@@ -309,6 +317,10 @@ def grade_class(
     report.seconds = time.monotonic() - started
     _save_timings(root, report)
     return report
+
+
+# Ctrl-C, and the polite stop a scheduler or `kill` sends: both wait for a record to finish.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -321,15 +333,22 @@ def _ctrl_c_deferred():
         yield
         return
     held = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append((signum, frame)))
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: held.append((signum, frame)))
+        for signum in STOP_SIGNALS
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if held and callable(previous):
-            previous(*held[0])
-        elif held and previous == signal.SIG_DFL:
-            raise KeyboardInterrupt
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if held:
+            signum, frame = held[0]
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                raise KeyboardInterrupt
 
 
 def _save_timings(root, report):
@@ -401,7 +420,7 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
     if executor.scheduler:  # Dask reschedules the tasks of a lost worker itself
         # Every task goes to the cluster at once, so there is no moment when cores here
         # fall idle: no all_handed_out.
-        todo = [hand_out(*item) for item in todo]
+        todo = [handed for item in todo if (handed := hand_out(*item)) is not None]
         pending = {executor.submit(job): (job, key) for job, key in todo}
         for future in executor.as_completed(list(pending)):
             done(future, *pending.pop(future))
@@ -416,7 +435,10 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
             pending[_submit(executor, job)] = (job, key, True)
         elif not suspects and not any(alone for *_, alone in pending.values()):
             while queue and len(pending) < executor.slots:
-                job, key = hand_out(*queue.pop(0))
+                handed = hand_out(*queue.pop(0))
+                if handed is None:  # hand_out said why
+                    continue
+                job, key = handed
                 # Near the end, a worker's next submission may never come: no spares then.
                 job.more_follow = len(queue) >= executor.slots
                 pending[_submit(executor, job)] = (job, key, False)
@@ -446,7 +468,30 @@ def run_jobs(executor, todo, done, all_handed_out=None, hand_out=None):
             else:
                 suspects.append((other, other_key))
         pending = {}
-        executor.rebuild()
+        _rebuild(executor)
+
+
+class GradingStopped(Exception):
+    """The run cannot go on (its worker processes cannot be started again); what was
+    recorded stays, and a new run grades the rest."""
+
+
+# A fork server killed again while its replacement starts: the next attempt starts another.
+REBUILD_ATTEMPTS = 3
+
+
+def _rebuild(executor):
+    """executor.rebuild(), tried again if the processes die while starting."""
+    for attempt in range(1, REBUILD_ATTEMPTS + 1):
+        try:
+            executor.rebuild()
+            return
+        except (BrokenProcessPool, EOFError, OSError) as error:
+            if attempt == REBUILD_ATTEMPTS:
+                raise GradingStopped(
+                    f"the grading processes could not be started again ({type(error).__name__}: "
+                    f"{plain(str(error), 120)})"
+                ) from error
 
 
 def _announce(all_handed_out):
@@ -463,9 +508,12 @@ def _submit(executor, job):
     any other the crash caught (graded again once the pool is rebuilt)."""
     try:
         return executor.submit(job)
-    except BrokenProcessPool as refusal:
+    except (BrokenProcessPool, EOFError, OSError) as refusal:
+        # EOFError, OSError: a new process could not be had from a fork server that died
         future = Future()
-        future.set_exception(refusal)
+        future.set_exception(
+            refusal if isinstance(refusal, BrokenProcessPool) else BrokenProcessPool(refusal)
+        )
         return future
 
 
@@ -493,20 +541,20 @@ def _record(future, job, key, writer, state, report, pages=None, later=None):
         report.failed[job.student] = (
             DIED if failed else f"worker failed: {type(error).__name__}: {error}"
         )
-        _take_down_stale_page(pages, state, job)
+        _take_down_stale_page(pages, state, job, report)
         return
     if graded.worker:
         process, peak = graded.worker
         report.worker_memory[process] = max(peak, report.worker_memory.get(process, 0.0))
     if graded.error:
         report.failed[job.student] = graded.error
-        _take_down_stale_page(pages, state, job)
+        _take_down_stale_page(pages, state, job, report)
         return
     try:
         graded.timings["record"] = writer.record(job, graded)
     except Exception as error:  # not recorded: say why, keep going, retry on the next run
         report.failed[job.student] = f"could not record: {type(error).__name__}: {error}"
-        _take_down_stale_page(pages, state, job)
+        _take_down_stale_page(pages, state, job, report)
         return
     report.graded.append(job.student)
     report.timings[job.student] = graded.timings
@@ -520,19 +568,34 @@ def _record(future, job, key, writer, state, report, pages=None, later=None):
                 raise ValueError(graded.feedback_error or "the worker's gradebook disagrees")
             pages.place(job.student, graded.feedback)
         except Exception:  # the old page would show the old grade: down, and made here later
-            pages.remove(job.student)
-            later.append((job, key))
+            if _take_down(pages, job.student, report):
+                later.append((job, key))
             return
         finally:
             graded.timings["place_feedback"] = time.monotonic() - started
     state.record(job.student, key)
 
 
-def _take_down_stale_page(pages, state, job):
+def _take_down_stale_page(pages, state, job, report):
     """A failed student keeps no page made for a different submission than theirs now."""
     recorded = state.entries.get(job.student, "")
     if pages is not None and not recorded.endswith(f":{job.digest}"):
-        pages.remove(job.student)
+        _take_down(pages, job.student, report)
+
+
+def _take_down(pages, student, report):
+    """Remove `student`'s page; if it cannot be moved, say so (the student is then not
+    marked done, so the next run tries again) and go on. Whether it came down."""
+    try:
+        pages.remove(student)
+        return True
+    except OSError as error:
+        report.no_feedback[student] = f"the old page cannot be replaced: {_os_reason(error)}"
+        return False
+
+
+def _os_reason(error):
+    return f"{error.strerror or type(error).__name__}: {plain(str(error.filename or ''), 120)}"
 
 
 class _executor:

@@ -192,7 +192,9 @@ class FeedbackPlacer:
         )
 
     def place(self, student, files):
-        """Replace the student's feedback folder by `files`, whole or not at all."""
+        """Replace the student's feedback folder by `files`, whole or not at all: the old
+        page is moved aside in one step before anything of it is deleted, so a folder that
+        cannot be replaced (another user's, made immutable) raises and stays as it was."""
         folder = self.folder(student)
         staging = folder.with_name(f".{self.assignment}.partial")
         _remove(staging)
@@ -200,13 +202,23 @@ class FeedbackPlacer:
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        _remove(folder)
+        old = self._move_aside(folder)
         staging.rename(folder)
         self.converter.set_permissions(self.assignment, student)
+        _remove(old)
 
     def remove(self, student):
-        """Take down a page that no longer describes the student's submission."""
-        _remove(self.folder(student))
+        """Take down a page that no longer describes the student's submission; raises
+        OSError, leaving the page whole, if it cannot be moved."""
+        _remove(self._move_aside(self.folder(student)))
+
+    def _move_aside(self, folder):
+        """Rename `folder` (if there) to a hidden name beside it; returns that name."""
+        aside = folder.with_name(f".{self.assignment}.old")
+        _remove(aside)  # left by a run that stopped after the rename
+        if folder.exists() or folder.is_symlink():
+            folder.rename(aside)
+        return aside
 
 
 def _remove(folder):
