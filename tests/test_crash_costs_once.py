@@ -234,3 +234,38 @@ def test_crash_messages_repeat_nothing_the_students_code_chose(leak):
     assert messages[-1 - len(process.crashes)].startswith("convolve was not called again")
     for message in messages:
         assert not any(secret in message for secret in secrets), message
+
+
+def test_a_first_load_killed_from_outside_is_loaded_once_more(monkeypatch):
+    """The host's out-of-memory killer may pick a healthy student's process while it loads
+    the cells: that looks like code that ended its own process, so a first load is tried
+    once more in a fresh process, and the student is graded as usual."""
+    from convgrade.sandbox import student_process
+
+    real_request = StudentProcess._request
+    kills = []
+
+    def killed_once(self, header, *args, **kwargs):
+        if header.get("op") == "load" and not kills:
+            kills.append(self._worker)
+            self._kill()  # the worker really ends, as a kill from outside ends it
+            raise student_process.WorkerFailed("it was killed (out of memory or CPU time?)")
+        return real_request(self, header, *args, **kwargs)
+
+    monkeypatch.setattr(StudentProcess, "_request", killed_once)
+    with StudentProcess(cells(STUDENT.format(ending="pass")), call_timeout=5.0) as process:
+        assert process.load_failure is None and process.starts == 2 and len(kills) == 1
+        assert process.crashes == [
+            "loading your code again: it was killed (out of memory or CPU time?)"
+        ]
+        result = process.call("convolve", IMAGE[:, :, 0], KERNEL)
+        np.testing.assert_allclose(result.value.array, reference.convolve(IMAGE[:, :, 0], KERNEL))
+
+
+def test_cells_that_end_their_own_process_as_they_load_cost_two_loads_not_more():
+    source = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + STUDENT.format(
+        ending="pass"
+    )
+    with StudentProcess(cells(source), call_timeout=5.0) as process:
+        assert process.starts == 2
+        assert process.load_failure.startswith("running your notebook's code stopped")

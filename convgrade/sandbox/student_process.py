@@ -230,6 +230,7 @@ class StudentProcess:
         self.crashed_calls = {}
         self.crashes = []  # every way the process ended, for the problem list
         self.starts = 0
+        self._loaded = False  # whether the student's cells ever loaded in a worker
         self.load_failure = None
         self.forbidden_calls = []  # "convolve: np.correlate is not allowed ...", at run time
         self.call_seconds = 0.0  # time inside student code, as seen from here
@@ -286,14 +287,17 @@ class StudentProcess:
         finally:
             self.call_seconds += time.monotonic() - started
         if load_failed is not None:
-            reload = self.starts > 1 and not isinstance(load_failed, TimedOut)
-            if reload and self.starts < MAX_STARTS:
-                # The cells loaded before, so this may be a kill from outside: again, within
-                # the cap on fresh processes.
-                self.crashes.append(f"reloading your code: {load_failed.reason}")
+            # A process killed from outside (the host's out-of-memory killer, say) looks the
+            # same as code that ends its own: so a first load is tried once more, and cells
+            # that loaded before are loaded again within the cap on fresh processes. A time
+            # stop is never tried again: it would only cost its limit twice.
+            again = self._loaded or self.starts == 1
+            if again and not isinstance(load_failed, TimedOut) and self.starts < MAX_STARTS:
+                self.crashes.append(f"loading your code again: {load_failed.reason}")
                 return self.start()
             self.load_failure = f"running your notebook's code stopped: {load_failed.reason}"
             return self
+        self._loaded = True
         errors = header.get("errors")
         errors = errors[:20] if isinstance(errors, list) else []
         self.load_errors = [clean_error_record(e, self.cells) for e in errors]
