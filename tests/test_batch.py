@@ -696,3 +696,21 @@ def test_a_folder_gone_before_its_turn_keeps_its_grades_and_page(tmp_path, monke
     assert "is gone since the run started; not graded" in report.failed[students[0]]
     assert rows(root, students)[students[0]] == before[students[0]]
     assert page.is_dir() and any(page.iterdir())
+
+
+def test_a_page_folder_that_is_a_link_is_replaced_and_its_target_left_alone(course, tmp_path):
+    from convgrade.batch.submission_grader import load_config
+    from convgrade.feedback.writer import FeedbackPlacer
+
+    pages = FeedbackPlacer(course, "convolutions", load_config(course))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_bytes(b"keep")
+    (elsewhere / "notes.txt").chmod(0o400)
+    folder = pages.folder("ada")
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    pages.place("ada", {"convolutions.html": b"new"})
+    assert not folder.is_symlink() and (folder / "convolutions.html").read_bytes() == b"new"
+    assert (elsewhere / "notes.txt").read_bytes() == b"keep"
+    assert (elsewhere / "notes.txt").stat().st_mode & 0o777 == 0o400

@@ -12,6 +12,7 @@ page (`FeedbackPlacer`) only if its own gradebook says the same after recording.
 (say a TA graded a cell during the run) the page is made here, by `write_feedback`.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -205,7 +206,8 @@ class FeedbackPlacer:
         old = self._move_aside(folder)
         staging.rename(folder)
         self.converter.set_permissions(self.assignment, student)
-        _remove(old)
+        with contextlib.suppress(OSError):  # the new page is in place; the next one retries
+            _remove(old)
 
     def remove(self, student):
         """Take down a page that no longer describes the student's submission; raises
@@ -222,8 +224,10 @@ class FeedbackPlacer:
 
 
 def _remove(folder):
-    """Remove a folder nbgrader may have made read-only."""
-    if Path(folder).exists():
+    """Remove a folder nbgrader may have made read-only; a link is removed, not followed."""
+    if Path(folder).is_symlink():
+        Path(folder).unlink()
+    elif Path(folder).exists():
         for path in Path(folder).rglob("*"):
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
         shutil.rmtree(folder)
