@@ -56,6 +56,9 @@ class PrivateFolder:
     ----------
     kind : str
         A lowercase word for the folder's name, e.g. ``course``.
+    parent : path, optional
+        Where to make it; the system's temporary folder by default. A folder elsewhere is
+        left to its parent's owner if this process is killed.
 
     Examples
     --------
@@ -66,9 +69,9 @@ class PrivateFolder:
     False
     """
 
-    def __init__(self, kind):
+    def __init__(self, kind, parent=None):
         remove_stale()
-        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-{os.getpid()}-"))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-{os.getpid()}-", dir=parent))
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
 
     def close(self):

@@ -7,6 +7,7 @@ import selectors
 import shutil
 import subprocess
 import time
+import uuid
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
@@ -15,6 +16,7 @@ from jupyter_core.utils import run_sync
 
 from convgrade.contract import FORBIDDEN
 from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
+from convgrade.sandbox.forked_kernel import ForkedKernelProvisioner, KernelZygote
 from convgrade.tempdirs import PrivateFolder
 
 WORK_DIR = "/tmp/convgrade/work"
@@ -101,13 +103,22 @@ class SandboxedKernelManager(AsyncKernelManager):
     would not reach the kernel. The kernel starts in an empty working folder; `stage`
     later fills the read-only input folder with the notebook's files, and SETUP_CODE copies
     them in. So a kernel can be started before its notebook is known.
+
+    Where it can, the kernel is a fork of the grading process's kernel zygote
+    (convgrade/sandbox/forked_kernel.py) instead of a sandbox and interpreter of its own:
+    the same view, limits and sockets, without the imports.
     """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("client_class", f"{__name__}.ReadyClient")
         super().__init__(**kwargs)
         self.sandbox = Sandbox(parent=self)
-        self._ipc_folder = PrivateFolder("ipc")  # removed even if this process is killed
+        self.zygote = None
+        if self.sandbox.is_sandboxed:
+            self.sandbox.check_available()
+            self.zygote = KernelZygote.for_sandbox(self.sandbox)
+        # Removed even if this process is killed (the zygote's folder is a PrivateFolder).
+        self._ipc_folder = PrivateFolder("ipc", parent=self.zygote and self.zygote.folders)
         self._ipc_dir = self._ipc_folder.path
         self.input_dir = self._ipc_dir / "input"
         self.input_dir.mkdir()
@@ -125,9 +136,20 @@ class SandboxedKernelManager(AsyncKernelManager):
             folder, self.input_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb")
         )
 
+    @property
+    def kernel_folder(self):
+        """The host folder with the kernel's connection file and input/."""
+        return self._ipc_dir
+
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.check_available()
         self.kernel_spec.interrupt_mode = "message"
+        if self.zygote is not None:
+            self.kernel_id = self.kernel_id or str(uuid.uuid4())
+            self.provisioner = self.provisioner or ForkedKernelProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
+            return await super()._async_pre_start_kernel(**kw)
         popen_kwargs, self._cgroup = self.sandbox.popen_kwargs()
         popen_kwargs.pop("start_new_session")  # jupyter_client sets it itself
         kw.update(popen_kwargs)
@@ -149,6 +171,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.zygote is not None:
+            self.ip = f"/proc/{self.provisioner.pid}/root{SOCKET_DIR}/kernel"
+            return
         self._close_filter_fd()  # bwrap has it now
         if self._info_fd is None:
             return
@@ -166,7 +191,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
-        if not self.sandbox.is_sandboxed:
+        if not self.sandbox.is_sandboxed or self.zygote is not None:
             return command
         env = self.sandbox.base_env()
         env.update(CONVGRADE_FONTS=FONT_CACHE_DIR)
@@ -251,6 +276,7 @@ class KernelPool:
         km, cls._spare = cls._spare, None
         if km is not None:
             shut_down(km)
+        KernelZygote.discard()
 
 
 def shut_down(km):

@@ -189,6 +189,28 @@ def whole_job_round(base, name, students, real_config, jobs=None):
     return figures, ours
 
 
+def forks_round(base, students, real_config, forked, jobs=None):
+    """The all-correct class again, with every kernel started as an interpreter of its own
+    (c.Sandbox.fork_kernels = False): what forking kernels from the zygote buys, against
+    `forked` (that round's figures), in this same run."""
+    config = real_config + "\nc.Sandbox.fork_kernels = False\n"
+    root = course(base, "all-correct-unforked", config, students)
+    seconds, _ = run_tool(root, *grade_command(jobs))
+    costs = per_submission_costs(_timings(root), seconds, len(students), jobs)
+    print(f"\n== kernels forked from the zygote, against started one by one ({len(students)}) ==")
+    for label, wall, f in (
+        ("forked", forked["ours_seconds"], forked),
+        ("one by one", seconds, costs),
+    ):
+        print(
+            f"  {label:10s} {wall:6.1f} s; beyond the student's compute "
+            f"{f['beyond_student']:.2f} s (worker) / {f['beyond_student_whole_job']:.2f} s "
+            f"(whole job); student's compute {f['student']:.2f} s per submission"
+        )
+    print(f"  forking is {seconds / forked['ours_seconds']:.2f}x as fast as one by one")
+    return {"seconds": seconds, **costs}
+
+
 def per_submission_costs(rows, wall_seconds, count, jobs=None):
     """Mean seconds per submission of each phase a worker reports, and what is beyond the
     student's own compute: in the workers and coordinator's database writes ("worker"),
@@ -348,7 +370,7 @@ def profiles(base, real_config, count=4):
     }
 
 
-def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True, dask=True):
+def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True, dask=True, forks=True):
     """Run both rounds and print the figures; returns them as a dict."""
     base = Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
     real_config = (REPO_ROOT / "nbgrader_config.py").read_text()
@@ -366,6 +388,10 @@ def run(submissions=24, mixed=20, jobs=None, keep=False, profile=True, dask=True
                 figures[name], ours = whole_job_round(base, name, students, real_config, jobs)
                 if name == "all-correct" and profile:
                     figures["cpu"] = cpu_by_process(ours, count, figures[name], jobs)
+                if name == "all-correct" and forks:
+                    figures["unforked"] = forks_round(
+                        base, students, real_config, figures[name], jobs
+                    )
                 if name == "mixed" and dask:
                     figures["dask"] = dask_round(ours, figures[name]["plain_seconds"])
         if profile:
@@ -407,6 +433,9 @@ def main(argv=None):
         "--no-profile", action="store_true", help="skip the profiles (cProfile, CPU by process)"
     )
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster round")
+    parser.add_argument(
+        "--no-forks", action="store_true", help="skip the round with kernels started one by one"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's course folders")
     args = parser.parse_args(argv)
     run(
@@ -416,6 +445,7 @@ def main(argv=None):
         keep=args.keep,
         profile=not args.no_profile,
         dask=not args.no_dask,
+        forks=not args.no_forks,
     )
 
 

@@ -25,7 +25,8 @@ def kind_of(pid, coordinator, cmdline, parent=None):
     role = role_of(pid, coordinator, cmdline, parent)
     if role != "sandbox":
         return role
-    if "ipykernel" in cmdline:
+    # A kernel forked from the zygote keeps the zygote's command line (zygote.py).
+    if "ipykernel" in cmdline or "zygote.py" in cmdline:
         return "kernel"
     if "inside.py" in cmdline:  # convgrade/sandbox/inside.py, the checks' side of the sandbox
         return "checks"
