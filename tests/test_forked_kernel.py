@@ -16,6 +16,7 @@ from jupyter_core.utils import run_sync
 from traitlets.config import Config
 
 from convgrade.sandbox.bwrap import CGROUP_ROOT, Sandbox
+from convgrade.sandbox.cpu_clock import CpuClock
 from convgrade.sandbox.forked_kernel import ForkedKernelProvisioner, KernelZygote
 from convgrade.sandbox.kernel import SandboxedKernelManager, shut_down
 
@@ -90,6 +91,10 @@ def test_kernels_are_forks_of_one_zygote_unless_turned_off():
         zygote = first.km.zygote.host_pid
         assert {first.pid, second.pid} <= set(_tree(zygote))
         assert first.run("print(6 * 7)") == "42\n"
+        # The grader's CPU clock (and so every time limit) finds the kernel's own Python:
+        # pid 2 of its namespace, under the fork and its init.
+        kernel = CpuClock(first.pid).pid
+        assert kernel is not None and _namespace_pids(kernel)[-1] == 2
     with kernels(1, Config({"Sandbox": {"fork_kernels": False}})) as (plain,):
         assert plain.km.zygote is None
         assert not isinstance(plain.km.provisioner, ForkedKernelProvisioner)
@@ -216,6 +221,13 @@ def test_forks_share_nothing_with_each_other():
     assert seen["socket"] != "connected"
     # Its own init and the kernel's threads, nothing else (not the first kernel's sleep).
     assert 1 in seen["pids"] and set(seen["pids"]) <= own, (seen["pids"], own)
+
+
+def _namespace_pids(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("NSpid:"):
+            return [int(n) for n in line.split()[1:]]
+    return []
 
 
 def _namespace_tids(pid):

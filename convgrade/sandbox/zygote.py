@@ -58,7 +58,7 @@ NAMESPACES = (
 )
 MS_RDONLY, MS_NOSUID, MS_NODEV = 1, 2, 4
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NAME, PR_CAPBSET_DROP = 1, 15, 24
+PR_SET_PDEATHSIG, PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_DROP = 1, 15, 16, 24
 PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 CAPABILITY_VERSION_3 = 0x20080522
 
@@ -104,8 +104,14 @@ def _prctl(option, value=0):
 
 
 def _name_process(name):
-    """The name ps and the grader's CPU clock see (the kernel keeps the interpreter's)."""
+    """Set the name ps and the grader's CPU clock see; a fork inherits its parent's."""
     _libc.prctl(PR_SET_NAME, name.encode(), 0, 0, 0)
+
+
+def _process_name():
+    name = ctypes.create_string_buffer(16)
+    _libc.prctl(PR_GET_NAME, name, 0, 0, 0)
+    return name.value.decode()
 
 
 def _drop_capabilities():
@@ -177,6 +183,7 @@ def _become_kernel(argv):
 def _run_fork(request, go_fd):
     """The fork's life: wait for the grader, then isolate, then run the kernel."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    interpreter = _process_name()
     _name_process("kernel-fork")
     _quiet_standard_streams()
     # Nothing of the zygote's: its channel, other forks' pipes, the filter bwrap read.
@@ -192,13 +199,13 @@ def _run_fork(request, go_fd):
     _set_limits(request["limits"])
     init = os.fork()  # pid 1 of the new PID namespace
     if init == 0:
-        _run_init(request)
+        _run_init(request, interpreter)
     _drop_capabilities()
     os.waitpid(init, 0)
     os._exit(0)
 
 
-def _run_init(request):
+def _run_init(request, interpreter):
     """Pid 1 of the kernel's namespace: starts the kernel, reaps orphans, ends with it.
     (Pid 1 ignores signals it has no handler for, so the kernel itself must not be it:
     student code that kills its own process must end it.)"""
@@ -210,6 +217,7 @@ def _run_init(request):
         kernel = os.fork()
         if kernel == 0:
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            _name_process(interpreter)  # the grader finds the kernel by it (CpuClock)
             os.chdir(WORK_DIR)
             os.environ["PWD"] = WORK_DIR
             _become_kernel(request["argv"])
