@@ -123,6 +123,7 @@ print(json.dumps({
     "path": [p for p in sys.path],
     "flags": list(sys.flags),
     "pid": os.getpid(),
+    "session": [os.getsid(0), os.getpgrp()],
 }))
 """
 
@@ -180,7 +181,7 @@ def test_forks_share_nothing_with_each_other():
     with kernels(2) as (first, second):
         first.run(
             """
-            import socket, subprocess
+            import os, socket, subprocess
             open("/tmp/convgrade/work/answer.py", "w").write("x = 1")
             open("/tmp/left-behind", "w").write("x")
             open("/dev/shm/shared", "w").write("x")
@@ -188,6 +189,7 @@ def test_forks_share_nothing_with_each_other():
             listener.bind("\\0convgrade-fork-test")
             listener.listen()
             sleeper = subprocess.Popen(["sleep", "600"])
+            terminal = os.openpty()
             print(sleeper.pid)
             """
         )
@@ -213,12 +215,14 @@ def test_forks_share_nothing_with_each_other():
                 "zygote script": os.path.exists("/tmp/convgrade/zygote.py"),
                 "pids": reachable,
                 "socket": connected,
+                "terminals": sorted(os.listdir("/dev/pts")),
             }))
             """
         )
         own = _namespace_tids(second.pid)
     assert seen["files"] == [] and not seen["forks folder"] and not seen["zygote script"]
     assert seen["socket"] != "connected"
+    assert seen["terminals"] == ["ptmx"], "the first kernel's terminal is in sight"
     # Its own init and the kernel's threads, nothing else (not the first kernel's sleep).
     assert 1 in seen["pids"] and set(seen["pids"]) <= own, (seen["pids"], own)
 

@@ -2,7 +2,9 @@
 notebook built here, one preprocessor, ``preprocess(nb, resources)``, assertions on the
 outputs the feedback shows and on the ExecuteRecord the report reads."""
 
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from traitlets.config import Config
 
 from convgrade.autograde import sandboxedexecute
 from convgrade.autograde.sandboxedexecute import (
@@ -110,6 +112,33 @@ def test_does_a_cell_that_ignores_the_interrupt_end_the_run_with_a_note(tmp_path
     assert nb.cells[0].outputs[-1].evalue == reason
     assert stdout(nb.cells[1]) == NOT_RUN + "\n"
     assert record.stopped == reason
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked kernel", "kernel of its own"])
+def test_does_the_budget_interrupt_reach_the_kernel_past_a_decoy(tmp_path, monkeypatch, forked):
+    """Student code renames its kernel's process and starts a child named like an
+    interpreter that ignores SIGINT: the budget's interrupt still reaches the kernel, found
+    before any student code ran (red team: it hit the decoy, and the cell ran on to the
+    wall-clock backstop)."""
+    monkeypatch.setattr(sandboxedexecute, "WALL_CLOCK_FACTOR", 30)
+    decoy = (
+        "import ctypes, subprocess, sys\n"
+        "ctypes.CDLL(None).prctl(15, b'renamed', 0, 0, 0)\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)'])\n"
+        "while True:\n    pass"
+    )
+    step = SandboxedExecute(
+        notebook_budget=2.0,
+        timeout=60,
+        config=Config({"Sandbox": {"fork_kernels": forked}}),
+    )
+    notebook = new_notebook(cells=[new_code_cell(decoy)])
+    nb, resources = step.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    assert [(o.output_type, o.ename) for o in nb.cells[0].outputs] == [
+        ("error", "KeyboardInterrupt")
+    ]
+    assert resources[NOTEBOOK_CPU_KEY] < 2.0 + 1.0
 
 
 def test_does_the_notebook_budget_count_cpu_time_and_leave_its_use_for_the_checks(

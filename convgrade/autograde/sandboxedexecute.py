@@ -236,7 +236,10 @@ class SandboxedExecute(Execute):
                 if reply is None or reply["content"]["status"] != "ok":
                     raise RuntimeError("could not copy the notebook's files into the sandbox")
                 # Counted from here: the kernel's start-up is the grader's time, not the student's.
-                self._clock = CpuClock(self.km.provisioner.process.pid)
+                # The kernel's process is found now, before any student code runs: later,
+                # code could rename it and start a decoy named like an interpreter to take
+                # the budget's interrupt.
+                self._clock = CpuClock(self.km.provisioner.process.pid, find_now=True)
                 self._cpu_at_start = self._clock.seconds()
                 if self.notebook_budget > 0:
                     self._deadline = time.monotonic() + self._backstop_seconds

@@ -27,12 +27,14 @@ class CpuClock:
     One walk of /proc per reading, cheap enough for every poll. Once the tree is gone, the
     last reading."""
 
-    def __init__(self, root_pid):
+    def __init__(self, root_pid, find_now=False):
         self.root_pid = root_pid
         self._pid = None
         self._looked = False
         self._last = 0.0
         self._waited = 0.0
+        if find_now:  # else on first use
+            self._pid = self.pid
 
     @property
     def pid(self):

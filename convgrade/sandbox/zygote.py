@@ -56,7 +56,7 @@ CLONE_NEWNET = 0x40000000
 NAMESPACES = (
     CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET
 )
-MS_RDONLY, MS_NOSUID, MS_NODEV = 1, 2, 4
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_DROP = 1, 15, 16, 24
 PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
@@ -192,10 +192,11 @@ def _run_fork(request, go_fd):
     if os.read(go_fd, 1) != b"g":  # the grader never moved it into its cgroup
         os._exit(1)
     os.close(go_fd)
-    os.setsid()
     _check(_libc.unshare(NAMESPACES), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _fresh_scratch(f"{FOLDERS_DIR}/{request['fork']}", request["limits"])
+    # Terminals of its own: the zygote's devpts is every fork's otherwise.
+    _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666")
     _set_limits(request["limits"])
     init = os.fork()  # pid 1 of the new PID namespace
     if init == 0:
@@ -212,6 +213,9 @@ def _run_init(request, interpreter):
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         _name_process("kernel-init")
+        # A session and process group inside the namespace: kill(0, ...) or killpg from
+        # student code then reaches only the kernel's own processes, never the fork.
+        os.setsid()
         os.dup2(0, 2)  # what the kernel prints outside Jupyter's channels goes nowhere
         _drop_capabilities()
         kernel = os.fork()
