@@ -5,6 +5,7 @@ Each test runs real kernels from a real zygote in bubblewrap, and looks at them 
 (student code) and from the host (/proc, the cgroup tree)."""
 
 import contextlib
+import errno
 import json
 import os
 import textwrap
@@ -243,6 +244,35 @@ def _namespace_tids(pid):
                 if line.startswith("NSpid:"):
                     ids.add(int(line.split()[-1]))
     return ids
+
+
+def test_a_forks_sockets_cannot_be_swapped_for_links_to_the_host():
+    """The grader reaches the kernel's sockets by path, from the host: the socket folder is
+    read-only once the kernel has made them, so no link to a host socket can take the place
+    of one (red team: a reconnection followed such a link, as root)."""
+    with kernels(1) as (kernel,):
+        seen = kernel.json(
+            """
+            import glob, json, os
+            sockets = sorted(glob.glob("/tmp/convgrade/ipc/kernel-*"))
+            tried = {}
+            for name, attempt in [
+                ("link", lambda: os.symlink("/etc/passwd", "/tmp/convgrade/ipc/link")),
+                ("move", lambda: os.replace(sockets[0], sockets[0] + ".moved")),
+                ("remove", lambda: os.remove(sockets[0])),
+                ("new file", lambda: open("/tmp/convgrade/ipc/new", "w").close()),
+            ]:
+                try:
+                    attempt()
+                    tried[name] = "done"
+                except OSError as error:
+                    tried[name] = error.errno
+            print(json.dumps({"sockets": len(sockets), "tried": tried}))
+            """
+        )
+        assert kernel.run("print('still answering')") == "still answering\n"
+    assert seen["sockets"] == 5
+    assert set(seen["tried"].values()) == {errno.EROFS}, seen
 
 
 def test_a_fork_holds_none_of_the_zygotes_pipes_or_files():

@@ -17,7 +17,6 @@ cannot grow with the class.
 """
 
 import contextlib
-import gc
 import json
 import os
 import resource
@@ -34,7 +33,7 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from convgrade.batch import orphan_guard
-from convgrade.batch.heap import return_large_blocks
+from convgrade.batch.heap import return_large_blocks, settle_long_lived_objects
 from convgrade.batch.startup import skip_optional_grammar, start_worker_imports
 
 skip_optional_grammar()
@@ -105,14 +104,17 @@ def _release_worker():
 def _grade(bundle, job):
     """Grade one job, keeping one SubmissionGrader per worker process and course, across tasks."""
     global _grader, _spawned_at
-    if _grader is None or _same_run(_grader.bundle) != _same_run(bundle):
+    first = _grader is None or _same_run(_grader.bundle) != _same_run(bundle)
+    if first:
         # Start-up counts from when the coordinator asked for this worker, if it did.
         started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
         _grader, _spawned_at = SubmissionGrader(bundle, process_started=started), None
-        # What is loaded by now (modules, the grading stack) lives as long as the process:
-        # the collector's full passes skip it from here on (0.014 s a submission, measured).
-        gc.freeze()
-    return _grader.grade(job)
+    graded = _grader.grade(job)
+    if first:
+        # What is loaded by now (modules, the grading stack, what grading one submission
+        # builds and keeps) lives as long as the process.
+        settle_long_lived_objects()
+    return graded
 
 
 def _same_run(bundle):
@@ -295,10 +297,16 @@ def grade_class(
 
         later = []  # (job, key): pages the coordinator makes itself, after grading
 
+        recorded = 0
+
         def done(future, job, key):
+            nonlocal recorded
             with _ctrl_c_deferred():
                 _record(future, job, key, writer, state, report, pages, later)
             bar.update()
+            recorded += 1
+            if recorded == 1:  # the writer's queries and the page placer are built by now
+                settle_long_lived_objects()
 
         run_jobs(executor, todo, done, all_handed_out, hand_out)
     bar.close()

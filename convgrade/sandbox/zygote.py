@@ -8,9 +8,10 @@ a kernel's (convgrade/sandbox/forked_kernel.py), and asks it for one fork per no
 
 What makes a fork as separate as a kernel of its own: the zygote runs no student code,
 ever; each fork gets fresh namespaces (mount, PID, IPC, network, UTS, cgroup), its own
-size-capped /tmp and /dev/shm in place of the zygote's, its own cgroup (joined from
-outside, before it runs anything), its resource limits, and then gives up every capability
-before the kernel starts. The zygote's sandbox keeps capabilities only to make those
+size-capped /tmp and /dev/shm in place of the zygote's, its own terminals, its own cgroup
+(joined from outside, before it runs anything), its resource limits, and then gives up
+every capability before the kernel starts; its socket folder turns read-only once the
+kernel has made its sockets. The zygote's sandbox keeps capabilities only to make those
 namespaces and mounts; it has the system call filter, no user namespaces and no /proc, like
 a kernel's, and it is the forks' only way to the host.
 
@@ -34,6 +35,7 @@ import resource
 import shutil
 import signal
 import sys
+import time
 
 # Kept in step with convgrade/sandbox/kernel.py and forked_kernel.py.
 FOLDERS_DIR = "/tmp/convgrade/forks"  # the grader's folders of the kernels, read-only
@@ -44,6 +46,8 @@ INPUT_DIR = "/tmp/convgrade/input"
 WORK_DIR = "/tmp/convgrade/work"
 HOME = "/tmp/convgrade/home"
 SOCKET_DIR = "/tmp/convgrade/ipc"
+# How often the fork looks whether its kernel has made its sockets.
+SOCKET_POLL_SECONDS = 0.002
 # The modules to import once, for every kernel: names separated by spaces.
 PRELOAD_VARIABLE = "CONVGRADE_ZYGOTE_PRELOAD"
 
@@ -127,10 +131,33 @@ def _drop_capabilities():
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
+def _socket_paths(connection):
+    """The kernel's ZeroMQ socket files, as its connection file names them (ipc transport:
+    the ip, a dash, the port)."""
+    info = json.loads(connection)
+    return [f"{info['ip']}-{info[key]}" for key in sorted(info) if key.endswith("_port")]
+
+
+def _lock_sockets_once_bound(init, sockets):
+    """Make the socket folder read-only once the kernel has made every socket in it, before
+    any student code can run (no cell runs before the grader connects). The grader reaches
+    the sockets by their paths; in a writable folder, code could put a symbolic link to a
+    socket of the host in place of one, and the grader's reconnection would follow it. Gives
+    up if the kernel ends first."""
+    while not all(os.path.exists(path) for path in sockets):
+        if os.waitpid(init, os.WNOHANG)[0]:
+            return False
+        time.sleep(SOCKET_POLL_SECONDS)
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+    _mount(None, SOCKET_DIR, None, flags)
+    return True
+
+
 def _fresh_scratch(folder, limits):
     """Put the fork's own size-capped /tmp and /dev/shm in place of the zygote's, holding
     its connection file, the fonts, and a read-only view of its input folder."""
-    connection = open(f"{folder}/connection.json", "rb").read()
+    with open(f"{folder}/connection.json", "rb") as stream:
+        connection = stream.read()
     # Built on /dev/shm, then moved onto /tmp: the zygote's /tmp holds the folder to bind.
     staging = "/dev/shm"
     _mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits['scratch']},mode=755")
@@ -144,6 +171,8 @@ def _fresh_scratch(folder, limits):
     target = staging + INPUT_DIR.removeprefix("/tmp")
     _mount(f"{folder}/input", target, None, MS_BIND)
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    sockets = staging + SOCKET_DIR.removeprefix("/tmp")
+    _mount(sockets, sockets, None, MS_BIND)  # a mount of its own, made read-only later
     _mount(staging, "/tmp", None, MS_MOVE)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits['shm']},mode=755")
 
@@ -198,11 +227,15 @@ def _run_fork(request, go_fd):
     # Terminals of its own: the zygote's devpts is every fork's otherwise.
     _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666")
     _set_limits(request["limits"])
+    with open(CONNECTION_FILE, "rb") as stream:
+        sockets = _socket_paths(stream.read())
     init = os.fork()  # pid 1 of the new PID namespace
     if init == 0:
         _run_init(request, interpreter)
+    ended = not _lock_sockets_once_bound(init, sockets)
     _drop_capabilities()
-    os.waitpid(init, 0)
+    if not ended:
+        os.waitpid(init, 0)
     os._exit(0)
 
 
