@@ -305,6 +305,7 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
     """Grade, with feedback pages unless `no_feedback`; with `results` (grades.csv and the
     class report follow), their head start is taken once the last submission is handed out."""
     from convgrade.autograde.config_check import ConfigProblem
+    from convgrade.batch.course_lock import CourseBusy
     from convgrade.batch.scheduler import grade_class
     from convgrade.feedback.writer import UnsafeFeedbackConfig
     from convgrade.plain_text import plain
@@ -324,7 +325,7 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
             feedback=not no_feedback,
             all_handed_out=(lambda: ahead.start(root, assignment)) if results else None,
         )
-    except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig) as problem:
+    except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig, CourseBusy) as problem:
         print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
         return REFUSED
     print(

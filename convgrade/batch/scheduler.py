@@ -33,6 +33,7 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from convgrade.batch import orphan_guard
+from convgrade.batch.course_lock import grading_lock
 from convgrade.batch.heap import return_large_blocks, settle_long_lived_objects
 from convgrade.batch.startup import skip_optional_grammar, start_worker_imports
 
@@ -231,6 +232,24 @@ def grade_class(
     -------
     BatchReport
     """
+    with grading_lock(Path(root)):
+        return _grade_class(
+            root,
+            assignment,
+            jobs=jobs,
+            force=force,
+            scheduler=scheduler,
+            students=students,
+            progress=progress,
+            feedback=feedback,
+            all_handed_out=all_handed_out,
+        )
+
+
+def _grade_class(
+    root, assignment, *, jobs, force, scheduler, students, progress, feedback, all_handed_out
+):
+    """grade_class, with the course's grading lock held."""
     started = time.monotonic()
     return_large_blocks()  # each result is freed after recording: memory stays flat
     root = Path(root).resolve()
