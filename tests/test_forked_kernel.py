@@ -261,6 +261,10 @@ def test_a_forks_sockets_cannot_be_swapped_for_links_to_the_host():
                 ("move", lambda: os.replace(sockets[0], sockets[0] + ".moved")),
                 ("remove", lambda: os.remove(sockets[0])),
                 ("new file", lambda: open("/tmp/convgrade/ipc/new", "w").close()),
+                # Swapping a folder on the way for one of the student's making.
+                ("move folder", lambda: os.rename("/tmp/convgrade/ipc", "/tmp/convgrade/i")),
+                ("move parent", lambda: os.rename("/tmp/convgrade", "/tmp/moved")),
+                ("remove folder", lambda: os.rmdir("/tmp/convgrade/ipc")),
             ]:
                 try:
                     attempt()
@@ -272,7 +276,7 @@ def test_a_forks_sockets_cannot_be_swapped_for_links_to_the_host():
         )
         assert kernel.run("print('still answering')") == "still answering\n"
     assert seen["sockets"] == 5
-    assert set(seen["tried"].values()) == {errno.EROFS}, seen
+    assert set(seen["tried"].values()) <= {errno.EROFS, errno.EBUSY}, seen
 
 
 def test_a_fork_holds_none_of_the_zygotes_pipes_or_files():

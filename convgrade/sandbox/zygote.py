@@ -162,6 +162,10 @@ def _fresh_scratch(folder, limits):
     staging = "/dev/shm"
     _mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits['scratch']},mode=755")
     inside = staging + SCRATCH.removeprefix("/tmp")
+    os.mkdir(inside)
+    # Mount points cannot be renamed or removed: with /tmp/convgrade and its socket folder
+    # mounts of their own, no component of the path the grader connects by can be swapped.
+    _mount(inside, inside, None, MS_BIND)
     for path in (WORK_DIR, HOME, SOCKET_DIR, INPUT_DIR):
         os.makedirs(staging + path.removeprefix("/tmp"), exist_ok=True)
     with open(f"{inside}/connection.json", "wb") as stream:
@@ -172,7 +176,7 @@ def _fresh_scratch(folder, limits):
     _mount(f"{folder}/input", target, None, MS_BIND)
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     sockets = staging + SOCKET_DIR.removeprefix("/tmp")
-    _mount(sockets, sockets, None, MS_BIND)  # a mount of its own, made read-only later
+    _mount(sockets, sockets, None, MS_BIND)  # made read-only once the kernel's sockets exist
     _mount(staging, "/tmp", None, MS_MOVE)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits['shm']},mode=755")
 
