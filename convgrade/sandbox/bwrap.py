@@ -374,8 +374,11 @@ class Sandbox(LoggingConfigurable):
             hard = value + 5 if which == resource.RLIMIT_CPU else value
             resource.setrlimit(which, (value, hard))
 
-    def bwrap_path_found(self):
-        return shutil.which(self.bwrap_path) or self.bwrap_path
+    def stops_user_namespaces(self):
+        """Whether this bubblewrap can stop sandboxed code from making user namespaces
+        (--disable-userns, 0.8.0 or later): the kernel zygote's kept capabilities need it."""
+        version = _bwrap_version(shutil.which(self.bwrap_path) or self.bwrap_path)
+        return version is not None and version >= DISABLE_USERNS_VERSION
 
     def new_cgroups(self):
         """Fresh cgroups capping this sandbox's processes and memory: v1 or v2, as the host has."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from convgrade.sandbox.bwrap import DISABLE_USERNS_VERSION, _bwrap_version, remove_cgroup
+from convgrade.sandbox.bwrap import remove_cgroup
 from convgrade.tempdirs import PrivateFolder
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,7 @@ class KernelZygote:
         """The zygote for kernels of `sandbox`, or None where kernels must start plainly."""
         if not (sandbox.is_sandboxed and sandbox.fork_kernels):
             return None
-        version = _bwrap_version(sandbox.bwrap_path_found())
-        if version is None or version < DISABLE_USERNS_VERSION:
+        if not sandbox.stops_user_namespaces():
             return None
         settings = sandbox.trait_values(config=True)
         key = repr(sorted(settings.items(), key=str)) + str(sandbox.course_root)
@@ -211,9 +210,10 @@ class ForkedKernelProcess:
     """A forked kernel as jupyter_client sees a Popen: pid, poll, wait, signals.
 
     It is not the grader's child, so it is watched through a pidfd; its exit code stays with
-    the zygote, so a kernel that ended reads as -SIGKILL. Any signal that ends a process
-    ends the whole kernel sandbox: its cgroup's processes, then the fork itself (whose
-    death ends the kernel's PID namespace). Interrupts go by message (interrupt_mode)."""
+    the zygote, so a kernel that ended reads as -SIGKILL. SIGKILL, SIGTERM, SIGQUIT and
+    SIGHUP end the whole kernel: its cgroup's processes, and the fork itself (whose death
+    ends the kernel's PID namespace). Other signals reach the fork, not the kernel: the
+    kernel's interrupts go by message (interrupt_mode)."""
 
     def __init__(self, pid, cgroups):
         self.pid = pid
