@@ -23,7 +23,8 @@ once its imports are done. Then, for each kernel:
   {"go": pid}                                        ->  {"ok": true}  (the fork goes on)
 `folder` is the kernel's folder under FOLDERS_DIR: its connection.json and its input/.
 `pid` is the fork's pid as the zygote sees it; the grader moves it into its cgroup between
-the two requests.
+the two requests. {"go": pid, "abandon": true} instead ends a fork the grader could not
+place in its cgroup.
 """
 
 import ctypes
@@ -210,7 +211,6 @@ def _become_kernel(argv):
     if "numpy" in sys.modules:  # its global generator was seeded in the zygote, for all
         sys.modules["numpy"].random.seed()
     IPKernelApp.launch_instance(argv=argv)
-    sys.exit(0)
 
 
 def _run_fork(request, go_fd):
@@ -256,18 +256,31 @@ def _run_init(request, interpreter):
         os.dup2(0, 2)  # what the kernel prints outside Jupyter's channels goes nowhere
         _drop_capabilities()
         kernel = os.fork()
-        if kernel == 0:
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            _name_process(interpreter)  # the grader finds the kernel by it (CpuClock)
-            os.chdir(WORK_DIR)
-            os.environ["PWD"] = WORK_DIR
-            _become_kernel(request["argv"])
-        while True:
-            pid, status = os.wait()
-            if pid == kernel:
-                os._exit(0 if os.waitstatus_to_exitcode(status) == 0 else 1)
     except BaseException:
         os._exit(70)
+    if kernel == 0:
+        _run_kernel(request["argv"], interpreter)
+    while True:
+        pid, status = os.wait()
+        if pid == kernel:
+            os._exit(0 if os.waitstatus_to_exitcode(status) == 0 else 1)
+
+
+def _run_kernel(argv, interpreter):
+    """Pid 2: the kernel. It ends its process itself, with the kernel's exit code: no frame
+    of the zygote's below this one may go on running."""
+    code = 1
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _name_process(interpreter)  # the grader finds the kernel by it (CpuClock)
+        os.chdir(WORK_DIR)
+        os.environ["PWD"] = WORK_DIR
+        _become_kernel(argv)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    finally:
+        os._exit(code)
 
 
 def _reply(message):
