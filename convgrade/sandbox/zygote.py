@@ -47,8 +47,9 @@ INPUT_DIR = "/tmp/convgrade/input"
 WORK_DIR = "/tmp/convgrade/work"
 HOME = "/tmp/convgrade/home"
 SOCKET_DIR = "/tmp/convgrade/ipc"
-# How often the fork looks whether its kernel has made its sockets.
+# How often, and how long, the fork looks for its kernel's sockets once it is initialized.
 SOCKET_POLL_SECONDS = 0.002
+SOCKETS_SECONDS = 30.0
 # The modules to import once, for every kernel: names separated by spaces.
 PRELOAD_VARIABLE = "CONVGRADE_ZYGOTE_PRELOAD"
 
@@ -139,18 +140,24 @@ def _socket_paths(connection):
     return [f"{info['ip']}-{info[key]}" for key in sorted(info) if key.endswith("_port")]
 
 
-def _lock_sockets_once_bound(init, sockets):
-    """Make the socket folder read-only once the kernel has made every socket in it, before
-    any student code can run (no cell runs before the grader connects). The grader reaches
+def _lock_sockets(sockets, handshake):
+    """Make the socket folder read-only once the kernel has made every socket in it, and
+    only then let the kernel take requests (`handshake`: see _run_fork). The grader reaches
     the sockets by their paths; in a writable folder, code could put a symbolic link to a
-    socket of the host in place of one, and the grader's reconnection would follow it. Gives
-    up if the kernel ends first."""
+    socket of the host in place of one, and the grader's reconnection would follow it.
+    Returns False if the kernel ended first."""
+    initialized, locked = handshake
+    if os.read(initialized, 1) != b"i":
+        return False
+    # The heartbeat binds its socket from a thread of its own: wait for all of them.
+    deadline = time.monotonic() + SOCKETS_SECONDS
     while not all(os.path.exists(path) for path in sockets):
-        if os.waitpid(init, os.WNOHANG)[0]:
+        if time.monotonic() > deadline:
             return False
         time.sleep(SOCKET_POLL_SECONDS)
     flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
     _mount(None, SOCKET_DIR, None, flags)
+    os.write(locked, b"l")
     return True
 
 
@@ -200,8 +207,9 @@ def _quiet_standard_streams():
     os.close(null)
 
 
-def _become_kernel(argv):
-    """Run the kernel, as `python -m ipykernel_launcher argv` would."""
+def _become_kernel(argv, handshake):
+    """Run the kernel, as `python -m ipykernel_launcher argv` would, once `handshake` (the
+    write end of "initialized", the read end of "locked") says its sockets are safe."""
     import importlib.util
 
     from ipykernel.kernelapp import IPKernelApp
@@ -210,7 +218,16 @@ def _become_kernel(argv):
     sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *argv]
     if "numpy" in sys.modules:  # its global generator was seeded in the zygote, for all
         sys.modules["numpy"].random.seed()
-    IPKernelApp.launch_instance(argv=argv)
+    app = IPKernelApp.instance()
+    app.initialize(argv)  # binds the sockets
+    # No request is taken before the fork has made the socket folder read-only.
+    initialized, locked = handshake
+    os.write(initialized, b"i")
+    os.close(initialized)
+    if os.read(locked, 1) != b"l":
+        sys.exit(1)
+    os.close(locked)
+    app.start()
 
 
 def _run_fork(request, go_fd):
@@ -233,17 +250,26 @@ def _run_fork(request, go_fd):
     _set_limits(request["limits"])
     with open(CONNECTION_FILE, "rb") as stream:
         sockets = _socket_paths(stream.read())
+    # The kernel says "initialized" (its sockets are bound) and waits for "locked".
+    initialized_read, initialized_write = os.pipe()
+    locked_read, locked_write = os.pipe()
     init = os.fork()  # pid 1 of the new PID namespace
     if init == 0:
-        _run_init(request, interpreter)
-    ended = not _lock_sockets_once_bound(init, sockets)
+        os.close(initialized_read)
+        os.close(locked_write)
+        _run_init(request, interpreter, (initialized_write, locked_read))
+    os.close(initialized_write)
+    os.close(locked_read)
+    if not _lock_sockets(sockets, (initialized_read, locked_write)):
+        os.kill(init, signal.SIGKILL)  # a kernel with its sockets open to swapping: none
+    os.close(initialized_read)
+    os.close(locked_write)
     _drop_capabilities()
-    if not ended:
-        os.waitpid(init, 0)
+    os.waitpid(init, 0)
     os._exit(0)
 
 
-def _run_init(request, interpreter):
+def _run_init(request, interpreter, handshake):
     """Pid 1 of the kernel's namespace: starts the kernel, reaps orphans, ends with it.
     (Pid 1 ignores signals it has no handler for, so the kernel itself must not be it:
     student code that kills its own process must end it.)"""
@@ -259,14 +285,16 @@ def _run_init(request, interpreter):
     except BaseException:
         os._exit(70)
     if kernel == 0:
-        _run_kernel(request["argv"], interpreter)
+        _run_kernel(request["argv"], interpreter, handshake)
+    for fd in handshake:
+        os.close(fd)
     while True:
         pid, status = os.wait()
         if pid == kernel:
             os._exit(0 if os.waitstatus_to_exitcode(status) == 0 else 1)
 
 
-def _run_kernel(argv, interpreter):
+def _run_kernel(argv, interpreter, handshake):
     """Pid 2: the kernel. It ends its process itself, with the kernel's exit code: no frame
     of the zygote's below this one may go on running."""
     code = 1
@@ -275,7 +303,7 @@ def _run_kernel(argv, interpreter):
         _name_process(interpreter)  # the grader finds the kernel by it (CpuClock)
         os.chdir(WORK_DIR)
         os.environ["PWD"] = WORK_DIR
-        _become_kernel(argv)
+        _become_kernel(argv, handshake)
         code = 0
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
