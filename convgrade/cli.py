@@ -236,6 +236,7 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
         preflight.known_students(root, assignment, student)
     elif not preflight.submitted_students(root, assignment):
         raise NotFound(f"nothing to grade: no submitted/*/{assignment}/ folder in {root}")
+    from convgrade.batch.course_lock import CourseBusy, grading_lock
     from convgrade.batch.scheduler import STOP_SIGNALS, GradingStopped
 
     started = time.time()
@@ -243,11 +244,17 @@ def grade(*, assignment, jobs, force, scheduler, student, no_feedback, no_report
     # second one must not break that clean stop.
     previous = {signum: signal.signal(signum, _interrupt_once) for signum in STOP_SIGNALS}
     try:
-        code = _grade_and_feedback(
-            root, assignment, jobs, force, scheduler, student, no_feedback, not no_report
-        )
-        if code != REFUSED and not no_report:
-            code = max(code, _bring_results_up_to_date(root, assignment))
+        # Held until grades.csv and the report are written too: a second run in between
+        # would regrade under them.
+        with grading_lock(root):
+            code = _grade_and_feedback(
+                root, assignment, jobs, force, scheduler, student, no_feedback, not no_report
+            )
+            if code != REFUSED and not no_report:
+                code = max(code, _bring_results_up_to_date(root, assignment))
+    except CourseBusy as busy:
+        print(f"convgrade: refusing to grade: {busy}", file=sys.stderr)
+        return REFUSED
     except KeyboardInterrupt:
         graded = len(_graded_since(root, assignment, started))
         print(f"interrupted; run again to finish (graded {graded} so far)", file=sys.stderr)
@@ -305,7 +312,6 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
     """Grade, with feedback pages unless `no_feedback`; with `results` (grades.csv and the
     class report follow), their head start is taken once the last submission is handed out."""
     from convgrade.autograde.config_check import ConfigProblem
-    from convgrade.batch.course_lock import CourseBusy
     from convgrade.batch.scheduler import grade_class
     from convgrade.feedback.writer import UnsafeFeedbackConfig
     from convgrade.plain_text import plain
@@ -325,7 +331,7 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
             feedback=not no_feedback,
             all_handed_out=(lambda: ahead.start(root, assignment)) if results else None,
         )
-    except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig, CourseBusy) as problem:
+    except (ConfigProblem, SandboxUnavailable, UnsafeFeedbackConfig) as problem:
         print(f"convgrade: refusing to grade: {problem}", file=sys.stderr)
         return REFUSED
     print(
