@@ -295,10 +295,11 @@ def _worth_starting_workers(assignment, students):
 
 
 def _interrupt_once(signum, frame):
-    from convgrade.batch.scheduler import STOP_SIGNALS
+    from convgrade.batch.scheduler import STOP_REQUESTED, STOP_SIGNALS
 
     for stop in STOP_SIGNALS:
         signal.signal(stop, signal.SIG_IGN)
+    STOP_REQUESTED.set()  # for the run to see, should Python drop the exception below
     raise KeyboardInterrupt
 
 

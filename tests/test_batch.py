@@ -132,6 +132,47 @@ def test_a_killed_run_finishes_when_started_again(sequential, tmp_path):
     assert rows(root) == rows(sequential, students)
 
 
+DROPPED_CTRL_C = """
+import sys
+from convgrade.batch import scheduler
+
+record = scheduler._record
+
+
+def record_then_stop(*args, **kwargs):
+    record(*args, **kwargs)
+    # What the command's handler does, with the KeyboardInterrupt it raises dropped, as
+    # Python drops one raised inside a garbage collector's callback.
+    scheduler.STOP_REQUESTED.set()
+
+
+scheduler._record = record_then_stop
+try:
+    scheduler.grade_class(sys.argv[1], jobs=1, progress=False)
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.e2e
+def test_a_ctrl_c_python_dropped_still_stops_the_run(tmp_path):
+    """A KeyboardInterrupt raised in a weakref callback is ignored by Python: the run
+    stopped only at its end (seen when the collector ran right as Ctrl-C came). The stop
+    request is kept, and the run stops after the submission it was recording."""
+    root = build_course(tmp_path / "course", CLASS[:3])
+    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}")
+    done = subprocess.run(
+        [sys.executable, "-c", DROPPED_CTRL_C, str(root)],
+        cwd=REPO / "tests",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.stdout == "stopped\n", done.stderr
+    assert len(list((root / "autograded").glob("*/convolutions"))) == 1
+
+
 @pytest.mark.e2e
 def test_a_coordinator_killed_alone_leaves_no_process_behind(tmp_path):
     # Only the coordinator is killed, as by `kill -9 PID` or the out-of-memory killer:

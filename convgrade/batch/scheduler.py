@@ -250,6 +250,7 @@ def _grade_class(
     root, assignment, *, jobs, force, scheduler, students, progress, feedback, all_handed_out
 ):
     """grade_class, with the course's grading lock held."""
+    STOP_REQUESTED.clear()
     started = time.monotonic()
     return_large_blocks()  # each result is freed after recording: memory stays flat
     root = Path(root).resolve()
@@ -322,10 +323,14 @@ def _grade_class(
             nonlocal recorded
             with _ctrl_c_deferred():
                 _record(future, job, key, writer, state, report, pages, later)
+                recorded += 1
+                if recorded == 1:  # the writer's queries and the page placer are built now
+                    settle_long_lived_objects()
             bar.update()
-            recorded += 1
-            if recorded == 1:  # the writer's queries and the page placer are built by now
-                settle_long_lived_objects()
+            if STOP_REQUESTED.is_set():
+                # A Ctrl-C Python dropped: a signal handler's exception raised inside a
+                # garbage collector's callback is ignored. It stops the run here instead.
+                raise KeyboardInterrupt
 
         run_jobs(executor, todo, done, all_handed_out, hand_out)
     bar.close()
@@ -348,6 +353,8 @@ def _grade_class(
 
 # Ctrl-C, and the polite stop a scheduler or `kill` sends: both wait for a record to finish.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Set by the command's handler of STOP_SIGNALS (cli._interrupt_once), cleared by each run.
+STOP_REQUESTED = threading.Event()
 
 
 @contextlib.contextmanager
