@@ -16,6 +16,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -523,6 +524,23 @@ def _owner_is_gone(name):
     if int(match["namespace"]) != _pid_namespace():
         return False
     return _process_start(int(match["pid"])) != int(match["start"])
+
+
+def end_sandbox(process, cgroups):
+    """Kill a sandbox started with subprocess.Popen (popen_kwargs: a session of its own) and
+    everything in its cgroups, wait for it, and close the pipes to it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+    for pipe in (process.stdin, process.stdout):
+        try:
+            if pipe is not None:
+                pipe.close()
+        except OSError:  # unsent request bytes to a dead process: nothing to flush to
+            pass
+    remove_cgroup(cgroups)
 
 
 def remove_cgroup(cgroups):

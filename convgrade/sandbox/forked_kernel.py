@@ -23,7 +23,7 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from convgrade.sandbox.bwrap import remove_cgroup
+from convgrade.sandbox.bwrap import end_sandbox, remove_cgroup
 from convgrade.tempdirs import PrivateFolder
 
 log = logging.getLogger(__name__)
@@ -191,17 +191,7 @@ class KernelZygote:
         return ended + (f": {text.splitlines()[-1]}" if text else "")
 
     def close(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        remove_cgroup(self.cgroups)
+        end_sandbox(self.process, self.cgroups)
         self.stderr.close()
         self._host_folder.close()
 

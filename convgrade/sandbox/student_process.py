@@ -26,7 +26,7 @@ from convgrade.checks.failures import type_name as safe_type_name
 from convgrade.checks.misconceptions import diagnose_exception_all
 from convgrade.contract import FORBIDDEN, Mistake
 from convgrade.sandbox import inside
-from convgrade.sandbox.bwrap import Sandbox, remove_cgroup
+from convgrade.sandbox.bwrap import Sandbox, end_sandbox
 from convgrade.sandbox.cpu_clock import CpuClock
 from convgrade.tempdirs import PrivateFolder
 
@@ -795,17 +795,7 @@ class _WorkerProcess:
         # The last readings, for the request that ends with this.
         self.student_cpu_seconds()
         self.cpu_clock.waiting_seconds()
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            try:
-                pipe.close()
-            except OSError:  # unsent request bytes to a dead worker: nothing to flush to
-                pass
-        remove_cgroup(self.cgroup)
+        end_sandbox(self.process, self.cgroup)
         self.stderr.close()
         self._host_folder.close()
 
