@@ -3,8 +3,9 @@ that makes each notebook's kernel by forking itself.
 
 A kernel started the usual way spends about a quarter of a second of CPU importing
 ipykernel, IPython and numpy, for every submission. A fork of a process that has imported
-them costs a few milliseconds. So the grader starts this file once, in a sandbox built like
-a kernel's (convgrade/sandbox/forked_kernel.py), and asks it for one fork per notebook.
+them costs a few milliseconds, and the kernel's own set-up after it about 0.06 s. So the
+grader starts this file once, in a sandbox built like a kernel's
+(convgrade/sandbox/forked_kernel.py), and asks it for one fork per notebook.
 
 What makes a fork as separate as a kernel of its own: the zygote runs no student code,
 ever; each fork gets fresh namespaces (mount, PID, IPC, network, UTS, cgroup), its own
