@@ -232,6 +232,7 @@ def grade_class(
     -------
     BatchReport
     """
+    return_large_blocks()  # each result is freed after recording: memory stays flat
     with grading_lock(Path(root)):
         return _grade_class(
             root,
@@ -252,7 +253,6 @@ def _grade_class(
     """grade_class, with the course's grading lock held."""
     STOP_REQUESTED.clear()
     started = time.monotonic()
-    return_large_blocks()  # each result is freed after recording: memory stays flat
     root = Path(root).resolve()
     # Workers start first: their imports and first kernel overlap the set-up below.
     executor = _executor(
