@@ -30,9 +30,19 @@ mallinfo2.restype = MallInfo2
 
 if sys.argv[1] == "fixed":
     assert return_large_blocks()
-# Fill the holes that importing left in the heap first: a row placed in one of them, not
-# after its result, would let the freed results go back by luck of the layout.
-holes = [b"h" * 1000 for _ in range(20_000)]
+# Fill the holes that starting up left in the heap first (free space below its top): a row
+# placed in one of them, not after its result, would let the freed results go back by luck
+# of the layout. Largest pieces first, each size until what it fits into is used up.
+holes = []
+def below_top():
+    info = mallinfo2()
+    return info.fordblks - info.keepcost
+for size in (1 << 20, 1 << 16, 1 << 12, 1000):
+    for _ in range(100_000):
+        before = below_top()
+        holes.append(b"h" * size)
+        if below_top() >= before:  # taken from the top: no hole of this size is left
+            break
 warm_up = bytes({warm_up}); del warm_up  # glibc raises its mmap threshold past this block
 results, rows = [], []
 for i in range({count}):
