@@ -75,6 +75,7 @@ from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader  # 
 from convgrade import course_folders  # noqa: E402
 from convgrade.autograde.exporter import placeholder  # noqa: E402
 from convgrade.batch.gradebook_engines import reuse_engines  # noqa: E402
+from convgrade.batch.one_transaction import one_transaction  # noqa: E402
 from convgrade.contract import read_notebook_record  # noqa: E402
 from convgrade.intake.vetting import (  # noqa: E402
     RESOURCES_KEY,
@@ -488,12 +489,44 @@ class GradebookWriter:
         ]
 
     def record(self, job, graded):
-        """Write one graded submission as `nbgrader autograde` would; returns seconds spent."""
+        """Write one graded submission as `nbgrader autograde` would; returns seconds spent.
+        The gradebook gets all of it or, if anything fails, none of it (one_transaction)."""
         started = time.monotonic()
-        course_id = self.coursedir.course_id
-        with Gradebook(self.db_url, course_id) as gradebook, warnings.catch_warnings():
+        folder = Path(
+            self.coursedir.format_path(
+                self.coursedir.autograded_directory, job.student, self.assignment
+            )
+        )
+        staging = folder.with_name(f".{self.assignment}.partial")
+        _remove(staging)
+        _write_folder(staging, graded.files)
+        with one_transaction(self.db_url), warnings.catch_warnings():
             # nbgrader's own session handling warns here on every new submission; harmless.
             warnings.simplefilter("ignore", SAWarning)
+            self._record_submission(job)
+            for name, text in graded.notebooks.items():
+                # The worker's exporter validated it; validating again costs a tenth of a second.
+                notebook = nbformat.v4.reads(text)
+                resources = {
+                    "nbgrader": {
+                        "student": job.student,
+                        "assignment": self.assignment,
+                        "notebook": name,
+                        "db_url": self.db_url,
+                    }
+                }
+                for writer in self.writers:
+                    notebook, resources = writer(notebook, resources)
+                (staging / f"{name}.ipynb").write_text(text)
+        _remove(folder)
+        staging.rename(folder)
+        # nbgrader's own: Autograde.permissions (read-only unless CourseDirectory.groupshared).
+        self.converter.set_permissions(self.assignment, job.student)
+        return time.monotonic() - started
+
+    def _record_submission(self, job):
+        """The student and the submission, as Autograde.init_assignment makes them."""
+        with Gradebook(self.db_url, self.coursedir.course_id) as gradebook:
             if self.converter.create_student:  # with no fields, as Autograde.init_assignment
                 gradebook.update_or_create_student(job.student)
             else:
@@ -506,33 +539,6 @@ class GradebookWriter:
                 )
             else:
                 gradebook.update_or_create_submission(self.assignment, job.student)
-        folder = Path(
-            self.coursedir.format_path(
-                self.coursedir.autograded_directory, job.student, self.assignment
-            )
-        )
-        staging = folder.with_name(f".{self.assignment}.partial")
-        _remove(staging)
-        _write_folder(staging, graded.files)
-        for name, text in graded.notebooks.items():
-            # The worker's exporter validated it; validating again costs a tenth of a second.
-            notebook = nbformat.v4.reads(text)
-            resources = {
-                "nbgrader": {
-                    "student": job.student,
-                    "assignment": self.assignment,
-                    "notebook": name,
-                    "db_url": self.db_url,
-                }
-            }
-            for writer in self.writers:
-                notebook, resources = writer(notebook, resources)
-            (staging / f"{name}.ipynb").write_text(text)
-        _remove(folder)
-        staging.rename(folder)
-        # nbgrader's own: Autograde.permissions (read-only unless CourseDirectory.groupshared).
-        self.converter.set_permissions(self.assignment, job.student)
-        return time.monotonic() - started
 
 
 # Folders of the workers' private gradebook copies in this process (SubmissionGrader.root).
