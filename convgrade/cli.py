@@ -343,7 +343,9 @@ def _grade_and_feedback(root, assignment, jobs, force, scheduler, student, no_fe
         print(f"  not graded: {plain(name, 60)}: {plain(reason)}")
     for name, reason in result.no_feedback.items():
         print(f"  no feedback for {plain(name, 60)}: {plain(reason)}")
-    print(format_problems(problems(root / "autograded", assignment)))
+    found = problems(root / "autograded", assignment)
+    if found or not (result.failed or result.no_feedback):  # "No problems" would be untrue
+        print(format_problems(found))
     return PARTLY_DONE if result.failed or result.no_feedback else 0
 
 

@@ -297,3 +297,29 @@ def test_a_worker_count_that_is_no_count_is_a_usage_error(capsys, jobs):
 def test_jobs_zero_means_every_core():
     assert cli.build_parser().parse_args(["grade", "--jobs", "0"]).jobs is None
     assert cli.build_parser().parse_args(["grade", "-j", "3"]).jobs == 3
+
+
+@pytest.mark.parametrize(
+    "failed, no_feedback, found, says_no_problems",
+    [
+        ({}, {}, {}, True),
+        ({"ada": "could not record: OperationalError: database is locked"}, {}, {}, False),
+        ({}, {"ada": "FeedbackFailed: template missing"}, {}, False),
+        ({"ada": "worker died"}, {}, {"grace": ["output truncated"]}, False),
+    ],
+    ids=["all-well", "one-not-graded", "one-without-page", "failed-and-problems"],
+)
+def test_the_summary_never_says_no_problems_after_naming_one(
+    tmp_path, monkeypatch, capsys, failed, no_feedback, found, says_no_problems
+):
+    from convgrade.batch import scheduler
+    from convgrade.reports import gradebook_table
+
+    result = scheduler.BatchReport(graded=["grace"], failed=failed, no_feedback=no_feedback)
+    monkeypatch.setattr(scheduler, "grade_class", lambda *args, **kwargs: result)
+    monkeypatch.setattr(gradebook_table, "problems", lambda *args: found)
+    code = cli._grade_and_feedback(tmp_path, "convolutions", 1, False, None, None, False, False)
+    out = capsys.readouterr().out
+    assert ("No problems while grading." in out) == says_no_problems
+    assert ("Problems while grading (1 students):" in out) == bool(found)
+    assert code == (cli.PARTLY_DONE if failed or no_feedback else 0)
