@@ -17,7 +17,6 @@ cannot grow with the class.
 """
 
 import contextlib
-import json
 import os
 import resource
 import signal
@@ -36,6 +35,7 @@ from convgrade.batch import orphan_guard
 from convgrade.batch.course_lock import grading_lock
 from convgrade.batch.heap import return_large_blocks, settle_long_lived_objects
 from convgrade.batch.startup import skip_optional_grammar, start_worker_imports
+from convgrade.batch.state_files import read_json, write_json
 
 skip_optional_grammar()
 
@@ -145,8 +145,10 @@ class GradingState:
     def __init__(self, root):
         self.path = Path(root) / STATE_FILE
         try:
-            self.entries = json.loads(self.path.read_text())
+            self.entries = read_json(self.path)
         except (OSError, ValueError):
+            self.entries = {}
+        if not isinstance(self.entries, dict):
             self.entries = {}
 
     def is_current(self, student, key):
@@ -154,10 +156,7 @@ class GradingState:
 
     def record(self, student, key):
         self.entries[student] = key
-        self.path.parent.mkdir(exist_ok=True)
-        partial = self.path.with_suffix(".partial")
-        partial.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
-        partial.replace(self.path)  # atomic: a kill leaves the old or the new state
+        write_json(self.path, self.entries, indent=1, sort_keys=True)
 
 
 def submissions(root, assignment, students=None, limits=None, exclude=()):
@@ -387,22 +386,19 @@ def _ctrl_c_deferred():
 
 def _save_timings(root, report):
     """Keep the last run's figures for `make bench` and for curious instructors."""
-    path = root / LAST_RUN_FILE
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "seconds": report.seconds,
-                "timings": report.timings,
-                "graded": report.graded,
-                "skipped": report.skipped,
-                "failed": report.failed,
-                "worker_peak_rss_mib": report.worker_memory,
-                # The coordinator's (Linux reports ru_maxrss in KiB).
-                "grader_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            },
-            indent=1,
-        )
+    write_json(
+        root / LAST_RUN_FILE,
+        {
+            "seconds": report.seconds,
+            "timings": report.timings,
+            "graded": report.graded,
+            "skipped": report.skipped,
+            "failed": report.failed,
+            "worker_peak_rss_mib": report.worker_memory,
+            # The coordinator's (Linux reports ru_maxrss in KiB).
+            "grader_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        },
+        indent=1,
     )
 
 
@@ -416,7 +412,7 @@ def longest_first(todo, root):
     run has no times, and keeps the order it was given.
     """
     try:
-        timings = json.loads((Path(root) / LAST_RUN_FILE).read_text())["timings"]
+        timings = read_json(Path(root) / LAST_RUN_FILE)["timings"]
         seconds = {
             student: float(figures["total"])
             for student, figures in timings.items()
