@@ -36,6 +36,7 @@ from convgrade.batch.course_lock import grading_lock
 from convgrade.batch.heap import return_large_blocks, settle_long_lived_objects
 from convgrade.batch.startup import skip_optional_grammar, start_worker_imports
 from convgrade.batch.state_files import read_json, write_json
+from convgrade.batch.stuck_worker import ends_if_stuck
 
 skip_optional_grammar()
 
@@ -69,8 +70,8 @@ LAST_RUN_FILE = STATE_FILE.with_name("last-run.json")
 # few seconds) is then shared by 64, and memory stays what the first few submissions needed.
 TASKS_PER_WORKER = 64
 DIED = (
-    "the grading process died while grading this submission alone (out of memory?); "
-    "the others were graded"
+    "the grading process died while grading this submission alone (out of memory, or "
+    "stuck and ended: see the grader's error output); the others were graded"
 )
 
 _grader = None  # one SubmissionGrader per worker process
@@ -110,7 +111,8 @@ def _grade(bundle, job):
         # Start-up counts from when the coordinator asked for this worker, if it did.
         started = time.monotonic() - max(0.0, time.time() - _spawned_at) if _spawned_at else None
         _grader, _spawned_at = SubmissionGrader(bundle, process_started=started), None
-    graded = _grader.grade(job)
+    with ends_if_stuck(_grader.stuck_after):
+        graded = _grader.grade(job)
     if first:
         # What is loaded by now (modules, the grading stack, what grading one submission
         # builds and keeps) lives as long as the process.

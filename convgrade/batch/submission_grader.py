@@ -76,6 +76,7 @@ from convgrade import course_folders  # noqa: E402
 from convgrade.autograde.exporter import placeholder  # noqa: E402
 from convgrade.batch.gradebook_engines import reuse_engines  # noqa: E402
 from convgrade.batch.one_transaction import one_transaction  # noqa: E402
+from convgrade.batch.stuck_worker import stuck_after  # noqa: E402
 from convgrade.contract import read_notebook_record  # noqa: E402
 from convgrade.intake.vetting import (  # noqa: E402
     RESOURCES_KEY,
@@ -349,6 +350,7 @@ class SubmissionGrader:
             course, [p for p in course.autograde_preprocessors if _name(p) not in WRITERS]
         )
         self._feedback = self._feedback_makers(bundle) if bundle.feedback else None
+        self.stuck_after = stuck_after(self.config, len(bundle.notebooks))
         self.setup_seconds = time.monotonic() - started
 
     def close(self):

@@ -1,0 +1,79 @@
+"""Does a grading process stuck outside student code end itself, so the run goes on?
+
+Real worker processes from the scheduler's pool, real SubmissionGraders on a copy of the
+sample class, the scheduler's own crash handling; only the stuck grader code is staged
+(tests/worker_probe.py), as a sleep where a deadlock would be."""
+
+import time
+
+import pytest
+from graded_sample import copy_graded_sample
+from traitlets.config import Config
+from worker_probe import STUCK, grade_or_get_stuck
+
+from convgrade.batch import scheduler
+from convgrade.batch.stuck_worker import ends_if_stuck, stuck_after
+from convgrade.batch.submission_grader import CourseBundle
+
+STUCK_AFTER = 8
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = copy_graded_sample(tmp_path / "course")
+    with (root / "nbgrader_config.py").open("a") as config:
+        config.write(f"\nc.GradingProcess.stuck_after = {STUCK_AFTER}\n")
+    return root
+
+
+def test_a_stuck_grading_process_costs_only_its_own_submission(course, capfd):
+    students = ["complete", STUCK, "untouched"]
+    jobs = [
+        (job, job.student)
+        for job in scheduler.submissions(course, "convolutions")
+        if job.student in students
+    ]
+    executor = scheduler._executor(
+        (course / "nbgrader_config.py").read_text(),
+        2,
+        None,
+        function=grade_or_get_stuck,
+        site_config=[],
+    )
+    outcomes = {}
+
+    def done(future, job, key):
+        try:
+            outcomes[job.student] = future.result()
+        except Exception as error:
+            outcomes[job.student] = f"failed: {error}"
+
+    started = time.monotonic()
+    with executor:
+        executor.bundle = CourseBundle.from_course(course, "convolutions")
+        scheduler.run_jobs(executor, jobs, done)
+    seconds = time.monotonic() - started
+    assert outcomes.pop(STUCK) == f"failed: {scheduler.DIED}"
+    assert sorted(outcomes) == ["complete", "untouched"]
+    assert all(graded.error is None and graded.notebooks for graded in outcomes.values())
+    # Stuck twice (with the others, then alone), each time for STUCK_AFTER seconds only.
+    assert seconds < 4 * STUCK_AFTER + 60
+    stack = capfd.readouterr().err
+    assert "Timeout (0:00:08)!" in stack and "grade_or_get_stuck" in stack
+
+
+def test_by_default_the_deadline_is_far_above_the_students_budgets():
+    default = stuck_after(Config(), 1)
+    assert default == 3 * 210 + 600  # the wall-clock backstop of the whole budget, and more
+    shorter = Config({"HiddenChecks": {"submission_budget": 20.0}})
+    assert stuck_after(shorter, 2) == 3 * 20 * 2 + 600
+    assert stuck_after(Config({"HiddenChecks": {"submission_budget": 0.0}}), 1) == 0
+    assert stuck_after(Config({"GradingProcess": {"stuck_after": 0.0}}), 1) == 0
+
+
+def test_a_process_that_finishes_in_time_keeps_running(tmp_path):
+    with ends_if_stuck(0.5):
+        pass
+    time.sleep(1.0)  # the watchdog was cancelled: still here
+    with ends_if_stuck(0):
+        time.sleep(0.1)
