@@ -220,3 +220,37 @@ def test_the_lock_is_held_until_the_results_are_written(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (root / "lock-while-writing-results.txt").read_text() == "held\n"
     assert (root / "grades.csv").is_file()
+
+
+def test_nbgraders_own_autograde_is_refused_while_a_run_grades(tmp_path):
+    """The other door: plain `nbgrader autograde` (VettedAutograde, as the formgrader's
+    button uses it) refuses while a `convgrade grade` run holds the course, and writes
+    nothing; once the lock is free it takes it itself."""
+    from graded_sample import copy_graded_sample
+    from support import nbgrader
+
+    root = copy_graded_sample(tmp_path / "course")
+    before = {
+        path: path.read_bytes()
+        for path in [root / "gradebook.db", *(root / "autograded").rglob("*")]
+        if path.is_file()
+    }
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        run = nbgrader(root, "autograde", "convolutions", "--student", "complete", check=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run.returncode == 1
+    log = run.stdout + run.stderr
+    assert f"refusing to autograde: another grading run (process {holder.pid}, since" in log
+    assert "Traceback" not in log
+    after = {
+        path: path.read_bytes()
+        for path in [root / "gradebook.db", *(root / "autograded").rglob("*")]
+        if path.is_file()
+    }
+    assert after == before

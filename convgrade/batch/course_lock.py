@@ -7,7 +7,9 @@ wins, file by file. So a run holds an exclusive lock on LOCK_FILE from before it
 until its results are written, and a second run refuses to start, saying who holds it. The
 lock is the kernel's (flock), held through an open file: it ends with its process, however
 that ends, so a run that was killed leaves no stale lock. A process may take it again while
-it holds it (the command holds it around grade_class, which takes it too).
+it holds it (the command holds it around grade_class, which takes it too). `nbgrader
+autograde` and the formgrader's autograde button take it too (intake.vetting's
+VettedAutograde), so neither door grades while the other does.
 
 The file is opened without following links, inside a `.convgrade` folder opened the same
 way, and must be a plain file with no other name: a link planted there (or a course copied

@@ -27,6 +27,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 
+from convgrade.batch.course_lock import CourseBusy, grading_lock
 from convgrade.batch.startup import skip_optional_grammar
 from convgrade.contract import NotebookRecord
 from convgrade.plain_text import plain
@@ -35,7 +36,7 @@ from convgrade.tempdirs import PrivateFolder
 skip_optional_grammar()
 
 from nbgrader.apps.api import NbGraderAPI  # noqa: E402
-from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.converters import Autograde, NbGraderException  # noqa: E402
 from traitlets import Integer  # noqa: E402
 from traitlets.config import Configurable  # noqa: E402
 
@@ -490,6 +491,17 @@ class VettedAutograde(Autograde):
         return super()._input_directory
 
     def start(self):
+        # One grading run per course, whichever door: a `convgrade grade` run holds the
+        # same lock, and two runs would both write the gradebook and autograded/.
+        try:
+            with grading_lock(self.coursedir.root):
+                self._start_vetted()
+        except CourseBusy as busy:
+            message = f"refusing to autograde: {busy}"
+            self.log.error(message)
+            raise NbGraderException(message) from None
+
+    def _start_vetted(self):
         staging = PrivateFolder("intake")  # removed even if this process is killed
         self._staging = str(staging.path)
         self._vetted = {}
