@@ -151,12 +151,49 @@ def test_other_gradebooks_and_other_threads_commit_as_nbgrader_does(tmp_path, re
     with one_transaction(f"sqlite:///{ours}"):
         add(other, "on-another-file")
         assert students_seen_from_outside(other) == ["on-another-file"]
+        add(ours, "in-the-transaction")
+        # Another thread's Gradebook is not in the transaction: it waits for its commit.
         thread = threading.Thread(target=add, args=(ours, "from-another-thread"))
         thread.start()
-        thread.join()
-        assert students_seen_from_outside(ours) == ["from-another-thread"]
-        add(ours, "in-the-transaction")
-        assert students_seen_from_outside(ours) == ["from-another-thread"]
+        thread.join(0.3)
+        assert thread.is_alive()
+        assert students_seen_from_outside(ours) == []
+    thread.join()
     assert students_seen_from_outside(ours) == ["from-another-thread", "in-the-transaction"]
     add(ours, "after")  # outside the block: nbgrader's own commits again
     assert "after" in students_seen_from_outside(ours)
+
+
+def test_a_ta_saving_a_score_meanwhile_waits_and_both_writes_land(tmp_path, released_course):
+    """Another program writes while a record has only read so far: it waits for the
+    record's commit, and neither write is lost (a deferred transaction failed here at once
+    with 'database is locked')."""
+    path = tmp_path / "gradebook.db"
+    shutil.copy(released_course / "gradebook.db", path)
+    url = f"sqlite:///{path}"
+
+    def ta_saves():
+        with sqlite3.connect(path, timeout=10, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT INTO student(id) VALUES ('saved-by-a-ta')")
+            other.execute("COMMIT")
+
+    with one_transaction(url):
+        with Gradebook(url) as gradebook:
+            assert list(gradebook.students) == []
+            ta = threading.Thread(target=ta_saves)
+            ta.start()
+            ta.join(0.3)
+            assert ta.is_alive()  # waiting for the record's write lock
+            gradebook.add_student("ada")
+    ta.join()
+    assert students_seen_from_outside(path) == ["ada", "saved-by-a-ta"]
+
+
+def test_a_record_that_fails_leaves_no_staged_folder(course):
+    with (course / "nbgrader_config.py").open("a") as config:
+        config.write("\nc.Autograde.create_student = False\n")
+    writer = GradebookWriter(course, ASSIGNMENT)
+    with pytest.raises(Exception, match="nobody"):
+        writer.record(Job("nobody", {}), graded_sample("nobody"))
+    assert not (course / "autograded" / "nobody").exists()

@@ -17,7 +17,9 @@ or rolls everything back if it raises: all of a record or none of it.
 nbgrader makes each Gradebook's session with `sessionmaker(bind=engine)`, looked up in its
 own module each time; replacing that name is the plug-in point, as `gradebook_engines`
 does for `create_engine`. Gradebooks on other databases, in other threads, or outside the
-block keep nbgrader's behaviour. Only the batch grader's coordinator uses this.
+block keep nbgrader's behaviour. The gradebook's tables must exist before the block: a
+Gradebook on a new file creates them on a connection of its own, which would wait for this
+transaction's write lock (GradebookWriter opens one first).
 """
 
 import threading
@@ -91,4 +93,7 @@ def _no_implicit_transactions(dbapi_connection, _record):
 
 
 def _begin(connection):
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: the write lock is taken now, waiting for it as SQLite's busy timeout
+    # allows. A deferred transaction would read first, and if another program (a TA saving
+    # a score) wrote meanwhile, its first write would fail at once instead of waiting.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -45,6 +45,7 @@ Autograde.init_assignment, Autograde.convert_single_notebook, Autograde._init_pr
   writes a staging folder and renames it, so a failed submission leaves the old one.
 """
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -489,6 +490,8 @@ class GradebookWriter:
             for p in self.converter.autograde_preprocessors
             if _name(p) in WRITERS
         ]
+        # nbgrader's own first opening: the tables exist before any record's transaction.
+        Gradebook(self.db_url, self.coursedir.course_id).close()
 
     def record(self, job, graded):
         """Write one graded submission as `nbgrader autograde` would; returns seconds spent.
@@ -501,6 +504,21 @@ class GradebookWriter:
         )
         staging = folder.with_name(f".{self.assignment}.partial")
         _remove(staging)
+        try:
+            self._record_in_gradebook(job, graded, staging)
+        except BaseException:
+            _remove(staging)
+            with contextlib.suppress(OSError):  # the student's folder, if made for it alone
+                staging.parent.rmdir()
+            raise
+        _remove(folder)
+        staging.rename(folder)
+        # nbgrader's own: Autograde.permissions (read-only unless CourseDirectory.groupshared).
+        self.converter.set_permissions(self.assignment, job.student)
+        return time.monotonic() - started
+
+    def _record_in_gradebook(self, job, graded, staging):
+        """The gradebook's rows, and the staged autograded folder they were made from."""
         _write_folder(staging, graded.files)
         with one_transaction(self.db_url), warnings.catch_warnings():
             # nbgrader's own session handling warns here on every new submission; harmless.
@@ -520,11 +538,6 @@ class GradebookWriter:
                 for writer in self.writers:
                     notebook, resources = writer(notebook, resources)
                 (staging / f"{name}.ipynb").write_text(text)
-        _remove(folder)
-        staging.rename(folder)
-        # nbgrader's own: Autograde.permissions (read-only unless CourseDirectory.groupshared).
-        self.converter.set_permissions(self.assignment, job.student)
-        return time.monotonic() - started
 
     def _record_submission(self, job):
         """The student and the submission, as Autograde.init_assignment makes them."""
