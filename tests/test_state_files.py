@@ -94,3 +94,38 @@ def test_a_state_that_is_json_but_no_table_counts_as_none(course):
     (course / STATE_FILE).write_text("[1, 2]")
     state = GradingState(course)
     assert state.entries == {} and not state.is_current("ada", "key")
+
+
+def test_a_convgrade_folder_swapped_for_a_link_is_neither_written_nor_read(
+    course, tmp_path, capsys
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "graded.json").write_text(PRECIOUS)
+    state = GradingState(course)
+    (course / ".convgrade").rename(course / "moved")  # as someone might, mid-run
+    (course / ".convgrade").symlink_to(elsewhere)
+    state.record("ada", "key")
+    state.record("bo", "key")
+    assert (elsewhere / "graded.json").read_text() == PRECIOUS
+    assert sorted(os.listdir(elsewhere)) == ["graded.json"]
+    assert GradingState(course).entries == {}
+    said = capsys.readouterr().err.splitlines()  # once, and the run goes on
+    assert len(said) == 1 and "could not save what is graded" in said[0]
+    assert "the next run grades these students again" in said[0]
+
+
+def test_new_state_files_follow_the_users_umask(course):
+    old = os.umask(0o077)
+    try:
+        GradingState(course).record("ada", "key")
+    finally:
+        os.umask(old)
+    assert (course / STATE_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_state_nested_too_deep_counts_as_none(course):
+    (course / STATE_FILE).write_text("[" * 100_000 + "]" * 100_000)
+    assert GradingState(course).entries == {}
+    (course / LAST_RUN_FILE).write_text("[" * 100_000 + "]" * 100_000)
+    assert scheduler.longest_first([("ada", "k")], course) == [("ada", "k")]

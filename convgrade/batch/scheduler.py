@@ -146,6 +146,7 @@ class GradingState:
 
     def __init__(self, root):
         self.path = Path(root) / STATE_FILE
+        self.unsaved = False  # whether a record could not be saved (said once)
         try:
             self.entries = read_json(self.path)
         except (OSError, ValueError):
@@ -158,7 +159,16 @@ class GradingState:
 
     def record(self, student, key):
         self.entries[student] = key
-        write_json(self.path, self.entries, indent=1, sort_keys=True)
+        try:
+            write_json(self.path, self.entries, indent=1, sort_keys=True)
+        except OSError as error:  # grading goes on; the next run grades these again
+            if not self.unsaved:
+                print(
+                    f"convgrade: could not save what is graded in {STATE_FILE} "
+                    f"({_os_reason(error)}); the next run grades these students again",
+                    file=sys.stderr,
+                )
+            self.unsaved = True
 
 
 def submissions(root, assignment, students=None, limits=None, exclude=()):
