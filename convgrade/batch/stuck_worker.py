@@ -15,6 +15,7 @@ class is graded.
 """
 
 import faulthandler
+import math
 import sys
 from contextlib import contextmanager
 
@@ -34,8 +35,10 @@ class GradingProcess(Configurable):
         help="Seconds one submission may hold a grading process before the process is "
         "taken to be stuck outside the student's code: it writes its stack to the error "
         "output and ends, and the submission is graded once more alone, then recorded as "
-        "failed if it sticks again. By default, 3 times HiddenChecks.submission_budget per "
-        f"notebook (its wall-clock backstop), plus {GRADER_SECONDS:g} s. 0: never.",
+        "failed if it sticks again. By default, per notebook, 4 times the sum of "
+        "HiddenChecks.submission_budget and SandboxedExecute.notebook_budget (their "
+        f"wall-clock backstops, with room for a busy machine), plus {GRADER_SECONDS:g} s. "
+        "0: never.",
     ).tag(config=True)
 
 
@@ -43,26 +46,34 @@ def stuck_after(config, notebooks):
     """Seconds after which a grading process holding one submission of `notebooks`
     notebooks is stuck, under the course's `config`; 0 for never."""
     from convgrade.autograde.hiddenchecks import HiddenChecks
+    from convgrade.autograde.sandboxedexecute import SandboxedExecute
     from convgrade.sandbox.student_process import WALL_CLOCK_FACTOR
 
     configured = GradingProcess(config=config).stuck_after
     if configured is not None:
         return max(configured, 0.0)
     budget = HiddenChecks(config=config).submission_budget
-    if budget <= 0:  # no budget: student code may run as long as it likes
-        return 0.0
-    return WALL_CLOCK_FACTOR * budget * max(notebooks, 1) + GRADER_SECONDS
+    notebook_run = SandboxedExecute(config=config).notebook_budget
+    if not (0 < budget < math.inf and 0 < notebook_run < math.inf):
+        return 0.0  # no budget: student code may run as long as it likes
+    # The notebook run's wall-clock backstop, then the checks' on what the run left; one
+    # more of each for the waiting a busy machine adds (see README, Time limits).
+    wall = (WALL_CLOCK_FACTOR + 1) * (budget + notebook_run)
+    return wall * max(notebooks, 1) + GRADER_SECONDS
 
 
 @contextmanager
 def ends_if_stuck(seconds):
     """Inside the block, this process ends after `seconds` (0: never), writing every
-    thread's stack to stderr first."""
-    output = sys.__stderr__ or sys.stderr
-    if not seconds or output is None:  # nowhere to say why it ended: better not to end
+    thread's stack to stderr first. Not for a process that forks without exec meanwhile
+    (Python 3.11: such a child may hang at exit); the grader starts sandboxes by exec."""
+    try:
+        faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
+    except (AttributeError, ValueError, OSError, OverflowError):
+        # 0 or beyond what a timer holds, or no error output to say why it would end:
+        # better not to end it.
         yield
         return
-    faulthandler.dump_traceback_later(seconds, exit=True, file=output)
     try:
         yield
     finally:
