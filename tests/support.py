@@ -299,3 +299,21 @@ class LocalAnswers:
 
     def close(self):
         self.closed = True
+
+
+def run_outcomes(executor, jobs):
+    """Run [(job, key)] with the scheduler's run_jobs on `executor`: {student: what the
+    worker returned, or "failed: <error>"}."""
+    from convgrade.batch import scheduler
+
+    outcomes = {}
+
+    def done(future, job, key):
+        try:
+            outcomes[job.student] = future.result()
+        except Exception as error:
+            outcomes[job.student] = f"failed: {error}"
+
+    with executor:
+        scheduler.run_jobs(executor, jobs, done)
+    return outcomes

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 import pytest
-from support import FAST_NOTEBOOK_BUDGET, hidden_cases, make_course, nbgrader, read_notebook
+from support import (
+    FAST_NOTEBOOK_BUDGET,
+    hidden_cases,
+    make_course,
+    nbgrader,
+    read_notebook,
+    run_outcomes,
+)
 from tools import scenarios
 
 from convgrade.autograde.sandboxedexecute import OVER_BACKSTOP
@@ -287,16 +294,7 @@ def test_a_dead_grading_process_costs_only_its_own_submission():
     bystanders, including those in flight when it died, are graded."""
     students = ["a", "b", "culprit", "c", "d", "e"]
     executor = scheduler._executor(None, 2, None, function=grade_or_die, initializer=None)
-    outcomes = {}
-
-    def done(future, job, key):
-        try:
-            outcomes[job.student] = future.result()
-        except Exception as error:
-            outcomes[job.student] = f"failed: {error}"
-
-    with executor:
-        scheduler.run_jobs(executor, [(FakeJob(s), s) for s in students], done)
+    outcomes = run_outcomes(executor, [(FakeJob(s), s) for s in students])
     assert outcomes.pop("culprit") == f"failed: {scheduler.DIED}"
     assert outcomes == {s: f"graded {s}" for s in students if s != "culprit"}
 

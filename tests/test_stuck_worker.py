@@ -8,6 +8,7 @@ import time
 
 import pytest
 from graded_sample import copy_graded_sample
+from support import run_outcomes
 from traitlets.config import Config
 from worker_probe import STUCK, grade_or_get_stuck
 
@@ -40,18 +41,9 @@ def test_a_stuck_grading_process_costs_only_its_own_submission(course, capfd):
         function=grade_or_get_stuck,
         site_config=[],
     )
-    outcomes = {}
-
-    def done(future, job, key):
-        try:
-            outcomes[job.student] = future.result()
-        except Exception as error:
-            outcomes[job.student] = f"failed: {error}"
-
+    executor.bundle = CourseBundle.from_course(course, "convolutions")
     started = time.monotonic()
-    with executor:
-        executor.bundle = CourseBundle.from_course(course, "convolutions")
-        scheduler.run_jobs(executor, jobs, done)
+    outcomes = run_outcomes(executor, jobs)
     seconds = time.monotonic() - started
     assert outcomes.pop(STUCK) == f"failed: {scheduler.DIED}"
     assert sorted(outcomes) == ["complete", "untouched"]
