@@ -502,6 +502,8 @@ def test_a_worker_builds_a_new_grader_for_another_gradebook_or_feedback(monkeypa
     built = []
 
     class Recorder:
+        stuck_after = 0  # as SubmissionGrader's: never taken to be stuck
+
         def __init__(self, bundle, process_started=None):
             self.bundle = bundle
             built.append(bundle)
