@@ -4,9 +4,9 @@ nbgrader's writers commit after every grade and comment they save (SaveAutoGrade
 AssignLatePenalties), and the Gradebook methods that make the student and the submission
 commit too: about 35 commits for one submission of this assignment. SQLite waits for the
 disk at each, and in a grading run, with the workers writing too, recording a new
-submission took the coordinator 0.19 s, only 0.04 s of it CPU. And a record stopped half-way (the database locked by a TA's
-command, a full disk) left the rows written so far: a submission with empty grades until
-the next run.
+submission took the coordinator 0.19 s, only 0.04 s of it CPU. And a record stopped
+half-way (the database locked by a TA's command, a full disk) left the rows written so
+far: a submission with empty grades until the next run.
 
 Inside `one_transaction(db_url)`, every nbgrader `Gradebook` this thread opens on that
 database uses one connection with one open transaction. nbgrader's commits become
