@@ -4,6 +4,8 @@ Real worker processes from the scheduler's pool, real SubmissionGraders on a cop
 sample class, the scheduler's own crash handling; only the stuck grader code is staged
 (tests/worker_probe.py), as a sleep where a deadlock would be."""
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -27,7 +29,7 @@ def course(tmp_path):
     return root
 
 
-def test_a_stuck_grading_process_costs_only_its_own_submission(course, capfd):
+def test_a_stuck_grading_process_costs_only_its_own_submission(course):
     students = ["complete", STUCK, "untouched"]
     jobs = [
         (job, job.student)
@@ -50,8 +52,29 @@ def test_a_stuck_grading_process_costs_only_its_own_submission(course, capfd):
     assert all(graded.error is None and graded.notebooks for graded in outcomes.values())
     # Stuck twice (with the others, then alone), each time for STUCK_AFTER seconds only.
     assert seconds < 4 * STUCK_AFTER + 60
-    stack = capfd.readouterr().err
-    assert "Timeout (0:00:08)!" in stack and "grade_or_get_stuck" in stack
+
+
+STUCK_PROCESS = """
+import time
+from convgrade.batch.stuck_worker import ends_if_stuck
+
+def grade_that_deadlocks():
+    time.sleep(3600)
+
+with ends_if_stuck(1):
+    grade_that_deadlocks()
+"""
+
+
+def test_a_stuck_process_prints_every_stack_and_ends():
+    """What the instructor sees on the grader's error output, to pass on."""
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-c", STUCK_PROCESS], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode != 0 and time.monotonic() - started < 30
+    assert "Timeout (0:00:01)!" in run.stderr
+    assert "grade_that_deadlocks" in run.stderr, run.stderr
 
 
 def test_by_default_the_deadline_is_far_above_the_students_budgets():
